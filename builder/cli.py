@@ -1,0 +1,125 @@
+"""The command line: the only place that prints diagnostics and turns them into exit codes.
+
+Exit status: 0 success, 1 the corpus has errors, 2 a wrong command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from builder import __version__, config, diagnostics, pipeline
+
+EXIT_OK, EXIT_CORPUS, EXIT_USAGE = 0, 1, 2
+
+
+class Reporter:
+    """Progress on a terminal (one updating line), nothing when quiet or piped."""
+
+    def __init__(self, stream: TextIO, quiet: bool) -> None:
+        self.stream = stream
+        self.live = not quiet and stream.isatty()
+
+    def progress(self, stage: str) -> None:
+        if self.live:
+            self.stream.write(f"\r\033[K{stage}…")
+            self.stream.flush()
+
+    def done(self) -> None:
+        if self.live:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def _corpus_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("corpus", nargs="?", default=".", type=Path,
+                   help="the folder that holds seeds/, annotations/ and themes/ (default: the current folder)")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="glossator",
+        description="Build annotated document readers: static sites from source documents and YAML annotations.",
+    )
+    top.add_argument("--version", action="version", version=f"glossator {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    b = sub.add_parser("build", help="build the site", description="Build the site into CORPUS/site/ (or --out).")
+    _corpus_arg(b)
+    b.add_argument("-o", "--out", type=Path, help="output folder (default: the 'output' setting, site/)")
+    b.add_argument("--base-url", help="where the site will be published (adds sitemap.xml and canonical links)")
+    b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
+    c = sub.add_parser("check", help="validate everything, write nothing",
+                       description="Check the corpus and annotations and report every problem; write nothing.")
+    _corpus_arg(c)
+    c.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    return top
+
+
+def find_corpus(path: Path, err: TextIO) -> Path | None:
+    if (path / "seeds" / "INDEX.md").is_file():
+        return path
+    err.write(f"{path}: error: no seeds/INDEX.md here, so this is not a corpus folder\n"
+              f"  hint: run glossator in the folder that holds seeds/ and annotations/, or name it: "
+              f"glossator build path/to/corpus\n")
+    return None
+
+
+def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    corpus_dir = find_corpus(args.corpus, err)
+    if corpus_dir is None:
+        return EXIT_CORPUS
+    settings, found = config.load(corpus_dir, base_url=args.base_url)
+    if diagnostics.has_errors(found):
+        err.write(diagnostics.report(found) + "\n")
+        return EXIT_CORPUS
+    target = args.out if args.out else corpus_dir / settings.output
+    reporter = Reporter(err, args.quiet)
+    result = pipeline.build_and_write(corpus_dir, target, settings, reporter.progress)
+    reporter.done()
+    report = diagnostics.report((*found, *result.diagnostics))
+    if report:
+        err.write(report + "\n")
+    if not result.ok:
+        err.write(f"build failed: nothing was written; {target} is unchanged\n")
+        return EXIT_CORPUS
+    if not args.quiet:
+        out.write(f"built {result.documents} documents, {result.annotations} annotations, "
+                  f"{result.pages} pages in {result.seconds:.2f} s → {target}\n")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    corpus_dir = find_corpus(args.corpus, err)
+    if corpus_dir is None:
+        return EXIT_CORPUS
+    settings, found = config.load(corpus_dir)
+    linked, found_c = pipeline.check(corpus_dir, settings)
+    all_found = diagnostics.sort((*found, *found_c))
+    report = diagnostics.report(all_found)
+    if report:
+        err.write(report + "\n")
+    if diagnostics.has_errors(all_found):
+        return EXIT_CORPUS
+    if not args.quiet:
+        n = sum(len(d.spans) for d in linked.docs)
+        out.write(f"ok: {len(linked.docs)} documents, {n} annotations, {len(linked.entities)} entities\n")
+    return EXIT_OK
+
+
+COMMANDS = {"build": cmd_build, "check": cmd_check}
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        return COMMANDS[args.command](args, out, err)
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return 130

@@ -1,0 +1,197 @@
+"""How a document's annotations look: spans → Markup, paragraphs → blocks, and the source view.
+
+Pure functions from the linked corpus to HTML fragments; templates place them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from html import escape
+from typing import Mapping, Sequence
+
+from builder import urls
+from builder.markup import Markup, render_spans
+from builder.models import AnchoredDoc, DocId, Entity, EntityId, Linked, PassageRef, SitePath, Span
+from builder.stages.linking import parse_target
+
+RANK = {"quote": 0, "link": 1, "note": 2, "date": 3, "mention": 4}
+HEADING_SHIFT = {"h1": "h2", "h2": "h3", "h3": "h4", "h4": "h5", "h5": "h6", "h6": "h6"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """Lookups a document page needs, built once per corpus."""
+
+    linked: Linked
+    entities: Mapping[EntityId, Entity]
+    titles: Mapping[DocId, str]
+
+
+def initials(name: str) -> str:
+    parts = [p for p in name.replace("-", " ").split() if p[:1].isalpha()]
+    return "".join(p[0].upper() for p in (parts[:1] + parts[-1:] if len(parts) > 1 else parts)) or "?"
+
+
+def target_href(target: str, ctx: Context, page: SitePath) -> tuple[str, str]:
+    """(href, label) for a link annotation's `to`."""
+    kind, ident, frag = parse_target(target)
+    if kind == "doc":
+        return urls.relative(urls.doc_page(DocId(ident)), page, frag), ctx.titles.get(DocId(ident), ident)
+    if kind == "entity":
+        ent = ctx.entities.get(EntityId(ident))
+        return urls.relative(urls.entity_page(EntityId(ident)), page), ent.name if ent else ident
+    return target, target
+
+
+def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath) -> Markup:
+    ann = span.annotation
+    first = (("id", span.id),)
+    if span.kind == "quote":
+        speaker = ctx.entities.get(ann.speaker) if ann.speaker else None
+        name = speaker.name if speaker else "unknown speaker"
+        classes = "quote"
+        trail = ""
+        ref = PassageRef(doc.meta.id, span.id)
+        st_index = ctx.linked.statement_of.get(ref)
+        if st_index is not None:
+            st = ctx.linked.statements[st_index]
+            if st.conflict:
+                classes += " conflict"
+                others = [p for p in st.passages if p != ref
+                          and ctx.linked.passages[p].annotation.speaker != ann.speaker]
+                for other in others[:3]:
+                    o_span = ctx.linked.passages[other]
+                    o_name = ctx.entities[o_span.annotation.speaker].name if o_span.annotation.speaker in ctx.entities else "?"
+                    href = urls.relative(urls.doc_page(other.doc), page, other.id)
+                    trail += (f'<a class="conflict-link" href="{escape(href)}" '
+                              f'aria-label="{escape(f"Conflicting attribution: {o_name} in {ctx.titles.get(other.doc, other.doc)}")}" '
+                              f'title="{escape(f"Also attributed to {o_name}")}"></a>')
+            elif st.travelled:
+                classes += " travelled"
+        via = ctx.entities.get(ann.via) if ann.via else None
+        label = f"{name}" + (f", via {via.name}" if via else "")
+        lead = (f'<span class="speaker-tag" role="img" aria-label="{escape(label, quote=True)}:" '
+                f'data-initials="{escape(initials(name), quote=True)}"></span>')
+        return Markup(span.start, span.end, "span",
+                      (("class", classes), ("data-speaker", ann.speaker or "")), first,
+                      lead=lead, trail=trail, rank=RANK["quote"])
+    if span.kind == "date" and ann.date:
+        d = ann.date
+        attrs: tuple[tuple[str, str], ...] = (("datetime", d.html),)
+        if not d.exact:
+            attrs += (("data-edtf", d.text),)
+        attrs += (("tabindex", "0"), ("data-label", d.label), ("title", d.label), ("class", "date"))
+        return Markup(span.start, span.end, "time", attrs, first, rank=RANK["date"])
+    if span.kind == "mention" and ann.entity:
+        ent = ctx.entities.get(ann.entity)
+        href = urls.relative(urls.entity_page(ann.entity), page)
+        attrs = (("class", "mention" + ("" if span.auto else " explicit")), ("data-entity", ann.entity),
+                 ("href", href), ("title", ent.name if ent else ann.entity))
+        return Markup(span.start, span.end, "a", attrs, first, rank=RANK["mention"])
+    if span.kind == "link" and ann.to:
+        href, label = target_href(ann.to, ctx, page)
+        external = parse_target(ann.to)[0] == "url"
+        go = (f'<a class="xref-go{" external" if external else ""}" href="{escape(href)}" '
+              f'aria-label="{escape("Go to: " + label, quote=True)}"'
+              f'{" rel=" + chr(34) + "noopener noreferrer" + chr(34) if external else ""}></a>')
+        return Markup(span.start, span.end, "span", (("class", "xref"), ("data-href", href)), first,
+                      trail=go, rank=RANK["link"])
+    if span.kind == "note":
+        return Markup(span.start, span.end, "span",
+                      (("class", "note"), ("tabindex", "0"), ("aria-describedby", f"{span.id}-body")),
+                      first, rank=RANK["note"])
+    return Markup(span.start, span.end, "span", (("class", span.kind),), first)
+
+
+def quote_of(doc: AnchoredDoc, span: Span) -> str:
+    return doc.doc.text[span.start:span.end]
+
+
+def reading_html(doc: AnchoredDoc, ctx: Context, page: SitePath) -> str:
+    """The article's content: paragraphs with every annotation marked up."""
+    markups = [span_markup(doc, s, ctx, page) for s in doc.spans]
+    out: list[str] = []
+    in_list = False
+    for para in doc.doc.paragraphs:
+        inner = render_spans(para.text, markups, para.start)
+        if para.kind == "li" and not in_list:
+            out.append("<ul>")
+            in_list = True
+        elif para.kind != "li" and in_list:
+            out.append("</ul>")
+            in_list = False
+        if para.kind == "li":
+            out.append(f"<li>{inner}</li>")
+        elif para.kind in HEADING_SHIFT:
+            tag = HEADING_SHIFT[para.kind]
+            out.append(f"<{tag}>{inner}</{tag}>")
+        elif para.kind == "blockquote":
+            out.append(f"<blockquote><p>{inner}</p></blockquote>")
+        elif para.kind == "pre":
+            out.append(f"<pre>{inner}</pre>")
+        else:
+            out.append(f"<p>{inner}</p>")
+    if in_list:
+        out.append("</ul>")
+    return "\n".join(out)
+
+
+def source_view_html(doc: AnchoredDoc) -> str:
+    """The raw source, block by block, with removals and replacements marked."""
+    clean = doc.doc
+    reasons: dict[int, list[str]] = {}
+    for edit in clean.edits:
+        reasons.setdefault(edit.block, []).append(edit.detail)
+    out: list[str] = []
+    for i, block in enumerate(clean.raw.blocks):
+        after = clean.cleaned_blocks[i]
+        why = reasons.get(i, [])
+        line = f'<span class="src-line" aria-label="line {block.line}">{block.line}</span>'
+        note = "".join(f'<span class="why">{escape(w)}</span>' for w in why)
+        if after is None:
+            out.append(f'<div class="src removed">{line}<del>{escape(block.text)}</del>{note}</div>')
+        elif after != block.text:
+            out.append(f'<div class="src changed">{line}<span class="src-text">{_diff(block.text, after)}</span>{note}</div>')
+        else:
+            out.append(f'<div class="src">{line}<span class="src-text">{escape(block.text)}</span></div>')
+    return "\n".join(out)
+
+
+def _diff(before: str, after: str) -> str:
+    sm = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    parts: list[str] = []
+    for op, a0, a1, b0, b1 in sm.get_opcodes():
+        if op == "equal":
+            parts.append(escape(before[a0:a1]))
+        if op in ("delete", "replace"):
+            parts.append(f"<del>{escape(before[a0:a1])}</del>")
+        if op in ("insert", "replace"):
+            parts.append(f"<ins>{escape(after[b0:b1])}</ins>")
+    return "".join(parts)
+
+
+def snippet(text: str, start: int, end: int, width: int = 90) -> tuple[str, str, str]:
+    """(before, passage, after) around a passage, cut at word boundaries, for listings."""
+    a = max(0, start - width)
+    b = min(len(text), end + width)
+    before = text[a:start].split("\n\n")[-1]
+    after = text[end:b].split("\n\n")[0]
+    if a > 0 and before and not before[0].isspace() and " " in before:
+        before = "…" + before.split(" ", 1)[1]
+    if b < len(text) and after and " " in after:
+        after = after.rsplit(" ", 1)[0] + "…"
+    return before, text[start:end], after
+
+
+def speakers_in(doc: AnchoredDoc) -> list[tuple[EntityId, int]]:
+    counts: dict[EntityId, int] = {}
+    for s in doc.spans:
+        if s.kind == "quote" and s.annotation.speaker:
+            counts[s.annotation.speaker] = counts.get(s.annotation.speaker, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def hue_table(speakers: Sequence[EntityId]) -> dict[EntityId, int]:
+    """Hues spread by the golden angle, so neighbours in the list never look alike."""
+    return {s: round((i * 137.508) % 360) for i, s in enumerate(sorted(set(speakers)))}

@@ -1,0 +1,188 @@
+"""Text cleaning as an ordered list of named, pure rules (FORMAT §2).
+
+Each rule takes the surviving paragraphs and returns new ones plus a record of
+every change, so a reader can always see what the source said. The source
+file itself is never touched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import ftfy
+
+from builder.diagnostics import Diagnostic, warning
+from builder.models import CleanDoc, CleanSpec, Edit, Paragraph, RawDoc
+
+# Only undo mojibake: never touch quote marks, ligatures, widths or line breaks.
+FTFY = ftfy.TextFixerConfig(
+    unescape_html=False, fix_latin_ligatures=False, fix_character_width=False,
+    uncurl_quotes=False, fix_line_breaks=False, normalization=None, explain=True,
+)
+MIN_RUN_PARAGRAPHS = 2
+MIN_RUN_CHARS = 100
+MAX_CANDIDATES = 64
+
+
+@dataclass(frozen=True)
+class Para:
+    block: int
+    text: str
+
+
+State = tuple[Para, ...]
+Rule = Callable[[State, CleanSpec], tuple[State, tuple[Edit, ...], tuple[Diagnostic, ...]]]
+
+
+def replace_rule(state: State, spec: CleanSpec) -> tuple[State, tuple[Edit, ...], tuple[Diagnostic, ...]]:
+    """Declared replacements, on the raw text the author sees in the source file."""
+    edits: list[Edit] = []
+    diags: list[Diagnostic] = []
+    out = list(state)
+    for rule in spec.replace:
+        hits = 0
+        for i, para in enumerate(out):
+            n = para.text.count(rule.old)
+            if n:
+                hits += n
+                out[i] = Para(para.block, para.text.replace(rule.old, rule.new))
+                edits.append(Edit("replace", para.block, f"replaced {rule.old!r} with {rule.new!r} ({n}×)"))
+        if not hits:
+            diags.append(warning(rule.where.path, rule.where.line, rule.where.column,
+                                 f"replace: {rule.old!r} is not in the document",
+                                 "write 'from' exactly as the source file has it, or remove the entry"))
+    return tuple(out), tuple(edits), tuple(diags)
+
+
+def ftfy_rule(state: State, spec: CleanSpec) -> tuple[State, tuple[Edit, ...], tuple[Diagnostic, ...]]:
+    """Mojibake that can be undone is undone."""
+    edits: list[Edit] = []
+    out: list[Para] = []
+    for para in state:
+        fixed, explanation = ftfy.fix_and_explain(para.text, config=FTFY)
+        if fixed != para.text:
+            steps = ", ".join(f"{a} {b}" for a, b in explanation or []) or "ftfy"
+            edits.append(Edit("ftfy", para.block, f"mojibake undone ({steps})"))
+        out.append(Para(para.block, fixed))
+    return tuple(out), tuple(edits), ()
+
+
+def undouble(text: str) -> str | None:
+    """`S S` or `SS` (a capture that put two versions side by side) → `S`, else None."""
+    t = text.strip()
+    n = len(t)
+    if n < 2:
+        return None
+    half = n // 2
+    if n % 2 == 0 and t[:half] == t[half:]:
+        return t[:half]
+    if n % 2 == 1 and t[half].isspace() and t[:half] == t[half + 1:]:
+        return t[:half].rstrip()
+    return None
+
+
+def doubled_rule(state: State, spec: CleanSpec) -> tuple[State, tuple[Edit, ...], tuple[Diagnostic, ...]]:
+    edits: list[Edit] = []
+    out: list[Para] = []
+    for para in state:
+        single = undouble(para.text)
+        if single is not None:
+            edits.append(Edit("doubled", para.block, "the same text written twice in a row: kept once"))
+            out.append(Para(para.block, single))
+        else:
+            out.append(para)
+    return tuple(out), tuple(edits), ()
+
+
+def drop_rule(state: State, spec: CleanSpec) -> tuple[State, tuple[Edit, ...], tuple[Diagnostic, ...]]:
+    """Declared drops: a paragraph whose whole text equals the entry, or fully matches /regex/."""
+    edits: list[Edit] = []
+    diags: list[Diagnostic] = []
+    dropped: set[int] = set()
+    for rule in spec.drop:
+        try:
+            pattern = re.compile(rule.pattern) if rule.regex else None
+        except re.error:
+            continue  # reported by the annotations stage
+        hits = 0
+        for i, para in enumerate(state):
+            text = para.text.strip()
+            if (pattern.fullmatch(text) if pattern else text == rule.pattern.strip()):
+                hits += 1
+                if i not in dropped:
+                    dropped.add(i)
+                    what = f"/{rule.pattern}/" if rule.regex else "its exact text"
+                    edits.append(Edit("drop", para.block, f"removed by a declared drop ({what}, "
+                                                          f"{rule.where.path}:{rule.where.line})"))
+        if not hits:
+            diags.append(warning(rule.where.path, rule.where.line, rule.where.column,
+                                 "drop: no paragraph matches this entry",
+                                 "an entry matches a whole paragraph after mojibake and doubling are fixed; "
+                                 "write /regex/ to match a pattern"))
+    return tuple(p for i, p in enumerate(state) if i not in dropped), tuple(edits), tuple(diags)
+
+
+def repeated_run_rule(state: State, spec: CleanSpec) -> tuple[State, tuple[Edit, ...], tuple[Diagnostic, ...]]:
+    """A run of paragraphs that repeats an earlier run (a page captured twice) is dropped."""
+    texts = [p.text.strip() for p in state]
+    seen: dict[str, list[int]] = {}
+    keep = [True] * len(texts)
+    edits: list[Edit] = []
+    i = 0
+    while i < len(texts):
+        best_len, best_j = 0, -1
+        for j in seen.get(texts[i], [])[-MAX_CANDIDATES:]:
+            length = 0
+            while i + length < len(texts) and j + length < i and texts[j + length] == texts[i + length]:
+                length += 1
+            if length > best_len:
+                best_len, best_j = length, j
+        chars = sum(len(t) for t in texts[i:i + best_len])
+        if best_len >= MIN_RUN_PARAGRAPHS and chars >= MIN_RUN_CHARS:
+            first_block = state[best_j].block
+            for k in range(i, i + best_len):
+                keep[k] = False
+                edits.append(Edit("repeated-run", state[k].block,
+                                  f"repeats an earlier run of {best_len} paragraphs (from source paragraph {first_block + 1})"))
+            for k in range(i, i + best_len):
+                seen.setdefault(texts[k], []).append(k)
+            i += best_len
+            continue
+        seen.setdefault(texts[i], []).append(i)
+        i += 1
+    return tuple(p for p, k in zip(state, keep) if k), tuple(edits), ()
+
+
+RULES: tuple[tuple[str, Rule], ...] = (
+    ("replace", replace_rule),
+    ("ftfy", ftfy_rule),
+    ("doubled", doubled_rule),
+    ("drop", drop_rule),
+    ("repeated-run", repeated_run_rule),
+)
+
+
+def clean(doc: RawDoc, spec: CleanSpec, rules: Sequence[tuple[str, Rule]] = RULES) -> tuple[CleanDoc, tuple[Diagnostic, ...]]:
+    state: State = tuple(Para(i, b.text) for i, b in enumerate(doc.blocks))
+    edits: list[Edit] = []
+    diags: list[Diagnostic] = []
+    for _name, rule in rules:
+        state, rule_edits, rule_diags = rule(state, spec)
+        edits.extend(rule_edits)
+        diags.extend(rule_diags)
+    paragraphs: list[Paragraph] = []
+    offset = 0
+    for para in state:
+        text = para.text.strip() if doc.blocks[para.block].kind != "pre" else para.text
+        if not text:
+            continue
+        paragraphs.append(Paragraph(doc.blocks[para.block].kind, text, offset, para.block))
+        offset += len(text) + 2
+    cleaned: list[str | None] = [None] * len(doc.blocks)
+    for p in paragraphs:
+        cleaned[p.block] = p.text
+    reading = "\n\n".join(p.text for p in paragraphs)
+    edits.sort(key=lambda e: e.block)
+    return CleanDoc(doc, reading, tuple(paragraphs), tuple(edits), tuple(cleaned)), tuple(diags)

@@ -1,0 +1,314 @@
+"""Read the corpus: `seeds/INDEX.md` (with markdown-it-py) and every document it lists.
+
+This is the only stage that reads document files; it turns each into a list of
+source blocks with the line each starts on.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+
+from bs4 import BeautifulSoup, Tag
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from builder import edtf
+from builder.diagnostics import Diagnostic, error, warning
+from builder.models import Block, Corpus, DocId, DocMeta, RawDoc, SourcePath, Where
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+REQUIRED = ("id", "file", "title")
+KNOWN = ("id", "file", "title", "source", "published", "url", "language", "author")
+FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+MAX_BYTES = 64 * 1024 * 1024
+
+
+def markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def read(corpus_dir: Path) -> tuple[Corpus, tuple[Diagnostic, ...]]:
+    index_rel = SourcePath("seeds/INDEX.md")
+    index = corpus_dir / "seeds" / "INDEX.md"
+    text, diags = read_text(index, index_rel)
+    if text is None:
+        return Corpus("", "", index_rel, ()), diags
+    title, intro, metas, index_diags = parse_index(text, index_rel)
+    found: list[Diagnostic] = [*diags, *index_diags]
+    docs: list[RawDoc] = []
+    for meta in metas:
+        doc, doc_diags = read_document(corpus_dir, meta)
+        found.extend(doc_diags)
+        if doc is not None:
+            docs.append(doc)
+    return Corpus(title, intro, index_rel, tuple(docs)), tuple(found)
+
+
+def read_text(path: Path, rel: SourcePath) -> tuple[str | None, tuple[Diagnostic, ...]]:
+    """UTF-8 text with BOM and CRLF removed, or a diagnostic that says where it went wrong."""
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return None, (error(rel, 1, 1, f"the file is larger than {MAX_BYTES // 2**20} MiB",
+                                "split it into several documents"),)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, (error(rel, 1, 1, "file not found"),)
+    except IsADirectoryError:
+        return None, (error(rel, 1, 1, "this is a folder, not a file"),)
+    except OSError as exc:
+        return None, (error(rel, 1, 1, f"cannot read the file: {exc.strerror}"),)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, (
+            error(rel, line, column, f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                  "re-save the file as UTF-8 (e.g. `iconv -f windows-1252 -t utf-8`)"),
+        )
+    return text.replace("\r\n", "\n").replace("\r", "\n"), ()
+
+
+# --- INDEX.md -----------------------------------------------------------------
+
+
+def parse_index(text: str, rel: SourcePath) -> tuple[str, str, tuple[DocMeta, ...], tuple[Diagnostic, ...]]:
+    tokens = markdown().parse(text)
+    lines = text.split("\n")
+    diags: list[Diagnostic] = []
+    title = ""
+    title_end = 0
+    table_start: int | None = None
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.tag == "h1" and not title:
+            title = _plain(tokens[i + 1])
+            title_end = tok.map[1] if tok.map else 0
+        if tok.type == "table_open" and table_start is None:
+            table_start = tok.map[0] if tok.map else len(lines)
+    if not title:
+        diags.append(error(rel, 1, 1, "INDEX.md has no '# ' heading", "the first '# Title' line is the corpus title"))
+    if table_start is None:
+        diags.append(error(rel, 1, 1, "INDEX.md has no table of documents",
+                           "add a Markdown table with the columns | id | file | title |"))
+        return title, "\n".join(lines[title_end:]).strip(), (), tuple(diags)
+    intro = "\n".join(lines[title_end:table_start]).strip()
+    metas, table_diags = _parse_table(tokens, lines, rel)
+    return title, intro, metas, (*diags, *table_diags)
+
+
+def _plain(inline: Token) -> str:
+    parts: list[str] = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts).strip()
+
+
+def _cell_url(inline: Token) -> str:
+    for child in inline.children or []:
+        if child.type == "link_open":
+            return str(child.attrs.get("href", ""))
+    return _plain(inline)
+
+
+def _parse_table(tokens: list[Token], lines: list[str], rel: SourcePath) -> tuple[tuple[DocMeta, ...], tuple[Diagnostic, ...]]:
+    diags: list[Diagnostic] = []
+    rows: list[tuple[int, list[Token]]] = []
+    row: list[Token] = []
+    row_line = 0
+    in_table = False
+    for tok in tokens:
+        if tok.type == "table_open":
+            if in_table or rows:
+                break
+            in_table = True
+        elif tok.type == "table_close":
+            break
+        elif tok.type == "tr_open":
+            row, row_line = [], (tok.map[0] + 1 if tok.map else 0)
+        elif tok.type == "inline" and in_table:
+            row.append(tok)
+        elif tok.type == "tr_close":
+            rows.append((row_line, row))
+    if not rows:
+        return (), (error(rel, 1, 1, "the table of documents is empty"),)
+    header_line, header = rows[0]
+    columns = [_plain(c).strip().lower() for c in header]
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        diags.append(error(rel, header_line, 1, f"the table has no column {', '.join(repr(m) for m in missing)}",
+                           "required columns: id, file, title; known optional ones: source, published, url, language, author"))
+        return (), tuple(diags)
+    metas: list[DocMeta] = []
+    seen: dict[str, int] = {}
+    for line_no, cells in rows[1:]:
+        values = {col: (cells[i] if i < len(cells) else None) for i, col in enumerate(columns)}
+        raw_line = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+
+        def col_of(name: str) -> int:
+            tok = values.get(name)
+            if tok is None or not tok.content:
+                return 1
+            found = raw_line.find(tok.content)
+            return found + 1 if found >= 0 else 1
+
+        text = {c: (_plain(t) if t is not None else "") for c, t in values.items()}
+        doc_id = text["id"]
+        where = Where(rel, line_no, col_of("id"))
+        if not SLUG.fullmatch(doc_id):
+            diags.append(error(rel, line_no, col_of("id"), f"document id '{doc_id}' is not a slug",
+                               "use lowercase letters, digits and '-', starting with a letter or digit, e.g. rt-2021-naeem"))
+            continue
+        if doc_id in seen:
+            diags.append(error(rel, line_no, col_of("id"), f"document id '{doc_id}' is used twice",
+                               f"the first use is on line {seen[doc_id]}; ids name output pages and must be unique"))
+            continue
+        seen[doc_id] = line_no
+        if not text["title"]:
+            diags.append(error(rel, line_no, col_of("title"), f"document '{doc_id}' has no title"))
+        if not text["file"]:
+            diags.append(error(rel, line_no, col_of("file"), f"document '{doc_id}' has no file",
+                               "give a path relative to seeds/, e.g. 000_report.txt"))
+            continue
+        published = None
+        if text.get("published"):
+            try:
+                published = edtf.parse(text["published"])
+            except edtf.EdtfError as exc:
+                diags.append(error(rel, line_no, col_of("published"), f"published: {exc}", edtf.HINT))
+        url = _cell_url(values["url"]) if values.get("url") is not None else ""
+        extra = tuple((c, text[c]) for c in columns if c not in KNOWN and c and text[c])
+        metas.append(DocMeta(
+            id=DocId(doc_id), file=SourcePath(text["file"]), title=text["title"] or doc_id, where=where,
+            source=text.get("source", ""), published=published, url=url,
+            language=text.get("language", ""), author=text.get("author", ""), extra=extra,
+        ))
+    if not metas and not diags:
+        diags.append(warning(rel, header_line, 1, "the table lists no documents"))
+    return tuple(metas), tuple(diags)
+
+
+# --- documents ----------------------------------------------------------------
+
+
+def resolve_file(corpus_dir: Path, meta: DocMeta) -> tuple[Path | None, Diagnostic | None]:
+    """The document's path, refusing anything that would leave seeds/."""
+    name = meta.file.replace("\\", "/")
+    pure = PurePosixPath(name)
+    hint = "give a path relative to seeds/ that stays inside it"
+    if pure.is_absolute() or re.match(r"^[A-Za-z]:", name):
+        return None, error(meta.where.path, meta.where.line, 1, f"file '{meta.file}' is an absolute path", hint)
+    if ".." in pure.parts:
+        return None, error(meta.where.path, meta.where.line, 1, f"file '{meta.file}' leaves seeds/ ('..')", hint)
+    seeds = (corpus_dir / "seeds").resolve()
+    path = (seeds / pure).resolve()
+    if not path.is_relative_to(seeds):
+        return None, error(meta.where.path, meta.where.line, 1,
+                           f"file '{meta.file}' is a link that leaves seeds/", hint)
+    return path, None
+
+
+def read_document(corpus_dir: Path, meta: DocMeta) -> tuple[RawDoc | None, tuple[Diagnostic, ...]]:
+    path, problem = resolve_file(corpus_dir, meta)
+    if problem:
+        return None, (problem,)
+    assert path is not None
+    fmt = FORMATS.get(path.suffix.lower())
+    rel = SourcePath(f"seeds/{PurePosixPath(meta.file.replace(chr(92), '/'))}")
+    if fmt is None:
+        return None, (error(meta.where.path, meta.where.line, 1,
+                            f"file '{meta.file}' has an unknown type '{path.suffix}'",
+                            "documents are .txt, .md or .html files"),)
+    if not path.exists():
+        return None, (error(meta.where.path, meta.where.line, 1, f"file '{meta.file}' not found in seeds/",
+                            _closest_file(corpus_dir / "seeds", meta.file)),)
+    text, diags = read_text(path, rel)
+    if text is None:
+        return None, diags
+    blocks = {"txt": txt_blocks, "md": md_blocks, "html": html_blocks}[fmt](text)
+    found = list(diags)
+    if not blocks:
+        found.append(warning(rel, 1, 1, "the document has no text"))
+    return RawDoc(meta, fmt, tuple(blocks)), tuple(found)  # type: ignore[arg-type]
+
+
+def _closest_file(seeds: Path, name: str) -> str:
+    import difflib
+
+    names = sorted(p.name for p in seeds.iterdir()) if seeds.is_dir() else []
+    close = difflib.get_close_matches(PurePosixPath(name).name, names, n=1)
+    return f"did you mean '{close[0]}'?" if close else "check the file name and that the file is in seeds/"
+
+
+def txt_blocks(text: str) -> list[Block]:
+    """Every non-blank line is a paragraph."""
+    return [Block("p", line.strip(), n) for n, line in enumerate(text.split("\n"), 1) if line.strip()]
+
+
+def md_blocks(text: str) -> list[Block]:
+    blocks: list[Block] = []
+    container: list[str] = []
+    tokens = markdown().parse(text)
+    for i, tok in enumerate(tokens):
+        if tok.type in ("bullet_list_open", "ordered_list_open"):
+            container.append("li")
+        elif tok.type == "blockquote_open":
+            container.append("blockquote")
+        elif tok.type in ("bullet_list_close", "ordered_list_close", "blockquote_close"):
+            container.pop()
+        elif tok.type in ("fence", "code_block"):
+            content = tok.content.rstrip("\n")
+            if content.strip():
+                blocks.append(Block("pre", content, (tok.map[0] + 1) if tok.map else 1))
+        elif tok.type == "inline":
+            parent = tokens[i - 1]
+            content = _plain(tok)
+            if not content:
+                continue
+            line = (tok.map[0] + 1) if tok.map else 1
+            if parent.type == "heading_open":
+                blocks.append(Block(parent.tag, content, line))  # type: ignore[arg-type]
+            else:
+                blocks.append(Block(container[-1] if container else "p", content, line))  # type: ignore[arg-type]
+    return blocks
+
+
+_DROP_TAGS = ("script", "style", "nav", "header", "footer", "aside", "form", "noscript",
+              "template", "iframe", "svg", "button", "select", "textarea", "menu", "dialog")
+_BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre")
+
+
+def html_blocks(text: str) -> list[Block]:
+    """The article of a saved web page, without its chrome."""
+    soup = BeautifulSoup(text, "html.parser")
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    container = _main_container(soup)
+    if container is None:
+        return []
+    blocks: list[Block] = []
+    for el in container.find_all(_BLOCK_TAGS):
+        if el.find(_BLOCK_TAGS):
+            continue
+        kind = el.name
+        if kind == "p" and el.find_parent("blockquote"):
+            kind = "blockquote"
+        elif kind == "p" and el.find_parent("li"):
+            kind = "li"
+        content = el.get_text() if kind == "pre" else " ".join(el.get_text(" ").split())
+        if content.strip():
+            blocks.append(Block(kind, content, el.sourceline or 1))  # type: ignore[arg-type]
+    if not blocks:
+        body = container.get_text("\n")
+        blocks = [Block("p", " ".join(line.split()), 1) for line in body.split("\n") if line.strip()]
+    return blocks
+
+
+def _main_container(soup: BeautifulSoup) -> Tag | None:
+    candidates = soup.find_all("article") or soup.find_all("main") or soup.find_all(attrs={"role": "main"})
+    if candidates:
+        return max(candidates, key=lambda t: len(t.get_text()))
+    return soup.body or soup

@@ -1,0 +1,232 @@
+"""Cross-reference the whole corpus once, so rendering is pure lookups.
+
+Resolves `same-as` and `doc:…#id` targets, groups quotes into statements (the
+same words reported in several places, by `same-as` or by tolerant matching),
+flags conflicting attributions, finds related documents and orders the timeline.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from types import MappingProxyType
+from typing import Iterable, Sequence
+
+from builder.diagnostics import Diagnostic, error
+from builder.models import (
+    AnchoredDoc, AnnotationId, Corpus, DocId, Entity, EntityId, Linked, PassageRef, Related, Span, Statement,
+    TimelineEntry,
+)
+
+SHINGLE = 3                 # words per shingle
+MIN_OVERLAP = 0.6           # shared shingles / shingles of the shorter quote
+MAX_SHINGLE_POSTINGS = 200  # a shingle in more quotes than this is a stock phrase, not evidence
+RELATED_LIMIT = 6
+
+_QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+
+
+def normalise(text: str) -> list[str]:
+    """Words of a quote with quote marks, case, punctuation and spacing folded."""
+    text = text.translate(_QUOTE_MARKS).lower().replace("'", "")
+    return re.findall(r"\w+", text)
+
+
+def shingles(words: Sequence[str]) -> frozenset[tuple[str, ...]]:
+    if len(words) < SHINGLE:
+        return frozenset([tuple(words)]) if words else frozenset()
+    return frozenset(tuple(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1))
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, a: int) -> int:
+        while self.parent[a] != a:
+            self.parent[a] = self.parent[self.parent[a]]
+            a = self.parent[a]
+        return a
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def parse_target(target: str) -> tuple[str, str, str]:
+    """'doc:a#q1' → ('doc', 'a', 'q1'); 'entity:x' → ('entity', 'x', ''); URLs → ('url', target, '')."""
+    if target.startswith("doc:"):
+        doc, _, frag = target[4:].partition("#")
+        return "doc", doc, frag
+    if target.startswith("entity:"):
+        return "entity", target[7:], ""
+    return "url", target, ""
+
+
+def link(corpus: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity]) -> tuple[Linked, tuple[Diagnostic, ...]]:
+    passages: dict[PassageRef, Span] = {}
+    for doc in docs:
+        for span in doc.spans:
+            passages.setdefault(PassageRef(doc.meta.id, span.id), span)
+    diags = list(_check_targets(docs, passages))
+    statements, statement_of = _statements(docs, passages)
+    linked = Linked(
+        corpus=corpus,
+        docs=tuple(docs),
+        entities=tuple(entities),
+        passages=MappingProxyType(passages),
+        statements=statements,
+        statement_of=MappingProxyType(statement_of),
+        related=MappingProxyType(_related(docs, statements)),
+        timeline=_timeline(docs),
+        mentions_of=MappingProxyType(_index(docs, "mention", lambda s: s.annotation.entity)),
+        quotes_by=MappingProxyType(_index(docs, "quote", lambda s: s.annotation.speaker)),
+    )
+    return linked, tuple(diags)
+
+
+def _check_targets(docs: Sequence[AnchoredDoc], passages: dict[PassageRef, Span]) -> Iterable[Diagnostic]:
+    ids_in: dict[DocId, list[str]] = defaultdict(list)
+    for ref in passages:
+        ids_in[ref.doc].append(ref.id)
+    for doc in docs:
+        for span in doc.spans:
+            ann = span.annotation
+            for field, target in (("to", ann.to), ("same-as", ann.same_as)):
+                if not target:
+                    continue
+                kind, doc_id, frag = parse_target(target)
+                if kind != "doc" or not frag:
+                    continue
+                found = passages.get(PassageRef(DocId(doc_id), AnnotationId(frag)))
+                w = ann.where
+                if found is None:
+                    import difflib
+
+                    close = difflib.get_close_matches(frag, ids_in.get(DocId(doc_id), []), n=1)
+                    yield error(w.path, w.line, w.column, f"{field}: no annotation '{frag}' in document '{doc_id}'",
+                                f"did you mean '{close[0]}'?" if close else
+                                f"give the annotation an id in annotations/{doc_id}.yaml and point to it")
+                elif field == "same-as" and found.kind != "quote":
+                    yield error(w.path, w.line, w.column, f"same-as: '{target}' is a {found.kind}, not a quote",
+                                "same-as links two reports of one statement")
+
+
+def _statements(
+    docs: Sequence[AnchoredDoc], passages: dict[PassageRef, Span]
+) -> tuple[tuple[Statement, ...], dict[PassageRef, int]]:
+    quotes = [(PassageRef(d.meta.id, s.id), s) for d in docs for s in d.spans if s.kind == "quote"]
+    position = {ref: i for i, (ref, _) in enumerate(quotes)}
+    uf = _UnionFind(len(quotes))
+    for i, (_, span) in enumerate(quotes):
+        if span.annotation.same_as:
+            _, doc_id, frag = parse_target(span.annotation.same_as)
+            j = position.get(PassageRef(DocId(doc_id), AnnotationId(frag)))
+            if j is not None:
+                uf.union(i, j)
+    grams = [shingles(normalise(span.annotation.selector.text)) for _, span in quotes]
+    postings: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i, g in enumerate(grams):
+        for sh in g:
+            postings[sh].append(i)
+    shared: dict[tuple[int, int], int] = defaultdict(int)
+    for ids in postings.values():
+        if len(ids) > MAX_SHINGLE_POSTINGS:
+            continue
+        for a_i, a in enumerate(ids):
+            for b in ids[a_i + 1:]:
+                shared[(a, b)] += 1
+    for (a, b), n in shared.items():
+        smaller = min(len(grams[a]), len(grams[b]))
+        if smaller and n / smaller >= MIN_OVERLAP:
+            uf.union(a, b)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(quotes)):
+        groups[uf.find(i)].append(i)
+    statements: list[Statement] = []
+    statement_of: dict[PassageRef, int] = {}
+    for root in sorted(groups):
+        members = groups[root]
+        if len(members) < 2:
+            continue
+        speakers = tuple(dict.fromkeys(quotes[i][1].annotation.speaker for i in members if quotes[i][1].annotation.speaker))
+        for i in members:
+            statement_of[quotes[i][0]] = len(statements)
+        statements.append(Statement(tuple(quotes[i][0] for i in members), speakers))  # type: ignore[arg-type]
+    return tuple(statements), statement_of
+
+
+def _related(docs: Sequence[AnchoredDoc], statements: Sequence[Statement]) -> dict[DocId, tuple[Related, ...]]:
+    reasons: dict[DocId, dict[DocId, tuple[float, str]]] = defaultdict(dict)
+
+    def add(a: DocId, b: DocId, weight: float, why: str) -> None:
+        if a == b:
+            return
+        old = reasons[a].get(b)
+        if old is None or weight > old[0]:
+            reasons[a][b] = (weight, why)
+
+    for doc in docs:
+        for span in doc.spans:
+            target = span.annotation.to or span.annotation.same_as
+            if target and target.startswith("doc:"):
+                other = DocId(parse_target(target)[1])
+                add(doc.meta.id, other, 100.0, "linked from this document")
+                add(other, doc.meta.id, 90.0, "links to this document")
+    for st in statements:
+        in_docs = sorted({p.doc for p in st.passages})
+        for a in in_docs:
+            for b in in_docs:
+                add(a, b, 80.0, "reports the same statement")
+    entity_sets = {d.meta.id: {s.annotation.entity for s in d.spans if s.kind == "mention"} for d in docs}
+    df: dict[EntityId | None, int] = defaultdict(int)
+    for ents in entity_sets.values():
+        for e in ents:
+            df[e] += 1
+    n = len(docs)
+    by_entity: dict[EntityId | None, list[DocId]] = defaultdict(list)
+    for d, ents in entity_sets.items():
+        for e in ents:
+            if df[e] <= max(2, n // 4):     # entities in most documents say nothing about relatedness
+                by_entity[e].append(d)
+    overlap: dict[tuple[DocId, DocId], list[EntityId]] = defaultdict(list)
+    for e, ds in by_entity.items():
+        if len(ds) > 50:
+            continue
+        for a in ds:
+            for b in ds:
+                if a != b and e:
+                    overlap[(a, b)].append(e)
+    for (a, b), ents in overlap.items():
+        weight = sum(math.log(n / df[e]) for e in ents)
+        add(a, b, min(weight, 70.0), "mentions " + ", ".join(sorted(ents)[:3]))
+    out: dict[DocId, tuple[Related, ...]] = {}
+    for doc in docs:
+        ranked = sorted(reasons[doc.meta.id].items(), key=lambda kv: (-kv[1][0], kv[0]))[:RELATED_LIMIT]
+        out[doc.meta.id] = tuple(Related(d, why) for d, (_, why) in ranked)
+    return out
+
+
+def _timeline(docs: Sequence[AnchoredDoc]) -> tuple[TimelineEntry, ...]:
+    entries: list[TimelineEntry] = []
+    for doc in docs:
+        if doc.meta.published:
+            entries.append(TimelineEntry(doc.meta.published, doc.meta.title, doc.meta.id, None, "published"))
+        for span in doc.spans:
+            ann = span.annotation
+            if span.kind == "date" and ann.event and ann.date:
+                entries.append(TimelineEntry(ann.date, ann.event, doc.meta.id, span.id, "event"))
+    order = {d.meta.id: i for i, d in enumerate(docs)}
+    entries.sort(key=lambda e: (e.date.sort_key, order[e.doc], e.kind != "published", e.ref or ""))
+    return tuple(entries)
+
+
+def _index(docs: Sequence[AnchoredDoc], kind: str, key) -> dict[EntityId, tuple[PassageRef, ...]]:  # noqa: ANN001
+    out: dict[EntityId, list[PassageRef]] = defaultdict(list)
+    for doc in docs:
+        for span in doc.spans:
+            if span.kind == kind and key(span):
+                out[key(span)].append(PassageRef(doc.meta.id, span.id))
+    return {k: tuple(v) for k, v in out.items()}

@@ -1,0 +1,259 @@
+"""Render every page with Jinja2 from the linked corpus.
+
+Templates come from the corpus's `themes/<theme>/templates/`, falling back to the
+built-in default theme; everything an author wrote reaches them either as text
+(autoescaped) or as HTML built by docmarkup/mdtext, which escape or sanitise it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import jinja2
+from markupsafe import Markup
+
+from builder import docmarkup, mdtext, urls
+from builder.config import Settings
+from builder.models import AnchoredDoc, DocId, Entity, EntityId, Linked, PassageRef, SitePath
+
+BUILTIN_THEME = Path(__file__).resolve().parents[2] / "themes" / "default"
+KIND_LABEL = {"person": "People", "organization": "Organisations", "place": "Places"}
+
+
+@dataclass(frozen=True)
+class Theme:
+    templates: tuple[Path, ...]   # searched in order
+    static: tuple[Path, ...]      # copied in order; later folders override earlier ones
+
+
+def theme_for(corpus_dir: Path, settings: Settings) -> Theme:
+    own = corpus_dir / "themes" / settings.theme
+    folders = [p for p in (own, BUILTIN_THEME) if p.is_dir()]
+    folders = list(dict.fromkeys(p.resolve() for p in folders))
+    return Theme(tuple(p / "templates" for p in folders), tuple(reversed([p / "static" for p in folders])))
+
+
+def environment(theme: Theme) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in theme.templates]),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["markdown"] = lambda text: Markup(mdtext.render(text))
+    env.filters["markdown_inline"] = lambda text: Markup(mdtext.render_inline(text))
+    return env
+
+
+def static_files(theme: Theme) -> dict[SitePath, bytes]:
+    files: dict[SitePath, bytes] = {}
+    for folder in theme.static:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                files[SitePath("static/" + path.relative_to(folder).as_posix())] = path.read_bytes()
+    return files
+
+
+class Pages:
+    """Page contexts from the linked corpus; one method per page type."""
+
+    def __init__(self, linked: Linked, settings: Settings) -> None:
+        self.linked = linked
+        self.settings = settings
+        self.entities: dict[EntityId, Entity] = {e.id: e for e in linked.entities}
+        self.docs: dict[DocId, AnchoredDoc] = {d.meta.id: d for d in linked.docs}
+        self.titles = {d.meta.id: d.meta.title for d in linked.docs}
+        self.ctx = docmarkup.Context(linked, self.entities, self.titles)
+        self.title = settings.title or linked.corpus.title or "Untitled corpus"
+        speakers = [s.annotation.speaker for d in linked.docs for s in d.spans if s.kind == "quote" and s.annotation.speaker]
+        self.hues = docmarkup.hue_table(speakers)  # type: ignore[arg-type]
+
+    def common(self, page: SitePath, kind: str) -> dict[str, Any]:
+        root = urls.root_prefix(page)
+        return {
+            "site_title": self.title,
+            "root": root,
+            "page": page,
+            "page_kind": kind,
+            "lang": self.settings.language,
+            "canonical": (self.settings.base_url + page) if self.settings.base_url else "",
+            "nav": [
+                ("index.html", "Documents"), ("entities.html", "People & places"),
+                ("timeline.html", "Timeline"), ("quotes.html", "Quotes"), ("search.html", "Search"),
+            ],
+        }
+
+    def href(self, target: SitePath, page: SitePath, fragment: str = "") -> str:
+        return urls.relative(target, page, fragment)
+
+    def passage(self, ref: PassageRef, page: SitePath) -> dict[str, Any]:
+        doc = self.docs[ref.doc]
+        span = self.linked.passages[ref]
+        before, text, after = docmarkup.snippet(doc.doc.text, span.start, span.end)
+        return {
+            "href": self.href(urls.doc_page(ref.doc), page, ref.id), "doc": doc.meta, "doc_title": doc.meta.title,
+            "before": before, "text": text, "after": after, "span": span,
+            "speaker": self.entities.get(span.annotation.speaker) if span.annotation.speaker else None,
+            "via": self.entities.get(span.annotation.via) if span.annotation.via else None,
+        }
+
+    # --- pages ---
+
+    def index(self) -> tuple[SitePath, str, dict[str, Any]]:
+        page = SitePath("index.html")
+        counts = defaultdict(int)
+        rows = []
+        for d in self.linked.docs:
+            kinds = defaultdict(int)
+            for s in d.spans:
+                kinds[s.kind] += 1
+                counts[s.kind] += 1
+            rows.append({"meta": d.meta, "href": self.href(urls.doc_page(d.meta.id), page), "counts": kinds})
+        return page, "index.html", {
+            **self.common(page, "index"), "intro": self.linked.corpus.intro_md, "rows": rows,
+            "counts": {"documents": len(self.linked.docs), "entities": len(self.linked.entities), **counts},
+            "conflicts": sum(1 for s in self.linked.statements if s.conflict),
+        }
+
+    def document(self, doc: AnchoredDoc) -> tuple[SitePath, str, dict[str, Any]]:
+        page = urls.doc_page(doc.meta.id)
+        notes = [
+            {"id": s.id, "body": s.annotation.note, "text": docmarkup.quote_of(doc, s)}
+            for s in doc.spans if s.kind == "note"
+        ]
+        quote_notes = [
+            {"id": s.id, "body": s.annotation.note, "text": docmarkup.quote_of(doc, s)}
+            for s in doc.spans if s.kind == "quote" and s.annotation.note
+        ]
+        legend = [
+            {"entity": self.entities[e], "count": n, "hue": self.hues.get(e, 0),
+             "href": self.href(urls.entity_page(e), page)}
+            for e, n in docmarkup.speakers_in(doc) if e in self.entities
+        ]
+        related = [
+            {"title": self.titles.get(r.doc, r.doc), "href": self.href(urls.doc_page(r.doc), page), "reason": r.reason,
+             "meta": self.docs[r.doc].meta}
+            for r in self.linked.related.get(doc.meta.id, ()) if r.doc in self.docs
+        ]
+        changes = defaultdict(int)
+        for e in doc.doc.edits:
+            changes[e.rule] += 1
+        return page, "document.html", {
+            **self.common(page, "document"), "doc": doc.meta, "format": doc.doc.raw.format,
+            "reading": Markup(docmarkup.reading_html(doc, self.ctx, page)),
+            "source_view": Markup(docmarkup.source_view_html(doc)),
+            "changes": dict(changes), "notes": notes + quote_notes, "legend": legend, "related": related,
+            "lang_doc": doc.meta.language or self.settings.language,
+        }
+
+    def entity(self, ent: Entity) -> tuple[SitePath, str, dict[str, Any]]:
+        page = urls.entity_page(ent.id)
+        quotes = [self.passage(r, page) for r in self.linked.quotes_by.get(ent.id, ())]
+        by_doc: dict[DocId, list[dict[str, Any]]] = defaultdict(list)
+        for r in self.linked.mentions_of.get(ent.id, ()):
+            by_doc[r.doc].append(self.passage(r, page))
+        mentions = [{"meta": self.docs[d].meta, "href": self.href(urls.doc_page(d), page), "items": items}
+                    for d, items in by_doc.items()]
+        return page, "entity.html", {
+            **self.common(page, "entity"), "entity": ent, "kind_label": KIND_LABEL[ent.kind],
+            "quotes": quotes, "mentions": mentions, "hue": self.hues.get(ent.id),
+            "mention_count": len(self.linked.mentions_of.get(ent.id, ())),
+        }
+
+    def entities_index(self) -> tuple[SitePath, str, dict[str, Any]]:
+        page = SitePath("entities.html")
+        groups = []
+        for kind, label in KIND_LABEL.items():
+            items = [
+                {"entity": e, "href": self.href(urls.entity_page(e.id), page),
+                 "mentions": len(self.linked.mentions_of.get(e.id, ())),
+                 "quotes": len(self.linked.quotes_by.get(e.id, ())),
+                 "docs": len({r.doc for r in self.linked.mentions_of.get(e.id, ())})}
+                for e in sorted((e for e in self.linked.entities if e.kind == kind), key=lambda e: e.name.lower())
+            ]
+            if items:
+                groups.append({"label": label, "kind": kind, "items": items})
+        return page, "entities.html", {**self.common(page, "entities"), "groups": groups}
+
+    def timeline(self) -> tuple[SitePath, str, dict[str, Any]]:
+        page = SitePath("timeline.html")
+        years: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for e in self.linked.timeline:
+            year = f"{e.date.lower.year}" if e.date.start else "Undated start"
+            ref = PassageRef(e.doc, e.ref) if e.ref else None
+            years[year].append({
+                "entry": e, "date": e.date, "label": e.label, "doc_title": self.titles.get(e.doc, e.doc),
+                "doc_href": self.href(urls.doc_page(e.doc), page),
+                "href": self.href(urls.doc_page(e.doc), page, e.ref or ""),
+                "passage": self.passage(ref, page) if ref else None,
+            })
+        return page, "timeline.html", {**self.common(page, "timeline"), "years": list(years.items())}
+
+    def quotes(self) -> tuple[SitePath, str, dict[str, Any]]:
+        page = SitePath("quotes.html")
+        by_speaker = []
+        speakers = sorted(self.linked.quotes_by, key=lambda e: self.entities[e].name.lower() if e in self.entities else e)
+        for sp in speakers:
+            items = []
+            for ref in self.linked.quotes_by[sp]:
+                p = self.passage(ref, page)
+                st_i = self.linked.statement_of.get(ref)
+                st = self.linked.statements[st_i] if st_i is not None else None
+                p["statement"] = st_i
+                p["conflict"] = bool(st and st.conflict)
+                p["travelled"] = bool(st and st.travelled)
+                p["others"] = [self.passage(o, page) for o in (st.passages if st else ()) if o != ref]
+                items.append(p)
+            by_speaker.append({"entity": self.entities.get(sp), "id": sp, "items": items, "hue": self.hues.get(sp, 0),
+                               "href": self.href(urls.entity_page(sp), page)})
+        statements = []
+        for i, st in enumerate(self.linked.statements):
+            statements.append({"index": i, "conflict": st.conflict, "travelled": st.travelled,
+                               "speakers": [self.entities[s] for s in st.speakers if s in self.entities],
+                               "passages": [self.passage(p, page) for p in st.passages]})
+        return page, "quotes.html", {
+            **self.common(page, "quotes"), "by_speaker": by_speaker,
+            "conflicts": [s for s in statements if s["conflict"]],
+            "travelled": [s for s in statements if s["travelled"] and not s["conflict"]],
+        }
+
+    def search(self) -> tuple[SitePath, str, dict[str, Any]]:
+        page = SitePath("search.html")
+        return page, "search.html", self.common(page, "search")
+
+    def not_found(self) -> tuple[SitePath, str, dict[str, Any]]:
+        page = SitePath("404.html")
+        return page, "404.html", self.common(page, "404")
+
+    def all(self) -> Iterable[tuple[SitePath, str, dict[str, Any]]]:
+        yield self.index()
+        for d in self.linked.docs:
+            yield self.document(d)
+        yield self.entities_index()
+        for e in self.linked.entities:
+            yield self.entity(e)
+        yield self.timeline()
+        yield self.quotes()
+        yield self.search()
+        yield self.not_found()
+
+
+def speakers_css(hues: Mapping[EntityId, int]) -> str:
+    rules = [f'[data-speaker="{sp}"]{{--hue:{h}}}' for sp, h in sorted(hues.items())]
+    return "/* Speaker hues, generated from the corpus. */\n" + "\n".join(rules) + "\n"
+
+
+def render(linked: Linked, settings: Settings, corpus_dir: Path) -> dict[SitePath, bytes]:
+    theme = theme_for(corpus_dir, settings)
+    env = environment(theme)
+    pages = Pages(linked, settings)
+    files = static_files(theme)
+    files[SitePath("static/speakers.css")] = speakers_css(pages.hues).encode("utf-8")
+    files[SitePath("static/pygments.css")] = (mdtext.pygments_css() + "\n").encode("utf-8")
+    for path, template, context in pages.all():
+        files[path] = env.get_template(template).render(context).encode("utf-8")
+    return files

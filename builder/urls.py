@@ -1,0 +1,39 @@
+"""Slugs and site-relative links: the one place that knows how pages are named.
+
+Every internal link is relative and names a file, so one build works on GitHub
+Pages under any sub-path, on any static server and from file://.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+
+from builder.models import DocId, EntityId, SitePath
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def doc_page(doc: DocId) -> SitePath:
+    return SitePath(f"docs/{doc}.html")
+
+
+def entity_page(entity: EntityId) -> SitePath:
+    return SitePath(f"entities/{entity}.html")
+
+
+def relative(target: SitePath, from_page: SitePath, fragment: str = "") -> str:
+    """A link from one site file to another, relative, naming the file."""
+    base = posixpath.dirname(from_page) or "."
+    rel = posixpath.relpath(target, base)
+    return f"{rel}#{fragment}" if fragment else rel
+
+
+def root_prefix(page: SitePath) -> str:
+    """The path from a page back to the site root: '' or '../'."""
+    depth = page.count("/")
+    return "../" * depth
