@@ -138,6 +138,10 @@ class Entity:
     aliases: tuple[str, ...] = ()
     description: str = ""
     wikidata: str = ""
+    phrase_where: tuple[tuple[str, Where], ...] = ()   # where the name and each alias are written
+
+    def where_of(self, phrase: str) -> Where:
+        return next((w for p, w in self.phrase_where if p == phrase), self.where)
 
 
 @dataclass(frozen=True)

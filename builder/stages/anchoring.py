@@ -82,7 +82,11 @@ def closest_passage(text: str, needle: str, limit: int = 4000) -> tuple[str, int
                 best = (r, start, end)
     if best[0] < 0.4:
         return None
-    return text[best[1]:best[2]], best[1]
+    # Trim the window to the part that matches, so the hint shows what to copy.
+    matcher.set_seq1(text[best[1]:best[2]])
+    blocks = [b for b in matcher.get_matching_blocks() if b.size]
+    start, end = best[1] + blocks[0].a, best[1] + blocks[-1].a + blocks[-1].size
+    return text[start:end], start
 
 
 def _context(text: str, start: int, end: int, width: int = 30) -> str:
@@ -189,7 +193,7 @@ def anchor(
     by_doc = {s.doc: s for s in sidecars}
     table = alias_table(entities)
     pattern = whole_words(table)
-    entity_where = {e.id: e.where for e in entities}
+    by_id = {e.id: e for e in entities}
     out: list[AnchoredDoc] = []
     diags: list[Diagnostic] = []
     for doc in docs:
@@ -199,7 +203,7 @@ def anchor(
         auto, collisions = alias_mentions(doc, pattern, table, spans)
         for phrase, offsets in sorted(collisions.items()):
             owners = table[phrase]
-            w = entity_where[owners[-1]]
+            w = by_id[owners[-1]].where_of(phrase)
             places = "; ".join(f"line {source_line(doc, o)}: {_context(doc.text, o, o + len(phrase))}" for o in offsets[:5])
             diags.append(error(
                 w.path, w.line, w.column,

@@ -127,10 +127,14 @@ def load_entities(corpus_dir: Path) -> tuple[tuple[Entity, ...], tuple[Diagnosti
                                    f"the first is on line {seen[ent_id].line}"))
                 continue
             seen[ent_id] = Where(rel, line, col)
+            phrases = [(body["name"].strip(), Where(rel, *loaded.where((group, ent_id, "name"))))]
+            phrases += [(a.strip(), Where(rel, *loaded.where((group, ent_id, "aliases", i))))
+                        for i, a in enumerate(body.get("aliases") or [])]
             entities.append(Entity(
                 id=EntityId(ent_id), kind=kind, name=body["name"].strip(), where=Where(rel, line, col),  # type: ignore[arg-type]
                 aliases=tuple(dict.fromkeys(a.strip() for a in body.get("aliases") or [] if a.strip())),
                 description=body.get("description") or "", wikidata=body.get("wikidata") or "",
+                phrase_where=tuple(phrases),
             ))
     return tuple(entities), tuple(diags)
 

@@ -7,6 +7,7 @@ flags conflicting attributions, finds related documents and orders the timeline.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections import defaultdict
@@ -103,12 +104,12 @@ def _check_targets(docs: Sequence[AnchoredDoc], passages: dict[PassageRef, Span]
                 found = passages.get(PassageRef(DocId(doc_id), AnnotationId(frag)))
                 w = ann.where
                 if found is None:
-                    import difflib
-
-                    close = difflib.get_close_matches(frag, ids_in.get(DocId(doc_id), []), n=1)
+                    there = sorted(i for i in ids_in.get(DocId(doc_id), []) if not i.startswith("m-"))
+                    close = difflib.get_close_matches(frag, there, n=1)
                     yield error(w.path, w.line, w.column, f"{field}: no annotation '{frag}' in document '{doc_id}'",
                                 f"did you mean '{close[0]}'?" if close else
-                                f"give the annotation an id in annotations/{doc_id}.yaml and point to it")
+                                (f"annotations in {doc_id}: {', '.join(there[:8])}" if there else
+                                 f"give the annotation an id in annotations/{doc_id}.yaml and point to it"))
                 elif field == "same-as" and found.kind != "quote":
                     yield error(w.path, w.line, w.column, f"same-as: '{target}' is a {found.kind}, not a quote",
                                 "same-as links two reports of one statement")
@@ -139,6 +140,9 @@ def _statements(
             for b in ids[a_i + 1:]:
                 shared[(a, b)] += 1
     for (a, b), n in shared.items():
+        (ref_a, span_a), (ref_b, span_b) = quotes[a], quotes[b]
+        if ref_a.doc == ref_b.doc and span_a.start < span_b.end and span_b.start < span_a.end:
+            continue  # a quote nested in another (a speaker quoting someone) is not a second report
         smaller = min(len(grams[a]), len(grams[b]))
         if smaller and n / smaller >= MIN_OVERLAP:
             uf.union(a, b)

@@ -105,10 +105,10 @@ class Pages:
 
     def index(self) -> tuple[SitePath, str, dict[str, Any]]:
         page = SitePath("index.html")
-        counts = defaultdict(int)
+        counts = {kind: 0 for kind in ("quote", "date", "mention", "link", "note")}
         rows = []
         for d in self.linked.docs:
-            kinds = defaultdict(int)
+            kinds = {kind: 0 for kind in counts}
             for s in d.spans:
                 kinds[s.kind] += 1
                 counts[s.kind] += 1
