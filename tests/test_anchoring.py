@@ -1,0 +1,95 @@
+"""Anchoring: text quote selectors, derived ids and alias mentions."""
+
+from __future__ import annotations
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from builder.models import (
+    Annotation, Block, CleanSpec, DocId, DocMeta, Entity, EntityId, RawDoc, Selector, SourcePath, Where,
+)
+from builder.stages import anchoring, clean
+
+W = Where(SourcePath("annotations/a.yaml"), 2, 3)
+
+
+def doc_of(*paras: str):  # noqa: ANN201
+    meta = DocMeta(DocId("a"), SourcePath("a.txt"), "A", Where(SourcePath("seeds/INDEX.md")))
+    c, _ = clean.clean(RawDoc(meta, "txt", tuple(Block("p", p, i + 1) for i, p in enumerate(paras))), CleanSpec())
+    return c
+
+
+def ann(text: str, kind: str = "note", **kw: object) -> Annotation:
+    sel = Selector(text, str(kw.pop("prefix", "")), str(kw.pop("suffix", "")), kw.pop("occurrence", None))  # type: ignore[arg-type]
+    return Annotation(kind, sel, W, note="n", **kw)  # type: ignore[arg-type]
+
+
+@given(st.text(alphabet="abc ", min_size=1, max_size=60), st.data())
+@settings(max_examples=300, deadline=None)
+def test_a_passage_with_enough_context_is_found_where_it_is(text: str, data: st.DataObject) -> None:
+    assume(text.strip() == text and "  " not in text and text)
+    doc = doc_of(text)
+    start = data.draw(st.integers(0, len(doc.text) - 1))
+    end = data.draw(st.integers(start + 1, len(doc.text)))
+    passage = doc.text[start:end]
+    hits = anchoring.find_all(doc.text, passage)
+    found, _, _ = anchoring.locate(doc, Selector(passage, occurrence=hits.index(start) + 1))
+    assert found == start
+    found, _, _ = anchoring.locate(doc, Selector(passage))
+    assert found == (start if len(hits) == 1 else None), "a repeated passage without context is refused"
+    # The whole text before it is always enough context.
+    if start:
+        found, _, _ = anchoring.locate(doc, Selector(passage, prefix=doc.text[:start]))
+        assert found == start
+
+
+def test_prefix_and_suffix_select_one_of_several() -> None:
+    doc = doc_of("he said no and she said yes")
+    assert anchoring.locate(doc, Selector("said", prefix="she "))[0] == 19
+    assert anchoring.locate(doc, Selector("said", suffix=" no"))[0] == 3
+    assert anchoring.locate(doc, Selector("said"))[0] is None
+    assert anchoring.locate(doc, Selector("said", occurrence=2))[0] == 19
+
+
+def test_derived_ids_do_not_depend_on_other_annotations() -> None:
+    doc = doc_of("Kabulov said the embassy was safe. Kabulov said more.")
+    a1, a2 = ann("the embassy was safe"), ann("said more")
+    alone, _ = anchoring.anchor_sidecar(doc, [a1])
+    both, _ = anchoring.anchor_sidecar(doc, [a2, a1])
+    assert alone[0].id == next(s.id for s in both if s.annotation is a1)
+    assert alone[0].id.startswith("n-the-embassy-was-safe-")
+
+
+def test_explicit_id_wins_and_duplicates_are_reported() -> None:
+    doc = doc_of("one two three")
+    spans, diags = anchoring.anchor_sidecar(doc, [ann("one", id="x"), ann("two", id="x")])
+    assert [s.id for s in spans] == ["x"]
+    assert "used twice" in diags[0].message
+
+
+def _entity(eid: str, name: str, *aliases: str) -> Entity:
+    return Entity(EntityId(eid), "person", name, Where(SourcePath("annotations/entities.yaml")), aliases)
+
+
+def test_aliases_longest_match_whole_words_case_sensitive() -> None:
+    ents = [_entity("zk", "Zamir Kabulov", "Kabulov", "Zamir Kabul"), _entity("kabul", "Kabul")]
+    doc = doc_of("Zamir Kabulov met Kabulov in Kabul. Zamir Kabul spoke; kabul and Kabulovs did not.")
+    docs, diags = anchoring.anchor([doc], [], ents, SourcePath("annotations/entities.yaml"))
+    hits = [(doc.text[s.start:s.end], s.annotation.entity) for s in docs[0].spans]
+    assert hits == [("Zamir Kabulov", "zk"), ("Kabulov", "zk"), ("Kabul", "kabul"), ("Zamir Kabul", "zk")]
+    assert diags == ()
+
+
+def test_explicit_mentions_and_not_mentions_override_alias_hits() -> None:
+    from builder.models import Sidecar
+
+    ents = [_entity("kabul", "Kabul"), _entity("zk", "Zamir Kabulov")]
+    doc = doc_of("Mr. Kabul spoke in Kabul.")
+    side = Sidecar(DocId("a"), SourcePath("annotations/a.yaml"), CleanSpec(), (
+        Annotation("mention", Selector("Mr. Kabul"), W, entity=EntityId("zk")),
+        Annotation("not-mention", Selector("Kabul", suffix=" spoke"), W),
+    ))
+    docs, diags = anchoring.anchor([doc], [side], ents, SourcePath("annotations/entities.yaml"))
+    assert [(doc.text[s.start:s.end], s.annotation.entity, s.auto) for s in docs[0].spans] == [
+        ("Mr. Kabul", "zk", False), ("Kabul", "kabul", True)]
+    assert diags == ()
