@@ -37,10 +37,9 @@ def test_a_passage_with_enough_context_is_found_where_it_is(text: str, data: st.
     assert found == start
     found, _, _ = anchoring.locate(doc, Selector(passage))
     assert found == (start if len(hits) == 1 else None), "a repeated passage without context is refused"
-    # The whole text before it is always enough context.
-    if start:
-        found, _, _ = anchoring.locate(doc, Selector(passage, prefix=doc.text[:start]))
-        assert found == start
+    # The whole text before and after it is always enough context.
+    found, _, _ = anchoring.locate(doc, Selector(passage, prefix=doc.text[:start], suffix=doc.text[end:]))
+    assert found == start
 
 
 def test_prefix_and_suffix_select_one_of_several() -> None:
