@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
-from builder import config, diagnostics
+from builder import config, diagnostics, publish
 from builder.diagnostics import Diagnostic
 from builder.models import SitePath
 from builder.stages import anchoring, annotations, clean, corpus, linking, render, search, write
@@ -72,7 +72,7 @@ def build(corpus_dir: Path, settings: config.Settings | None = None, progress: P
     files = render.render(linked, settings, corpus_dir)
     progress("indexing")
     files.update(search.build_index(linked))
-    files[SitePath(".nojekyll")] = b""
+    files.update(publish.site_files(files, settings))
     return BuildResult(diags, dict(sorted(files.items())), n_docs, n_ann, time.perf_counter() - started)
 
 
