@@ -223,7 +223,7 @@ def _timeline(docs: Sequence[AnchoredDoc]) -> tuple[TimelineEntry, ...]:
             if span.kind == "date" and ann.event and ann.date:
                 entries.append(TimelineEntry(ann.date, ann.event, doc.meta.id, span.id, "event"))
     order = {d.meta.id: i for i, d in enumerate(docs)}
-    entries.sort(key=lambda e: (e.date.sort_key, order[e.doc], e.kind != "published", e.ref or ""))
+    entries.sort(key=lambda e: (e.date.lower, e.date.upper, order[e.doc], e.kind != "published", e.ref or ""))
     return tuple(entries)
 
 

@@ -1,0 +1,98 @@
+"""Reading the corpus: INDEX.md with markdown-it-py, and .txt, .md and .html documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builder.models import SourcePath
+from builder.stages import corpus
+from tests.factory import make_corpus
+
+INDEX = """\
+# Russia and the *Taliban*
+
+First paragraph of the introduction.
+
+Second paragraph, with a [link](https://example.org).
+
+| id | file | title | source | published | url | desk |
+|----|------|-------|--------|-----------|-----|------|
+| rt-1 | a.txt | A `title` | RT | 2021-08-24~ | <https://rt.com/x> | Moscow |
+| b | b.md | B | | | [the page](https://b.example/) | |
+
+Text after the table is ignored.
+"""
+
+
+def test_index_title_intro_table_and_extra_columns() -> None:
+    title, intro, metas, diags = corpus.parse_index(INDEX, SourcePath("seeds/INDEX.md"))
+    assert diags == ()
+    assert title == "Russia and the Taliban"
+    assert intro == "First paragraph of the introduction.\n\nSecond paragraph, with a [link](https://example.org)."
+    a, b = metas
+    assert (a.id, a.file, a.title, a.source, a.url, a.extra) == ("rt-1", "a.txt", "A title", "RT", "https://rt.com/x",
+                                                                 (("desk", "Moscow"),))
+    assert a.published is not None and a.published.approximate and a.where.line == 9
+    assert (b.url, b.published, b.where.line) == ("https://b.example/", None, 10)
+
+
+def test_missing_required_column_and_missing_table() -> None:
+    _, _, _, diags = corpus.parse_index("# T\n\n| id | title |\n|---|---|\n| a | A |\n", SourcePath("seeds/INDEX.md"))
+    assert diags[0].message == "the table has no column 'file'" and diags[0].line == 3
+    _, _, _, diags = corpus.parse_index("just text\n", SourcePath("seeds/INDEX.md"))
+    assert {d.message for d in diags} == {"INDEX.md has no '# ' heading", "INDEX.md has no table of documents"}
+
+
+def test_txt_every_non_blank_line_is_a_paragraph_with_its_line() -> None:
+    blocks = corpus.txt_blocks("One.\n\n  Two.  \nThree.\n")
+    assert [(b.text, b.line) for b in blocks] == [("One.", 1), ("Two.", 3), ("Three.", 4)]
+
+
+def test_md_blocks_keep_structure_and_plain_text() -> None:
+    blocks = corpus.md_blocks("# Head\n\nSome *emphasis* and [a link](http://x).\n\n- item one\n- item two\n\n> quoted\n\n```\ncode\n```\n")
+    assert [(b.kind, b.text, b.line) for b in blocks] == [
+        ("h1", "Head", 1), ("p", "Some emphasis and a link.", 3), ("li", "item one", 5), ("li", "item two", 6),
+        ("blockquote", "quoted", 8), ("pre", "code", 10)]
+
+
+def test_html_takes_the_article_not_the_chrome() -> None:
+    page = """<html><head><title>x</title><script>var a = 1;</script></head><body>
+<nav><p>Skip to main content</p></nav>
+<header><p>Site name</p></header>
+<article><h1>Envoy speaks</h1>
+<p>The envoy <b>said</b> on Thursday
+that ties exist.</p>
+<aside><p>Related: other story</p></aside>
+<blockquote><p>We have ties.</p></blockquote>
+<ul><li>one</li><li><p>two</p></li></ul>
+</article>
+<footer><p>Comments are closed.</p></footer></body></html>"""
+    blocks = corpus.html_blocks(page)
+    assert [(b.kind, b.text) for b in blocks] == [
+        ("h1", "Envoy speaks"), ("p", "The envoy said on Thursday that ties exist."),
+        ("blockquote", "We have ties."), ("li", "one"), ("li", "two")]
+    assert blocks[1].line == 5
+
+
+def test_html_without_paragraphs_falls_back_to_lines() -> None:
+    assert [b.text for b in corpus.html_blocks("<div>one<br>two</div>")] == ["one", "two"]
+
+
+def test_bom_and_crlf_are_normalised(tmp_path: Path) -> None:
+    root = make_corpus(tmp_path, [{"id": "a", "file": "a.txt", "title": "A"}], {"a.txt": b"\xef\xbb\xbfOne.\r\nTwo.\r\n"})
+    read, diags = corpus.read(root)
+    assert diags == ()
+    assert [b.text for b in read.docs[0].blocks] == ["One.", "Two."]
+
+
+def test_empty_document_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    root = make_corpus(tmp_path, [{"id": "a", "file": "a.txt", "title": "A"}], {"a.txt": ""})
+    read, diags = corpus.read(root)
+    assert [(d.severity, d.message) for d in diags] == [("warning", "the document has no text")]
+    assert read.docs[0].blocks == ()
+
+
+def test_unknown_file_type(tmp_path: Path) -> None:
+    root = make_corpus(tmp_path, [{"id": "a", "file": "a.pdf", "title": "A"}], {"a.pdf": "x"})
+    _, diags = corpus.read(root)
+    assert "unknown type '.pdf'" in diags[0].message

@@ -1,0 +1,88 @@
+"""Linking: statements across documents, conflicting attributions, related documents, timeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builder.models import PassageRef
+from builder.pipeline import check
+from builder.config import Settings
+from builder.stages import linking
+from tests.factory import two_docs
+
+QUOTE = "Our embassy is guarded by the Taliban"
+
+
+def linked_for(root: Path):  # noqa: ANN201
+    linked, diags = check(root, Settings())
+    assert not [d for d in diags if d.severity == "error"], diags
+    return linked
+
+
+def test_normalise_folds_quote_marks_case_and_spacing() -> None:
+    assert linking.normalise("“Our  Embassy’s” guard,") == linking.normalise('"our embassys" GUARD')
+
+
+def test_same_words_different_speakers_is_a_conflict(tmp_path: Path) -> None:
+    root = two_docs(tmp_path,
+                    sidecar_a=f"quotes:\n  - {{id: ka, text: {QUOTE}, speaker: zamir-kabulov}}\n",
+                    sidecar_b=f"quotes:\n  - {{id: zh, text: '{QUOTE},', speaker: dmitry-zhirnov}}\n")
+    linked = linked_for(root)
+    assert len(linked.statements) == 1
+    st = linked.statements[0]
+    assert st.conflict and st.travelled
+    assert set(st.passages) == {PassageRef("a", "ka"), PassageRef("b", "zh")}  # type: ignore[arg-type]
+
+
+def test_conflict_is_marked_on_both_passages_and_in_the_register(tmp_path: Path) -> None:
+    from builder.pipeline import build
+
+    root = two_docs(tmp_path,
+                    sidecar_a=f"quotes:\n  - {{id: ka, text: {QUOTE}, speaker: zamir-kabulov}}\n",
+                    sidecar_b=f"quotes:\n  - {{id: zh, text: {QUOTE}, speaker: dmitry-zhirnov}}\n")
+    site = build(root).site
+    a, b, register = (site[p].decode() for p in ("docs/a.html", "docs/b.html", "quotes.html"))
+    assert 'class="quote conflict" data-speaker="zamir-kabulov" id="ka"' in a and 'href="b.html#zh"' in a
+    assert 'class="quote conflict" data-speaker="dmitry-zhirnov" id="zh"' in b and 'href="a.html#ka"' in b
+    assert 'id="conflicts"' in register and "docs/a.html#ka" in register and "docs/b.html#zh" in register
+
+
+def test_same_speaker_in_two_documents_travelled_without_conflict(tmp_path: Path) -> None:
+    root = two_docs(tmp_path,
+                    sidecar_a=f"quotes:\n  - {{text: {QUOTE}, speaker: zamir-kabulov}}\n",
+                    sidecar_b=f"quotes:\n  - {{text: {QUOTE}, speaker: zamir-kabulov}}\n")
+    st = linked_for(root).statements[0]
+    assert st.travelled and not st.conflict
+
+
+def test_same_as_links_quotes_whose_words_differ(tmp_path: Path) -> None:
+    root = two_docs(tmp_path,
+                    sidecar_a="quotes:\n  - {id: gov, text: 'We will see how they govern', speaker: zamir-kabulov}\n",
+                    sidecar_b="quotes:\n  - {text: Zhirnov said nothing else, speaker: dmitry-zhirnov, same-as: 'doc:a#gov'}\n")
+    linked = linked_for(root)
+    assert len(linked.statements) == 1 and linked.statements[0].conflict
+
+
+def test_different_words_are_different_statements(tmp_path: Path) -> None:
+    root = two_docs(tmp_path,
+                    sidecar_a="quotes:\n  - {text: 'We will see how they govern', speaker: zamir-kabulov}\n",
+                    sidecar_b=f"quotes:\n  - {{text: {QUOTE}, speaker: dmitry-zhirnov}}\n")
+    assert linked_for(root).statements == ()
+
+
+def test_nested_quote_in_the_same_document_is_not_a_second_report(tmp_path: Path) -> None:
+    root = two_docs(tmp_path, sidecar_a=(
+        f"quotes:\n  - {{text: '\"{QUOTE},\" Zamir Kabulov said', speaker: zamir-kabulov}}\n"
+        f"  - {{text: {QUOTE}, speaker: dmitry-zhirnov}}\n"))
+    assert linked_for(root).statements == ()
+
+
+def test_related_documents_and_timeline(tmp_path: Path) -> None:
+    root = two_docs(tmp_path, sidecar_a=(
+        "links:\n  - {text: The envoy, to: 'doc:b'}\n"
+        "dates:\n  - {text: on Monday, date: 2021-08-16, event: Embassy put under guard}\n"))
+    linked = linked_for(root)
+    assert [(r.doc, r.reason) for r in linked.related["a"]] == [("b", "linked from this document")]  # type: ignore[index]
+    assert [(r.doc, r.reason) for r in linked.related["b"]] == [("a", "links to this document")]  # type: ignore[index]
+    assert [(e.date.text, e.kind, e.doc) for e in linked.timeline] == [
+        ("2021-08", "published", "b"), ("2021-08-16~", "published", "a"), ("2021-08-16", "event", "a")]
