@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Sequence, TextIO
 
-from builder import __version__, config, diagnostics, pipeline
+from builder import __version__, bundle, config, diagnostics, pipeline, scaffold
 
 EXIT_OK, EXIT_CORPUS, EXIT_USAGE = 0, 1, 2
 
@@ -56,6 +56,21 @@ def parser() -> argparse.ArgumentParser:
                        description="Check the corpus and annotations and report every problem; write nothing.")
     _corpus_arg(c)
     c.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
+    z = sub.add_parser("bundle", help="the whole site in one zip that works offline",
+                       description="Build the site into one zip that works unzipped anywhere, from file://, with no "
+                                   "network. Fails, writing nothing, if a page loads anything from outside the site.")
+    _corpus_arg(z)
+    z.add_argument("-o", "--out", type=Path, metavar="FILE.zip",
+                   help="the zip to write, or a folder to write it in (default: CORPUS/<folder name>-site.zip)")
+    z.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
+    i = sub.add_parser("init", help="start a new corpus", description=(
+        "Create a corpus that builds at once: seeds/INDEX.md and one document, annotations/ with entities and a "
+        "sidecar (and the JSON Schemas for editors), glossator.toml, a GitHub Pages workflow and a .gitignore. "
+        "Never overwrites a file."))
+    i.add_argument("folder", nargs="?", default=".", type=Path,
+                   help="the folder of the new corpus, created if missing (default: the current folder)")
     return top
 
 
@@ -110,7 +125,53 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": cmd_build, "check": cmd_check}
+def cmd_bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    corpus_dir = find_corpus(args.corpus, err)
+    if corpus_dir is None:
+        return EXIT_CORPUS
+    settings, found = config.load(corpus_dir)
+    target = args.out or bundle.default_target(corpus_dir)
+    if target.is_dir():
+        target = target / bundle.default_target(corpus_dir).name
+    result = None
+    if not diagnostics.has_errors(found):
+        reporter = Reporter(err, args.quiet)
+        result = bundle.bundle(corpus_dir, settings, bundle.top_folder(target), reporter.progress)
+        reporter.done()
+    report = diagnostics.report((*found, *(result.build.diagnostics if result else ())))
+    if report:
+        err.write(report + "\n")
+    if result and result.problems:
+        err.write(diagnostics.report(result.problems) + "\n"
+                  "  (the paths above are files of the built site: these pages would load them from the network)\n")
+    if result is None or not result.ok:
+        err.write(f"bundle failed: nothing was written; {target} is unchanged\n")
+        return EXIT_CORPUS
+    bundle.write_zip(result.data, target)
+    if not args.quiet:
+        out.write(f"bundled {len(result.build.site)} files ({len(result.data) / 1024:.0f} KB, "
+                  f"{result.build.pages} pages) → {target}\n")
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    result = scaffold.init(args.folder)
+    if result.problem:
+        err.write(f"{args.folder}: error: {result.problem}\n")
+        return EXIT_CORPUS
+    if result.existing:
+        names = "".join(f"\n  {args.folder / p}" for p in result.existing)
+        err.write(f"{args.folder}: error: init would overwrite {len(result.existing)} existing "
+                  f"file{'s' * (len(result.existing) != 1)}, so it wrote nothing:{names}\n"
+                  f"  hint: init only creates new files: choose a new or empty folder, or move these files away\n")
+        return EXIT_CORPUS
+    out.write(f"created a corpus in {args.folder}/ ({len(result.written)} files)\n"
+              f"  next: glossator build {args.folder}   (then open {args.folder / 'site' / 'index.html'})\n"
+              f"  publish: see the top of {args.folder / '.github' / 'workflows' / 'pages.yml'}\n")
+    return EXIT_OK
+
+
+COMMANDS = {"build": cmd_build, "check": cmd_check, "bundle": cmd_bundle, "init": cmd_init}
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
