@@ -6,7 +6,6 @@ Pages under any sub-path, on any static server and from file://.
 
 from __future__ import annotations
 
-import posixpath
 import re
 import unicodedata
 
@@ -28,8 +27,12 @@ def entity_page(entity: EntityId) -> SitePath:
 
 def relative(target: SitePath, from_page: SitePath, fragment: str = "") -> str:
     """A link from one site file to another, relative, naming the file."""
-    base = posixpath.dirname(from_page) or "."
-    rel = posixpath.relpath(target, base)
+    here = from_page.split("/")[:-1]
+    there = target.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    rel = "../" * (len(here) - common) + "/".join(there[common:])
     return f"{rel}#{fragment}" if fragment else rel
 
 

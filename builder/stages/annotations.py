@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import jsonschema
+import jsonschema_rs
 
 from builder import edtf, yamlpos
 from builder.diagnostics import Diagnostic, error, warning
@@ -37,6 +38,17 @@ SECTIONS = {
 def schema(name: str) -> dict[str, Any]:
     text = resources.files("builder").joinpath(f"schemas/{name}.schema.json").read_text("utf-8")
     return json.loads(text)
+
+
+@lru_cache(maxsize=None)
+def validator(name: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema(name))
+
+
+@lru_cache(maxsize=None)
+def fast_validator(name: str) -> Any:
+    """jsonschema-rs answers "valid?" ~70× faster; python-jsonschema explains the rare invalid file."""
+    return jsonschema_rs.validator_for(schema(name))
 
 
 def load(corpus_dir: Path, doc_ids: Iterable[DocId]) -> tuple[Annotations, tuple[Diagnostic, ...]]:
@@ -73,8 +85,9 @@ def _load_checked(path: Path, rel: SourcePath, schema_name: str) -> tuple[yamlpo
         return None, list(yaml_diags)
     if loaded.value is None:
         loaded = yamlpos.Loaded({}, loaded.positions)
-    validator = jsonschema.Draft202012Validator(schema(schema_name))
-    errors = [_schema_diagnostic(e, loaded, rel) for e in validator.iter_errors(loaded.value)]
+    if fast_validator(schema_name).is_valid(loaded.value):
+        return loaded, []
+    errors = [_schema_diagnostic(e, loaded, rel) for e in validator(schema_name).iter_errors(loaded.value)]
     return (None if errors else loaded), errors
 
 

@@ -8,6 +8,7 @@ flags conflicting attributions, finds related documents and orders the timeline.
 from __future__ import annotations
 
 import difflib
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -184,28 +185,32 @@ def _related(docs: Sequence[AnchoredDoc], statements: Sequence[Statement]) -> di
         for a in in_docs:
             for b in in_docs:
                 add(a, b, 80.0, "reports the same statement")
-    entity_sets = {d.meta.id: {s.annotation.entity for s in d.spans if s.kind == "mention"} for d in docs}
-    df: dict[EntityId | None, int] = defaultdict(int)
+    entity_sets = {d.meta.id: {s.annotation.entity for s in d.spans if s.kind == "mention" and s.annotation.entity}
+                   for d in docs}
+    df: dict[EntityId, int] = defaultdict(int)
     for ents in entity_sets.values():
         for e in ents:
             df[e] += 1
     n = len(docs)
-    by_entity: dict[EntityId | None, list[DocId]] = defaultdict(list)
+    by_entity: dict[EntityId, list[DocId]] = defaultdict(list)
     for d, ents in entity_sets.items():
         for e in ents:
             if df[e] <= max(2, n // 4):     # entities in most documents say nothing about relatedness
                 by_entity[e].append(d)
-    overlap: dict[tuple[DocId, DocId], list[EntityId]] = defaultdict(list)
+    shared_weight: dict[DocId, dict[DocId, float]] = defaultdict(dict)
     for e, ds in by_entity.items():
-        if len(ds) > 50:
+        if len(ds) > 200:
             continue
+        w = math.log(n / df[e])
         for a in ds:
+            row = shared_weight[a]
             for b in ds:
-                if a != b and e:
-                    overlap[(a, b)].append(e)
-    for (a, b), ents in overlap.items():
-        weight = sum(math.log(n / df[e]) for e in ents)
-        add(a, b, min(weight, 70.0), "mentions " + ", ".join(sorted(ents)[:3]))
+                if a != b:
+                    row[b] = row.get(b, 0.0) + w
+    for a, row in shared_weight.items():
+        for b, weight in heapq.nlargest(RELATED_LIMIT, row.items(), key=lambda kv: (kv[1], kv[0])):
+            common = sorted(entity_sets[a] & entity_sets[b])
+            add(a, b, min(weight, 70.0), "mentions " + ", ".join(common[:3]))
     out: dict[DocId, tuple[Related, ...]] = {}
     for doc in docs:
         ranked = sorted(reasons[doc.meta.id].items(), key=lambda kv: (-kv[1][0], kv[0]))[:RELATED_LIMIT]

@@ -1,0 +1,31 @@
+"""Relative links between site files: table-tested, as every page depends on them."""
+
+from __future__ import annotations
+
+import pytest
+
+from builder import urls
+from builder.models import SitePath
+
+
+@pytest.mark.parametrize("target, page, fragment, expected", [
+    ("docs/a.html", "index.html", "", "docs/a.html"),
+    ("docs/a.html", "docs/b.html", "q1", "a.html#q1"),
+    ("entities/x.html", "docs/b.html", "", "../entities/x.html"),
+    ("index.html", "docs/b.html", "", "../index.html"),
+    ("static/style.css", "entities/x.html", "", "../static/style.css"),
+    ("docs/a.html", "a/b/c.html", "", "../../docs/a.html"),
+    ("quotes.html", "timeline.html", "c", "quotes.html#c"),
+])
+def test_relative(target: str, page: str, fragment: str, expected: str) -> None:
+    assert urls.relative(SitePath(target), SitePath(page), fragment) == expected
+
+
+@pytest.mark.parametrize("page, prefix", [("index.html", ""), ("docs/a.html", "../"), ("a/b/c.html", "../../")])
+def test_root_prefix(page: str, prefix: str) -> None:
+    assert urls.root_prefix(SitePath(page)) == prefix
+
+
+@pytest.mark.parametrize("text, slug", [("Zamir Kabulov", "zamir-kabulov"), ("Ça va, Mr. X!", "ca-va-mr-x"), ("—", "")])
+def test_slugify(text: str, slug: str) -> None:
+    assert urls.slugify(text) == slug
