@@ -5,6 +5,7 @@ Pure functions from the linked corpus to HTML fragments; templates place them.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from dataclasses import dataclass
 from html import escape
@@ -12,7 +13,7 @@ from typing import Mapping, Sequence
 
 from builder import urls
 from builder.markup import Markup, render_spans
-from builder.models import AnchoredDoc, DocId, Entity, EntityId, Linked, PassageRef, SitePath, Span
+from builder.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, PassageRef, SitePath, Span
 from builder.stages.linking import parse_target
 
 RANK = {"quote": 0, "link": 1, "note": 2, "date": 3, "mention": 4}
@@ -44,7 +45,10 @@ def target_href(target: str, ctx: Context, page: SitePath) -> tuple[str, str]:
     return target, target
 
 
-def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath) -> Markup:
+def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
+                held: Sequence[Span] = (), in_link: bool = False) -> Markup:
+    """One annotation's element. `held`: for a mention, the dates and notes its link holds;
+    `in_link`: for a date or note, that it sits inside a mention's link (see `link_holds`)."""
     ann = span.annotation
     first = (("id", span.id),)
     if span.kind == "quote":
@@ -72,7 +76,7 @@ def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath) -> M
         via = ctx.entities.get(ann.via) if ann.via else None
         label = f"{name}" + (f", via {via.name}" if via else "")
         lead = (f'<span class="speaker-tag" role="img" aria-label="{escape(label, quote=True)}:" '
-                f'data-initials="{escape(initials(name), quote=True)}"></span>')
+                f'title="{escape(label, quote=True)}" data-initials="{escape(initials(name), quote=True)}"></span>')
         return Markup(span.start, span.end, "span",
                       (("class", classes), ("data-speaker", ann.speaker or "")), first,
                       lead=lead, trail=trail, rank=RANK["quote"])
@@ -81,13 +85,22 @@ def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath) -> M
         attrs: tuple[tuple[str, str], ...] = (("datetime", d.html),)
         if not d.exact:
             attrs += (("data-edtf", d.text),)
-        attrs += (("tabindex", "0"), ("data-label", d.label), ("title", d.label), ("class", "date"))
-        return Markup(span.start, span.end, "time", attrs, first, rank=RANK["date"])
+        attrs += (("data-label", d.label), ("title", d.label), ("class", "date"))
+        # Focusable once (not on every fragment), and never inside a link: the link is the stop then.
+        return Markup(span.start, span.end, "time", attrs, first + ((("tabindex", "0"),) if not in_link else ()),
+                      rank=RANK["date"])
     if span.kind == "mention" and ann.entity:
         ent = ctx.entities.get(ann.entity)
         href = urls.relative(urls.entity_page(ann.entity), page)
-        attrs = (("class", "mention" + ("" if span.auto else " explicit")), ("data-entity", ann.entity),
-                 ("href", href), ("title", ent.name if ent else ann.entity))
+        title = ent.name if ent else ann.entity
+        dates = [h.annotation.date.label for h in held if h.kind == "date" and h.annotation.date]
+        if dates:
+            title += " · " + ", ".join(dates)
+        attrs = (("class", "mention" + ("" if span.auto else " explicit") + (" holds" if held else "")),
+                 ("data-entity", ann.entity), ("href", href), ("title", title))
+        notes = " ".join(f"{h.id}-body" for h in held if h.kind == "note")
+        if notes:
+            attrs += (("aria-describedby", notes),)
         return Markup(span.start, span.end, "a", attrs, first, rank=RANK["mention"])
     if span.kind == "link" and ann.to:
         href, label = target_href(ann.to, ctx, page)
@@ -99,8 +112,8 @@ def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath) -> M
                       trail=go, rank=RANK["link"])
     if span.kind == "note":
         return Markup(span.start, span.end, "span",
-                      (("class", "note"), ("tabindex", "0"), ("aria-describedby", f"{span.id}-body")),
-                      first, rank=RANK["note"])
+                      (("class", "note"), ("aria-describedby", f"{span.id}-body")),
+                      first + ((("tabindex", "0"),) if not in_link else ()), rank=RANK["note"])
     return Markup(span.start, span.end, "span", (("class", span.kind),), first)
 
 
@@ -108,13 +121,58 @@ def quote_of(doc: AnchoredDoc, span: Span) -> str:
     return doc.doc.text[span.start:span.end]
 
 
+FOCUSABLE = ("date", "note")
+
+
+def link_holds(spans: Sequence[Span]) -> dict[AnnotationId, list[Span]]:
+    """For each mention, the dates and notes that nesting would put inside its <a>.
+
+    An element that takes focus may not sit inside a link (HTML forbids it, and a
+    keyboard would meet two stops in one place). Such a date or note gives up its
+    own tab stop; the link becomes the stop and describes it instead. The nesting
+    rule is render_spans': the span that starts first, or is longer, is outside;
+    for equal ranges the mention (highest rank) is inside.
+    """
+    mentions = sorted((s for s in spans if s.kind == "mention"), key=lambda s: (s.start, -s.end))
+    if not mentions:
+        return {}
+    starts = [m.start for m in mentions]
+    longest = max(m.end - m.start for m in mentions)
+    held: dict[AnnotationId, list[Span]] = {}
+    for f in spans:
+        if f.kind not in FOCUSABLE:
+            continue
+        i = bisect.bisect_right(starts, f.start) - 1
+        while i >= 0 and mentions[i].start >= f.start - longest:
+            m = mentions[i]
+            if m.start <= f.start < m.end and (m.start < f.start or m.end > f.end):
+                held.setdefault(m.id, []).append(f)
+                break
+            i -= 1
+    return held
+
+
+def by_paragraph(doc: AnchoredDoc, markups: Sequence[Markup]) -> list[list[Markup]]:
+    """The markups that touch each paragraph (a span may cross paragraphs), in one pass."""
+    starts = [p.start for p in doc.doc.paragraphs]
+    buckets: list[list[Markup]] = [[] for _ in starts]
+    for m in markups:
+        first = max(0, bisect.bisect_right(starts, m.start) - 1)
+        last = bisect.bisect_left(starts, m.end) - 1
+        for i in range(first, max(first, last) + 1):
+            buckets[i].append(m)
+    return buckets
+
+
 def reading_html(doc: AnchoredDoc, ctx: Context, page: SitePath) -> str:
     """The article's content: paragraphs with every annotation marked up."""
-    markups = [span_markup(doc, s, ctx, page) for s in doc.spans]
+    holds = link_holds(doc.spans)
+    in_link = {f.id for fs in holds.values() for f in fs}
+    markups = [span_markup(doc, s, ctx, page, holds.get(s.id, ()), s.id in in_link) for s in doc.spans]
     out: list[str] = []
     in_list = False
-    for para in doc.doc.paragraphs:
-        inner = render_spans(para.text, markups, para.start)
+    for para, local in zip(doc.doc.paragraphs, by_paragraph(doc, markups)):
+        inner = render_spans(para.text, local, para.start)
         if para.kind == "li" and not in_list:
             out.append("<ul>")
             in_list = True
@@ -147,7 +205,7 @@ def source_view_html(doc: AnchoredDoc) -> str:
     for i, block in enumerate(clean.raw.blocks):
         after = clean.cleaned_blocks[i]
         why = reasons.get(i, [])
-        line = f'<span class="src-line" aria-label="line {block.line}">{block.line}</span>'
+        line = f'<span class="src-line"><span class="visually-hidden">line </span>{block.line}</span>'
         note = "".join(f'<span class="why">{escape(w)}</span>' for w in why)
         if after is None:
             out.append(f'<div class="src removed">{line}<del>{escape(block.text)}</del>{note}</div>')
