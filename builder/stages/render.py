@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import jinja2
 from markupsafe import Markup
@@ -257,3 +257,31 @@ def render(linked: Linked, settings: Settings, corpus_dir: Path) -> dict[SitePat
     for path, template, context in pages.all():
         files[path] = env.get_template(template).render(context).encode("utf-8")
     return files
+
+
+PageMaker = Callable[[], tuple[SitePath, str, dict[str, Any]]]
+
+
+def page_makers(pages: Pages) -> dict[SitePath, PageMaker]:
+    """Every page of `pages.all()`, by path and in the same order, each made only when called.
+
+    Incremental builds (`glossator serve`) render a subset: keep this in step with
+    `Pages.all()` (tests/test_incremental.py checks both list the same pages).
+    """
+    makers: dict[SitePath, PageMaker] = {SitePath("index.html"): pages.index}
+    for d in pages.linked.docs:
+        makers[urls.doc_page(d.meta.id)] = lambda d=d: pages.document(d)
+    makers[SitePath("entities.html")] = pages.entities_index
+    for e in pages.linked.entities:
+        makers[urls.entity_page(e.id)] = lambda e=e: pages.entity(e)
+    makers[SitePath("timeline.html")] = pages.timeline
+    makers[SitePath("quotes.html")] = pages.quotes
+    makers[SitePath("search.html")] = pages.search
+    makers[SitePath("404.html")] = pages.not_found
+    return makers
+
+
+def render_page(env: jinja2.Environment, make: PageMaker) -> tuple[SitePath, bytes]:
+    """One page, exactly as `render()` renders it."""
+    path, template, context = make()
+    return path, env.get_template(template).render(context).encode("utf-8")
