@@ -1,6 +1,8 @@
 """build(): the stages in order. Read and check everything first; write nothing until the end.
 
-    read corpus → load annotations → clean → anchor → link   (all checks; errors stop here)
+    read index, entities → per document, on every core:       (all checks; errors stop here)
+        read → load sidecar → clean → anchor
+    → link
     → render → index                                         (the site, in memory)
     → write                                                  (atomically, by the caller)
 """
@@ -10,11 +12,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from functools import partial
 from typing import Callable, Mapping
 
-from builder import config, diagnostics, publish
+from builder import config, diagnostics, parallel, publish
 from builder.diagnostics import Diagnostic
-from builder.models import SitePath
+from builder.models import AnchoredDoc, CleanSpec, Corpus, DocId, DocMeta, EntityId, Linked, RawDoc, SitePath
 from builder.stages import anchoring, annotations, clean, corpus, linking, render, search, write
 
 Progress = Callable[[str], None]
@@ -37,24 +40,47 @@ class BuildResult:
         return sum(1 for p in self.site if p.endswith(".html"))
 
 
-def check(corpus_dir: Path, settings: config.Settings, progress: Progress = lambda _: None):  # noqa: ANN201
+@dataclass(frozen=True)
+class _Shared:
+    """What every document's preparation reads: computed once, shared with forked workers."""
+
+    corpus_dir: Path
+    files: Mapping[str, Path]
+    entity_ids: frozenset[EntityId]
+    doc_ids: frozenset[DocId]
+    names: anchoring.Aliases
+
+
+def prepare(shared: _Shared, meta: DocMeta) -> tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...]]:
+    """One document through read → load its sidecar → clean → anchor."""
+    raw, found_r = corpus.read_document(shared.corpus_dir, meta)
+    sidecar, found_a = annotations.load_for(shared.files.get(meta.id), meta.id, set(shared.entity_ids),
+                                            set(shared.doc_ids))
+    if raw is None:
+        return None, None, (*found_r, *found_a)
+    cleaned, found_c = clean.clean(raw, sidecar.clean if sidecar else CleanSpec())
+    anchored, found_n = anchoring.anchor_document(cleaned, sidecar, shared.names)
+    return raw, anchored, (*found_r, *found_a, *found_c, *found_n)
+
+
+def check(corpus_dir: Path, settings: config.Settings, progress: Progress = lambda _: None) -> tuple[Linked, tuple[Diagnostic, ...]]:
     """Every stage that can find a problem; returns (linked corpus, diagnostics)."""
     progress("reading corpus")
-    raw, found = corpus.read(corpus_dir)
+    title, intro, metas, found = corpus.read_index(corpus_dir)
     progress("loading annotations")
-    notes, found_a = annotations.load(corpus_dir, (d.meta.id for d in raw.docs))
-    progress("cleaning")
-    specs = {s.doc: s.clean for s in notes.sidecars}
-    cleaned, found_c = [], []
-    for doc in raw.docs:
-        c, d = clean.clean(doc, specs.get(doc.meta.id, clean.CleanSpec()))
-        cleaned.append(c)
-        found_c.extend(d)
-    progress("anchoring")
-    anchored, found_n = anchoring.anchor(cleaned, notes.sidecars, notes.entities, notes.entities_path)
+    entities, found_e = annotations.load_entities(corpus_dir)
+    files = annotations.sidecar_files(corpus_dir)
+    doc_ids = [m.id for m in metas]
+    shared = _Shared(corpus_dir, files, frozenset(e.id for e in entities), frozenset(doc_ids),
+                     anchoring.aliases(entities))
+    progress("cleaning and anchoring")
+    prepared = parallel.map_ordered(partial(prepare, shared), metas)
+    raws = tuple(r for r, _, _ in prepared if r is not None)
+    anchored = tuple(a for _, a, _ in prepared if a is not None)
+    found_d = [d for _, _, ds in prepared for d in ds]
     progress("linking")
-    linked, found_l = linking.link(raw, anchored, notes.entities)
-    return linked, (*found, *found_a, *found_c, *found_n, *found_l)
+    linked, found_l = linking.link(Corpus(title, intro, corpus.INDEX, raws), anchored, entities)
+    return linked, (*found, *found_e, *annotations.orphan_sidecars(files, doc_ids), *found_d, *found_l)
 
 
 def build(corpus_dir: Path, settings: config.Settings | None = None, progress: Progress = lambda _: None) -> BuildResult:

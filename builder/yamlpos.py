@@ -7,6 +7,7 @@ errors and anchor errors can point at `path:line:column`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -18,8 +19,12 @@ PathKey = tuple[object, ...]
 KEY = "<key>"  # path suffix under which a mapping key's own position is stored
 
 _MAX_NODES = 1_000_000
-# libyaml's parser is ~10× faster and keeps the same marks; PyYAML's is the fallback.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's parser is ~10× faster and keeps the same marks; PyYAML's is the fallback. The base
+# loader skips PyYAML's Python-side tag resolution: _scalar resolves plain scalars itself.
+_Loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)$")
+_FLOAT = re.compile(r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]+(?:[eE][-+]?[0-9]+)?$")
+_NULL = {"", "~", "null", "Null", "NULL"}
 
 
 @dataclass(frozen=True)
@@ -135,23 +140,20 @@ _BOOL = {"true": True, "false": False, "yes": True, "no": False, "on": True, "of
 
 
 def _scalar(node: yaml.Node) -> Any:
-    """Plain values; dates and timestamps stay strings (they are EDTF, checked later)."""
-    tag = node.tag.rsplit(":", 1)[-1]
+    """YAML 1.1 plain scalars as PyYAML's safe loader reads them, except that dates and
+    timestamps stay strings (they are EDTF, checked later). Quoted scalars are strings."""
     value = node.value
-    if tag == "null":
+    if node.style:  # quoted, literal or folded
+        return str(value)
+    if value in _NULL:
         return None
-    if tag == "bool":
-        return _BOOL.get(str(value).lower(), value)
-    if tag == "int":
-        try:
-            return int(str(value).replace("_", ""), 0)
-        except ValueError:
-            return value
-    if tag == "float":
-        try:
-            return float(value)
-        except ValueError:
-            return value
+    lowered = value.lower()
+    if lowered in _BOOL and value in (lowered, lowered.capitalize(), lowered.upper()):
+        return _BOOL[lowered]
+    if _INT.match(value):
+        return int(value.replace("_", ""))
+    if _FLOAT.match(value):
+        return float(value.replace("_", ""))
     return str(value)
 
 

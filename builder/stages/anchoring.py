@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from builder.diagnostics import Diagnostic, error
@@ -187,31 +188,49 @@ def alias_mentions(
     return spans, collisions
 
 
+@dataclass(frozen=True)
+class Aliases:
+    """Every entity name and alias, compiled once for the whole corpus."""
+
+    pattern: re.Pattern[str]
+    table: Mapping[str, tuple[EntityId, ...]]
+    entities: Mapping[EntityId, Entity]
+
+
+def aliases(entities: Iterable[Entity]) -> Aliases:
+    entities = tuple(entities)
+    table = alias_table(entities)
+    return Aliases(whole_words(table), table, {e.id: e for e in entities})
+
+
+def anchor_document(doc: CleanDoc, sidecar: Sidecar | None, names: Aliases) -> tuple[AnchoredDoc, tuple[Diagnostic, ...]]:
+    spans, diags = anchor_sidecar(doc, sidecar.annotations if sidecar else ())
+    auto, collisions = alias_mentions(doc, names.pattern, names.table, spans)
+    for phrase, offsets in sorted(collisions.items()):
+        owners = names.table[phrase]
+        w = names.entities[owners[-1]].where_of(phrase)
+        places = "; ".join(f"line {source_line(doc, o)}: {_context(doc.text, o, o + len(phrase))}" for o in offsets[:5])
+        diags.append(error(
+            w.path, w.line, w.column,
+            f"'{phrase}' is a name or alias of {' and '.join(owners)}; {len(offsets)} occurrence"
+            f"{'s' * (len(offsets) != 1)} in {doc.meta.id} say{'s' * (len(offsets) == 1)} not which",
+            f"in annotations/{doc.meta.id}.yaml add a mention (with entity:) or a not-mention for each: {places}",
+        ))
+    visible = [s for s in spans if s.kind != "not-mention"] + auto
+    visible.sort(key=lambda s: (s.start, -s.end, s.kind, s.id))
+    return AnchoredDoc(doc, tuple(visible), sidecar.path if sidecar else None), tuple(diags)
+
+
 def anchor(
     docs: Sequence[CleanDoc], sidecars: Sequence[Sidecar], entities: Sequence[Entity], entities_path: SourcePath,
 ) -> tuple[tuple[AnchoredDoc, ...], tuple[Diagnostic, ...]]:
+    """Every document, one after the other (pipeline.check spreads them over cores)."""
     by_doc = {s.doc: s for s in sidecars}
-    table = alias_table(entities)
-    pattern = whole_words(table)
-    by_id = {e.id: e for e in entities}
+    names = aliases(entities)
     out: list[AnchoredDoc] = []
     diags: list[Diagnostic] = []
     for doc in docs:
-        sidecar = by_doc.get(doc.meta.id)
-        spans, found = anchor_sidecar(doc, sidecar.annotations if sidecar else ())
+        anchored, found = anchor_document(doc, by_doc.get(doc.meta.id), names)
+        out.append(anchored)
         diags.extend(found)
-        auto, collisions = alias_mentions(doc, pattern, table, spans)
-        for phrase, offsets in sorted(collisions.items()):
-            owners = table[phrase]
-            w = by_id[owners[-1]].where_of(phrase)
-            places = "; ".join(f"line {source_line(doc, o)}: {_context(doc.text, o, o + len(phrase))}" for o in offsets[:5])
-            diags.append(error(
-                w.path, w.line, w.column,
-                f"'{phrase}' is a name or alias of {' and '.join(owners)}; {len(offsets)} occurrence"
-                f"{'s' * (len(offsets) != 1)} in {doc.meta.id} say{'s' * (len(offsets) == 1)} not which",
-                f"in annotations/{doc.meta.id}.yaml add a mention (with entity:) or a not-mention for each: {places}",
-            ))
-        visible = [s for s in spans if s.kind != "not-mention"] + auto
-        visible.sort(key=lambda s: (s.start, -s.end, s.kind, s.id))
-        out.append(AnchoredDoc(doc, tuple(visible), sidecar.path if sidecar else None))
     return tuple(out), tuple(diags)

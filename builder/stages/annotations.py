@@ -51,25 +51,45 @@ def fast_validator(name: str) -> Any:
     return jsonschema_rs.validator_for(schema(name))
 
 
+def sidecar_files(corpus_dir: Path) -> dict[str, Path]:
+    """Sidecar files by the document id they name (entities.yaml excluded)."""
+    folder = corpus_dir / "annotations"
+    if not folder.is_dir():
+        return {}
+    files = sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml"))  # .yaml wins over .yml
+    return {f.stem: f for f in files if f.stem != "entities" and f.is_file()}
+
+
+def orphan_sidecars(files: dict[str, Path], doc_ids: Iterable[DocId]) -> tuple[Diagnostic, ...]:
+    ids = tuple(doc_ids)
+    found = []
+    for stem, file in sorted(files.items()):
+        if stem not in ids:
+            close = difflib.get_close_matches(stem, ids, n=1)
+            found.append(error(f"annotations/{file.name}", 1, 1, f"sidecar for unknown document '{stem}'",
+                               f"did you mean '{close[0]}.yaml'?" if close else
+                               "a sidecar is named after a document id from seeds/INDEX.md"))
+    return tuple(found)
+
+
+def load_for(file: Path | None, doc: DocId, entities: set[EntityId], docs: set[DocId]
+             ) -> tuple[Sidecar | None, tuple[Diagnostic, ...]]:
+    """The sidecar of one document, or None when it has none (or it cannot be read)."""
+    if file is None:
+        return None, ()
+    return load_sidecar(file, SourcePath(f"annotations/{file.name}"), doc, entities, docs)
+
+
 def load(corpus_dir: Path, doc_ids: Iterable[DocId]) -> tuple[Annotations, tuple[Diagnostic, ...]]:
+    """Entities and every sidecar, one after the other."""
     doc_ids = tuple(doc_ids)
     entities, diags = load_entities(corpus_dir)
     known_entities = {e.id for e in entities}
-    found = list(diags)
+    files = sidecar_files(corpus_dir)
+    found = [*diags, *orphan_sidecars(files, doc_ids)]
     sidecars: list[Sidecar] = []
-    folder = corpus_dir / "annotations"
-    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
-    for file in files:
-        if file.stem == "entities":
-            continue
-        rel = SourcePath(f"annotations/{file.name}")
-        if file.stem not in doc_ids:
-            close = difflib.get_close_matches(file.stem, doc_ids, n=1)
-            found.append(error(rel, 1, 1, f"sidecar for unknown document '{file.stem}'",
-                               f"did you mean '{close[0]}.yaml'?" if close else
-                               "a sidecar is named after a document id from seeds/INDEX.md"))
-            continue
-        sidecar, side_diags = load_sidecar(file, rel, DocId(file.stem), known_entities, set(doc_ids))
+    for doc_id in doc_ids:
+        sidecar, side_diags = load_for(files.get(doc_id), doc_id, known_entities, set(doc_ids))
         found.extend(side_diags)
         if sidecar is not None:
             sidecars.append(sidecar)

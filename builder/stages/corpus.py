@@ -28,21 +28,29 @@ def markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def read(corpus_dir: Path) -> tuple[Corpus, tuple[Diagnostic, ...]]:
-    index_rel = SourcePath("seeds/INDEX.md")
-    index = corpus_dir / "seeds" / "INDEX.md"
-    text, diags = read_text(index, index_rel)
+INDEX = SourcePath("seeds/INDEX.md")
+
+
+def read_index(corpus_dir: Path) -> tuple[str, str, tuple[DocMeta, ...], tuple[Diagnostic, ...]]:
+    """(title, introduction, document rows, diagnostics) from seeds/INDEX.md."""
+    text, diags = read_text(corpus_dir / "seeds" / "INDEX.md", INDEX)
     if text is None:
-        return Corpus("", "", index_rel, ()), diags
-    title, intro, metas, index_diags = parse_index(text, index_rel)
-    found: list[Diagnostic] = [*diags, *index_diags]
+        return "", "", (), diags
+    title, intro, metas, index_diags = parse_index(text, INDEX)
+    return title, intro, metas, (*diags, *index_diags)
+
+
+def read(corpus_dir: Path) -> tuple[Corpus, tuple[Diagnostic, ...]]:
+    """The index and every document, one after the other (pipeline.check spreads the documents over cores)."""
+    title, intro, metas, index_diags = read_index(corpus_dir)
+    found: list[Diagnostic] = list(index_diags)
     docs: list[RawDoc] = []
     for meta in metas:
         doc, doc_diags = read_document(corpus_dir, meta)
         found.extend(doc_diags)
         if doc is not None:
             docs.append(doc)
-    return Corpus(title, intro, index_rel, tuple(docs)), tuple(found)
+    return Corpus(title, intro, INDEX, tuple(docs)), tuple(found)
 
 
 def read_text(path: Path, rel: SourcePath) -> tuple[str | None, tuple[Diagnostic, ...]]:
