@@ -92,19 +92,30 @@ def top_folder(target: Path) -> str:
 
 
 def check(site: Mapping[SitePath, bytes]) -> tuple[Diagnostic, ...]:
-    """Every resource a page or stylesheet would load from outside the site, or that is missing from it."""
-    found: list[Diagnostic] = []
+    """Every resource a page or stylesheet would load from outside the site, or that is missing from it.
+
+    One diagnostic per resource, at its first use, counting the other files that use it
+    (a theme template repeats a reference on every page)."""
+    first: dict[tuple[str, str, str], tuple[SitePath, int, int]] = {}
+    users: dict[tuple[str, str, str], set[SitePath]] = {}
     for path in sorted(site):
         if path.endswith((".html", ".htm")):
             refs = _html_refs(site[path].decode("utf-8", "replace"))
         elif path.endswith(".css"):
-            refs = ((line, col, "url()", url) for line, col, url in _css_refs(site[path].decode("utf-8", "replace")))
+            refs = [(line, col, "url()", url) for line, col, url in _css_refs(site[path].decode("utf-8", "replace"))]
         else:
             continue
         for line, col, what, url in refs:
             problem = _problem(url, path, site)
             if problem:
-                found.append(error(path, line, col, f"{what} {problem}: {url}", FIX_HINT))
+                key = (what, problem, url)
+                first.setdefault(key, (path, line, col))
+                users.setdefault(key, set()).add(path)
+    found = []
+    for (what, problem, url), (path, line, col) in first.items():
+        more = len(users[(what, problem, url)]) - 1
+        also = f" (and in {more} other file{'s' * (more != 1)})" if more else ""
+        found.append(error(path, line, col, f"{what} {problem}: {url}{also}", FIX_HINT))
     return tuple(found)
 
 

@@ -143,7 +143,7 @@ def cmd_bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(report + "\n")
     if result and result.problems:
         err.write(diagnostics.report(result.problems) + "\n"
-                  "  (the paths above are files of the built site: these pages would load them from the network)\n")
+                  "  (the paths above are files of the built site; they usually come from a theme template)\n")
     if result is None or not result.ok:
         err.write(f"bundle failed: nothing was written; {target} is unchanged\n")
         return EXIT_CORPUS

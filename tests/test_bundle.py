@@ -4,6 +4,7 @@ and a refusal (writing nothing) when a page would load anything from outside the
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -93,6 +94,14 @@ def test_refuses_resources_from_outside_the_site(markup: str) -> None:
 ])
 def test_accepts_links_inline_data_and_local_files(markup: str) -> None:
     assert problems("index.html", f"<!doctype html><html><body>{markup}</body></html>") == []
+
+
+def test_one_diagnostic_per_resource_at_its_first_use() -> None:
+    site = {**SITE, **{SitePath(p): b'<link rel="stylesheet" href="https://x.example/a.css">'
+                       for p in ("b.html", "a.html", "c.html")}}
+    found = [f"{d.path}:{d.line}:{d.column}: {d.message}" for d in bundle.check(site)]
+    assert found == ["a.html:1:1: <link href> loads a resource from outside the site: https://x.example/a.css "
+                     "(and in 2 other files)"]
 
 
 def test_relative_paths_resolve_from_the_page_folder() -> None:
@@ -191,9 +200,10 @@ def test_outside_resource_fails_names_file_and_url_and_writes_nothing(tmp_path: 
     target.write_bytes(b"the previous bundle")
     code, out, err = run("bundle", str(corpus), "-o", str(target))
     assert code == 1
-    assert "index.html:" in err and "docs/rt-2021-naeem.html:" in err
-    assert "<script src> loads a resource from outside the site: https://cdn.example.com/analytics.js" in err
-    assert "hint: copy the file into your theme's static/ folder" in err
+    # once, at its first use, with a count of the others (every page has it)
+    assert re.search(r"^404\.html:\d+:1: error: <script src> loads a resource from outside the site: "
+                     r"https://cdn\.example\.com/analytics\.js \(and in \d+ other files\)$", err, re.MULTILINE), err
+    assert err.count("analytics.js") == 1 and err.count("hint: copy the file into your theme's static/ folder") == 1
     assert f"bundle failed: nothing was written; {target} is unchanged" in err
     assert out == ""
     assert target.read_bytes() == b"the previous bundle"
