@@ -261,7 +261,7 @@ def test_unzipped_bundle_works_from_file_url_with_no_request_outside(example_zip
     page.goto(root + "docs/rt-2021-naeem.html")
     note = page.locator("article .note[aria-describedby]").first
     note.focus()
-    page.locator(".note-pop").wait_for(timeout=2000)
+    page.locator("[role=tooltip]").first.wait_for(timeout=2000)
     page.locator("article a.mention").first.click()
     page.wait_for_url(root + "entities/*.html")
 
