@@ -10,7 +10,7 @@ import re
 import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from urllib.parse import unquote, urldefrag, urlsplit
+from urllib.parse import unquote, urldefrag
 
 import pytest
 import yaml
