@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import re
 from dataclasses import dataclass
 from html import escape
 from typing import Mapping, Sequence
@@ -195,6 +196,20 @@ def reading_html(doc: AnchoredDoc, ctx: Context, page: SitePath) -> str:
     return "\n".join(out)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _control(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    picture = chr(0x2400 + code) if code < 0x20 else ("\u2421" if code == 0x7F else f"U+{code:04X}")
+    return f'<span class="ctl" title="control character U+{code:04X}">{picture}</span>'
+
+
+def visible(text: str) -> str:
+    """Source text as HTML: escaped, with control characters (not allowed in HTML) shown as symbols."""
+    return _CONTROL.sub(_control, escape(text, quote=False))
+
+
 def source_view_html(doc: AnchoredDoc) -> str:
     """The raw source, block by block, with removals and replacements marked."""
     clean = doc.doc
@@ -206,13 +221,13 @@ def source_view_html(doc: AnchoredDoc) -> str:
         after = clean.cleaned_blocks[i]
         why = reasons.get(i, [])
         line = f'<span class="src-line"><span class="visually-hidden">line </span>{block.line}</span>'
-        note = "".join(f'<span class="why">{escape(w)}</span>' for w in why)
+        note = "".join(f'<span class="why">{visible(w)}</span>' for w in why)
         if after is None:
-            out.append(f'<div class="src removed">{line}<del>{escape(block.text)}</del>{note}</div>')
+            out.append(f'<div class="src removed">{line}<del>{visible(block.text)}</del>{note}</div>')
         elif after != block.text:
             out.append(f'<div class="src changed">{line}<span class="src-text">{_diff(block.text, after)}</span>{note}</div>')
         else:
-            out.append(f'<div class="src">{line}<span class="src-text">{escape(block.text)}</span></div>')
+            out.append(f'<div class="src">{line}<span class="src-text">{visible(block.text)}</span></div>')
     return "\n".join(out)
 
 
@@ -221,11 +236,11 @@ def _diff(before: str, after: str) -> str:
     parts: list[str] = []
     for op, a0, a1, b0, b1 in sm.get_opcodes():
         if op == "equal":
-            parts.append(escape(before[a0:a1]))
+            parts.append(visible(before[a0:a1]))
         if op in ("delete", "replace"):
-            parts.append(f"<del>{escape(before[a0:a1])}</del>")
+            parts.append(f"<del>{visible(before[a0:a1])}</del>")
         if op in ("insert", "replace"):
-            parts.append(f"<ins>{escape(after[b0:b1])}</ins>")
+            parts.append(f"<ins>{visible(after[b0:b1])}</ins>")
     return "".join(parts)
 
 

@@ -1,7 +1,11 @@
-/* Glossator page behaviour: "/" focuses search; notes open on focus and hover.
-   Works from file:// and without a server; the page reads fine without it. */
+/* Glossator page behaviour: "/" focuses search; notes and dates open a popup on focus and hover.
+   Works from file:// and without a server; the page reads fine without it (notes are listed
+   beside the text, and CSS shows a date's normalised form on hover and focus). */
 (function () {
   "use strict";
+  var root = document.documentElement;
+  root.classList.add("js");
+
   document.addEventListener("keydown", function (ev) {
     if (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     var t = ev.target;
@@ -10,31 +14,92 @@
     if (box) { ev.preventDefault(); box.focus(); box.select(); }
   });
 
-  var pop = null;
-  function hide() { if (pop) { pop.remove(); pop = null; } }
-  function show(el) {
-    var id = el.getAttribute("aria-describedby");
-    var body = id && document.getElementById(id);
-    if (!body) return;
-    hide();
-    pop = document.createElement("div");
-    pop.className = "note-pop";
-    pop.setAttribute("role", "tooltip");
-    var parts = body.children;
-    for (var i = 0; i < parts.length; i++) {
-      if (!parts[i].classList.contains("note-back")) pop.appendChild(parts[i].cloneNode(true));
-    }
-    document.body.appendChild(pop);
-    var r = el.getBoundingClientRect();
-    var left = Math.max(8, Math.min(window.scrollX + r.left, window.scrollX + document.documentElement.clientWidth - pop.offsetWidth - 8));
-    pop.style.left = left + "px";
-    pop.style.top = (window.scrollY + r.bottom + 6) + "px";
+  var article = document.querySelector("article.reading");
+  if (!article) return;
+
+  /* A date's title would open the browser's own tooltip over ours: move it into a
+     description that screen readers still announce. */
+  var labels = document.createElement("div");
+  labels.hidden = true;
+  labels.id = "gl-labels";
+  article.querySelectorAll("time.date[data-label]").forEach(function (el, i) {
+    var span = document.createElement("span");
+    span.id = "gl-label-" + i;
+    span.textContent = el.getAttribute("data-label");
+    labels.appendChild(span);
+    el.removeAttribute("title");
+    var described = el.getAttribute("aria-describedby");
+    el.setAttribute("aria-describedby", (described ? described + " " : "") + span.id);
+  });
+  document.body.appendChild(labels);
+
+  var TRIGGER = "time.date[data-label], .note[aria-describedby], a.mention.holds";
+  var pop = null, owner = null, timer = 0;
+
+  function noteBodies(el) {
+    return (el.getAttribute("aria-describedby") || "").split(/\s+/).map(function (id) {
+      return id && document.getElementById(id);
+    }).filter(function (body) { return body && body.classList.contains("note-body"); });
   }
-  document.querySelectorAll(".note[aria-describedby]").forEach(function (el) {
-    el.addEventListener("focus", function () { show(el); });
-    el.addEventListener("blur", hide);
-    el.addEventListener("mouseenter", function () { show(el); });
-    el.addEventListener("mouseleave", hide);
+
+  function fill(box, el) {
+    var dates = el.matches("time.date") ? [el] : (el.matches("a") ? el.querySelectorAll("time.date[data-label]") : []);
+    Array.prototype.forEach.call(dates, function (d) {
+      var p = document.createElement("p");
+      p.className = "pop-date";
+      p.textContent = d.getAttribute("data-label");
+      box.appendChild(p);
+    });
+    if (el.matches("time.date")) return;
+    noteBodies(el).forEach(function (body) {
+      Array.prototype.forEach.call(body.children, function (part) {
+        if (!part.classList.contains("note-back")) box.appendChild(part.cloneNode(true));
+      });
+    });
+  }
+
+  function hide() {
+    clearTimeout(timer);
+    if (pop) { pop.remove(); pop = null; owner = null; }
+  }
+  function hideSoon() { clearTimeout(timer); timer = setTimeout(hide, 200); }
+
+  function show(el) {
+    clearTimeout(timer);
+    if (owner === el) return;
+    hide();
+    var box = document.createElement("div");
+    box.className = "note-pop" + (el.matches("time.date") ? " date-pop" : "");
+    box.setAttribute("role", "tooltip");
+    fill(box, el);
+    if (!box.childNodes.length) return;
+    box.addEventListener("mouseenter", function () { clearTimeout(timer); });
+    box.addEventListener("mouseleave", hideSoon);
+    document.body.appendChild(box);
+    pop = box;
+    owner = el;
+    var r = el.getClientRects()[0] || el.getBoundingClientRect();
+    var width = root.clientWidth;
+    var left = Math.max(8, Math.min(r.left, width - box.offsetWidth - 8));
+    var below = r.bottom + 6, above = r.top - 6 - box.offsetHeight;
+    var top = (below + box.offsetHeight > window.innerHeight && above > 0) ? above : below;
+    box.style.left = (window.scrollX + left) + "px";
+    box.style.top = (window.scrollY + top) + "px";
+  }
+
+  function trigger(node) {
+    return node && node.closest ? node.closest(TRIGGER) : null;
+  }
+  document.addEventListener("focusin", function (ev) {
+    var el = ev.target && ev.target.matches && ev.target.matches(TRIGGER) ? ev.target : null;
+    if (el) show(el); else hide();
+  });
+  document.addEventListener("focusout", function () { hideSoon(); });
+  document.addEventListener("mouseover", function (ev) {
+    var el = trigger(ev.target);
+    if (el) show(el);
+    else if (pop && !pop.contains(ev.target)) hideSoon();
   });
   document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") hide(); });
+  window.addEventListener("resize", hide);
 })();

@@ -1,0 +1,172 @@
+"""Write corpora for the hostile tests, programmatically (FORMAT.md §1, §3, §4).
+
+`Corpus` collects the pieces (INDEX.md title, introduction and table rows; document
+files; entities; sidecars; settings) and `write()` lays them out in a folder. Values are
+written as given, so a test can put any string, or any bytes, anywhere an author could.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+ERROR_LINE = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): error: (?P<msg>.+)$", re.M)
+
+
+def md_cell(value: str) -> str:
+    """A value as one Markdown table cell (a `|` would end the cell)."""
+    return value.replace("\\", "\\\\").replace("|", "\\|")
+
+
+@dataclass
+class Corpus:
+    title: str = "Hostile corpus"
+    intro: str = "An introduction."
+    rows: list[dict[str, str]] = field(default_factory=list)
+    files: dict[str, str | bytes] = field(default_factory=dict)       # path under seeds/ → content
+    entities: dict[str, Any] | str | bytes | None = None             # YAML data, or raw text/bytes
+    sidecars: dict[str, dict[str, Any] | str | bytes] = field(default_factory=dict)
+    settings: str = ""
+    index_raw: str | bytes | None = None                              # replaces the generated INDEX.md
+
+    def doc(self, doc_id: str, file: str, text: str | bytes | None, title: str = "A document", **columns: str) -> "Corpus":
+        """Add a table row and (unless text is None) the document file."""
+        self.rows.append({"id": doc_id, "file": file, "title": title, **columns})
+        if text is not None:
+            self.files[file] = text
+        return self
+
+    def index_text(self) -> str:
+        columns: list[str] = []
+        for row in self.rows:
+            columns.extend(c for c in row if c not in columns)
+        lines = [f"# {self.title}", "", self.intro, ""]
+        if columns:
+            lines.append("| " + " | ".join(md_cell(c) for c in columns) + " |")
+            lines.append("|" + "|".join("---" for _ in columns) + "|")
+            lines += ["| " + " | ".join(md_cell(row.get(c, "")) for c in columns) + " |" for row in self.rows]
+        return "\n".join(lines) + "\n"
+
+    def write(self, root: Path) -> Path:
+        seeds, notes = root / "seeds", root / "annotations"
+        seeds.mkdir(parents=True, exist_ok=True)
+        notes.mkdir(parents=True, exist_ok=True)
+        _put(seeds / "INDEX.md", self.index_raw if self.index_raw is not None else self.index_text())
+        for name, content in self.files.items():
+            path = seeds / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _put(path, content)
+        if self.entities is not None:
+            _put(notes / "entities.yaml", _yaml(self.entities))
+        for doc_id, data in self.sidecars.items():
+            _put(notes / f"{doc_id}.yaml", _yaml(data))
+        if self.settings:
+            _put(root / "glossator.toml", self.settings)
+        return root
+
+
+def _yaml(data: Mapping[str, Any] | str | bytes) -> str | bytes:
+    if isinstance(data, (str, bytes)):
+        return data
+    return yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False, width=10_000)
+
+
+def _put(path: Path, content: str | bytes) -> None:
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, "utf-8", newline="")
+
+
+def person(name: str, description: str = "", aliases: list[str] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": name}
+    if aliases:
+        out["aliases"] = aliases
+    if description:
+        out["description"] = description
+    return out
+
+
+# --- running builds -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+    seconds: float = 0.0
+    peak_mib: float = 0.0
+
+    def errors(self) -> list[re.Match[str]]:
+        return list(ERROR_LINE.finditer(self.err))
+
+
+def build(corpus: Path, out: Path) -> Run:
+    """`glossator build` in this process (fast): exit code, stdout, stderr."""
+    import io
+
+    from builder.cli import main
+
+    o, e = io.StringIO(), io.StringIO()
+    code = main(["build", str(corpus), "--out", str(out), "-q"], out=o, err=e)
+    return Run(code, o.getvalue(), e.getvalue())
+
+
+_MEASURE = r"""
+import io, json, resource, sys, time
+from builder.cli import main
+o, e = io.StringIO(), io.StringIO()
+t = time.perf_counter()
+try:
+    code = main(["build", sys.argv[1], "--out", sys.argv[2], "-q"], out=o, err=e)
+except BaseException as exc:  # a crash is a result too: report it, do not hide it
+    import traceback
+    code = "crash"
+    e.write(traceback.format_exc())
+seconds = time.perf_counter() - t
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"code": code, "out": o.getvalue(), "err": e.getvalue(), "seconds": seconds, "peak_kib": peak_kib}))
+"""
+
+
+def build_measured(corpus: Path, out: Path, timeout: float) -> Run:
+    """`glossator build` in a fresh interpreter, with its wall time and peak memory (ru_maxrss)."""
+    import json
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, str(corpus), str(out)], capture_output=True,
+                          text=True, timeout=timeout, env=env, cwd=ROOT)
+    assert proc.returncode == 0 and proc.stdout.strip(), f"the measuring process failed:\n{proc.stderr[-3000:]}"
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    code = data["code"] if isinstance(data["code"], int) else -1
+    return Run(code, data["out"], data["err"], data["seconds"], data["peak_kib"] / 1024)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (relative path → bytes); symlinks are recorded, not followed."""
+    if not folder.exists():
+        return {}
+    out: dict[str, bytes] = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            out[rel] = b"-> " + os.readlink(path).encode()
+        elif path.is_file():
+            out[rel] = path.read_bytes()
+        elif path.is_dir():
+            out[rel + "/"] = b""
+    return out
+
+
+def leftovers(out: Path) -> list[str]:
+    """Staging folders a build left beside the output folder."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
