@@ -9,6 +9,7 @@ annotation stays visible. The text of the output equals the input text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 from typing import Sequence
 
@@ -30,9 +31,28 @@ class Markup:
     def is_anchor(self) -> bool:
         return self.tag == "a"
 
+    @cached_property
+    def _open(self) -> tuple[str, str]:
+        """(first open tag, continuation open tag)."""
+        common = f"<{self.tag}{_attrs(self.attrs)}"
+        return f"{common}{_attrs(self.first_attrs)}>", f"{common}>"
+
+    def _open_degraded(self, first: bool) -> str:
+        """As a <span>, for an <a> inside another <a>."""
+        plain = tuple((k, v) for k, v in self.attrs if k != "href")
+        return f"<span{_attrs(plain + (self.first_attrs if first else ()))}>"
+
 
 def _attrs(pairs: Sequence[tuple[str, str]]) -> str:
     return "".join(f' {k}="{escape(v, quote=True)}"' for k, v in pairs)
+
+
+def text_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _key(s: Markup) -> tuple[int, int, int]:
+    return (s.start, -s.end, s.rank)
 
 
 def render_spans(text: str, spans: Sequence[Markup], offset: int = 0) -> str:
@@ -42,55 +62,60 @@ def render_spans(text: str, spans: Sequence[Markup], offset: int = 0) -> str:
     (no id, no lead) and one clipped at its end defers its trail to a later call.
     """
     end_of_text = offset + len(text)
-    local = [s for s in spans if s.start < end_of_text and s.end > offset and s.end > s.start]
-    local.sort(key=lambda s: (s.start, -s.end, s.rank))
-    bounds = sorted({offset, end_of_text, *(max(s.start, offset) for s in local), *(min(s.end, end_of_text) for s in local)})
+    local = sorted((s for s in spans if s.start < end_of_text and s.end > offset and s.end > s.start), key=_key)
+    if not local:
+        return text_escape(text)
+    points = {offset, end_of_text}
+    for s in local:
+        points.add(s.start if s.start > offset else offset)
+        points.add(s.end if s.end < end_of_text else end_of_text)
+    bounds = sorted(points)
     out: list[str] = []
     stack: list[Markup] = []
+    degraded: list[bool] = []   # parallel to stack: drawn as <span> because an <a> was open
     pending: list[str] = []
+    anchors = 0
     i = 0
 
     def open_(s: Markup, first: bool) -> None:
-        tag = s.tag
-        if s.is_anchor and any(o.is_anchor for o in stack):
-            tag = "span"  # an <a> may not hold another: degrade the inner one
-            attrs = tuple((k, v) for k, v in s.attrs if k != "href")
-        else:
-            attrs = s.attrs
-        out.append(f"<{tag}{_attrs(attrs + (s.first_attrs if first else ()))}>")
+        nonlocal anchors
+        inner = s.is_anchor and anchors > 0
+        out.append(s._open_degraded(first) if inner else s._open[0 if first else 1])
         if first and s.lead:
             out.append(s.lead)
         stack.append(s)
+        degraded.append(inner)
+        if s.is_anchor and not inner:
+            anchors += 1
 
     def close_top() -> Markup:
+        nonlocal anchors
         s = stack.pop()
-        tag = s.tag if not (s.is_anchor and any(o.is_anchor for o in stack)) else "span"
-        out.append(f"</{tag}>")
+        inner = degraded.pop()
+        out.append("</span>" if inner else f"</{s.tag}>")
+        if s.is_anchor and not inner:
+            anchors -= 1
         return s
 
-    def flush_pending() -> None:
-        if pending and not any(o.is_anchor for o in stack):
-            out.extend(pending)
-            pending.clear()
-
-    for pos, nxt in zip(bounds, bounds[1:] + [None]):
-        ending = [s for s in stack if min(s.end, end_of_text) == pos]
+    for n, pos in enumerate(bounds):
+        ending = [s for s in stack if (s.end if s.end < end_of_text else end_of_text) == pos]
         if ending:
             lowest = min(stack.index(s) for s in ending)
             reopen = [s for s in stack[lowest:] if s not in ending]
             while len(stack) > lowest:
                 s = close_top()
-                if s in ending and s.trail and s.end <= end_of_text:
+                if s.trail and s.end <= end_of_text and s in ending:
                     pending.append(s.trail)
-            flush_pending()
+            if pending and not anchors:
+                out.extend(pending)
+                pending.clear()
             for s in reopen:
                 open_(s, first=False)
-        while i < len(local) and max(local[i].start, offset) == pos:
-            s = local[i]
-            open_(s, first=s.start >= offset)
+        while i < len(local) and (local[i].start if local[i].start > offset else offset) == pos:
+            open_(local[i], first=local[i].start >= offset)
             i += 1
-        if nxt is not None and nxt > pos:
-            out.append(escape(text[pos - offset:nxt - offset], quote=False))
+        if n + 1 < len(bounds):
+            out.append(text_escape(text[pos - offset:bounds[n + 1] - offset]))
     while stack:
         close_top()
     out.extend(pending)

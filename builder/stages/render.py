@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Mapping
 import jinja2
 from markupsafe import Markup
 
-from builder import docmarkup, mdtext, urls
+from builder import docmarkup, mdtext, parallel, urls
 from builder.config import Settings
 from builder.models import AnchoredDoc, DocId, Entity, EntityId, Linked, PassageRef, SitePath
 
@@ -254,8 +254,8 @@ def render(linked: Linked, settings: Settings, corpus_dir: Path) -> dict[SitePat
     files = static_files(theme)
     files[SitePath("static/speakers.css")] = speakers_css(pages.hues).encode("utf-8")
     files[SitePath("static/pygments.css")] = (mdtext.pygments_css() + "\n").encode("utf-8")
-    for path, template, context in pages.all():
-        files[path] = env.get_template(template).render(context).encode("utf-8")
+    makers = page_makers(pages)
+    files.update(parallel.map_ordered(lambda path: render_page(env, makers[path]), list(makers)))
     return files
 
 

@@ -1,0 +1,85 @@
+"""Full-build benchmark: median wall time, CPU time and peak memory over several runs.
+
+Generates a synthetic corpus (benchmarks/synth.py) of N documents, then builds it
+in a fresh process per run, so each run pays imports and start-up like a user does.
+
+    python benchmarks/build_bench.py [--docs 1000] [--runs 5] [--workers N] [--stages]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synth  # noqa: E402
+
+ONE_RUN = r"""
+import json, resource, sys, time, os
+t0 = time.perf_counter()
+from pathlib import Path
+from builder import pipeline
+stages = {}
+last = [time.perf_counter(), None]
+def progress(stage):
+    now = time.perf_counter()
+    if last[1]:
+        stages[last[1]] = now - last[0]
+    last[0], last[1] = now, stage
+result = pipeline.build_and_write(Path(sys.argv[1]), Path(sys.argv[2]), progress=progress)
+now = time.perf_counter()
+stages[last[1]] = now - last[0]
+self_ru, kids_ru = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({
+    "ok": result.ok, "wall": now - t0, "pages": result.pages, "annotations": result.annotations,
+    "cpu": self_ru.ru_utime + self_ru.ru_stime + kids_ru.ru_utime + kids_ru.ru_stime,
+    "peak_mb": max(self_ru.ru_maxrss, kids_ru.ru_maxrss) / 1024, "stages": stages,
+    "bytes": sum(len(b) for b in result.site.values()),
+}))
+"""
+
+
+def run_once(corpus: Path, out: Path, workers: int | None) -> dict:
+    env = None
+    if workers is not None:
+        import os
+
+        env = {**os.environ, "GLOSSATOR_WORKERS": str(workers)}
+    proc = subprocess.run([sys.executable, "-c", ONE_RUN, str(corpus), str(out)], capture_output=True, text=True,
+                          env=env, cwd=Path(__file__).resolve().parents[1], check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--workers", type=int, default=None, help="processes (default: the builder's choice)")
+    ap.add_argument("--stages", action="store_true", help="also print the median time of each stage")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = synth.write(Path(tmp) / "corpus", args.docs)
+        runs = [run_once(corpus, Path(tmp) / "site", args.workers) for _ in range(args.runs)]
+    assert all(r["ok"] for r in runs), "the synthetic corpus must build without errors"
+    wall = statistics.median(r["wall"] for r in runs)
+    cpu = statistics.median(r["cpu"] for r in runs)
+    peak = statistics.median(r["peak_mb"] for r in runs)
+    print(f"documents {args.docs}  annotations {runs[0]['annotations']}  pages {runs[0]['pages']}  "
+          f"output {runs[0]['bytes'] / 2**20:.1f} MiB")
+    walls = ", ".join(f"{r['wall']:.2f}" for r in runs)
+    print(f"wall  median {wall:.2f} s   (runs: {walls})")
+    print(f"cpu   median {cpu:.2f} s   (user+sys, all processes)")
+    print(f"peak  median {peak:.0f} MB  (largest resident set of any one process)")
+    print(f"per document {wall / args.docs * 1000:.2f} ms")
+    if args.stages:
+        for stage in runs[0]["stages"]:
+            print(f"  {stage:<24} {statistics.median(r['stages'][stage] for r in runs):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
