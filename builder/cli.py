@@ -65,6 +65,18 @@ def parser() -> argparse.ArgumentParser:
                    help="the zip to write, or a folder to write it in (default: CORPUS/<folder name>-site.zip)")
     z.add_argument("-q", "--quiet", action="store_true", help="print only problems")
 
+    v = sub.add_parser("serve", help="live-reload authoring server on 127.0.0.1", description=(
+        "Build the site, serve it on http://127.0.0.1:8000/, watch seeds/, annotations/, themes/ and "
+        "glossator.toml, rebuild what an edit changes and reload the open pages. A build with errors shows them "
+        "in the terminal and over every open page, and the last good site stays up. Nothing is written to disk."),
+        epilog="Exit status: 0 when stopped with Ctrl-C; 1 when CORPUS is not a corpus folder; "
+               "2 for a wrong command line or when the port is in use (choose another with --port).")
+    _corpus_arg(v)
+    v.add_argument("-p", "--port", type=int, default=8000, help="the port to listen on (default: 8000)")
+    v.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 shares the site "
+                        "with your network)")
+
     i = sub.add_parser("init", help="start a new corpus", description=(
         "Create a corpus that builds at once: seeds/INDEX.md and one document, annotations/ with entities and a "
         "sidecar (and the JSON Schemas for editors), glossator.toml, a GitHub Pages workflow and a .gitignore. "
@@ -72,6 +84,10 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("folder", nargs="?", default=".", type=Path,
                    help="the folder of the new corpus, created if missing (default: the current folder)")
     return top
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def find_corpus(path: Path, err: TextIO) -> Path | None:
@@ -102,8 +118,8 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"build failed: nothing was written; {target} is unchanged\n")
         return EXIT_CORPUS
     if not args.quiet:
-        out.write(f"built {result.documents} documents, {result.annotations} annotations, "
-                  f"{result.pages} pages in {result.seconds:.2f} s → {target}\n")
+        out.write(f"built {plural(result.documents, 'document')}, {plural(result.annotations, 'annotation')}, "
+                  f"{plural(result.pages, 'page')} in {result.seconds:.2f} s → {target}\n")
     return EXIT_OK
 
 
@@ -121,7 +137,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_CORPUS
     if not args.quiet:
         n = sum(len(d.spans) for d in linked.docs)
-        out.write(f"ok: {len(linked.docs)} documents, {n} annotations, {len(linked.entities)} entities\n")
+        out.write(f"ok: {plural(len(linked.docs), 'document')}, {plural(n, 'annotation')}, "
+                  f"{plural(len(linked.entities), 'entity').replace('entitys', 'entities')}\n")
     return EXIT_OK
 
 
@@ -171,7 +188,16 @@ def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": cmd_build, "check": cmd_check, "bundle": cmd_bundle, "init": cmd_init}
+def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    corpus_dir = find_corpus(args.corpus, err)
+    if corpus_dir is None:
+        return EXIT_CORPUS
+    from builder import serve
+
+    return serve.serve(corpus_dir, args.host, args.port, out, err)
+
+
+COMMANDS = {"build": cmd_build, "check": cmd_check, "bundle": cmd_bundle, "init": cmd_init, "serve": cmd_serve}
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -19,7 +20,15 @@ from builder import docmarkup, mdtext, parallel, urls
 from builder.config import Settings
 from builder.models import AnchoredDoc, DocId, Entity, EntityId, Linked, PassageRef, SitePath
 
-BUILTIN_THEME = Path(__file__).resolve().parents[2] / "themes" / "default"
+def _builtin_theme() -> Path:
+    """themes/default of the source tree, or its installed copy (packaged as builder.themes)."""
+    source = Path(__file__).resolve().parents[2] / "themes" / "default"
+    if (source / "templates").is_dir():
+        return source
+    return Path(str(resources.files("builder"))) / "themes" / "default"
+
+
+BUILTIN_THEME = _builtin_theme()
 KIND_LABEL = {"person": "People", "organization": "Organisations", "place": "Places"}
 
 
