@@ -1,0 +1,737 @@
+"""Incremental builds for `glossator serve`: after an edit, redo only what the edit can change.
+
+    files ──► per document: read → sidecar → clean → anchor   (memoised on the inputs' bytes)
+          ──► link                                             (per-document facts; corpus-wide parts reused
+                                                                when their inputs did not change)
+          ──► pages                                            (a page is re-rendered only when its inputs changed)
+
+The stages are the same pure functions `pipeline.build()` calls; this module only decides
+which calls can be skipped. The site it holds always equals a full build of the same
+files, byte for byte (tests/test_incremental.py checks it after every kind of edit).
+
+Rendering happens in two steps so that an open page reloads quickly: `build()` checks
+everything and renders the out-of-date pages that readers have open; `render_pending()`
+renders the rest, one page at a time, and stops early when told to (a newer edit). A page
+that is asked for (`get()`) before its turn is rendered on the spot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Callable, Collection, Hashable, Iterable, Mapping, Sequence
+
+from builder import config, diagnostics, mdtext, urls
+from builder.diagnostics import Diagnostic, error
+from builder.models import (
+    AnchoredDoc, AnnotationId, CleanDoc, Corpus, DocId, Entity, EntityId, Linked, PassageRef, RawDoc, Sidecar,
+    SitePath, SourcePath, Span, Statement, TimelineEntry,
+)
+from builder.stages import anchoring, annotations, clean, corpus, linking, render, search
+
+SEARCH = "search index"          # the dirty-set name of the search index (a group of files)
+
+
+# --- files ------------------------------------------------------------------------
+
+
+class Files:
+    """The bytes of input files, read once and re-read only when told they changed."""
+
+    def __init__(self) -> None:
+        self._data: dict[Path, tuple[bytes | None, str | None]] = {}
+
+    def forget(self, paths: Iterable[Path] | None) -> None:
+        if paths is None:
+            self._data.clear()
+        else:
+            for p in paths:
+                self._data.pop(p, None)
+
+    def read(self, path: Path) -> bytes | None:
+        return self._entry(path)[0]
+
+    def digest(self, path: Path) -> str | None:
+        """A digest of the file's bytes, or None when it cannot be read."""
+        return self._entry(path)[1]
+
+    def _entry(self, path: Path) -> tuple[bytes | None, str | None]:
+        entry = self._data.get(path)
+        if entry is None:
+            try:
+                data: bytes | None = path.read_bytes()
+            except OSError:
+                data = None
+            entry = (data, hashlib.blake2b(data, digest_size=16).hexdigest() if data is not None else None)
+            self._data[path] = entry
+        return entry
+
+
+class Memo:
+    """One cached value per name, recomputed when its key changes."""
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, tuple[object, Any]] = {}
+        self.misses: list[Hashable] = []
+
+    def get(self, name: Hashable, key: object, compute: Callable[[], Any]) -> Any:
+        hit = self._values.get(name)
+        if hit is not None and (hit[0] is key or hit[0] == key):
+            return hit[1]
+        value = compute()
+        self._values[name] = (key, value)
+        self.misses.append(name)
+        return value
+
+    def has(self, name: Hashable, key: object) -> bool:
+        hit = self._values.get(name)
+        return hit is not None and (hit[0] is key or hit[0] == key)
+
+    def keep_only(self, names: Collection[Hashable]) -> None:
+        for name in [n for n in self._values if n not in names]:
+            del self._values[name]
+
+
+# --- check: the stages of pipeline.check(), memoised per document ------------------------
+
+
+@dataclass(frozen=True)
+class Checked:
+    settings: config.Settings
+    corpus: Corpus
+    docs: tuple[AnchoredDoc, ...]
+    entities: tuple[Entity, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+class Checker:
+    """pipeline.check(), with every per-document step keyed on the bytes it reads."""
+
+    def __init__(self, corpus_dir: Path, files: Files) -> None:
+        self.dir = corpus_dir
+        self.files = files
+        self.index, self.read, self.entities, self.sidecars = Memo(), Memo(), Memo(), Memo()
+        self.cleaned, self.anchored = Memo(), Memo()
+        self._last: dict[str, frozenset] = {}
+
+    def _same(self, name: str, value: frozenset) -> frozenset:
+        """The previous object when equal, so that memo keys holding it compare by identity."""
+        last = self._last.get(name)
+        if last is not None and last == value:
+            return last
+        self._last[name] = value
+        return value
+
+    def check(self) -> Checked:
+        for memo in (self.index, self.read, self.entities, self.sidecars, self.cleaned, self.anchored):
+            memo.misses = []
+        settings, found_s = config.load(self.dir)
+        raw, found_r = self._read_corpus()
+        doc_ids = tuple(d.meta.id for d in raw.docs)
+        entities, found_e = self.entities.get("entities", self.files.digest(self.dir / "annotations" / "entities.yaml"),
+                                              lambda: annotations.load_entities(self.dir))
+        sidecars, found_a = self._sidecars(doc_ids, entities)
+        specs = {s.doc: s.clean for s in sidecars}
+        by_doc = {s.doc: s for s in sidecars}
+        cleaned: list[CleanDoc] = []
+        found_c: list[Diagnostic] = []
+        for doc in raw.docs:
+            spec = specs.get(doc.meta.id, clean.CleanSpec())
+            c, d = self.cleaned.get(doc.meta.id, (doc, spec), lambda doc=doc, spec=spec: clean.clean(doc, spec))
+            cleaned.append(c)
+            found_c.extend(d)
+        anchored, found_n = self._anchor(cleaned, by_doc, entities)
+        self.read.keep_only(doc_ids)
+        self.cleaned.keep_only(doc_ids)
+        self.anchored.keep_only(doc_ids)
+        found = (*found_s, *found_r, *found_e, *found_a, *found_c, *found_n)
+        return Checked(settings, raw, anchored, entities, found)
+
+    def _read_corpus(self) -> tuple[Corpus, tuple[Diagnostic, ...]]:
+        """corpus.read(), re-reading only the documents whose row or bytes changed."""
+        index_rel = SourcePath("seeds/INDEX.md")
+        index = self.dir / "seeds" / "INDEX.md"
+
+        def parse() -> tuple[bool, str, str, tuple, tuple[Diagnostic, ...]]:
+            text, diags = corpus.read_text(index, index_rel)
+            if text is None:
+                return False, "", "", (), diags
+            title, intro, metas, index_diags = corpus.parse_index(text, index_rel)
+            return True, title, intro, metas, (*diags, *index_diags)
+
+        readable, title, intro, metas, found_i = self.index.get("index", self.files.digest(index), parse)
+        if not readable:
+            return Corpus("", "", index_rel, ()), found_i
+        docs: list[RawDoc] = []
+        found: list[Diagnostic] = list(found_i)
+        for meta in metas:
+            path, _ = corpus.resolve_file(self.dir, meta)
+            key = (meta, self.files.digest(path) if path is not None else None)
+            doc, diags = self.read.get(meta.id, key, lambda meta=meta: corpus.read_document(self.dir, meta))
+            found.extend(diags)
+            if doc is not None:
+                docs.append(doc)
+        return Corpus(title, intro, index_rel, tuple(docs)), tuple(found)
+
+    def _sidecars(self, doc_ids: tuple[DocId, ...], entities: tuple[Entity, ...]) -> tuple[list[Sidecar], list[Diagnostic]]:
+        """annotations.load() without its entities part, each sidecar parsed once per content."""
+        import difflib
+
+        known_entities = self._same("entity ids", frozenset(e.id for e in entities))
+        known_docs = self._same("doc ids", frozenset(doc_ids))
+        folder = self.dir / "annotations"
+        files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
+        sidecars: list[Sidecar] = []
+        found: list[Diagnostic] = []
+        names = []
+        for file in files:
+            if file.stem == "entities":
+                continue
+            rel = SourcePath(f"annotations/{file.name}")
+            if file.stem not in known_docs:
+                close = difflib.get_close_matches(file.stem, doc_ids, n=1)
+                found.append(error(rel, 1, 1, f"sidecar for unknown document '{file.stem}'",
+                                   f"did you mean '{close[0]}.yaml'?" if close else
+                                   "a sidecar is named after a document id from seeds/INDEX.md"))
+                continue
+            names.append(rel)
+            key = (self.files.digest(file), known_entities, known_docs)
+            sidecar, diags = self.sidecars.get(rel, key, lambda file=file, rel=rel: annotations.load_sidecar(
+                file, rel, DocId(file.stem), set(known_entities), set(known_docs)))
+            found.extend(diags)
+            if sidecar is not None:
+                sidecars.append(sidecar)
+        self.sidecars.keep_only(names)
+        return sidecars, found
+
+    def _anchor(self, cleaned: Sequence[CleanDoc], by_doc: Mapping[DocId, Sidecar],
+                entities: tuple[Entity, ...]) -> tuple[tuple[AnchoredDoc, ...], list[Diagnostic]]:
+        """anchoring.anchor(), one document at a time, so each result can be kept on its own.
+
+        Many documents at once (the first build) go through one call, which builds the
+        alias table once; only if that reports problems is each document anchored
+        alone, to know which problems belong to which document.
+        """
+        entities_path = SourcePath("annotations/entities.yaml")
+        keys = {d.meta.id: (d, by_doc.get(d.meta.id), entities) for d in cleaned}
+        todo = [d for d in cleaned if not self.anchored.has(d.meta.id, keys[d.meta.id])]
+        if len(todo) > 1:
+            batch, diags = anchoring.anchor(todo, [by_doc[d.meta.id] for d in todo if d.meta.id in by_doc],
+                                            entities, entities_path)
+            if not diags:
+                for d, a in zip(todo, batch):
+                    self.anchored.get(d.meta.id, keys[d.meta.id], lambda a=a: (a, ()))
+        out: list[AnchoredDoc] = []
+        found: list[Diagnostic] = []
+        for d in cleaned:
+            sidecar = by_doc.get(d.meta.id)
+            a, diags = self.anchored.get(d.meta.id, keys[d.meta.id], lambda d=d, s=sidecar: _anchor_one(d, s, entities))
+            out.append(a)
+            found.extend(diags)
+        return tuple(out), found
+
+
+def _anchor_one(doc: CleanDoc, sidecar: Sidecar | None, entities: tuple[Entity, ...]) -> tuple[AnchoredDoc, tuple]:
+    anchored, diags = anchoring.anchor([doc], [sidecar] if sidecar else [], entities,
+                                       SourcePath("annotations/entities.yaml"))
+    return anchored[0], diags
+
+
+
+# --- link: linking.link(), reusing what the changed documents cannot have changed ------------
+
+
+@dataclass(frozen=True, eq=False)
+class DocFacts:
+    """What linking reads from one document, worked out once per AnchoredDoc."""
+
+    doc: AnchoredDoc
+    passages: dict[PassageRef, Span]
+    quotes: tuple[tuple[PassageRef, Span], ...]
+    targets: frozenset[DocId]                       # documents its doc:…#id links point into
+    related_inputs: tuple[object, ...]              # what linking._related reads from it
+    timeline: tuple[TimelineEntry, ...]
+    mentions: Mapping[EntityId, tuple[PassageRef, ...]]
+    quotes_by: Mapping[EntityId, tuple[PassageRef, ...]]
+    kinds: Mapping[str, int]
+    speakers: frozenset[EntityId]
+
+    @staticmethod
+    def of(doc: AnchoredDoc) -> "DocFacts":
+        doc_id = doc.meta.id
+        passages: dict[PassageRef, Span] = {}
+        for span in doc.spans:
+            passages.setdefault(PassageRef(doc_id, span.id), span)
+        quotes = tuple((PassageRef(doc_id, s.id), s) for s in doc.spans if s.kind == "quote")
+        links, targets = [], set()
+        for span in doc.spans:
+            target = span.annotation.to or span.annotation.same_as
+            if target and target.startswith("doc:"):
+                links.append(target)
+            for t in (span.annotation.to, span.annotation.same_as):
+                if t:
+                    kind, other, frag = linking.parse_target(t)
+                    if kind == "doc" and frag:
+                        targets.add(DocId(other))
+        mentioned = frozenset(s.annotation.entity for s in doc.spans if s.kind == "mention" and s.annotation.entity)
+        return DocFacts(
+            doc=doc, passages=passages, quotes=quotes, targets=frozenset(targets),
+            related_inputs=(tuple(links), mentioned),
+            timeline=linking._timeline([doc]),
+            mentions=linking._index([doc], "mention", lambda s: s.annotation.entity),
+            quotes_by=linking._index([doc], "quote", lambda s: s.annotation.speaker),
+            kinds=Counter(s.kind for s in doc.spans),
+            speakers=frozenset(s.annotation.speaker for _, s in quotes if s.annotation.speaker),
+        )
+
+
+class Statements:
+    """linking._statements(), kept up to date quote by quote.
+
+    Quotes are grouped when a `same-as` joins them or when they share enough word
+    shingles; the shingle postings and the pairs that pass are kept, so that an edit
+    recomputes the pairs of the quotes it touched, not of the whole corpus.
+    tests/test_incremental.py checks the result against linking._statements().
+    """
+
+    def __init__(self) -> None:
+        self.grams: dict[PassageRef, frozenset] = {}
+        self.spans: dict[PassageRef, Span] = {}
+        self.postings: dict[tuple[str, ...], set[PassageRef]] = {}
+        self.edges: dict[PassageRef, set[PassageRef]] = {}
+
+    def update(self, removed: Iterable[PassageRef], added: Iterable[tuple[PassageRef, Span]]) -> None:
+        limit = linking.MAX_SHINGLE_POSTINGS
+        crossed: set[tuple[str, ...]] = set()
+        touched: set[PassageRef] = set()
+        for ref in removed:
+            for sh in self.grams.pop(ref, ()):
+                post = self.postings[sh]
+                if (len(post) <= limit) != (len(post) - 1 <= limit):
+                    crossed.add(sh)
+                post.discard(ref)
+                if not post:
+                    del self.postings[sh]
+            self.spans.pop(ref, None)
+            touched.add(ref)
+        for ref, span in added:
+            grams = linking.shingles(linking.normalise(span.annotation.selector.text))
+            self.grams[ref] = grams
+            self.spans[ref] = span
+            for sh in grams:
+                post = self.postings.setdefault(sh, set())
+                if (len(post) <= limit) != (len(post) + 1 <= limit):
+                    crossed.add(sh)
+                post.add(ref)
+            touched.add(ref)
+        for sh in crossed:
+            touched.update(self.postings.get(sh, ()))
+        for a in touched:
+            for b in self.edges.pop(a, ()):
+                if b in self.edges:
+                    self.edges[b].discard(a)
+        for a in touched:
+            if a in self.grams:
+                for b in self._pairs(a):
+                    self.edges.setdefault(a, set()).add(b)
+                    self.edges.setdefault(b, set()).add(a)
+
+    def _pairs(self, a: PassageRef) -> list[PassageRef]:
+        """The quotes that share enough shingles with `a` to be the same statement."""
+        shared: Counter[PassageRef] = Counter()
+        for sh in self.grams[a]:
+            post = self.postings[sh]
+            if len(post) <= linking.MAX_SHINGLE_POSTINGS:
+                shared.update(post)
+        del shared[a]
+        span_a, out = self.spans[a], []
+        for b, n in shared.items():
+            span_b = self.spans[b]
+            if a.doc == b.doc and span_a.start < span_b.end and span_b.start < span_a.end:
+                continue  # a quote nested in another is not a second report
+            smaller = min(len(self.grams[a]), len(self.grams[b]))
+            if smaller and n / smaller >= linking.MIN_OVERLAP:
+                out.append(b)
+        return out
+
+    def group(self, position: Callable[[PassageRef], tuple[int, int]]) -> tuple[tuple[Statement, ...], dict[PassageRef, int]]:
+        """Connected quotes as statements, ordered as linking orders them (by first quote)."""
+        links: dict[PassageRef, set[PassageRef]] = {a: set(bs) for a, bs in self.edges.items() if bs}
+        for ref, span in self.spans.items():
+            if span.annotation.same_as:
+                _, doc_id, frag = linking.parse_target(span.annotation.same_as)
+                other = PassageRef(DocId(doc_id), AnnotationId(frag))
+                if other in self.spans and other != ref:
+                    links.setdefault(ref, set()).add(other)
+                    links.setdefault(other, set()).add(ref)
+        seen: set[PassageRef] = set()
+        groups: list[list[PassageRef]] = []
+        for start in links:
+            if start in seen:
+                continue
+            seen.add(start)
+            stack, members = [start], []
+            while stack:
+                ref = stack.pop()
+                members.append(ref)
+                for other in links.get(ref, ()):
+                    if other not in seen:
+                        seen.add(other)
+                        stack.append(other)
+            groups.append(sorted(members, key=position))
+        groups.sort(key=lambda m: position(m[0]))
+        statements: list[Statement] = []
+        statement_of: dict[PassageRef, int] = {}
+        for members in groups:
+            speakers = tuple(dict.fromkeys(self.spans[r].annotation.speaker for r in members
+                                           if self.spans[r].annotation.speaker))
+            for r in members:
+                statement_of[r] = len(statements)
+            statements.append(Statement(tuple(members), speakers))  # type: ignore[arg-type]
+        return tuple(statements), statement_of
+
+
+class Linker:
+    """linking.link() for a corpus that changes a few documents at a time.
+
+    Per-document facts are kept; the corpus-wide parts (statements, related documents,
+    the timeline, the entity indexes) are recomputed only when an input they read from
+    a changed document differs, and then by linking's own functions (statements
+    excepted: see `Statements`).
+    """
+
+    def __init__(self) -> None:
+        self.facts: dict[DocId, DocFacts] = {}
+        self.order: tuple[DocId, ...] = ()
+        self.statements = Statements()
+        self.linked: Linked | None = None
+        self.check: dict[DocId, tuple[tuple[DocFacts, ...], tuple[Diagnostic, ...]]] = {}
+        self.changed: frozenset[DocId] = frozenset()      # documents whose facts changed in the last link()
+        self.previous: dict[DocId, DocFacts] = {}         # their facts before it
+        self._doc_index: dict[DocId, int] = {}
+
+    def link(self, corpus_: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity]) -> tuple[Linked, tuple[Diagnostic, ...]]:
+        order = tuple(d.meta.id for d in docs)
+        old = self.facts
+        facts = {d.meta.id: (old[d.meta.id] if d.meta.id in old and old[d.meta.id].doc is d else DocFacts.of(d))
+                 for d in docs}
+        changed = {i for i in order if i not in old or old[i] is not facts[i]} | (set(old) - set(order))
+        self.previous = {i: old[i] for i in changed if i in old}
+        self.changed = frozenset(changed)
+        prev, reorder = self.linked, order != self.order
+        self.facts, self.order = facts, order
+        self._doc_index = {doc_id: n for n, doc_id in enumerate(order)}
+
+        requoted = [i for i in changed if i not in old or i not in facts or old[i].quotes != facts[i].quotes]
+        if requoted:
+            self.statements.update([ref for i in requoted if i in old for ref, _ in old[i].quotes],
+                                   [q for i in requoted if i in facts for q in facts[i].quotes])
+        passages: dict[PassageRef, Span] = {}
+        for i in order:
+            passages.update(facts[i].passages)
+        if prev is None or reorder or requoted:
+            statements, statement_of = self.statements.group(self._position)
+            if prev is not None and statements == prev.statements:
+                statements, statement_of = prev.statements, prev.statement_of
+        else:
+            statements, statement_of = prev.statements, prev.statement_of
+
+        def unchanged(part: Callable[[DocFacts], object]) -> bool:
+            return prev is not None and not reorder and all(
+                i in old and i in facts and part(old[i]) == part(facts[i]) for i in changed)
+
+        if prev is not None and unchanged(lambda f: f.related_inputs) and statements is prev.statements:
+            related = prev.related
+        else:
+            related = MappingProxyType(linking._related(docs, statements))
+        timeline = prev.timeline if prev is not None and unchanged(lambda f: f.timeline) else linking._timeline(docs)
+        if prev is not None and unchanged(lambda f: f.mentions):
+            mentions_of = prev.mentions_of
+        else:
+            mentions_of = MappingProxyType(_concat(facts[i].mentions for i in order))
+        if prev is not None and unchanged(lambda f: f.quotes_by):
+            quotes_by = prev.quotes_by
+        else:
+            quotes_by = MappingProxyType(_concat(facts[i].quotes_by for i in order))
+        linked = Linked(
+            corpus=corpus_, docs=tuple(docs), entities=tuple(entities),
+            passages=MappingProxyType(passages),
+            statements=statements,
+            statement_of=statement_of if isinstance(statement_of, MappingProxyType) else MappingProxyType(statement_of),
+            related=related, timeline=timeline, mentions_of=mentions_of, quotes_by=quotes_by,
+        )
+        self.linked = linked
+        return linked, self._check_targets(passages, changed)
+
+    def _position(self, ref: PassageRef) -> tuple[int, int]:
+        """Where a quote comes in the corpus: linking numbers quotes in document order."""
+        doc = self.facts[ref.doc]
+        return self._doc_index[ref.doc], next(n for n, (r, _) in enumerate(doc.quotes) if r == ref)
+
+    def _check_targets(self, passages: Mapping[PassageRef, Span], changed: set[DocId]) -> tuple[Diagnostic, ...]:
+        """linking._check_targets(), per document, over the passages of the documents it points into."""
+        found: list[Diagnostic] = []
+        for doc_id in self.order:
+            f = self.facts[doc_id]
+            inputs = (f, *(self.facts.get(t) for t in sorted(f.targets)))
+            cached = self.check.get(doc_id)
+            if cached is None or len(cached[0]) != len(inputs) or any(a is not b for a, b in zip(cached[0], inputs)):
+                near = {ref: span for t in f.targets if t in self.facts for ref, span in self.facts[t].passages.items()}
+                cached = (inputs, tuple(linking._check_targets([f.doc], near)))  # type: ignore[arg-type]
+                self.check[doc_id] = cached
+            found.extend(cached[1])
+        for gone in set(self.check) - set(self.order):
+            del self.check[gone]
+        return tuple(found)
+
+
+def _concat(parts: Iterable[Mapping[EntityId, tuple[PassageRef, ...]]]) -> dict[EntityId, tuple[PassageRef, ...]]:
+    """Per-document indexes joined in corpus order, as linking._index builds them in one pass."""
+    out: dict[EntityId, list[PassageRef]] = {}
+    for part in parts:
+        for key, refs in part.items():
+            out.setdefault(key, []).extend(refs)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+# --- pages: which outputs an edit can change ----------------------------------------
+
+
+def _owners(span: Span | None) -> Iterable[EntityId]:
+    """The entities whose page lists this passage."""
+    if span is not None:
+        if span.kind == "quote" and span.annotation.speaker:
+            yield span.annotation.speaker
+        if span.kind == "mention" and span.annotation.entity:
+            yield span.annotation.entity
+
+
+def stale_pages(before: Linked, after: Linked, facts0: Mapping[DocId, DocFacts], facts1: Mapping[DocId, DocFacts],
+                hues0: Mapping[EntityId, int], hues1: Mapping[EntityId, int]) -> set[SitePath]:
+    """The pages whose output can differ between two linked corpora with the same documents and settings.
+
+    This mirrors what `render.Pages` reads for each page; it errs on the side of
+    re-rendering. If a page starts to show more corpus-wide data, add it here
+    (tests/test_incremental.py compares the result with full builds).
+    """
+    changed = {i for i in facts1 if facts0.get(i) is not facts1[i]}
+    stale: set[SitePath] = {urls.doc_page(i) for i in changed}
+    moved: set[tuple[DocId, AnnotationId]] = set()          # passages whose span or text changed
+    owners: set[EntityId] = set()
+    quotes_moved = False
+    for i in changed:
+        f0, f1 = facts0.get(i), facts1[i]
+        text_changed = f0 is None or f0.doc.doc.text != f1.doc.doc.text
+        p0 = f0.passages if f0 else {}
+        for ref in p0.keys() | f1.passages.keys():
+            s0, s1 = p0.get(ref), f1.passages.get(ref)
+            if text_changed or s0 != s1:
+                moved.add((ref.doc, ref.id))
+                owners.update(_owners(s0))
+                owners.update(_owners(s1))
+                quotes_moved = quotes_moved or (s0 is not None and s0.kind == "quote") or (s1 is not None and s1.kind == "quote")
+    hue_changed = {e for e in hues0.keys() | hues1.keys() if hues0.get(e) != hues1.get(e)}
+    statements_changed = before.statements is not after.statements and before.statements != after.statements
+    # document pages: their related list, the statements their quotes belong to, their speakers' hues
+    if statements_changed or moved:
+        s0, s1 = set(before.statements), set(after.statements)
+        for st in (s0 ^ s1) | {st for st in s0 | s1 if any((p.doc, p.id) in moved for p in st.passages)}:
+            stale.update(urls.doc_page(p.doc) for p in st.passages if p.doc in facts1)
+    if before.related is not after.related:
+        stale.update(urls.doc_page(i) for i in facts1 if before.related.get(i) != after.related.get(i))
+    if hue_changed:
+        stale.update(urls.doc_page(i) for i, f in facts1.items() if f.speakers & hue_changed)
+    # entity pages: their quotes and mentions, and the passages those show
+    refs_changed = set()
+    for index0, index1 in ((before.quotes_by, after.quotes_by), (before.mentions_of, after.mentions_of)):
+        if index0 is not index1:
+            refs_changed.update(e for e in index0.keys() | index1.keys() if index0.get(e) != index1.get(e))
+    known = {e.id for e in after.entities}
+    stale.update(urls.entity_page(e) for e in (refs_changed | owners | hue_changed) if e in known)
+
+    def counts(linked: Linked, e: EntityId) -> tuple[int, int, int]:
+        mentions = linked.mentions_of.get(e, ())
+        return len(mentions), len(linked.quotes_by.get(e, ())), len({r.doc for r in mentions})
+
+    if any(counts(before, e) != counts(after, e) for e in refs_changed):
+        stale.add(SitePath("entities.html"))
+    conflicts = (sum(1 for s in before.statements if s.conflict), sum(1 for s in after.statements if s.conflict))
+    if conflicts[0] != conflicts[1] or any(facts0.get(i) is None or facts0[i].kinds != facts1[i].kinds for i in changed):
+        stale.add(SitePath("index.html"))
+    if (before.timeline is not after.timeline and before.timeline != after.timeline) or any(
+            e.ref and (e.doc, e.ref) in moved for e in after.timeline if e.doc in changed) or any(
+            e.ref and (e.doc, e.ref) in moved for e in before.timeline if e.doc in changed):
+        stale.add(SitePath("timeline.html"))
+    if statements_changed or quotes_moved or hue_changed or (before.quotes_by is not after.quotes_by and dict(
+            before.quotes_by) != dict(after.quotes_by)):
+        stale.add(SitePath("quotes.html"))
+    return stale
+
+
+@dataclass(frozen=True)
+class Update:
+    """What one build or render step did."""
+
+    ok: bool
+    diagnostics: tuple[Diagnostic, ...]
+    changed: tuple[SitePath, ...] = ()      # site files whose bytes changed, appeared or disappeared
+    rendered: tuple[str, ...] = ()          # pages (and the search index) rendered in this step
+    pending: int = 0                        # pages still to render (render_pending, or get on demand)
+    rechecked: tuple[str, ...] = ()         # inputs parsed again: documents, sidecars, INDEX.md, entities
+    documents: int = 0
+    annotations: int = 0
+    seconds: float = 0.0
+
+
+class IncrementalBuilder:
+    """The site of one corpus, kept up to date edit by edit; thread-safe.
+
+    The site it holds is always the last good one: a build with errors reports them
+    and leaves the site as it was.
+    """
+
+    def __init__(self, corpus_dir: Path) -> None:
+        self.dir = corpus_dir
+        self.files = Files()
+        self.checker = Checker(corpus_dir, self.files)
+        self.linker = Linker()
+        self.lock = threading.RLock()
+        self.linked: Linked | None = None            # what the site shows
+        self.facts: dict[DocId, DocFacts] = {}
+        self.hues: Mapping[EntityId, int] = {}
+        self.global_key: object = None
+        self.env: Any = None
+        self.makers: dict[SitePath, render.PageMaker] = {}
+        self.statics: dict[SitePath, bytes] = {}
+        self.pages: dict[SitePath, bytes] = {}
+        self.search: dict[SitePath, bytes] = {}
+        self.dirty: set[str] = set()
+        self.diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.linked is not None
+
+    # --- building
+
+    def build(self, changed: Iterable[Path] | None = None, first: Collection[str] = ()) -> Update:
+        """Check the corpus again after `changed` files (None: any file) changed, and render `first`.
+
+        Pages in `first` (the ones readers have open) are brought up to date before this
+        returns; the other out-of-date pages wait for render_pending() or get().
+        """
+        with self.lock:
+            started = time.perf_counter()
+            self.files.forget(None if changed is None else [Path(p) for p in changed])
+            checked = self.checker.check()
+            linked, found_l = self.linker.link(checked.corpus, checked.docs, checked.entities)
+            diags = diagnostics.sort((*checked.diagnostics, *found_l))
+            rechecked = tuple(str(n) for m in (self.checker.index, self.checker.read, self.checker.entities,
+                                               self.checker.sidecars) for n in m.misses)
+            counts = {"documents": len(linked.docs), "annotations": sum(len(d.spans) for d in linked.docs)}
+            self.diagnostics = diags
+            if diagnostics.has_errors(diags):
+                return Update(False, diags, pending=len(self.dirty), rechecked=rechecked,
+                              seconds=time.perf_counter() - started, **counts)
+            changed_files = self._update(checked, linked)
+            done = [p for p in sorted(self.dirty) if p in first]
+            for path in done:
+                changed_files |= self._render(path)
+            return Update(True, diags, tuple(sorted(changed_files)), tuple(done), len(self.dirty), rechecked,
+                          seconds=time.perf_counter() - started, **counts)
+
+    def _update(self, checked: Checked, linked: Linked) -> set[SitePath]:
+        """Take the newly linked corpus as the site's; mark what it makes out of date."""
+        theme = render.theme_for(self.dir, checked.settings)
+        theme_files = tuple((p, self.files.digest(p)) for folder in (*theme.templates, *theme.static)
+                            if folder.is_dir() for p in sorted(folder.rglob("*")) if p.is_file())
+        metas = tuple(d.meta for d in linked.docs)
+        global_key = (checked.settings, theme, theme_files, linked.corpus.title, linked.corpus.intro_md, metas,
+                      linked.entities)
+        pages = render.Pages(linked, checked.settings)
+        old_files = self.files_now()
+        if global_key != self.global_key:
+            self.env = render.environment(theme)
+            self.statics = render.static_files(theme)
+            self.statics[SitePath("static/speakers.css")] = render.speakers_css(pages.hues).encode("utf-8")
+            self.statics[SitePath("static/pygments.css")] = (mdtext.pygments_css() + "\n").encode("utf-8")
+            self.makers = render.page_makers(pages)
+            self.pages = {p: b for p, b in self.pages.items() if p in self.makers}
+            self.dirty = {*self.makers, SEARCH}
+        else:
+            assert self.linked is not None
+            self.makers = render.page_makers(pages)
+            self.dirty |= stale_pages(self.linked, linked, self.facts, self.linker.facts, self.hues, pages.hues)
+            if any(self.facts.get(i) is not f for i, f in self.linker.facts.items()):
+                self.dirty.add(SEARCH)
+            if pages.hues != self.hues:
+                self.statics[SitePath("static/speakers.css")] = render.speakers_css(pages.hues).encode("utf-8")
+        self.global_key, self.linked, self.facts, self.hues = global_key, linked, dict(self.linker.facts), pages.hues
+        new_files = self.files_now()
+        return {p for p in old_files.keys() | new_files.keys()
+                if p not in self.dirty and old_files.get(p) != new_files.get(p)} | \
+               {p for p in old_files.keys() - new_files.keys()}
+
+    def _render(self, path: str) -> set[SitePath]:
+        """Render one out-of-date page (or the search index); the site files that changed."""
+        self.dirty.discard(path)
+        if path == SEARCH:
+            assert self.linked is not None
+            new = search.build_index(self.linked)
+            old, self.search = self.search, dict(new)
+            return {p for p in old.keys() | new.keys() if old.get(p) != new.get(p)}
+        page, data = render.render_page(self.env, self.makers[SitePath(path)])
+        before = self.pages.get(page)
+        self.pages[page] = data
+        return {page} if before != data else set()
+
+    def render_pending(self, stop: Callable[[], bool] = lambda: False) -> Update:
+        """Render out-of-date pages until none are left or `stop()` says so (checked between pages)."""
+        started = time.perf_counter()
+        changed: set[SitePath] = set()
+        rendered: list[str] = []
+        while not stop():
+            with self.lock:
+                if not self.dirty:
+                    break
+                path = min(self.dirty, key=lambda p: (p == SEARCH, p))
+                changed |= self._render(path)
+                rendered.append(path)
+        return Update(self.ok, self.diagnostics, tuple(sorted(changed)), tuple(rendered), len(self.dirty),
+                      seconds=time.perf_counter() - started)
+
+    # --- reading the site
+
+    def files_now(self) -> dict[SitePath, bytes]:
+        """The site's files as they stand, out-of-date pages included, in pipeline.build()'s precedence."""
+        if self.linked is None:
+            return {}
+        return {**self.statics, **self.pages, **self.search, SitePath(".nojekyll"): b""}
+
+    def get(self, path: str) -> bytes | None:
+        """One file of the last good site (None if it has none), rendered first if it is out of date."""
+        if self.linked is None:
+            return None
+        unit = SEARCH if path in self.search else path
+        if unit in self.dirty:
+            with self.lock:
+                if unit in self.dirty:
+                    self._render(unit)
+        if path == ".nojekyll":
+            return b""
+        for layer in (self.search, self.pages, self.statics):
+            data = layer.get(SitePath(path))
+            if data is not None:
+                return data
+        return None
+
+    def site(self) -> dict[SitePath, bytes]:
+        """The whole site, every page up to date, sorted as pipeline.build() returns it."""
+        with self.lock:
+            self.render_pending()
+            return dict(sorted(self.files_now().items()))
