@@ -52,7 +52,7 @@ def test_new_corpus_builds_with_no_error_and_no_warning(corpus: Path, tmp_path: 
     assert "built 1 document," in out
     result = build(corpus)
     assert result.ok and result.diagnostics == ()
-    assert run("check", str(corpus)) == (0, "ok: 1 documents, 11 annotations, 4 entities\n", "")
+    assert run("check", str(corpus)) == (0, "ok: 1 document, 11 annotations, 4 entities\n", "")
     index = (corpus / "site" / "index.html").read_text("utf-8")
     assert "<title>" in index and "Press corpus" in index          # the title comes from the folder name
     page = (corpus / "site" / "docs" / "harbour-bridge-vote.html").read_text("utf-8")
