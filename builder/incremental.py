@@ -84,6 +84,8 @@ class Memo:
         if hit is not None and (hit[0] is key or hit[0] == key):
             return hit[1]
         value = compute()
+        if hit is not None and hit[1] == value:
+            value = hit[1]      # equal to the last result: keep that object, so later stages' memos still hit
         self._values[name] = (key, value)
         self.misses.append(name)
         return value
