@@ -96,3 +96,10 @@ def test_unknown_file_type(tmp_path: Path) -> None:
     root = make_corpus(tmp_path, [{"id": "a", "file": "a.pdf", "title": "A"}], {"a.pdf": "x"})
     _, diags = corpus.read(root)
     assert "unknown type '.pdf'" in diags[0].message
+
+
+def test_a_url_that_is_not_http_is_not_linked() -> None:
+    index = "# T\n\n| id | file | title | url |\n|---|---|---|---|\n| a | a.txt | A | javascript:alert(1) |\n"
+    _, _, metas, diags = corpus.parse_index(index, SourcePath("seeds/INDEX.md"))
+    assert metas[0].url == ""
+    assert [(d.severity, d.line) for d in diags] == [("warning", 5)] and "not an http(s) address" in diags[0].message

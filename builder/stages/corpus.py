@@ -188,6 +188,10 @@ def _parse_table(tokens: list[Token], lines: list[str], rel: SourcePath) -> tupl
             except edtf.EdtfError as exc:
                 diags.append(error(rel, line_no, col_of("published"), f"published: {exc}", edtf.HINT))
         url = _cell_url(values["url"]) if values.get("url") is not None else ""
+        if url and not re.match(r"https?://[^\s/]+", url, re.I):
+            diags.append(warning(rel, line_no, col_of("url"), f"url '{url[:80]}' is not an http(s) address; it is not linked",
+                                 "write the address of the original, e.g. https://example.org/story"))
+            url = ""
         extra = tuple((c, text[c]) for c in columns if c not in KNOWN and c and text[c])
         metas.append(DocMeta(
             id=DocId(doc_id), file=SourcePath(text["file"]), title=text["title"] or doc_id, where=where,
