@@ -42,20 +42,21 @@ class Loaded:
         return self.positions.get((), (1, 1))
 
 
-class _TooLarge(Exception):
-    pass
+MAX_DEPTH = 64
 
 
-class _Alias(Exception):
-    def __init__(self, node: yaml.Node) -> None:
-        self.node = node
+class _Refused(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
 
 
 def load(text: str, path: str) -> tuple[Loaded | None, tuple[Diagnostic, ...]]:
     """Parse one YAML document; on failure return None and a positioned diagnostic."""
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
+        return _compose(loader, path), ()
+    except _Refused as exc:
+        return None, (exc.diagnostic,)
     except yaml.MarkedYAMLError as exc:
         unclosed = exc.context and "quoted scalar" in exc.context
         mark = (exc.context_mark if unclosed else None) or exc.problem_mark or exc.context_mark
@@ -69,77 +70,91 @@ def load(text: str, path: str) -> tuple[Loaded | None, tuple[Diagnostic, ...]]:
         return None, (error(path, 1, 1, f"YAML error: {exc}"),)
     finally:
         loader.dispose()
-    if node is None:
-        return Loaded({}, {(): (1, 1)}), ()
+
+
+def _pos(event: yaml.Event) -> tuple[int, int]:
+    return (event.start_mark.line + 1, event.start_mark.column + 1)
+
+
+def _compose(loader: Any, file: str) -> Loaded:
+    """Values and positions straight from the parser's events, with an explicit stack.
+
+    No recursion (a document nested 50,000 levels deep cannot overflow any stack),
+    no node objects, no alias expansion (aliases are refused: they can expand without bound).
+    """
     positions: dict[PathKey, tuple[int, int]] = {}
-    try:
-        value = _convert(node, (), positions, set(), [0], path)
-    except _Alias as exc:
-        m = exc.node.start_mark
-        return None, (
-            error(
-                path,
-                m.line + 1,
-                m.column + 1,
-                "YAML anchors and aliases (&name, *name) are not allowed here",
-                "write the value out in full; aliases can expand without bound",
-            ),
-        )
-    except _TooLarge:
-        return None, (error(path, 1, 1, f"the YAML file has more than {_MAX_NODES} values"),)
-    except _DuplicateKey as exc:
-        return None, (exc.diagnostic,)
-    return Loaded(value, positions), ()
+    # Each frame: [container, its path, pending key (mappings) or None, key position]
+    stack: list[list[Any]] = []
+    root: Any = None
+    documents = 0
+    count = 0
 
+    def place(value: Any, event: yaml.Event) -> tuple[object, ...]:
+        """Put a value into the current container; return the value's path."""
+        nonlocal root
+        if not stack:
+            root = value
+            return ()
+        frame = stack[-1]
+        container, cpath = frame[0], frame[1]
+        if isinstance(container, list):
+            container.append(value)
+            return cpath + (len(container) - 1,)
+        key, key_pos = frame[2], frame[3]
+        frame[2] = frame[3] = None
+        container[key] = value
+        positions[cpath + (key, KEY)] = key_pos
+        return cpath + (key,)
 
-class _DuplicateKey(Exception):
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        self.diagnostic = diagnostic
-
-
-def _pos(node: yaml.Node) -> tuple[int, int]:
-    return (node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-def _convert(
-    node: yaml.Node,
-    path: PathKey,
-    positions: dict[PathKey, tuple[int, int]],
-    seen: set[int],
-    count: list[int],
-    file: str,
-) -> Any:
-    if id(node) in seen:
-        raise _Alias(node)
-    seen.add(id(node))
-    count[0] += 1
-    if count[0] > _MAX_NODES:
-        raise _TooLarge()
-    positions[path] = _pos(node)
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _DuplicateKey(error(file, *_pos(key_node), "a mapping key must be a plain value"))
-            key = _scalar(key_node)
-            if key in out:
-                raise _DuplicateKey(
-                    error(file, *_pos(key_node), f"duplicate key '{key}'", "each key may appear once in a mapping")
-                )
-            positions[path + (key, KEY)] = _pos(key_node)
-            out[key] = _convert(value_node, path + (key,), positions, seen, count, file)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _convert(item, path + (i,), positions, seen, count, file) for i, item in enumerate(node.value)
-        ]
-    return _scalar(node)
+    while not loader.check_event(yaml.StreamEndEvent):
+        event = loader.get_event()
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise _Refused(error(file, *_pos(event), "the file holds more than one YAML document",
+                                     "remove the '---' line: a sidecar is one mapping"))
+            continue
+        if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
+            continue
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _Refused(error(file, *_pos(event), "YAML anchors and aliases (&name, *name) are not allowed here",
+                                 "write the value out in full; aliases can expand without bound"))
+        count += 1
+        if count > _MAX_NODES:
+            raise _Refused(error(file, *_pos(event), f"the YAML file has more than {_MAX_NODES} values"))
+        frame = stack[-1] if stack else None
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            stack.pop()
+            continue
+        if frame is not None and isinstance(frame[0], dict) and frame[2] is None:
+            # This event is a mapping key.
+            if not isinstance(event, yaml.ScalarEvent):
+                raise _Refused(error(file, *_pos(event), "a mapping key must be a plain value"))
+            key = _scalar(event)
+            if key in frame[0]:
+                raise _Refused(error(file, *_pos(event), f"duplicate key '{key}'",
+                                     "each key may appear once in a mapping"))
+            frame[2], frame[3] = key, _pos(event)
+            continue
+        if isinstance(event, yaml.ScalarEvent):
+            positions[place(_scalar(event), event)] = _pos(event)
+            continue
+        if len(stack) >= MAX_DEPTH:
+            raise _Refused(error(file, *_pos(event), f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                                 "sidecars are a few levels deep: check the indentation and the brackets"))
+        container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+        cpath = place(container, event)
+        positions[cpath] = _pos(event)
+        stack.append([container, cpath, None, None])
+    if root is None:
+        return Loaded({}, {(): (1, 1)})
+    return Loaded(root, positions)
 
 
 _BOOL = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
 
 
-def _scalar(node: yaml.Node) -> Any:
+def _scalar(node: Any) -> Any:
     """YAML 1.1 plain scalars as PyYAML's safe loader reads them, except that dates and
     timestamps stay strings (they are EDTF, checked later). Quoted scalars are strings."""
     value = node.value

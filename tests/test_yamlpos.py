@@ -50,3 +50,15 @@ def test_unclosed_quote_points_at_its_start() -> None:
     loaded, diags = yamlpos.load('a: ok\nb: "never closed\nc: x\n', "a.yaml")
     assert loaded is None and (diags[0].line, diags[0].column) == (2, 4)
     assert "never closed" in diags[0].hint
+
+
+def test_deep_nesting_is_refused_without_recursion() -> None:
+    for text in ("quotes: " + "[" * 50000 + "]" * 50000 + "\n",
+                 "quotes:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 3000))):
+        loaded, diags = yamlpos.load(text, "deep.yaml")
+        assert loaded is None and "nested more than" in diags[0].message
+
+
+def test_more_than_one_document_is_refused() -> None:
+    loaded, diags = yamlpos.load("a: 1\n---\nb: 2\n", "a.yaml")
+    assert loaded is None and diags[0].line == 2
