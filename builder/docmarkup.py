@@ -48,8 +48,8 @@ def target_href(target: str, ctx: Context, page: SitePath) -> tuple[str, str]:
 
 def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
                 held: Sequence[Span] = (), in_link: bool = False) -> Markup:
-    """One annotation's element. `held`: for a mention, the dates and notes its link holds;
-    `in_link`: for a date or note, that it sits inside a mention's link (see `link_holds`)."""
+    """One annotation's element. `held`: for a mention, the focusable annotations its link holds;
+    `in_link`: for a focusable one, that it sits inside a mention's link (see `link_holds`)."""
     ann = span.annotation
     first = (("id", span.id),)
     if span.kind == "quote":
@@ -78,9 +78,12 @@ def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
         label = f"{name}" + (f", via {via.name}" if via else "")
         lead = (f'<span class="speaker-tag" role="img" aria-label="{escape(label, quote=True)}:" '
                 f'title="{escape(label, quote=True)}" data-initials="{escape(initials(name), quote=True)}"></span>')
-        return Markup(span.start, span.end, "span",
-                      (("class", classes), ("data-speaker", ann.speaker or "")), first,
-                      lead=lead, trail=trail, rank=RANK["quote"])
+        attrs = (("class", classes), ("data-speaker", ann.speaker or ""))
+        if ann.note:  # the note is listed beside the text; the quote opens it on focus
+            attrs = (("class", classes + " has-note"), attrs[1], ("aria-describedby", f"{span.id}-body"))
+            if not in_link:
+                first += (("tabindex", "0"),)
+        return Markup(span.start, span.end, "span", attrs, first, lead=lead, trail=trail, rank=RANK["quote"])
     if span.kind == "date" and ann.date:
         d = ann.date
         attrs: tuple[tuple[str, str], ...] = (("datetime", d.html),)
@@ -99,7 +102,7 @@ def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
             title += " · " + ", ".join(dates)
         attrs = (("class", "mention" + ("" if span.auto else " explicit") + (" holds" if held else "")),
                  ("data-entity", ann.entity), ("href", href), ("title", title))
-        notes = " ".join(f"{h.id}-body" for h in held if h.kind == "note")
+        notes = " ".join(f"{h.id}-body" for h in held if h.kind != "date")
         if notes:
             attrs += (("aria-describedby", notes),)
         return Markup(span.start, span.end, "a", attrs, first, rank=RANK["mention"])
@@ -122,11 +125,13 @@ def quote_of(doc: AnchoredDoc, span: Span) -> str:
     return doc.doc.text[span.start:span.end]
 
 
-FOCUSABLE = ("date", "note")
+def focusable(span: Span) -> bool:
+    """Annotations that take keyboard focus: dates, notes, and quotes that carry a note."""
+    return span.kind in ("date", "note") or (span.kind == "quote" and bool(span.annotation.note))
 
 
 def link_holds(spans: Sequence[Span]) -> dict[AnnotationId, list[Span]]:
-    """For each mention, the dates and notes that nesting would put inside its <a>.
+    """For each mention, the focusable annotations that nesting would put inside its <a>.
 
     An element that takes focus may not sit inside a link (HTML forbids it, and a
     keyboard would meet two stops in one place). Such a date or note gives up its
@@ -141,7 +146,7 @@ def link_holds(spans: Sequence[Span]) -> dict[AnnotationId, list[Span]]:
     longest = max(m.end - m.start for m in mentions)
     held: dict[AnnotationId, list[Span]] = {}
     for f in spans:
-        if f.kind not in FOCUSABLE:
+        if not focusable(f):
             continue
         i = bisect.bisect_right(starts, f.start) - 1
         while i >= 0 and mentions[i].start >= f.start - longest:

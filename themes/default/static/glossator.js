@@ -34,6 +34,7 @@
   document.body.appendChild(labels);
 
   var TRIGGER = "time.date[data-label], .note[aria-describedby], a.mention.holds";
+  var FOCUS_ONLY = ".quote.has-note";   /* a whole quote is too big a target for hover */
   var pop = null, owner = null, timer = 0;
 
   function noteBodies(el) {
@@ -91,7 +92,8 @@
     return node && node.closest ? node.closest(TRIGGER) : null;
   }
   document.addEventListener("focusin", function (ev) {
-    var el = ev.target && ev.target.matches && ev.target.matches(TRIGGER) ? ev.target : null;
+    var t = ev.target;
+    var el = t && t.matches && (t.matches(TRIGGER) || t.matches(FOCUS_ONLY)) ? t : null;
     if (el) show(el); else hide();
   });
   document.addEventListener("focusout", function () { hideSoon(); });

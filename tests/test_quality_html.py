@@ -1,0 +1,56 @@
+"""Every page of the example site is valid HTML for the W3C Nu HTML Checker (vnu).
+
+The checker is the `vnu-jar` npm package pinned in tests/package.json (installed by
+`.ci/setup`, or `cd tests && npm ci`), run with Java once over all pages. Outside CI a
+missing Java or jar skips the test; in CI (CI=true) it fails it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+VNU = TESTS / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def require(ok: bool, why: str) -> None:
+    if ok:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{why} (CI must provide it: .ci/setup)")
+    pytest.skip(why)
+
+
+def java() -> str:
+    found = shutil.which("java") or ("/usr/bin/java" if Path("/usr/bin/java").exists() else None)
+    require(found is not None, "java is not installed (apt-get install default-jre-headless)")
+    return found  # type: ignore[return-value]
+
+
+def vnu_messages(files: list[Path]) -> list[dict]:
+    """The checker's messages for `files` (one run, JSON)."""
+    require(VNU.exists(), f"{VNU} is missing (cd tests && npm ci)")
+    proc = subprocess.run([java(), "-Xss4m", "-jar", str(VNU), "--format", "json", "--exit-zero-always",
+                           *map(str, files)], capture_output=True, text=True, timeout=300)
+    assert proc.stderr.strip(), f"vnu printed nothing (exit {proc.returncode}): {proc.stdout[-2000:]}"
+    return json.loads(proc.stderr)["messages"]
+
+
+def describe(m: dict, root: Path) -> str:
+    where = m.get("url", "").split(str(root) + "/")[-1]
+    return f"{where}:{m.get('lastLine', '?')}:{m.get('firstColumn', '?')}: {m['message']}  [{m.get('extract', '').strip()[:120]}]"
+
+
+def test_every_page_passes_the_nu_html_checker(example_site: Path):
+    pages = sorted(example_site.rglob("*.html"))
+    assert len(pages) > 10
+    messages = vnu_messages(pages)
+    errors = [describe(m, example_site) for m in messages
+              if m["type"] in ("error", "non-document-error") or m.get("subType") == "fatal"]
+    assert errors == [], "\n".join(errors)
