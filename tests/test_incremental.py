@@ -194,7 +194,7 @@ def _generator():  # noqa: ANN202
 
 
 def test_incremental_linking_equals_linking_edit_after_edit(tmp_path: Path) -> None:
-    corpus = _generator().generate(tmp_path / "synth", docs=40, entities=40, seed=3)
+    corpus = _generator().generate(tmp_path / "synth", docs=24, entities=30, seed=3)
     builder = IncrementalBuilder(corpus)
     assert builder.build().ok
     rng = random.Random(5)

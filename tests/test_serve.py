@@ -116,7 +116,19 @@ class Served:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
+    """A server of its own, for a test that edits the corpus or stops the server."""
     server = Served(copy_corpus(ROOT, tmp_path / "corpus"))
+    try:
+        yield server
+    finally:
+        if server.proc.poll() is None:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One server for the tests that only read."""
+    server = Served(copy_corpus(ROOT, tmp_path_factory.mktemp("shared") / "corpus"))
     try:
         yield server
     finally:
@@ -296,17 +308,18 @@ def test_a_bad_edit_shows_the_overlay_keeps_the_site_and_a_fix_clears_it(served:
 def test_the_scroll_position_survives_a_reload(served: Served, page) -> None:  # noqa: ANN001
     page.set_viewport_size({"width": 1280, "height": 600})
     open_live(page, served.url(f"docs/{DOC}.html"))
-    height = page.evaluate("document.documentElement.scrollHeight")
-    assert height > 2000, "the page must be long enough to scroll"
-    page.evaluate("window.scrollTo(0, 900)")
-    page.wait_for_function("() => Math.abs(window.scrollY - 900) < 2")
+    room = page.evaluate("document.documentElement.scrollHeight - innerHeight")
+    assert room > 400, "the page must be long enough to scroll"
+    y = int(room * 0.6)
+    page.evaluate(f"window.scrollTo(0, {y})")
+    page.wait_for_function(f"() => Math.abs(window.scrollY - {y}) < 2")
     page.evaluate("window.__before_reload = true")
     sidecar = served.corpus / SIDECAR
     save(sidecar, sidecar.read_text("utf-8").replace("The capture has no date", "The capture is undated", 1))
     page.wait_for_function("() => window.__before_reload === undefined && document.readyState === 'complete'",
                            timeout=2000)
     page.locator("body", has_text="The capture is undated").wait_for(timeout=2000)
-    page.wait_for_function("() => Math.abs(window.scrollY - 900) < 2", timeout=2000)
+    page.wait_for_function(f"() => Math.abs(window.scrollY - {y}) < 2", timeout=2000)
 
 
 def test_one_save_is_one_rebuild(served: Served) -> None:
@@ -324,11 +337,12 @@ def test_one_save_is_one_rebuild(served: Served) -> None:
     assert status["builds"] == builds + 2
 
 
-def test_nothing_outside_the_site_is_served(served: Served, tmp_path: Path) -> None:
+def test_nothing_outside_the_site_is_served(shared: Served, tmp_path: Path) -> None:
+    served = shared
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP SECRET", "utf-8")
     out = served.corpus / "site"             # the build output folder, which serve never reads
-    out.mkdir()
+    out.mkdir(exist_ok=True)
     (out / "leak.txt").symlink_to(secret)
     (out / "docs").mkdir()
     (out / "docs" / "leak.html").symlink_to(secret)
@@ -341,7 +355,8 @@ def test_nothing_outside_the_site_is_served(served: Served, tmp_path: Path) -> N
         assert b"TOP SECRET" not in body and b"root:" not in body and b"| id |" not in body, target
 
 
-def test_directory_urls_and_many_clients(served: Served) -> None:
+def test_directory_urls_and_many_clients(shared: Served) -> None:
+    served = shared
     streams = []
     try:
         for _ in range(12):   # open pages, each holding an event stream
@@ -364,7 +379,8 @@ def test_directory_urls_and_many_clients(served: Served) -> None:
             s.close()
 
 
-def test_build_output_has_no_reload_script(example_site: Path, served: Served) -> None:
+def test_build_output_has_no_reload_script(example_site: Path, shared: Served) -> None:
+    served = shared
     for html in example_site.rglob("*.html"):
         text = html.read_text("utf-8")
         assert "__glossator" not in text and "livereload" not in text, html
