@@ -1,0 +1,93 @@
+"""Rendering: the FORMAT §6 markup, theme overrides, speaker colours and safe Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+from builder.pipeline import build
+from tests.factory import two_docs
+
+SIDE_A = """\
+quotes:
+  - {id: guarded, text: "Our embassy is guarded by the Taliban", speaker: zamir-kabulov, via: tass}
+dates:
+  - {text: on Monday, date: 2021-08-16~, event: Embassy guarded}
+notes:
+  - {text: Kabul was calm, note: "Was it? See [TASS](https://tass.com) and `code`."}
+"""
+
+
+def page(site: dict, path: str) -> BeautifulSoup:
+    return BeautifulSoup(site[path], "html.parser")
+
+
+def test_format_markup_of_each_annotation(tmp_path: Path) -> None:
+    site = build(two_docs(tmp_path, sidecar_a=SIDE_A)).site
+    article = page(site, "docs/a.html").find_all("article")
+    assert len(article) == 1, "one <article> holds the reading text"
+    q = article[0].find(id="guarded")
+    assert "quote" in q["class"] and q["data-speaker"] == "zamir-kabulov"
+    t = article[0].find("time")
+    assert (t["datetime"], t["data-edtf"], t.get_text()) == ("2021-08-16", "2021-08-16~", "on Monday")
+    m = article[0].select_one('a.mention[data-entity="kabul"]')
+    assert m["href"] == "../entities/kabul.html"
+    note = article[0].select_one(".note")
+    assert note.get("tabindex") == "0"
+    body = page(site, "docs/a.html").find(id=note["aria-describedby"])
+    assert body.find("a", href="https://tass.com") and body.find("code")
+
+
+def test_reading_text_is_the_article_text(tmp_path: Path) -> None:
+    site = build(two_docs(tmp_path, sidecar_a=SIDE_A)).site
+    text = page(site, "docs/a.html").find("article").get_text()
+    for line in ('"Our embassy is guarded by the Taliban," Zamir Kabulov said on Monday.',
+                 "Kabulov added that Kabul was calm. The envoy spoke to TASS."):
+        assert line in text
+
+
+def test_entity_page_lists_quotes_and_mentions_with_links_back(tmp_path: Path) -> None:
+    site = build(two_docs(tmp_path, sidecar_a=SIDE_A)).site
+    ent = page(site, "entities/zamir-kabulov.html")
+    hrefs = [a["href"] for a in ent.find_all("a")]
+    assert "../docs/a.html#guarded" in hrefs
+    assert any(h.startswith("../docs/a.html#m-zamir-kabulov-") for h in hrefs)
+
+
+def test_timeline_and_quotes_pages(tmp_path: Path) -> None:
+    site = build(two_docs(tmp_path, sidecar_a=SIDE_A)).site
+    timeline = page(site, "timeline.html").get_text(" ")
+    assert "Embassy guarded" in timeline and "16 August 2021 (approximate)" in timeline
+    assert timeline.index("Report B") < timeline.index("Embassy guarded"), "August 2021 sorts before 16 August"
+    quotes = page(site, "quotes.html")
+    assert quotes.find("a", href="docs/a.html#guarded")
+
+
+def test_speaker_colours_are_generated_per_speaker(tmp_path: Path) -> None:
+    site = build(two_docs(tmp_path, sidecar_a=SIDE_A)).site
+    css = site["static/speakers.css"].decode()
+    assert '[data-speaker="zamir-kabulov"]{--hue:' in css
+
+
+def test_a_corpus_theme_overrides_templates_and_static_files_one_by_one(tmp_path: Path) -> None:
+    root = two_docs(tmp_path)
+    (root / "themes" / "default" / "templates").mkdir(parents=True)
+    (root / "themes" / "default" / "static").mkdir(parents=True)
+    (root / "themes" / "default" / "templates" / "timeline.html").write_text(
+        '{% extends "base.html" %}{% block title %}Custom{% endblock %}{% block main %}<p id="mine">mine</p>{% endblock %}')
+    (root / "themes" / "default" / "static" / "style.css").write_text("body{color:red}\n")
+    site = build(root).site
+    assert page(site, "timeline.html").find(id="mine")
+    assert site["static/style.css"] == b"body{color:red}\n"
+    assert page(site, "index.html").find("h1"), "other templates still come from the built-in theme"
+    assert b"glossator" in site["static/glossator.js"].lower()
+
+
+def test_a_named_theme_from_settings(tmp_path: Path) -> None:
+    root = two_docs(tmp_path)
+    (root / "glossator.toml").write_text('theme = "plain"\n')
+    (root / "themes" / "plain" / "templates").mkdir(parents=True)
+    (root / "themes" / "plain" / "templates" / "404.html").write_text("<p>gone</p>")
+    site = build(root).site
+    assert site["404.html"] == b"<p>gone</p>"
