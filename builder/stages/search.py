@@ -1,9 +1,118 @@
-"""Search index: not built yet (the search issue replaces this module)."""
+"""Search index: lunr.js indexes built here, cut so the browser loads only what a query needs.
+
+Files (all under search/, all loaded as <script>, so search works from file://):
+
+- search/index.js: the head — document titles, sources and dates, the vocabulary
+  (front-coded, with a document-frequency class per term for prefix completion),
+  and the names of the other files;
+- search/t-<hash>.js: the index shards, each a lunr index (`lunr.Index.load` JSON)
+  over a range of terms, holding every posting and weight of those terms;
+- search/s-<hash>.js: document texts and quote positions, a few documents a file,
+  for snippets and phrase checks.
+
+Every file is `(window.glossatorSearch ||= []).push([kind, number, JSON.parse('…')])`:
+a script, so it loads from file://; JSON.parse, because V8 parses JSON faster than
+an object literal. Names carry a content hash, so a cached shard never meets a
+newer head. Output is deterministic: same corpus, same bytes.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from builder.models import Linked, SitePath
+from builder.searchindex import Plan
+from builder.searchitems import BOOSTS, Catalogue, catalogue
+from builder.searchparallel import in_two
+
+SHARD_BYTES = 300_000      # JSON per index shard (~80 KB gzip): one word's download
+STORE_BYTES = 60_000       # document text per store file
+SCALE = 1000               # shard weights are integer thousandths
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def build_index(linked: Linked) -> dict[SitePath, bytes]:
-    return {}
+    cat = catalogue(linked)
+    if not cat.items:
+        return {}
+    fields = tuple(BOOSTS)
+    the_plan, shard_json = in_two(cat.items, fields, BOOSTS, SHARD_BYTES)
+    files: dict[SitePath, bytes] = {}
+    shard_names = [_add(files, "t", i, text) for i, text in enumerate(shard_json)]
+    first, stores = _stores(cat)
+    store_names = [_add(files, "s", i, text) for i, text in enumerate(stores)]
+    head = {
+        "fields": list(fields), "scale": SCALE,
+        "docs": [[d.title, d.source, d.date, d.datetime, d.href] for d in cat.docs],
+        "quoteStart": _quote_starts(cat), "vocab": front_code(the_plan), "bounds": list(the_plan.bounds),
+        "shards": shard_names, "stores": store_names, "storeFirst": first,
+    }
+    files[SitePath("search/index.js")] = _script("head", 0, _compact(head))
+    return files
+
+
+def _script(kind: str, n: int, data_json: str) -> bytes:
+    literal = data_json.replace("\\", "\\\\").replace("'", "\\'")
+    return f"(window.glossatorSearch=window.glossatorSearch||[]).push([\"{kind}\",{n},JSON.parse('{literal}')]);\n".encode()
+
+
+def _add(files: dict[SitePath, bytes], kind: str, n: int, data_json: str) -> str:
+    body = _script(kind, n, data_json)
+    name = f"search/{kind}-{hashlib.sha256(body).hexdigest()[:12]}.js"
+    files[SitePath(name)] = body
+    return name
+
+
+def front_code(the_plan: Plan) -> str:
+    """One line per term, in JavaScript order: [shared prefix length][df class][rest], as chr(48 + n)."""
+    lines, prev = [], ""
+    for term in the_plan.vocab:
+        shared = 0
+        if prev.isascii() or all(ord(c) < 0x10000 for c in prev + term):   # JS slices UTF-16 units
+            limit = min(len(prev), len(term), 200)
+            while shared < limit and prev[shared] == term[shared]:
+                shared += 1
+        lines.append(chr(48 + shared) + chr(48 + min(the_plan.df[term].bit_length(), 60)) + term[shared:])
+        prev = term
+    return "\n".join(lines)
+
+
+def _quote_starts(cat: Catalogue) -> list[int]:
+    starts, n = [], 0
+    by_doc = [0] * len(cat.docs)
+    for q in cat.quotes:
+        by_doc[q.doc] += 1
+    for k in by_doc:
+        starts.append(n)
+        n += k
+    return starts + [n]
+
+
+def _utf16(text: str, offset: int) -> int:
+    """A code-point offset as JavaScript counts it."""
+    head = text[:offset]
+    return offset if head.isascii() else len(head.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _stores(cat: Catalogue) -> tuple[list[int], list[str]]:
+    """Consecutive documents, about STORE_BYTES of text a file, with their quotes' positions."""
+    quotes_of: list[list[int]] = [[] for _ in cat.docs]
+    for i, q in enumerate(cat.quotes):
+        quotes_of[q.doc].append(i)
+    first, out = [], []
+    d = 0
+    while d < len(cat.docs):
+        start, size = d, 0
+        while d < len(cat.docs) and (d == start or size + len(cat.docs[d].text) <= STORE_BYTES):
+            size += len(cat.docs[d].text)
+            d += 1
+        texts = [cat.docs[k].text for k in range(start, d)]
+        quotes = []
+        for k in range(start, d):
+            text = cat.docs[k].text
+            for i in quotes_of[k]:
+                q = cat.quotes[i]
+                quotes.append([q.fragment, q.speaker, _utf16(text, q.start), _utf16(text, q.end)])
+        first.append(start)
+        out.append(_compact({"texts": texts, "quotes": quotes}))
+    return first + [len(cat.docs)], out

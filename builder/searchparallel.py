@@ -1,0 +1,79 @@
+"""Build the index shards in two halves, on two cores when it pays.
+
+The items are split in two (documents and their quotes stay together, so a quote
+is tokenised with its document); each half is counted, the counts merged into one
+vocabulary and one set of idf and field-length statistics, and each half then
+weighs its own postings. The halves are combined the same way whether they ran in
+two processes or one after the other, so the output never depends on the machine.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter
+from typing import Mapping, Sequence
+
+from builder.searchindex import Counted, Fragments, Item, Plan, assemble, count, fragments, idf, plan
+
+PARALLEL_FROM = 4000     # items; below this a second process costs more than it saves
+
+
+def halves(items: Sequence[Item]) -> tuple[list[int], list[int]]:
+    """Item numbers of each half: documents split at half the text, quotes follow their document."""
+    containers = [n for n, i in enumerate(items) if not i.within]
+    sizes = [len(items[n].fields.get("text", "")) for n in containers]
+    half, acc, cut = sum(sizes) / 2, 0, len(containers)
+    for k, size in enumerate(sizes):
+        if acc >= half:
+            cut = k
+            break
+        acc += size
+    first = set(containers[:cut])
+    a = [n for n, i in enumerate(items) if (i.within[0] if i.within else n) in first]
+    b = [n for n, i in enumerate(items) if (i.within[0] if i.within else n) not in first]
+    return a, b
+
+
+def _count(items: Sequence[Item], numbers: Sequence[int], fields: Sequence[str]) -> Counted:
+    return count([items[n] for n in numbers], fields, numbers=numbers)
+
+
+def _statistics(parts: Sequence[Counted], n_items: int, shard_bytes: int) -> tuple[Plan, dict[str, float], list[float]]:
+    df: Counter[str] = Counter()
+    for p in parts:
+        df.update(p.df)
+    totals = [sum(p.totals[f] for p in parts) for f in range(len(parts[0].totals))]
+    return plan(df, shard_bytes), idf(df, n_items), [t / n_items for t in totals]
+
+
+def _child(conn, items, numbers, fields, boosts) -> None:  # noqa: ANN001 - a multiprocessing Connection
+    counted = _count(items, numbers, fields)
+    conn.send((counted.df, counted.totals))
+    the_plan, idf_of, averages = conn.recv()
+    conn.send(fragments(counted, items, boosts, the_plan, idf_of, averages))
+    conn.close()
+
+
+def in_two(items: Sequence[Item], fields: Sequence[str], boosts: Mapping[str, float],
+           shard_bytes: int) -> tuple[Plan, list[str]]:
+    a, b = halves(items)
+    if len(items) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("fork")
+        mine, theirs = ctx.Pipe()
+        child = ctx.Process(target=_child, args=(theirs, items, b, fields, boosts), daemon=True)
+        child.start()
+        try:
+            counted_a = _count(items, a, fields)
+            df_b, totals_b = mine.recv()
+            counted_b = Counted(tuple(fields), [], df_b, totals_b)
+            the_plan, idf_of, averages = _statistics([counted_a, counted_b], len(items), shard_bytes)
+            mine.send((the_plan, idf_of, averages))
+            frag_a = fragments(counted_a, items, boosts, the_plan, idf_of, averages)
+            frag_b: Fragments = mine.recv()
+        finally:
+            child.join()
+        return the_plan, assemble(the_plan, fields, [frag_a, frag_b])
+    counted = [_count(items, a, fields), _count(items, b, fields)]
+    the_plan, idf_of, averages = _statistics(counted, len(items), shard_bytes)
+    parts = [fragments(c, items, boosts, the_plan, idf_of, averages) for c in counted]
+    return the_plan, assemble(the_plan, fields, parts)

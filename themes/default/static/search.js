@@ -1,0 +1,529 @@
+/* Glossator search: the query typed in #q, run by lunr.js against indexes built at
+   build time (search/index.js names the rest). Nothing is indexed here.
+
+   - Works from file:// and under any sub-path: every index file is a <script> that
+     hands its data to window.glossatorSearch.push(), every URL is relative.
+   - Words are cut, folded and stemmed exactly as builder/searchtext.py does (tests
+     compare both over every word of the example corpus).
+   - The index is cut by term range into shards; a query loads only the shards
+     holding its terms, and document texts (for snippets and phrases) in small chunks.
+   - Text from the corpus reaches the page only as text (textContent, text nodes).
+*/
+(function () {
+  "use strict";
+
+  var SEP = /[\s\-\u2010-\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d\/]+/;
+  var TOKEN = /[^\s\-\u2010-\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d\/]+/g;
+  var EDGES = /^[^\p{L}\p{N}_]+|[^\p{L}\p{N}_]+$/gu;
+  var LEAD = /^[^\p{L}\p{N}_]*/u;
+  var TAIL = /[^\p{L}\p{N}_]*$/u;
+  var MAX_CHARS = 500;       // of a query; a 10,000-character paste is cut here
+  var MAX_WORDS = 12;
+  var PAGE = 20;             // results shown at a time
+  var EXACT = 10, PREFIX = 2, FUZZY = 1;   // boosts: the word itself counts most
+
+  // --- words: the twin of builder/searchtext.py -------------------------------
+
+  function fold(t) {
+    if (!/[^\x00-\x7f]/.test(t)) return t.replace(/\*/g, "");
+    return t.normalize("NFKD").replace(/\p{Mn}/gu, "").replace(/\*/g, "");
+  }
+  function trim(t) {
+    t = t.replace(EDGES, "");
+    if (/['\u2019]s$/.test(t)) t = t.slice(0, -2).replace(EDGES, "");
+    return t;
+  }
+  function normalise(raw) { return trim(fold(raw.toLowerCase())); }
+  function words(text) {
+    var out = [], parts = String(text).toLowerCase().split(SEP);
+    for (var i = 0; i < parts.length; i++) {
+      var w = parts[i] && trim(fold(parts[i]));
+      if (w) out.push(w);
+    }
+    return out;
+  }
+  function isStop(w) { return !lunr.stopWordFilter(new lunr.Token(w)); }
+  var stems = new Map();
+  function stem(w) {
+    var s = stems.get(w);
+    if (s === undefined) {
+      s = lunr.stemmer(new lunr.Token(w)).toString();
+      if (stems.size > 50000) stems.clear();
+      stems.set(w, s);
+    }
+    return s;
+  }
+  function terms(text) {
+    return words(text).filter(function (w) { return !isStop(w); }).map(stem);
+  }
+
+  // --- index files ------------------------------------------------------------
+
+  var head = null, shards = [], stores = [], requested = {}, broken = false, started = false, listeners = [];
+
+  function receive(entry) {
+    var kind = entry[0], n = entry[1], data = entry[2];
+    if (kind === "head") setHead(data);
+    else if (kind === "t") shards[n] = lunr.Index.load(data);
+    else if (kind === "s") stores[n] = data;
+    var waiting = listeners;
+    listeners = [];
+    waiting.forEach(function (fn) { fn(); });
+    if (started) schedule();
+  }
+
+  /* A promise of fn()'s first result that is not null, retried as index files arrive. */
+  function settle(fn) {
+    return new Promise(function (resolve, reject) {
+      (function attempt() {
+        if (broken) return reject(new Error("search index files failed to load"));
+        var r = fn();
+        if (r === null) listeners.push(attempt); else resolve(r);
+      })();
+    });
+  }
+
+  function setHead(data) {
+    var lines = data.vocab.split("\n"), vocab = new Array(lines.length), df = new Uint8Array(lines.length), prev = "";
+    for (var i = 0; i < lines.length; i++) {
+      var l = lines[i];
+      prev = prev.slice(0, l.charCodeAt(0) - 48) + l.slice(2);
+      vocab[i] = prev;
+      df[i] = l.charCodeAt(1) - 48;
+    }
+    head = {
+      fields: data.fields, docs: data.docs, quoteStart: data.quoteStart, vocab: vocab, df: df,
+      bounds: data.bounds, shardFiles: data.shards, storeFiles: data.stores, storeFirst: data.storeFirst,
+      scale: data.scale, nDocs: data.docs.length
+    };
+  }
+
+  function load(file) {
+    if (requested[file]) return;
+    requested[file] = true;
+    var s = document.createElement("script");
+    s.src = file;
+    s.async = true;
+    s.onerror = function () {
+      broken = true;
+      var waiting = listeners;
+      listeners = [];
+      waiting.forEach(function (fn) { fn(); });
+      if (started) schedule();
+    };
+    document.head.appendChild(s);
+  }
+
+  // --- vocabulary: exact, prefix and one-typo expansions -----------------------
+
+  function lowerBound(a, x) {
+    var lo = 0, hi = a.length;
+    while (lo < hi) { var mid = (lo + hi) >>> 1; if (a[mid] < x) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+  function position(t) {
+    var i = lowerBound(head.vocab, t);
+    return i < head.vocab.length && head.vocab[i] === t ? i : -1;
+  }
+  function shardOf(pos) { return lowerBound(head.bounds, pos + 1) - 1; }
+
+  function prefixed(p, limit) {
+    var v = head.vocab, out = [];
+    for (var i = lowerBound(v, p); i < v.length && v[i].lastIndexOf(p, 0) === 0; i++) out.push(i);
+    out.sort(function (a, b) { return head.df[b] - head.df[a] || v[a].length - v[b].length || a - b; });
+    return out.slice(0, limit);
+  }
+
+  function oneTypo(w) {
+    var seen = {}, out = [], alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+    for (var k = 0; k < w.length; k++) if (alphabet.indexOf(w[k]) < 0) alphabet += w[k];
+    function add(c) { if (!seen[c]) { seen[c] = 1; var i = position(c); if (i >= 0) out.push(i); } }
+    for (var i = 0; i <= w.length; i++) {
+      if (i < w.length) add(w.slice(0, i) + w.slice(i + 1));                                   // deletion
+      if (i < w.length - 1) add(w.slice(0, i) + w[i + 1] + w[i] + w.slice(i + 2));              // transposition
+      for (var j = 0; j < alphabet.length; j++) {
+        var c = alphabet[j];
+        if (i < w.length && c !== w[i]) add(w.slice(0, i) + c + w.slice(i + 1));                // substitution
+        add(w.slice(0, i) + c + w.slice(i));                                                     // insertion
+      }
+    }
+    return out;
+  }
+
+  // --- queries -------------------------------------------------------------------
+
+  var FIELD_NAMES = {
+    title: "title", speaker: "speakers", speakers: "speakers", source: "source",
+    entity: "entities", entities: "entities", mention: "entities", text: "text", body: "text"
+  };
+
+  /* The query as a list of parts: {text, field, phrase, negate, prefix, last}. Never throws. */
+  function parse(query) {
+    var q = String(query).slice(0, MAX_CHARS), parts = [], i = 0, n = q.length;
+    while (i < n) {
+      while (i < n && /\s/.test(q[i])) i++;
+      if (i >= n) break;
+      var negate = false, field = null;
+      if ((q[i] === "-" || q[i] === "+") && i + 1 < n && !/\s/.test(q[i + 1])) { negate = q[i] === "-"; i++; }
+      var m = /^([A-Za-z]+):(?=\S)/.exec(q.slice(i, i + 20));
+      if (m && FIELD_NAMES[m[1].toLowerCase()]) { field = FIELD_NAMES[m[1].toLowerCase()]; i += m[0].length; }
+      if (q[i] === '"') {
+        var end = q.indexOf('"', i + 1);
+        var closed = end >= 0;
+        if (!closed) end = n;
+        parts.push({ text: q.slice(i + 1, end), field: field, phrase: true, negate: negate, prefix: false, last: !closed });
+        i = end + 1;
+      } else {
+        var start = i;
+        while (i < n && !/\s/.test(q[i]) && q[i] !== '"') i++;
+        var text = q.slice(start, i), prefix = /\*$/.test(text);
+        text = text.replace(/[~^][0-9]*$/, "");
+        parts.push({ text: text, field: field, phrase: false, negate: negate, prefix: prefix, last: i >= n });
+      }
+    }
+    return parts;
+  }
+
+  /* Each searchable word with the index terms it stands for (term position → boost). */
+  function plan(query) {
+    var parts = parse(query), out = [], phrases = [], count = 0, truncated = String(query).length > MAX_CHARS;
+    var typing = !/\s$/.test(String(query).slice(0, MAX_CHARS));
+    parts.forEach(function (part) {
+      var ws = words(part.text);
+      if (part.phrase && part.negate) return;     // "-" before a phrase: not supported, ignored
+      if (part.phrase && ws.length > 1) phrases.push({ words: ws, field: part.field });
+      ws.forEach(function (w, k) {
+        if (isStop(w) || count >= MAX_WORDS) { if (count >= MAX_WORDS) truncated = true; return; }
+        count++;
+        var s = stem(w), expand = {}, pos = position(s);
+        if (pos >= 0) expand[pos] = EXACT;
+        var lastWord = part.last && typing && !part.phrase && k === ws.length - 1;
+        if (w.length > 40) { out.push({ word: w, field: part.field, negate: part.negate, expand: expand }); return; }
+        if (part.prefix || (lastWord && w.length >= 3)) {
+          prefixed(w, part.prefix ? 30 : 10).forEach(function (p) { if (!expand[p]) expand[p] = PREFIX; });
+        }
+        if (w.length >= 5) oneTypo(s).forEach(function (p) { if (!expand[p]) expand[p] = FUZZY; });
+        out.push({ word: w, field: part.field, negate: part.negate, expand: expand });
+      });
+    });
+    return { words: out, phrases: phrases, truncated: truncated };
+  }
+
+  var cache = new Map();
+  /* item number → score for one word, or null while a shard it needs is loading. */
+  function scoreWord(word) {
+    var fields = word.field ? [word.field] : head.fields, key = JSON.stringify([fields, word.expand]);
+    if (cache.has(key)) return cache.get(key);
+    var groups = {}, norm = 0, missing = false;
+    Object.keys(word.expand).forEach(function (p) {
+      var s = shardOf(+p), b = word.expand[p];
+      (groups[s] = groups[s] || []).push([head.vocab[p], b]);
+      norm += b * b;
+      if (!shards[s]) { missing = true; load(head.shardFiles[s]); }
+    });
+    if (missing) return null;
+    var scores = new Map();
+    Object.keys(groups).forEach(function (s) {
+      var group = groups[s], groupNorm = 0;
+      group.forEach(function (t) { groupNorm += t[1] * t[1]; });
+      var results = shards[s].query(function (q) {
+        group.forEach(function (t) { q.term(t[0], { fields: fields, boost: t[1], usePipeline: false }); });
+      });
+      // lunr divides by the query vector's length, which here covers only this shard's
+      // terms: undo that, then divide by the length over all of the word's terms.
+      var f = Math.sqrt(groupNorm);
+      results.forEach(function (r) {
+        var n = parseInt(r.ref, 36);
+        scores.set(n, (scores.get(n) || 0) + r.score * f);
+      });
+    });
+    var total = Math.sqrt(norm) * head.scale;
+    scores.forEach(function (v, n) { scores.set(n, v / total); });
+    if (cache.size > 64) cache.clear();
+    cache.set(key, scores);
+    return scores;
+  }
+
+  /* {items: [[n, score]…], pending: bool}: every item matching every word, best first. */
+  function rank(p) {
+    var positive = p.words.filter(function (w) { return !w.negate; });
+    if (!positive.length) return { items: [], pending: false };
+    var maps = p.words.map(scoreWord);
+    if (maps.some(function (m) { return m === null; })) return { items: null, pending: true };
+    var total = null;
+    p.words.forEach(function (w, i) {
+      if (w.negate) return;
+      var m = maps[i];
+      if (total === null) { total = new Map(m); return; }
+      var next = new Map();
+      total.forEach(function (v, n) { var x = m.get(n); if (x !== undefined) next.set(n, v + x); });
+      total = next;
+    });
+    p.words.forEach(function (w, i) { if (w.negate) maps[i].forEach(function (_, n) { total.delete(n); }); });
+    var items = Array.from(total.entries());
+    items.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+    return { items: items, pending: false };
+  }
+
+  // --- documents, quotes and their text --------------------------------------------
+
+  function docOf(n) { return n < head.nDocs ? n : lowerBound(head.quoteStart, n - head.nDocs + 1) - 1; }
+  function storeOf(doc) { return lowerBound(head.storeFirst, doc + 1) - 1; }
+  function textOf(n) {
+    var d = docOf(n), st = stores[storeOf(d)];
+    if (!st) return null;
+    var text = st.texts[d - head.storeFirst[storeOf(d)]];
+    if (n < head.nDocs) return text;
+    var q = st.quotes[n - head.nDocs - head.quoteStart[head.storeFirst[storeOf(d)]]];
+    return text.slice(q[2], q[3]);
+  }
+  function quoteOf(n) {
+    var d = docOf(n), s = storeOf(d), st = stores[s];
+    return st ? st.quotes[n - head.nDocs - head.quoteStart[head.storeFirst[s]]] : null;
+  }
+  function needText(n) {
+    var s = storeOf(docOf(n));
+    if (stores[s]) return false;
+    load(head.storeFiles[s]);
+    return true;
+  }
+
+  var tokenCache = new Map();
+  function tokens(text) {
+    var hit = tokenCache.get(text);
+    if (hit) return hit;
+    var out = [], m;
+    TOKEN.lastIndex = 0;
+    while ((m = TOKEN.exec(text))) {
+      var w = normalise(m[0]);
+      if (!w) continue;
+      out.push({ start: m.index, end: m.index + m[0].length, word: w, stem: isStop(w) ? null : stem(w) });
+    }
+    if (tokenCache.size > 400) tokenCache.clear();
+    tokenCache.set(text, out);
+    return out;
+  }
+
+  function phraseAt(toks, phrase) {
+    var hits = [], ws = phrase.words;
+    for (var i = 0; i + ws.length <= toks.length; i++) {
+      var k = 0;
+      while (k < ws.length && toks[i + k].word === ws[k]) k++;
+      if (k === ws.length) hits.push(i);
+    }
+    return hits;
+  }
+
+  /* Does item n hold every phrase? true, false, or null until its text is loaded. */
+  function hasPhrases(n, phrases) {
+    if (!phrases.length) return true;
+    var text = textOf(n);
+    if (text === null) { needText(n); return null; }
+    var title = n < head.nDocs ? tokens(head.docs[n][0]) : [], body = tokens(text);
+    return phrases.every(function (ph) {
+      var inTitle = !ph.field || ph.field === "title", inText = !ph.field || ph.field === "text";
+      return (inTitle && phraseAt(title, ph).length > 0) || (inText && phraseAt(body, ph).length > 0) ||
+        (ph.field && ph.field !== "title" && ph.field !== "text");
+    });
+  }
+
+  // --- rendering --------------------------------------------------------------------
+
+  function marked(text, toks, stemsWanted, phrases, from, to) {
+    var frag = document.createDocumentFragment(), at = toks.length ? toks[from].start : 0, mark = {};
+    for (var i = from; i < to; i++) if (toks[i].stem && stemsWanted.has(toks[i].stem)) mark[i] = 1;
+    phrases.forEach(function (ph) {
+      phraseAt(toks, ph).forEach(function (h) { for (var k = 0; k < ph.words.length; k++) mark[h + k] = 1; });
+    });
+    for (i = from; i < to; i++) {
+      if (!mark[i]) continue;
+      var t = toks[i], raw = text.slice(t.start, t.end);
+      var s = t.start + LEAD.exec(raw)[0].length, e = t.end - TAIL.exec(raw)[0].length;
+      if (s > at) frag.appendChild(document.createTextNode(text.slice(at, s)));
+      var el = document.createElement("mark");
+      el.textContent = text.slice(s, e);
+      frag.appendChild(el);
+      at = e;
+    }
+    var end = to > from ? toks[to - 1].end : text.length;
+    if (end > at) frag.appendChild(document.createTextNode(text.slice(at, end)));
+    return frag;
+  }
+
+  function snippet(text, stemsWanted, phrases, width) {
+    var toks = tokens(text), best = 0, bestScore = -1, hits = [];
+    for (var i = 0; i < toks.length; i++) hits.push(toks[i].stem && stemsWanted.has(toks[i].stem) ? 1 : 0);
+    phrases.forEach(function (ph) { phraseAt(toks, ph).forEach(function (h) { hits[h] += 10; }); });
+    var sum = 0;
+    for (i = 0; i < toks.length; i++) {
+      sum += hits[i] - (i >= width ? hits[i - width] : 0);
+      if (sum > bestScore) { bestScore = sum; best = Math.max(0, i - width + 1); }
+    }
+    var from = Math.max(0, Math.min(best - 3, toks.length - width)), to = Math.min(toks.length, from + width);
+    var p = document.createElement("p");
+    p.className = "search-snippet";
+    if (from > 0) p.appendChild(document.createTextNode("… "));
+    p.appendChild(marked(text, toks, stemsWanted, phrases, from, to));
+    if (to < toks.length) p.appendChild(document.createTextNode(" …"));
+    return p;
+  }
+
+  function render(li, n, stemsWanted, phrases) {
+    var d = docOf(n), doc = head.docs[d], quote = n >= head.nDocs ? quoteOf(n) : null;
+    li.textContent = "";
+    li.setAttribute("data-ref", n.toString(36));
+    var a = document.createElement("a");
+    a.className = "search-title";
+    a.href = doc[4] + (quote ? "#" + encodeURIComponent(quote[0]) : "");
+    if (n >= head.nDocs) {
+      var label = document.createElement("span");
+      label.className = "search-kind";
+      label.textContent = quote && quote[1] ? "Quote · " + quote[1] : "Quote";
+      li.appendChild(label);
+      li.appendChild(document.createTextNode(" "));
+      a.textContent = doc[0];
+    } else {
+      a.appendChild(marked(doc[0], tokens(doc[0]), stemsWanted, phrases, 0, tokens(doc[0]).length));
+    }
+    li.appendChild(a);
+    var meta = document.createElement("p");
+    meta.className = "search-meta";
+    meta.textContent = doc[1] || "Source unknown";
+    meta.appendChild(document.createTextNode(" · "));
+    if (doc[2]) {
+      var time = document.createElement("time");
+      time.setAttribute("datetime", doc[3]);
+      time.textContent = doc[2];
+      meta.appendChild(time);
+    } else meta.appendChild(document.createTextNode("date unknown"));
+    li.appendChild(meta);
+    var text = textOf(n);
+    if (text === null) {
+      needText(n);
+      li.setAttribute("data-pending", "");
+    } else {
+      li.removeAttribute("data-pending");
+      li.appendChild(snippet(text, stemsWanted, phrases, n >= head.nDocs ? 60 : 32));
+    }
+  }
+
+  // --- the page -------------------------------------------------------------------------
+
+  var input, status, list, more, current = { query: null, shown: PAGE };
+
+  function say(text, state, query) {
+    if (status.textContent !== text) status.textContent = text;
+    status.setAttribute("data-state", state);
+    status.setAttribute("data-query", query);
+  }
+
+  function run() {
+    var query = input.value;
+    if (query !== current.query) current = { query: query, shown: PAGE };
+    if (broken) return say("The search index could not be loaded.", "error", query);
+    if (!head) return say("Loading the search index…", "loading", query);
+    var p = plan(query);
+    if (!p.words.some(function (w) { return !w.negate; })) {
+      list.textContent = "";
+      more.hidden = true;
+      var odd = /\S/.test(query) && !p.phrases.length;
+      var msg = !/\S/.test(query) ? "" : odd ? "No searchable words in the query." :
+        "That phrase has only very common words; add a rarer one.";
+      return say(msg, "done", query);
+    }
+    var ranked = rank(p);
+    if (ranked.pending) return say("Searching…", "loading", query);
+    var items = ranked.items;
+    if (p.phrases.length) {
+      var kept = [], unknown = false;
+      for (var i = 0; i < items.length; i++) {
+        var ok = hasPhrases(items[i][0], p.phrases);
+        if (ok === null) unknown = true;
+        else if (ok) kept.push(items[i]);
+      }
+      if (unknown) return say("Checking the phrase…", "loading", query);
+      items = kept;
+    }
+    var wanted = new Set();
+    p.words.forEach(function (w) { if (!w.negate) Object.keys(w.expand).forEach(function (pos) { wanted.add(head.vocab[pos]); }); });
+    show(items, wanted, p.phrases);
+    var note = p.truncated ? " (only the first " + MAX_WORDS + " words and " + MAX_CHARS + " characters are searched)" : "";
+    var pendingText = list.querySelector("[data-pending]");
+    say((items.length === 1 ? "1 result" : items.length + " results") + note + ".", pendingText ? "loading" : "done", query);
+  }
+
+  function show(items, wanted, phrases) {
+    var n = Math.min(items.length, current.shown);
+    while (list.children.length > n) list.removeChild(list.lastChild);
+    for (var i = 0; i < n; i++) {
+      var li = list.children[i];
+      if (!li) { li = document.createElement("li"); list.appendChild(li); }
+      render(li, items[i][0], wanted, phrases);
+    }
+    more.hidden = items.length <= n;
+  }
+
+  var scheduled = false;
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(function () {
+      scheduled = false;
+      try { run(); } catch (e) { say("Search failed: " + e.message, "error", input.value); }
+    }, 0);
+  }
+
+  function start() {
+    input = document.getElementById("q");
+    status = document.getElementById("search-status");
+    list = document.getElementById("search-results");
+    if (!input || !status || !list) return;
+    more = document.createElement("button");
+    more.type = "button";
+    more.className = "search-more";
+    more.textContent = "Show more results";
+    more.hidden = true;
+    more.addEventListener("click", function () { current.shown += PAGE; schedule(); });
+    list.parentNode.insertBefore(more, list.nextSibling);
+    var params = new URLSearchParams(location.search);
+    if (params.has("q")) input.value = params.get("q");
+    var box = document.getElementById("site-search");
+    if (box && params.has("q")) box.value = params.get("q");
+    started = true;
+    input.addEventListener("input", function () {
+      schedule();
+      try { history.replaceState(null, "", "?q=" + encodeURIComponent(input.value)); } catch (e) { /* file:// may refuse */ }
+    });
+    if (input.form) input.form.addEventListener("submit", function (ev) { ev.preventDefault(); schedule(); });
+    schedule();
+  }
+
+  var queued = window.glossatorSearch || [];
+  window.glossatorSearch = { push: function (entry) { receive(entry); } };
+  window.GlossatorSearch = {
+    words: words, terms: terms, stem: stem, normalise: normalise, parse: parse,
+    /* For tests and benchmarks: results once every shard they need has loaded. */
+    search: function (q) {
+      return settle(function () { var r = rank(plan(q)); return r.pending ? null : r.items; });
+    },
+    /* Each word of q: its index terms with boosts, its fields, and its score per item. */
+    explain: function (q) {
+      var p = plan(q);
+      return settle(function () {
+        var out = [];
+        for (var i = 0; i < p.words.length; i++) {
+          var w = p.words[i], scores = scoreWord(w);
+          if (scores === null) return null;
+          var expand = {};
+          Object.keys(w.expand).forEach(function (pos) { expand[head.vocab[pos]] = w.expand[pos]; });
+          out.push({ word: w.word, fields: w.field ? [w.field] : head.fields, expand: expand,
+            scores: Array.from(scores.entries()) });
+        }
+        return out;
+      });
+    },
+    ready: function () { return !!head; }
+  };
+  queued.forEach(function (e) { receive(e); });
+  start();
+})();
