@@ -54,8 +54,7 @@ class _Shared:
 def prepare(shared: _Shared, meta: DocMeta) -> tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...]]:
     """One document through read → load its sidecar → clean → anchor."""
     raw, found_r = corpus.read_document(shared.corpus_dir, meta)
-    sidecar, found_a = annotations.load_for(shared.files.get(meta.id), meta.id, set(shared.entity_ids),
-                                            set(shared.doc_ids))
+    sidecar, found_a = annotations.load_for(shared.files.get(meta.id), meta.id, shared.entity_ids, shared.doc_ids)
     if raw is None:
         return None, None, (*found_r, *found_a)
     cleaned, found_c = clean.clean(raw, sidecar.clean if sidecar else CleanSpec())

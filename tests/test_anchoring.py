@@ -92,3 +92,11 @@ def test_explicit_mentions_and_not_mentions_override_alias_hits() -> None:
     assert [(doc.text[s.start:s.end], s.annotation.entity, s.auto) for s in docs[0].spans] == [
         ("Mr. Kabul", "zk", False), ("Kabul", "kabul", True)]
     assert diags == ()
+
+
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(1, 10)), max_size=8), st.integers(0, 60), st.integers(1, 8))
+@settings(max_examples=500, deadline=None)
+def test_interval_overlap_index_agrees_with_brute_force(raw: list[tuple[int, int]], start: int, length: int) -> None:
+    intervals = [(a, a + n) for a, n in raw]
+    end = start + length
+    assert anchoring._Intervals(intervals).overlaps(start, end) == any(a < end and start < b for a, b in intervals)

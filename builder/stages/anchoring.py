@@ -7,6 +7,7 @@ first. The result is a sorted tuple of spans per document.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import hashlib
 import re
@@ -165,18 +166,35 @@ def alias_table(entities: Iterable[Entity]) -> dict[str, tuple[EntityId, ...]]:
     return {k: tuple(v) for k, v in table.items()}
 
 
+class _Intervals:
+    """Does [start, end) overlap any of a fixed set of intervals? O(log n) per question."""
+
+    def __init__(self, intervals: Iterable[tuple[int, int]]) -> None:
+        self.items = sorted(intervals)
+        self.starts = [a for a, _ in self.items]
+        longest = 0
+        self.reach: list[int] = []   # the furthest end among intervals up to each index
+        for _, b in self.items:
+            longest = max(longest, b)
+            self.reach.append(longest)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self.starts, end) - 1   # last interval starting before `end`
+        return i >= 0 and self.reach[i] > start
+
+
 def alias_mentions(
     doc: CleanDoc, pattern: re.Pattern[str], table: Mapping[str, tuple[EntityId, ...]], explicit: Sequence[Span],
 ) -> tuple[list[Span], dict[str, list[int]]]:
     """Auto mentions, and for aliases that name several entities, the undisambiguated hits."""
-    blockers = sorted((s.start, s.end) for s in explicit if s.kind in ("mention", "not-mention"))
+    blocked = _Intervals((s.start, s.end) for s in explicit if s.kind in ("mention", "not-mention"))
     spans: list[Span] = []
     collisions: dict[str, list[int]] = defaultdict(list)
     counts: dict[EntityId, int] = defaultdict(int)
     where = Where(SourcePath(f"seeds/{doc.meta.file}"), 1, 1)
     for m in pattern.finditer(doc.text):
         start, end = m.span()
-        if any(b_start < end and start < b_end for b_start, b_end in blockers):
+        if blocked.overlaps(start, end):
             continue
         owners = table[m.group()]
         if len(owners) > 1:

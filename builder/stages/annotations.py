@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import AbstractSet, Any, Iterable
 
 import jsonschema
 import jsonschema_rs
@@ -61,18 +61,18 @@ def sidecar_files(corpus_dir: Path) -> dict[str, Path]:
 
 
 def orphan_sidecars(files: dict[str, Path], doc_ids: Iterable[DocId]) -> tuple[Diagnostic, ...]:
-    ids = tuple(doc_ids)
+    ids = frozenset(doc_ids)
     found = []
     for stem, file in sorted(files.items()):
         if stem not in ids:
-            close = difflib.get_close_matches(stem, ids, n=1)
+            close = difflib.get_close_matches(stem, sorted(ids), n=1)
             found.append(error(f"annotations/{file.name}", 1, 1, f"sidecar for unknown document '{stem}'",
                                f"did you mean '{close[0]}.yaml'?" if close else
                                "a sidecar is named after a document id from seeds/INDEX.md"))
     return tuple(found)
 
 
-def load_for(file: Path | None, doc: DocId, entities: set[EntityId], docs: set[DocId]
+def load_for(file: Path | None, doc: DocId, entities: AbstractSet[EntityId], docs: AbstractSet[DocId]
              ) -> tuple[Sidecar | None, tuple[Diagnostic, ...]]:
     """The sidecar of one document, or None when it has none (or it cannot be read)."""
     if file is None:
@@ -173,7 +173,7 @@ def load_entities(corpus_dir: Path) -> tuple[tuple[Entity, ...], tuple[Diagnosti
 
 
 def load_sidecar(
-    path: Path, rel: SourcePath, doc: DocId, entities: set[EntityId], docs: set[DocId]
+    path: Path, rel: SourcePath, doc: DocId, entities: AbstractSet[EntityId], docs: AbstractSet[DocId]
 ) -> tuple[Sidecar | None, tuple[Diagnostic, ...]]:
     loaded, diags = _load_checked(path, rel, "sidecar")
     if loaded is None:

@@ -23,7 +23,7 @@ from builder.models import (
 
 SHINGLE = 3                 # words per shingle
 MIN_OVERLAP = 0.6           # shared shingles / shingles of the shorter quote
-MAX_SHINGLE_POSTINGS = 200  # a shingle in more quotes than this is a stock phrase, not evidence
+MAX_SHINGLE_POSTINGS = 50   # a shingle in more quotes than this is a stock phrase, not evidence
 RELATED_LIMIT = 6
 
 _QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
@@ -192,15 +192,16 @@ def _related(docs: Sequence[AnchoredDoc], statements: Sequence[Statement]) -> di
         for e in ents:
             df[e] += 1
     n = len(docs)
+    # An entity named in more than ~√n documents says little about which two are related,
+    # and skipping it keeps this linear in the corpus instead of quadratic.
+    distinctive = max(2, min(n // 4, math.isqrt(n) * 2))
     by_entity: dict[EntityId, list[DocId]] = defaultdict(list)
     for d, ents in entity_sets.items():
         for e in ents:
-            if df[e] <= max(2, n // 4):     # entities in most documents say nothing about relatedness
+            if df[e] <= distinctive:
                 by_entity[e].append(d)
     shared_weight: dict[DocId, dict[DocId, float]] = defaultdict(dict)
-    for e, ds in by_entity.items():
-        if len(ds) > 200:
-            continue
+    for e, ds in sorted(by_entity.items()):
         w = math.log(n / df[e])
         for a in ds:
             row = shared_weight[a]
