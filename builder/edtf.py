@@ -31,7 +31,7 @@ class EdtfError(ValueError):
     """Raised with a message an author can act on."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Point:
     """One EDTF date: its inclusive bounds, precision and qualifiers."""
 
@@ -70,7 +70,7 @@ class Point:
         return text + _qualifier_words(self.uncertain, self.approximate)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edtf:
     """A parsed EDTF value: a single date or an interval of two (possibly open) ends."""
 

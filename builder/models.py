@@ -22,7 +22,7 @@ EntityKind = Literal["person", "organization", "place"]
 AnnotationKind = Literal["quote", "date", "mention", "not-mention", "link", "note"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Where:
     """A position in an author's file."""
 
@@ -34,7 +34,7 @@ class Where:
 # --- read corpus -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """One paragraph-like unit of a source file, with the line it starts on."""
 
@@ -43,7 +43,7 @@ class Block:
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocMeta:
     id: DocId
     file: SourcePath
@@ -57,14 +57,14 @@ class DocMeta:
     extra: tuple[tuple[str, str], ...] = ()   # other columns, in table order
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawDoc:
     meta: DocMeta
     format: Literal["txt", "md", "html"]
     blocks: tuple[Block, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Corpus:
     title: str
     intro_md: str
@@ -75,7 +75,7 @@ class Corpus:
 # --- annotations --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Selector:
     """A W3C text quote selector, plus an occurrence number for repeated passages."""
 
@@ -85,7 +85,7 @@ class Selector:
     occurrence: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Annotation:
     kind: AnnotationKind
     selector: Selector
@@ -101,27 +101,27 @@ class Annotation:
     to: str | None = None                # link
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DropRule:
     pattern: str
     regex: bool
     where: Where
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReplaceRule:
     old: str
     new: str
     where: Where
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CleanSpec:
     drop: tuple[DropRule, ...] = ()
     replace: tuple[ReplaceRule, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sidecar:
     doc: DocId
     path: SourcePath
@@ -129,7 +129,7 @@ class Sidecar:
     annotations: tuple[Annotation, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
     id: EntityId
     kind: EntityKind
@@ -144,7 +144,7 @@ class Entity:
         return next((w for p, w in self.phrase_where if p == phrase), self.where)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Annotations:
     entities: tuple[Entity, ...]
     sidecars: tuple[Sidecar, ...]
@@ -154,7 +154,7 @@ class Annotations:
 # --- clean --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edit:
     """What one cleaning rule did to one source block."""
 
@@ -163,7 +163,7 @@ class Edit:
     detail: str        # human-readable: what and why
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paragraph:
     kind: BlockKind
     text: str
@@ -171,7 +171,7 @@ class Paragraph:
     block: int         # index of the source block it came from
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CleanDoc:
     raw: RawDoc
     text: str                           # the reading text: paragraphs joined by "\n\n"
@@ -187,7 +187,7 @@ class CleanDoc:
 # --- anchor -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """An annotation placed on the reading text: [start, end) character offsets."""
 
@@ -202,7 +202,7 @@ class Span:
         return self.annotation.kind
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnchoredDoc:
     doc: CleanDoc
     spans: tuple[Span, ...]             # sorted by (start, -end)
@@ -216,7 +216,7 @@ class AnchoredDoc:
 # --- link ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PassageRef:
     """A pointer to an annotation in a document: what cross-page links target."""
 
@@ -224,7 +224,7 @@ class PassageRef:
     id: AnnotationId
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Statement:
     """Passages that report the same words: one statement, maybe several speakers."""
 
@@ -240,7 +240,7 @@ class Statement:
         return len({p.doc for p in self.passages}) > 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimelineEntry:
     date: Edtf
     label: str
@@ -249,13 +249,13 @@ class TimelineEntry:
     kind: Literal["event", "published"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Related:
     doc: DocId
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Linked:
     """The whole corpus, cross-referenced: every table render needs, computed once."""
 
@@ -274,7 +274,7 @@ class Linked:
 # --- output -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Site:
     """Every output file, by site path. Nothing is written until the whole site exists."""
 

@@ -41,7 +41,8 @@ def map_ordered(fn: Callable[[T], R], items: Sequence[T], n_workers: int | None 
         size = -(-len(items) // (n * 4))  # a few chunks per worker evens out uneven items
         chunks = [items[i:i + size] for i in range(0, len(items), size)]
         with multiprocessing.get_context("fork").Pool(n) as pool:
-            parts = pool.map(_run_chunk, chunks, chunksize=1)
+            # imap: the parent unpickles finished chunks while the workers compute the next.
+            parts = list(pool.imap(_run_chunk, chunks, chunksize=1))
     finally:
         _TASK = None
     return [r for part in parts for r in part]  # type: ignore[misc]

@@ -191,6 +191,7 @@ def alias_mentions(
     spans: list[Span] = []
     collisions: dict[str, list[int]] = defaultdict(list)
     counts: dict[EntityId, int] = defaultdict(int)
+    shared: dict[str, Annotation] = {}
     where = Where(SourcePath(f"seeds/{doc.meta.file}"), 1, 1)
     for m in pattern.finditer(doc.text):
         start, end = m.span()
@@ -201,7 +202,9 @@ def alias_mentions(
             collisions[m.group()].append(start)
             continue
         counts[owners[0]] += 1
-        ann = Annotation("mention", Selector(m.group()), where, entity=owners[0])
+        ann = shared.get(m.group())
+        if ann is None:   # one record per phrase: less to keep and to send between processes
+            ann = shared[m.group()] = Annotation("mention", Selector(m.group()), where, entity=owners[0])
         spans.append(Span(start, end, AnnotationId(f"m-{owners[0]}-{counts[owners[0]]}"), ann, auto=True))
     return spans, collisions
 
