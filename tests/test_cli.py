@@ -95,3 +95,29 @@ def test_usage_errors_exit_2_and_help_works() -> None:
 def test_console_script_is_installed() -> None:
     proc = subprocess.run(["glossator", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("glossator ")
+
+
+def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
+    """On a terminal the stages show as one updating line; piped output has none of it."""
+    import os
+    import pty
+
+    root = two_docs(tmp_path)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: glossator on a terminal
+        os.execvp(sys.executable, [sys.executable, "-m", "builder", "build", str(root)])
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.waitpid(pid, 0)
+    shown = b"".join(chunks).decode()
+    assert "reading corpus…" in shown and "rendering…" in shown and "\r\x1b[K" in shown
+    assert "built 2 documents" in shown
+    piped = subprocess.run([sys.executable, "-m", "builder", "build", str(root)], capture_output=True, text=True)
+    assert "…" not in piped.stderr and piped.stdout.startswith("built 2 documents")
