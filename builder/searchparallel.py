@@ -55,9 +55,12 @@ def _child(conn, items, numbers, fields, boosts) -> None:  # noqa: ANN001 - a mu
 
 
 def in_two(items: Sequence[Item], fields: Sequence[str], boosts: Mapping[str, float],
-           shard_bytes: int) -> tuple[Plan, list[str]]:
+           shard_bytes: int, parallel: bool | None = None) -> tuple[Plan, list[str]]:
+    """The plan and the shards' JSON; `parallel` None means: two processes if it pays and fork exists."""
     a, b = halves(items)
-    if len(items) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+    if parallel is None:
+        parallel = len(items) >= PARALLEL_FROM
+    if parallel and "fork" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("fork")
         mine, theirs = ctx.Pipe()
         child = ctx.Process(target=_child, args=(theirs, items, b, fields, boosts), daemon=True)

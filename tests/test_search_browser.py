@@ -1,0 +1,310 @@
+"""Search in headless Chromium: lunr.js against our Python-built indexes, and the search page.
+
+Cross-runtime checks (lunr.py builds, lunr.js queries, both must agree) follow
+lunr.py's own acceptance tests; page checks run from http:// and file://.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from builder import config
+from builder.models import Linked
+from builder.pipeline import build_and_write, check
+from builder.searchindex import monolithic
+from builder.searchitems import BOOSTS, Catalogue, catalogue
+from builder.searchtext import STOP_WORDS, Analyzer, lunr_py_pipeline, porter, words
+
+ROOT = Path(__file__).resolve().parents[1]
+HOSTILE = ['"', ":", "*", "~~", "x" * 10_000, "((", "\\", "<script>", "a:b:c", "-", "+", "^", '"""',
+           "speaker:", 'title:"', "*tali", "~1", "-\"good relations\"", "é" * 600, "\u2028\ufeff"]
+DONE = """q => { const s = document.getElementById('search-status');
+  return s && s.dataset.query === q && (s.dataset.state === 'done' || s.dataset.state === 'error'); }"""
+RESULTS = """els => els.map(li => ({ref: li.dataset.ref, href: li.querySelector('a').getAttribute('href'),
+  text: li.textContent, quote: !!li.querySelector('.search-kind')}))"""
+
+
+@pytest.fixture(scope="module")
+def corpus() -> tuple[Linked, Catalogue]:
+    linked, _ = check(ROOT, config.load(ROOT)[0])
+    return linked, catalogue(linked)
+
+
+@pytest.fixture(scope="module")
+def whole_index(corpus: tuple[Linked, Catalogue]) -> str:
+    """The example corpus as one lunr index: what lunr.py would build."""
+    return monolithic(corpus[1].items, BOOSTS)
+
+
+@pytest.fixture(scope="module")
+def lunr_py(whole_index: str) -> Any:
+    from lunr.index import Index
+
+    logging.disable(logging.WARNING)
+    try:
+        lunr_py_pipeline()            # our stemmer, registered as "stemmer"
+        return Index.load(whole_index)
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+@pytest.fixture(params=["http", "file"])
+def site(request: pytest.FixtureRequest, example_site: Path, static_server: Any) -> str:
+    return static_server(example_site) if request.param == "http" else example_site.as_uri() + "/"
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A corpus whose titles, source and text look like markup."""
+    root = tmp_path_factory.mktemp("hostile")
+    (root / "seeds").mkdir()
+    (root / "annotations").mkdir()
+    (root / "seeds" / "INDEX.md").write_text(
+        "# Hostile corpus\n\nMarkup in every field.\n\n| id | file | title | source | published |\n| --- | --- | --- | --- | --- |\n"
+        '| evil | evil.txt | Evil <img src=x onerror="window.pwned=1"> envoy | <b>Bold</b> Source | 2020-01-02 |\n', "utf-8")
+    (root / "seeds" / "evil.txt").write_text(
+        'The envoy wrote <script>window.pwned=2</script> and <img src=x onerror="window.pwned=3"> here.\n\n'
+        "O'Brien's \\ backslash and a 'quote' for the envoy.\n", "utf-8")
+    (root / "annotations" / "entities.yaml").write_text("people: {}\n", "utf-8")
+    out = root / "site"
+    assert build_and_write(root, out).ok
+    return out
+
+
+@pytest.fixture
+def search_page(page: Any, site: str) -> Any:
+    """search.html from http:// and from file://."""
+    quiet(page)
+    page.goto(site + "search.html")
+    return page
+
+
+@pytest.fixture
+def file_page(page: Any, example_site: Path) -> Any:
+    """search.html from file:// only, for checks where the scheme makes no difference."""
+    page.goto(example_site.as_uri() + "/search.html")
+    return page
+
+
+def quiet(page: Any) -> None:
+    """No favicon.ico request: base.html links none, so http servers answer 404 and Chromium logs it."""
+    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
+
+
+def search(page: Any, query: str, timeout: float = 5000) -> list[dict[str, Any]]:
+    """Type a query, wait for its results, and return all of them (pressing "Show more")."""
+    page.fill("#q", query)
+    page.wait_for_function(DONE, arg=query, timeout=timeout)
+    while page.is_visible(".search-more"):
+        shown = page.locator("#search-results > li").count()
+        page.click(".search-more")
+        page.wait_for_function("n => document.querySelectorAll('#search-results > li').length > n", arg=shown)
+        page.wait_for_function(DONE, arg=query, timeout=timeout)
+    return page.eval_on_selector_all("#search-results > li", RESULTS)
+
+
+def corpus_words(linked: Linked) -> list[str]:
+    texts = [d.doc.text for d in linked.docs] + [d.meta.title for d in linked.docs] + [e.name for e in linked.entities]
+    return sorted({w for t in texts for w in words(t)})
+
+
+# --- lunr.js and lunr.py agree ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lab(browser: Any, example_site: Path, whole_index: str) -> Iterator[Any]:
+    """One page for the cross-runtime checks: lunr.js, search.js and the whole index (as window.whole)."""
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.goto(example_site.as_uri() + "/search.html")
+    pg.evaluate("index => { window.whole = lunr.Index.load(JSON.parse(index)); }", whole_index)
+    yield pg
+    context.close()
+
+
+def test_search_js_cuts_folds_and_stems_every_word_as_python_does(lab: Any, corpus: tuple[Linked, Catalogue]) -> None:
+    linked = corpus[0]
+    texts = [d.doc.text for d in linked.docs] + [d.meta.title for d in linked.docs] + [e.name for e in linked.entities]
+    js = lab.evaluate("ts => ts.map(t => [GlossatorSearch.words(t), GlossatorSearch.terms(t)])", texts)
+    analyzer = Analyzer()
+    assert js == [[words(t), analyzer.terms(t)] for t in texts]
+    vocabulary = corpus_words(linked)
+    stems = lab.evaluate("ws => ws.map(w => lunr.stemmer(new lunr.Token(w)).toString())", vocabulary)
+    assert stems == [porter(w) for w in vocabulary]
+
+
+def test_every_word_finds_in_lunr_js_what_it_finds_in_lunr_py(lab: Any, corpus: tuple[Linked, Catalogue], lunr_py: Any) -> None:
+    vocabulary = [w for w in corpus_words(corpus[0]) if w not in STOP_WORDS]
+    assert {"envoy", "tuesday", "today"} <= set(vocabulary)
+    js = lab.evaluate("ws => ws.map(w => whole.query(q => q.term(w, {usePipeline: true})).map(r => [r.ref, r.score]))",
+                      vocabulary)
+    for word, found in zip(vocabulary, js):
+        q = lunr_py.create_query()
+        q.term(word, use_pipeline=True)
+        expected = {r["ref"]: r["score"] for r in lunr_py.query(q)}
+        assert expected, f"{word!r} finds nothing in lunr.py"
+        assert {ref: pytest.approx(s, rel=1e-9) for ref, s in found} == expected, word
+
+
+QUERIES = ["kabulov", "taliban embassy", "envoy", "tuesday", "today", "good relations", "speakers:kabulov",
+           "title:russia", "tali*", "talibn~1", "+russia +china", "russia -china", "source:rt", "moscow^5 kabul"]
+
+
+def test_lunr_js_ranks_queries_as_lunr_py_does(lab: Any, lunr_py: Any) -> None:
+    def tied(results: list[list[Any]]) -> list[str]:      # ties may come in either order
+        return [ref for ref, score in sorted(results, key=lambda r: (-round(r[1], 9), r[0]))]
+
+    js_all = lab.evaluate("qs => qs.map(q => whole.search(q).map(r => [r.ref, r.score]))", QUERIES)
+    for query, js in zip(QUERIES, js_all):
+        py = [[r["ref"], r["score"]] for r in lunr_py.search(query)]
+        assert py, query
+        assert tied(js) == tied(py), query
+        assert [s for _, s in js] == pytest.approx([s for _, s in py], rel=1e-9), query
+
+
+def test_sharded_index_scores_each_word_as_the_whole_index(lab: Any) -> None:
+    for query in ["kabulov", "taliban", "embas", "tali*", "talibn", "speaker:kabulov", "source:rt", "relations",
+                  "envoy today"]:
+        explained = lab.evaluate("q => GlossatorSearch.explain(q)", query)
+        assert explained, query
+        whole = lab.evaluate("""words => words.map(w => whole.query(q => Object.keys(w.expand).forEach(t =>
+              q.term(t, {fields: w.fields, boost: w.expand[t], usePipeline: false}))).map(r => [parseInt(r.ref, 36), r.score]))""",
+                             explained)
+        for word, expected in zip(explained, whole):
+            assert {n: pytest.approx(s, abs=0.005) for n, s in expected} == dict(word["scores"]), (query, word["word"])
+
+
+# --- the search page ------------------------------------------------------------------------
+
+
+def test_typed_queries_give_expected_results_in_order(search_page: Any, corpus: tuple[Linked, Catalogue]) -> None:
+    linked = corpus[0]
+    quotes = {f"docs/{d.meta.id}.html#{s.id}" for d in linked.docs for s in d.spans
+              if s.kind == "quote" and s.annotation.speaker == "zamir-kabulov"}
+    docs = {q.split("#")[0] for q in quotes}
+    found = search(search_page, "speaker:kabulov")
+    assert {r["href"] for r in found} == quotes | docs
+    # Each of his quotes is about him alone; a document has other speakers too.
+    assert all(r["quote"] for r in found[:len(quotes)])
+    # A title word outranks the body: the one document with "Envoy" in its title comes first.
+    found = search(search_page, "envoy")
+    assert found[0]["href"] == "docs/unnamed-2017-mantytskiy.html"
+    # Quotes of the phrase lead, then the document holding them.
+    found = search(search_page, '"good relations"')
+    assert [r["href"] for r in found][-1] == "docs/rt-2021-naeem.html"
+    assert all(r["href"].startswith("docs/rt-2021-naeem.html#") for r in found[:-1]) and len(found) >= 2
+    status = search_page.text_content("#search-status")
+    assert status.startswith(f"{len(found)} results")
+
+
+def test_results_appear_as_you_type(file_page: Any) -> None:
+    file_page.click("#q")
+    file_page.keyboard.type("kabu")           # the last word is completed: Kabul, Kabulov
+    file_page.wait_for_function(DONE, arg="kabu")
+    found = file_page.eval_on_selector_all("#search-results > li", RESULTS)
+    assert any("Kabulov" in r["text"] for r in found)
+    assert file_page.locator("#search-results mark").count() > 0
+
+
+def test_following_a_result_lands_on_the_passage(search_page: Any) -> None:
+    first = search(search_page, "speaker:kabulov")[0]
+    search_page.click("#search-results > li:first-child a")
+    search_page.wait_for_load_state()
+    fragment = first["href"].split("#")[1]
+    assert search_page.url.endswith(first["href"])
+    assert search_page.evaluate("location.hash.slice(1)") == fragment
+    passage = search_page.locator(f"[id='{fragment}']")
+    assert passage.count() == 1 and "quote" in passage.get_attribute("class")
+
+
+def test_fielded_prefix_typo_and_phrase_queries(file_page: Any, corpus: tuple[Linked, Catalogue]) -> None:
+    linked = corpus[0]
+    rt = search(file_page, "source:rt ")
+    assert rt and all(r["href"].startswith("docs/rt-2021-naeem.html") for r in rt)
+    with_taliban = {f"docs/{d.meta.id}.html" for d in linked.docs if "taliban" in d.doc.text.lower()}
+    prefix = search(file_page, "tali* ")
+    assert with_taliban <= {r["href"] for r in prefix}
+    assert [r["ref"] for r in search(file_page, "talibn ")] == [r["ref"] for r in search(file_page, "taliban ")]
+    assert search(file_page, "kabulv ")                      # one typo, six letters: found
+    assert search(file_page, "kabl ") == []                  # four letters: no typo allowed
+    assert search(file_page, '"relations good"') == []      # both words are there, not in this order
+    for r in search(file_page, '"political spokesman"'):
+        assert "political spokesman" in " ".join(r["text"].lower().split())
+    assert search(file_page, "taliban -russia ") != search(file_page, "taliban ")
+
+
+def test_hostile_queries_neither_error_nor_freeze(file_page: Any) -> None:
+    for query in HOSTILE:
+        file_page.fill("#q", query)
+        file_page.wait_for_function(DONE, arg=query, timeout=3000)
+        assert file_page.evaluate("document.getElementById('search-status').dataset.state") == "done", query
+        assert file_page.evaluate("1 + 1") == 2
+    assert search(file_page, "envoy")                         # still searching
+    assert file_page.console_errors == []
+
+
+def test_markup_in_the_corpus_is_shown_as_text(page: Any, hostile_site: Path) -> None:
+    quiet(page)
+    page.on("dialog", lambda d: d.dismiss())
+    page.goto(hostile_site.as_uri() + "/search.html")
+    found = search(page, "envoy")
+    assert len(found) == 1
+    assert "<img src=x onerror=" in found[0]["text"] and "<script>window.pwned=2</script>" in found[0]["text"]
+    assert "<b>Bold</b> Source" in found[0]["text"]
+    assert page.locator("#search-results img, #search-results script, #search-results b").count() == 0
+    assert page.evaluate("window.pwned") is None
+    assert search(page, "o'brien")                              # apostrophes and backslashes survive the wrapping
+    assert page.console_errors == []
+
+
+def test_search_page_is_accessible(file_page: Any) -> None:
+    assert file_page.locator("label[for='q']").count() == 1
+    status = file_page.locator("#search-status")
+    assert status.get_attribute("role") == "status" and status.get_attribute("aria-live") == "polite"
+    search(file_page, "kabulov")
+    assert file_page.locator("ol#search-results > li a").count() > 0
+    assert "results" in status.text_content()
+
+
+def test_slash_focuses_search_and_the_header_box_searches(page: Any, site: str) -> None:
+    quiet(page)
+    page.goto(site + "docs/rt-2021-naeem.html")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "site-search"
+    page.keyboard.type("kabulov")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search.html?q=kabulov")
+    page.wait_for_function(DONE, arg="kabulov")
+    assert page.locator("#search-results > li").count() > 0
+    assert page.evaluate("document.getElementById('q').value") == "kabulov"
+    page.locator("h1").click()
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "q"
+
+
+def test_works_under_a_sub_path(page: Any, example_site: Path, static_server: Any, tmp_path: Path) -> None:
+    shutil.copytree(example_site, tmp_path / "org" / "project")
+    base = static_server(tmp_path) + "org/project/"
+    quiet(page)
+    page.goto(base + "search.html?q=kabulov")
+    page.wait_for_function(DONE, arg="kabulov")
+    page.click("#search-results > li:first-child a")
+    page.wait_for_load_state()
+    assert page.url.startswith(base + "docs/")
+    assert page.console_errors == []
+
+
+def test_typing_never_blocks_the_page(file_page: Any) -> None:
+    file_page.evaluate("""() => { window.longTasks = [];
+        new PerformanceObserver(l => l.getEntries().forEach(e => window.longTasks.push(e.duration)))
+          .observe({type: 'longtask', buffered: false}); }""")
+    file_page.click("#q")
+    file_page.keyboard.type('speaker:kabulov "good relations" tali* envoy taliban russia china kabul', delay=5)
+    file_page.wait_for_function(DONE, arg=file_page.input_value("#q"))
+    assert max(file_page.evaluate("window.longTasks"), default=0) < 300

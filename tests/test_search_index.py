@@ -1,0 +1,126 @@
+"""The search index files: lunr's numbers, cut into shards, deterministic, safely wrapped.
+
+`monolithic()` must be byte for byte lunr.py's own index for the same items, so
+that the fast builder is known to compute lunr's weights; the shards must hold
+exactly the monolithic index's postings and weights.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+import pytest
+
+from builder import config
+from builder.pipeline import check
+from builder.searchindex import js_order, monolithic
+from builder.searchitems import BOOSTS, Catalogue, catalogue
+from builder.searchparallel import in_two
+from builder.searchtext import lunr_py_pipeline
+from builder.stages import search
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def example() -> tuple[object, Catalogue]:
+    linked, _ = check(ROOT, config.load(ROOT)[0])
+    return linked, catalogue(linked)
+
+
+def lunr_py_index(cat: Catalogue) -> str:
+    from lunr.builder import Builder
+    from lunr.pipeline import Pipeline
+
+    builder = Builder()
+    builder.pipeline.add(*lunr_py_pipeline())
+    builder.search_pipeline.add(Pipeline.registered_functions["stemmer"])
+    builder.ref("ref")
+    for name, boost in BOOSTS.items():
+        builder.field(name, boost=boost)
+    for item in cat.items:
+        builder.add({"ref": item.ref, **{f: item.fields.get(f, "") for f in BOOSTS}}, attributes={"boost": item.boost})
+    return json.dumps(builder.build().serialize())
+
+
+def test_monolithic_index_is_byte_for_byte_lunr_py(example: tuple[object, Catalogue]) -> None:
+    logging.disable(logging.WARNING)   # lunr.py warns when our stemmer replaces its own
+    try:
+        assert monolithic(example[1].items, BOOSTS) == lunr_py_index(example[1])
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def test_shards_hold_the_monolithic_postings_and_weights(example: tuple[object, Catalogue]) -> None:
+    cat = example[1]
+    whole = json.loads(monolithic(cat.items, BOOSTS))
+    the_plan, shards = in_two(cat.items, tuple(BOOSTS), BOOSTS, 2_000)   # small shards: many of them
+    assert len(shards) > 5
+    term_of = {posting["_index"]: term for term, posting in whole["invertedIndex"]}
+    expected = {}
+    for ref, flat in whole["fieldVectors"]:
+        for i in range(0, len(flat), 2):
+            expected[(ref, term_of[flat[i]])] = flat[i + 1]
+    got, postings = {}, {}
+    for text in shards:
+        shard = json.loads(text)
+        local = {posting["_index"]: term for term, posting in shard["invertedIndex"]}
+        for term, posting in shard["invertedIndex"]:
+            postings[term] = {f: sorted(posting[f]) for f in BOOSTS}
+        for ref, flat in shard["fieldVectors"]:
+            assert flat[0::2] == sorted(flat[0::2]), "lunr.js needs each vector sorted by term number"
+            for i in range(0, len(flat), 2):
+                got[(ref, local[flat[i]])] = flat[i + 1]
+    assert postings == {term: {f: sorted(p[f]) for f in BOOSTS} for term, p in whole["invertedIndex"]}
+    assert got.keys() == {k for k, v in expected.items()}
+    assert all(abs(got[k] / 1000 - v) <= 0.0011 for k, v in expected.items())
+    assert list(the_plan.vocab) == sorted(postings, key=js_order)
+
+
+def test_two_processes_give_the_same_bytes_as_one(example: tuple[object, Catalogue]) -> None:
+    cat = example[1]
+    one = in_two(cat.items, tuple(BOOSTS), BOOSTS, 5_000, parallel=False)
+    two = in_two(cat.items, tuple(BOOSTS), BOOSTS, 5_000, parallel=True)
+    assert one == two
+
+
+def test_build_is_deterministic(example: tuple[object, object]) -> None:
+    first = search.build_index(example[0])
+    assert first == search.build_index(example[0])
+    assert "search/index.js" in first and any(p.startswith("search/t-") for p in first)
+
+
+def _unwrap(script: bytes) -> object:
+    """What the browser's JSON.parse('…') receives: undo the JS string escapes."""
+    m = re.fullmatch(rb"\(window\.glossatorSearch=window\.glossatorSearch\|\|\[\]\)\.push\(\[\"(\w+)\",(\d+),JSON\.parse\('(.*)'\)\]\);\n",
+                     script, re.S)
+    assert m, script[:200]
+    return json.loads(re.sub(r"\\(.)", r"\1", m.group(3).decode("utf-8")))
+
+
+def test_files_are_scripts_carrying_json(example: tuple[object, object]) -> None:
+    files = search.build_index(example[0])
+    head = _unwrap(files["search/index.js"])
+    assert set(head["shards"]) | set(head["stores"]) | {"search/index.js"} == set(files)
+    for name in head["shards"]:
+        assert _unwrap(files[name])["pipeline"] == ["stemmer"]
+    texts = [t for name in head["stores"] for t in _unwrap(files[name])["texts"]]
+    assert any("'" in t for t in texts), "the example has apostrophes: the escaping is exercised"
+
+
+def test_vocabulary_front_coding_round_trips(example: tuple[object, Catalogue]) -> None:
+    cat = example[1]
+    the_plan, _ = in_two(cat.items, tuple(BOOSTS), BOOSTS, 50_000)
+    decoded, prev = [], ""
+    for line in search.front_code(the_plan).split("\n"):
+        prev = prev[: ord(line[0]) - 48] + line[2:]
+        decoded.append(prev)
+    assert decoded == list(the_plan.vocab)
+
+
+def test_javascript_order_puts_astral_characters_before_high_bmp() -> None:
+    # UTF-16: U+1F600 is D83D DE00, which sorts before U+FF21; code points say otherwise.
+    assert sorted(["\uff21", "\U0001f600"], key=js_order) == ["\U0001f600", "\uff21"]
