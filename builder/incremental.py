@@ -95,8 +95,10 @@ class Memo:
         return hit is not None and (hit[0] is key or hit[0] == key)
 
     def keep_only(self, names: Collection[Hashable]) -> None:
-        for name in [n for n in self._values if n not in names]:
-            del self._values[name]
+        keep = names if isinstance(names, (set, frozenset)) else set(names)
+        if len(keep) != len(self._values) or any(n not in keep for n in self._values):
+            for name in [n for n in self._values if n not in keep]:
+                del self._values[name]
 
 
 # --- check: the stages of pipeline.check(), memoised per document ------------------------
@@ -120,6 +122,8 @@ class Checker:
         self.index, self.read, self.entities, self.sidecars = Memo(), Memo(), Memo(), Memo()
         self.cleaned, self.anchored = Memo(), Memo()
         self._last: dict[str, frozenset] = {}
+        self._resolved: dict[object, Path | None] = {}     # DocMeta → its file, as corpus.resolve_file finds it
+        self._listing: list[Path] | None = None             # the sidecar files, as annotations.load lists them
 
     def _same(self, name: str, value: frozenset) -> frozenset:
         """The previous object when equal, so that memo keys holding it compare by identity."""
@@ -129,7 +133,14 @@ class Checker:
         self._last[name] = value
         return value
 
-    def check(self) -> Checked:
+    def check(self, changed: Collection[Path] | None = None) -> Checked:
+        """`changed`: the files that changed since the last check (None: anything may have)."""
+        if changed is None or any(p == self.dir / "seeds" or self.dir / "seeds" in p.parents for p in changed):
+            self._resolved.clear()      # a document file or folder may now be (or no longer be) a link
+        listed = set(self._listing or ())
+        if changed is None or any(p == self.dir / "annotations" or (p.parent == self.dir / "annotations" and (
+                p.suffix in (".yaml", ".yml")) and (p in listed) != p.exists()) for p in changed):
+            self._listing = None        # sidecars came or went
         for memo in (self.index, self.read, self.entities, self.sidecars, self.cleaned, self.anchored):
             memo.misses = []
         settings, found_s = config.load(self.dir)
@@ -148,9 +159,9 @@ class Checker:
             cleaned.append(c)
             found_c.extend(d)
         anchored, found_n = self._anchor(cleaned, by_doc, entities)
-        self.read.keep_only(doc_ids)
-        self.cleaned.keep_only(doc_ids)
-        self.anchored.keep_only(doc_ids)
+        self.read.keep_only(known := set(doc_ids))
+        self.cleaned.keep_only(known)
+        self.anchored.keep_only(known)
         found = (*found_s, *found_r, *found_e, *found_a, *found_c, *found_n)
         return Checked(settings, raw, anchored, entities, found)
 
@@ -172,7 +183,9 @@ class Checker:
         docs: list[RawDoc] = []
         found: list[Diagnostic] = list(found_i)
         for meta in metas:
-            path, _ = corpus.resolve_file(self.dir, meta)
+            path = self._resolved.get(meta, False)
+            if path is False:
+                path = self._resolved[meta] = corpus.resolve_file(self.dir, meta)[0]
             key = (meta, self.files.digest(path) if path is not None else None)
             doc, diags = self.read.get(meta.id, key, lambda meta=meta: corpus.read_document(self.dir, meta))
             found.extend(diags)
@@ -187,7 +200,9 @@ class Checker:
         known_entities = self._same("entity ids", frozenset(e.id for e in entities))
         known_docs = self._same("doc ids", frozenset(doc_ids))
         folder = self.dir / "annotations"
-        files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
+        if self._listing is None:
+            self._listing = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
+        files = self._listing
         sidecars: list[Sidecar] = []
         found: list[Diagnostic] = []
         names = []
@@ -208,7 +223,7 @@ class Checker:
             found.extend(diags)
             if sidecar is not None:
                 sidecars.append(sidecar)
-        self.sidecars.keep_only(names)
+        self.sidecars.keep_only(set(names))
         return sidecars, found
 
     def _anchor(self, cleaned: Sequence[CleanDoc], by_doc: Mapping[DocId, Sidecar],
@@ -433,9 +448,15 @@ class Linker:
         if requoted:
             self.statements.update([ref for i in requoted if i in old for ref, _ in old[i].quotes],
                                    [q for i in requoted if i in facts for q in facts[i].quotes])
-        passages: dict[PassageRef, Span] = {}
-        for i in order:
-            passages.update(facts[i].passages)
+        if prev is not None and not reorder and all(
+                i in old and i in facts and old[i].passages.keys() == facts[i].passages.keys() for i in changed):
+            passages = prev.passages.copy()     # the same passages in the same order: replace the changed ones
+            for i in changed:
+                passages.update(facts[i].passages)
+        else:
+            passages = {}
+            for i in order:
+                passages.update(facts[i].passages)
         if prev is None or reorder or requoted:
             statements, statement_of = self.statements.group(self._position)
             if prev is not None and statements == prev.statements:
@@ -629,8 +650,9 @@ class IncrementalBuilder:
         """
         with self.lock:
             started = time.perf_counter()
-            self.files.forget(None if changed is None else [Path(p) for p in changed])
-            checked = self.checker.check()
+            paths = None if changed is None else [Path(p) for p in changed]
+            self.files.forget(paths)
+            checked = self.checker.check(paths)
             linked, found_l = self.linker.link(checked.corpus, checked.docs, checked.entities)
             diags = diagnostics.sort((*checked.diagnostics, *found_l))
             rechecked = tuple(str(n) for m in (self.checker.index, self.checker.read, self.checker.entities,
@@ -656,7 +678,7 @@ class IncrementalBuilder:
         global_key = (checked.settings, theme, theme_files, linked.corpus.title, linked.corpus.intro_md, metas,
                       linked.entities)
         pages = render.Pages(linked, checked.settings)
-        old_files = self.files_now()
+        old_statics, old_pages = self.statics, set(self.pages)
         if global_key != self.global_key:
             self.env = render.environment(theme)
             self.statics = render.static_files(theme)
@@ -672,12 +694,11 @@ class IncrementalBuilder:
             if any(self.facts.get(i) is not f for i, f in self.linker.facts.items()):
                 self.dirty.add(SEARCH)
             if pages.hues != self.hues:
-                self.statics[SitePath("static/speakers.css")] = render.speakers_css(pages.hues).encode("utf-8")
+                self.statics = {**self.statics, SitePath("static/speakers.css"):
+                                render.speakers_css(pages.hues).encode("utf-8")}
         self.global_key, self.linked, self.facts, self.hues = global_key, linked, dict(self.linker.facts), pages.hues
-        new_files = self.files_now()
-        return {p for p in old_files.keys() | new_files.keys()
-                if p not in self.dirty and old_files.get(p) != new_files.get(p)} | \
-               {p for p in old_files.keys() - new_files.keys()}
+        changed = {p for p in old_statics.keys() | self.statics.keys() if old_statics.get(p) != self.statics.get(p)}
+        return changed | (old_pages - set(self.pages))
 
     def _render(self, path: str) -> set[SitePath]:
         """Render one out-of-date page (or the search index); the site files that changed."""

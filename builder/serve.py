@@ -181,10 +181,12 @@ def page_of(url_path: str) -> str:
     return path + "index.html" if path == "" or path.endswith("/") else path
 
 
-def status_of(ok: bool, found: Iterable[Diagnostic], version: int, building: bool, builds: int) -> dict[str, Any]:
+def status_of(ok: bool, found: Iterable[Diagnostic], version: int, building: bool, builds: int,
+              pending: int = 0) -> dict[str, Any]:
+    """What /__glossator/status answers and "status" events carry; `pending`: pages still to render."""
     items = diagnostics.sort(found)
     return {
-        "ok": ok, "version": version, "building": building, "builds": builds,
+        "ok": ok, "version": version, "building": building, "builds": builds, "pending": pending,
         "errors": sum(1 for d in items if d.severity == "error"),
         "warnings": sum(1 for d in items if d.severity == "warning"),
         "diagnostics": [{**d.as_dict(), "where": f"{d.path}:{d.line}:{d.column}"} for d in items],
@@ -285,6 +287,16 @@ class Server(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         self.app = app
         super().__init__(address, Handler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+        import traceback
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return      # the browser went away mid-answer (a reload, a closed tab): nothing to report
+        self.app.err.write("glossator serve: error while answering a request:\n" + traceback.format_exc())
+        self.app.err.flush()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -468,6 +480,8 @@ class App:
             if not busy():
                 rest = self.builder.render_pending(stop=busy)
                 self.hub.changed(rest.changed)
+                if rest.rendered:
+                    self.hub.set_status({**self.hub.status, "pending": rest.pending})
             go, batch = self.changes.wait(self.stopping)
             if not go:
                 return
@@ -488,7 +502,7 @@ class App:
 
     def report(self, update: Update, first: bool = False, batch: frozenset[Path] | None = None) -> None:
         """The terminal line (and diagnostics, as `build` prints them) and every page's overlay."""
-        self.hub.set_status(status_of(update.ok, update.diagnostics, self.hub.version, False, self.builds))
+        self.hub.set_status(status_of(update.ok, update.diagnostics, self.hub.version, False, self.builds, update.pending))
         text = diagnostics.report(update.diagnostics)
         if text and (text != self._last_report or first or not update.ok):
             self.err.write(text + "\n")
