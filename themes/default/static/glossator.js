@@ -79,10 +79,12 @@
     document.body.appendChild(box);
     pop = box;
     owner = el;
-    var r = el.getClientRects()[0] || el.getBoundingClientRect();
+    var rects = el.getClientRects();   /* a wrapped annotation: open under its last line */
+    var r = rects.length ? rects[rects.length - 1] : el.getBoundingClientRect();
     var width = root.clientWidth;
     var left = Math.max(8, Math.min(r.left, width - box.offsetWidth - 8));
-    var below = r.bottom + 6, above = r.top - 6 - box.offsetHeight;
+    var first = rects.length ? rects[0] : r;
+    var below = r.bottom + 6, above = first.top - 6 - box.offsetHeight;
     var top = (below + box.offsetHeight > window.innerHeight && above > 0) ? above : below;
     box.style.left = (window.scrollX + left) + "px";
     box.style.top = (window.scrollY + top) + "px";
