@@ -618,8 +618,14 @@ class IncrementalBuilder:
     and leaves the site as it was.
     """
 
-    def __init__(self, corpus_dir: Path) -> None:
+    def __init__(self, corpus_dir: Path,
+                 search_in_background: Callable[[set[SitePath]], None] | None = None) -> None:
+        """`search_in_background`: build the search index on a thread of its own (it takes seconds on a
+        large corpus and cannot stop half-way), serving the previous one meanwhile; the function is
+        called with the files that changed when a new index is in place."""
         self.dir = corpus_dir
+        self.search_done = search_in_background
+        self._search_thread: threading.Thread | None = None
         self.files = Files()
         self.checker = Checker(corpus_dir, self.files)
         self.linker = Linker()
@@ -720,13 +726,43 @@ class IncrementalBuilder:
         rendered: list[str] = []
         while not stop():
             with self.lock:
-                if not self.dirty:
+                pages = [p for p in self.dirty if p != SEARCH]
+                if not pages:
+                    if SEARCH in self.dirty and self.search_done is None:
+                        changed |= self._render(SEARCH)
+                        rendered.append(SEARCH)
+                    elif SEARCH in self.dirty and self._search_thread is None:
+                        self._search_thread = threading.Thread(target=self._search_loop, name="glossator-search",
+                                                               daemon=True)
+                        self._search_thread.start()
                     break
-                path = min(self.dirty, key=lambda p: (p == SEARCH, p))
+                path = min(pages)
                 changed |= self._render(path)
                 rendered.append(path)
         return Update(self.ok, self.diagnostics, tuple(sorted(changed)), tuple(rendered), len(self.dirty),
                       seconds=time.perf_counter() - started)
+
+    def _search_loop(self) -> None:
+        """Build the search index from the newest corpus, again while edits keep coming."""
+        assert self.search_done is not None
+        while True:
+            with self.lock:
+                if SEARCH not in self.dirty or self.linked is None:
+                    self._search_thread = None
+                    return
+                self.dirty.discard(SEARCH)
+                linked = self.linked
+            files = search.build_index(linked)          # the corpus it reads is immutable: no lock needed
+            with self.lock:
+                old, self.search = self.search, dict(files)
+                changed = {p for p in old.keys() | files.keys() if old.get(p) != files.get(p)}
+            if changed:
+                self.search_done(changed)
+
+    @property
+    def searching(self) -> bool:
+        """Whether the search index is being built in the background."""
+        return self._search_thread is not None
 
     # --- reading the site
 
@@ -741,7 +777,7 @@ class IncrementalBuilder:
         if self.linked is None:
             return None
         unit = SEARCH if path in self.search else path
-        if unit in self.dirty:
+        if unit in self.dirty and (unit != SEARCH or self.search_done is None):
             with self.lock:
                 if unit in self.dirty:
                     self._render(unit)
@@ -757,4 +793,6 @@ class IncrementalBuilder:
         """The whole site, every page up to date, sorted as pipeline.build() returns it."""
         with self.lock:
             self.render_pending()
+            if SEARCH in self.dirty:
+                self._render(SEARCH)
             return dict(sorted(self.files_now().items()))

@@ -440,12 +440,12 @@ PLACEHOLDER = (b'<!doctype html><html lang="en"><head><meta charset="utf-8">'
 class App:
     """The build loop, the watcher, the HTTP server and the open pages, started and stopped together."""
 
-    def __init__(self, corpus_dir: Path, builder: Builder, out: TextIO, err: TextIO,
+    def __init__(self, corpus_dir: Path, builder: Builder, hub: Hub, out: TextIO, err: TextIO,
                  watch_also: Iterable[Path] = ()) -> None:
         self.dir = corpus_dir
         self.builder = builder
         self.out, self.err = out, err
-        self.hub = Hub()
+        self.hub = hub
         self.changes = Changes()
         self.stopping = threading.Event()
         self.watcher = Watcher(corpus_dir, self.changes, watch_also)
@@ -553,8 +553,9 @@ def serve(corpus_dir: Path, host: str, port: int, out: TextIO, err: TextIO,
 
     corpus_dir = corpus_dir.resolve()
     builtin = render.BUILTIN_THEME
-    app = App(corpus_dir, builder or IncrementalBuilder(corpus_dir), out, err,
-              watch_also=[builtin] if not builtin.is_relative_to(corpus_dir) else [])
+    hub = Hub()
+    builder = builder or IncrementalBuilder(corpus_dir, search_in_background=hub.changed)
+    app = App(corpus_dir, builder, hub, out, err, watch_also=[builtin] if not builtin.is_relative_to(corpus_dir) else [])
     if not 0 <= port <= 65535:
         err.write(f"glossator serve: error: --port {port} is not a port number\n  hint: use 1024-65535, e.g. --port 8000\n")
         return EXIT_USAGE
