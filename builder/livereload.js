@@ -54,11 +54,6 @@
       border: 1px solid #d8d8d8; border-top: 6px solid #b3261e; border-radius: 0 0 8px 8px;
       box-shadow: 0 12px 32px rgb(0 0 0 / .25);
       font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-    @media (prefers-color-scheme: dark) {
-      .panel { background: #1f1f1f; color: #ececec; border-color: #3a3a3a; border-top-color: #f2b8b5; }
-      .where { color: #9ecbff; } .sev.error { background: #8c1d18; } .sev.warning { background: #6d5200; }
-      .hint { background: #2a2a2a; border-color: #444; }
-    }
     header { display: flex; gap: .75rem; align-items: flex-start; }
     h2 { margin: 0; font-size: 1.05rem; flex: 1; }
     p.sub { margin: .25rem 0 .75rem; font-size: .9rem; opacity: .8; }
@@ -79,6 +74,12 @@
       white-space: pre-wrap; overflow-wrap: anywhere; }
     .hint b { font-family: system-ui, sans-serif; }
     @media (max-width: 480px) { .panel { padding: .75rem .85rem 1rem; border-radius: 0; font-size: 14px; } }
+    /* last, so that it overrides the light colours above */
+    @media (prefers-color-scheme: dark) {
+      .panel { background: #1f1f1f; color: #ececec; border-color: #3a3a3a; border-top-color: #f2b8b5; }
+      .where { color: #9ecbff; } .sev.error { background: #b3261e; } .sev.warning { background: #8a6100; }
+      .hint { background: #2b2b2b; border-color: #464646; color: #ececec; }
+    }
   `;
   let host = null;
   let dismissedAt = -1;
