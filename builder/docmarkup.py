@@ -10,6 +10,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from html import escape
+from urllib.parse import quote
 from typing import Mapping, Sequence
 
 from builder import urls
@@ -43,7 +44,12 @@ def target_href(target: str, ctx: Context, page: SitePath) -> tuple[str, str]:
     if kind == "entity":
         ent = ctx.entities.get(EntityId(ident))
         return urls.relative(urls.entity_page(EntityId(ident)), page), ent.name if ent else ident
-    return target, target
+    return safe_url(target), target
+
+
+def safe_url(url: str) -> str:
+    """An author's URL as a valid href: characters a URL may not hold are percent-encoded."""
+    return quote(url.strip(), safe=":/?#[]@!$&'()*+,;=%~-._")
 
 
 def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,

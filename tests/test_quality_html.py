@@ -1,4 +1,5 @@
-"""Every page of the example site is valid HTML for the W3C Nu HTML Checker (vnu).
+"""Every page of the example site is valid HTML for the W3C Nu HTML Checker (vnu), and so is
+every page built from hostile input (script payloads, odd file names, bad URLs).
 
 The checker is the `vnu-jar` npm package pinned in tests/package.json (installed by
 `.ci/setup`, or `cd tests && npm ci`), run with Java once over all pages. Outside CI a
@@ -47,10 +48,16 @@ def describe(m: dict, root: Path) -> str:
     return f"{where}:{m.get('lastLine', '?')}:{m.get('firstColumn', '?')}: {m['message']}  [{m.get('extract', '').strip()[:120]}]"
 
 
-def test_every_page_passes_the_nu_html_checker(example_site: Path):
+def test_every_page_passes_the_nu_html_checker(example_site: Path, tmp_path: Path):
+    """The example site, and a site built from hostile input (tests/hostile): one checker run for both."""
+    from hostile.corpus import build
+    from hostile.test_injection import hostile_corpus
+
+    hostile = tmp_path / "hostile-site"
+    assert build(hostile_corpus().write(tmp_path / "hostile"), hostile).code == 0
     pages = sorted(example_site.rglob("*.html"))
     assert len(pages) > 10
-    messages = vnu_messages(pages)
-    errors = [describe(m, example_site) for m in messages
+    messages = vnu_messages(pages + sorted(hostile.rglob("*.html")))
+    errors = [describe(m, example_site if str(example_site) in m.get("url", "") else hostile) for m in messages
               if m["type"] in ("error", "non-document-error") or m.get("subType") == "fatal"]
     assert errors == [], "\n".join(errors)
