@@ -91,3 +91,16 @@ def test_a_named_theme_from_settings(tmp_path: Path) -> None:
     (root / "themes" / "plain" / "templates" / "404.html").write_text("<p>gone</p>")
     site = build(root).site
     assert site["404.html"] == b"<p>gone</p>"
+
+
+def test_theme_files_linking_out_of_the_corpus_are_not_used(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.html"
+    secret.write_text("TOP SECRET {{ 7 * 7 }}")
+    root = two_docs(tmp_path / "c")
+    (root / "themes" / "default" / "templates").mkdir(parents=True)
+    (root / "themes" / "default" / "static").mkdir(parents=True)
+    (root / "themes" / "default" / "templates" / "timeline.html").symlink_to(secret)
+    (root / "themes" / "default" / "static" / "leak.txt").symlink_to(secret)
+    site = build(root).site
+    assert "static/leak.txt" not in site
+    assert b"TOP SECRET" not in site["timeline.html"] and b"<h1" in site["timeline.html"]

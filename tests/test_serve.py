@@ -374,8 +374,6 @@ def test_nothing_outside_the_site_is_served(shared: Served, tmp_path: Path) -> N
         assert b"TOP SECRET" not in body and b"root:" not in body and b"| id |" not in body, target
 
 
-@pytest.mark.xfail(strict=True, reason="render.static_files follows symlinks out of the theme folder, so build, "
-                   "bundle and serve all publish the target; fix requested from render's owner")
 def test_a_theme_symlink_out_of_the_corpus_is_not_published(tmp_path: Path) -> None:
     from builder.incremental import IncrementalBuilder
 

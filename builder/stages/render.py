@@ -39,15 +39,37 @@ class Theme:
 
 
 def theme_for(corpus_dir: Path, settings: Settings) -> Theme:
-    own = corpus_dir / "themes" / settings.theme
-    folders = [p for p in (own, BUILTIN_THEME) if p.is_dir()]
-    folders = list(dict.fromkeys(p.resolve() for p in folders))
+    own = (corpus_dir / "themes" / settings.theme).resolve()
+    if not own.is_relative_to(corpus_dir.resolve()):
+        own = BUILTIN_THEME  # a theme folder that links out of the corpus is not the corpus's to publish
+    folders = [p for p in (own, BUILTIN_THEME.resolve()) if p.is_dir()]
+    folders = list(dict.fromkeys(folders))
     return Theme(tuple(p / "templates" for p in folders), tuple(reversed([p / "static" for p in folders])))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """True unless `path` is (or goes through) a link that leaves `folder`."""
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+class ContainedLoader(jinja2.BaseLoader):
+    """FileSystemLoader's search order, refusing templates that link out of their folder."""
+
+    def __init__(self, folders: tuple[Path, ...]) -> None:
+        self.folders = folders
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        for folder in self.folders:
+            path = folder / template
+            if path.is_file() and _inside(path, folder):
+                mtime = path.stat().st_mtime
+                return path.read_text("utf-8"), str(path), lambda p=path, m=mtime: p.stat().st_mtime == m
+        raise jinja2.TemplateNotFound(template)
 
 
 def environment(theme: Theme) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in theme.templates]),
+        loader=ContainedLoader(theme.templates),
         autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
@@ -62,7 +84,7 @@ def static_files(theme: Theme) -> dict[SitePath, bytes]:
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
+            if path.is_file() and not path.name.startswith(".") and _inside(path, folder):
                 files[SitePath("static/" + path.relative_to(folder).as_posix())] = path.read_bytes()
     return files
 
