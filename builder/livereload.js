@@ -5,6 +5,7 @@
   "use strict";
   const script = document.currentScript;
   const version = Number((script && script.dataset.version) || 0);
+  const run = (script && script.dataset.run) || "";
   const page = pageOf(location.pathname);
   const scrollKey = "glossator:scroll:" + location.pathname + location.search;
   const state = (window.glossatorLive = { connected: false, version, status: null, page });
@@ -140,20 +141,34 @@
   }
 
   // --- the event stream ---
+  // Hidden tabs let go of theirs (a browser allows ~6 connections per server) and catch up
+  // when shown again: the server compares `since` with the versions at which pages changed.
+  let source = null;
   function connect() {
-    const url = `/__glossator/events?page=${encodeURIComponent(page)}&since=${version}`;
-    const source = new EventSource(url);
+    if (source) return;
+    const url = `/__glossator/events?page=${encodeURIComponent(page)}&since=${version}&run=${run}`;
+    source = new EventSource(url);
     source.addEventListener("open", () => { state.connected = true; });
     source.addEventListener("error", () => { state.connected = false; });
     source.addEventListener("status", (e) => showStatus(JSON.parse(e.data)));
     source.addEventListener("reload", (e) => {
       const data = JSON.parse(e.data);
       if (data.all || data.pages.includes(page)) {
-        source.close();
+        disconnect();
         reload();
       }
     });
-    addEventListener("pagehide", () => source.close());
   }
-  connect();
+  function disconnect() {
+    if (source) source.close();
+    source = null;
+    state.connected = false;
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") disconnect();
+    else connect();
+  });
+  addEventListener("pagehide", disconnect);
+  addEventListener("pageshow", (e) => { if (e.persisted) connect(); });   // back/forward cache
+  if (document.visibilityState !== "hidden") connect();
 })();

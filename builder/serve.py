@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import json
 import mimetypes
+import os
 import queue
 import signal
 import socket
@@ -36,7 +37,7 @@ PREFIX = "/__glossator/"
 SCRIPT_PATH = PREFIX + "livereload.js"
 WATCHED = ("seeds", "annotations", "themes")
 SETTINGS_FILE = "glossator.toml"
-QUIET = 0.06          # seconds without a new file event before a burst counts as one save
+QUIET = 0.05          # seconds without a new file event before a burst counts as one save
 LONGEST = 1.0         # rebuild at the latest this long after the first event of a burst
 HEARTBEAT = 15.0      # seconds between keep-alive comments on an idle event stream
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -210,13 +211,14 @@ class Hub:
         self._all_at = 0                        # version at which every page last changed (a stylesheet…)
         self.status: dict[str, Any] = status_of(True, (), 0, True, 0)
         self.closed = False
+        self.run = os.urandom(6).hex()          # pages served by an earlier run of the server reload on connect
 
-    def connect(self, page: str, since: int) -> Client:
+    def connect(self, page: str, since: int, run: str = "") -> Client:
         client = Client(page, queue.Queue())
         with self._lock:
             self._clients.append(client)
             client.events.put(_event("status", self.status))
-            if max(self._changed_at.get(page, 0), self._all_at) > since:
+            if max(self._changed_at.get(page, 0), self._all_at) > since or (run and run != self.run):
                 client.events.put(_event("reload", {"version": self.version, "pages": [page], "all": False}))
             if self.closed:
                 client.events.put(None)
@@ -345,11 +347,11 @@ class Handler(BaseHTTPRequestHandler):
                 return None
             if not app.builder.ok and page.endswith(".html"):
                 return self.send(HTTPStatus.SERVICE_UNAVAILABLE, "text/html; charset=utf-8",
-                                 inject(PLACEHOLDER, version), head)
+                                 inject(PLACEHOLDER, version, app.hub.run), head)
             return self.not_found(head)
         kind = content_type(page)
         if kind.startswith("text/html"):
-            data = inject(data, version)
+            data = inject(data, version, app.hub.run)
         return self.send(HTTPStatus.OK, kind, data, head)
 
     def internal(self, name: str, query: dict[str, list[str]], head: bool) -> None:
@@ -359,10 +361,11 @@ class Handler(BaseHTTPRequestHandler):
         if name == "status":
             return self.send(HTTPStatus.OK, "application/json", json.dumps(app.hub.status).encode(), head)
         if name == "events" and not head:
-            return self.events(page_of(query.get("page", ["/"])[0]), _int(query.get("since", ["0"])[0]))
+            return self.events(page_of(query.get("page", ["/"])[0]), _int(query.get("since", ["0"])[0]),
+                               query.get("run", [""])[0])
         return self.not_found(head)
 
-    def events(self, page: str, since: int) -> None:
+    def events(self, page: str, since: int, run: str) -> None:
         """A Server-Sent Events stream: status now, then reloads and status changes as they happen."""
         hub = self.server.app.hub
         self.close_connection = True
@@ -371,7 +374,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.send_header("Connection", "close")
         self.end_headers()
-        client = hub.connect(page, since)
+        client = hub.connect(page, since, run)
         try:
             self.wfile.write(b"retry: 1000\n\n")
             while True:
@@ -392,7 +395,8 @@ class Handler(BaseHTTPRequestHandler):
         page = self.server.app.builder.get("404.html")
         if page is None:
             return self.plain(HTTPStatus.NOT_FOUND, "not found", head)
-        return self.send(HTTPStatus.NOT_FOUND, TYPES[".html"], inject(page, self.server.app.hub.version), head)
+        hub = self.server.app.hub
+        return self.send(HTTPStatus.NOT_FOUND, TYPES[".html"], inject(page, hub.version, hub.run), head)
 
     def plain(self, status: HTTPStatus, text: str, head: bool) -> None:
         self.send(status, "text/plain; charset=utf-8", (text + "\n").encode(), head)
@@ -420,9 +424,9 @@ def content_type(path: str) -> str:
     return TYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
-def inject(html: bytes, version: int) -> bytes:
+def inject(html: bytes, version: int, run: str = "") -> bytes:
     """The page with the reload script added (serve mode only; builds never contain it)."""
-    tag = f'<script src="{SCRIPT_PATH}" data-version="{version}"></script>'.encode()
+    tag = f'<script src="{SCRIPT_PATH}" data-version="{version}" data-run="{run}"></script>'.encode()
     at = html.lower().rfind(b"</body>")
     return html[:at] + tag + html[at:] if at >= 0 else html + tag
 

@@ -199,6 +199,10 @@ def test_a_page_that_missed_an_event_reloads_when_it_connects() -> None:
     assert [e.split("\n")[0] for e in drain(other)] == ["event: status"]
     hub.changed(["static/style.css"])
     assert '"all": true' in drain(other)[-1]
+    restarted = hub.connect("docs/b.html", since=hub.version, run="an-earlier-run")
+    assert [e.split("\n")[0] for e in drain(restarted)] == ["event: status", "event: reload"]
+    current = hub.connect("docs/b.html", since=hub.version, run=hub.run)
+    assert [e.split("\n")[0] for e in drain(current)] == ["event: status"]
 
 
 def drain(client) -> list[str]:  # noqa: ANN001
@@ -253,6 +257,23 @@ def test_an_edit_shows_in_the_open_page(served: Served, page) -> None:  # noqa: 
                            timeout=2000)
     assert not page.failed
     assert not [e for e in page.console_errors if not e.startswith("Failed to load resource")]
+
+
+def test_a_hidden_tab_lets_go_of_its_stream_and_catches_up_when_shown(served: Served, page) -> None:  # noqa: ANN001
+    open_live(page, served.url(f"docs/{DOC}.html"))
+    visibility = """state => {
+        Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
+        document.dispatchEvent(new Event("visibilitychange"));
+    }"""
+    page.evaluate(visibility, "hidden")
+    page.evaluate("window.__still_here = true")
+    builds = served.status()["builds"]
+    sidecar = served.corpus / SIDECAR
+    save(sidecar, sidecar.read_text("utf-8").replace("The capture has no date", "The capture carries no date", 1))
+    served.wait_builds(builds + 1)
+    assert page.evaluate("window.__still_here === true && !window.glossatorLive.connected")
+    page.evaluate(visibility, "visible")
+    page.locator("body", has_text="The capture carries no date").wait_for(timeout=2000)
 
 
 def test_a_bad_edit_shows_the_overlay_keeps_the_site_and_a_fix_clears_it(served: Served, page, browser) -> None:  # noqa: ANN001
