@@ -33,6 +33,21 @@
   });
   document.body.appendChild(labels);
 
+  /* The speaker legend: pointing at (or tabbing to) a speaker picks out their quotes in the text. */
+  function pick(speaker) {
+    article.classList.toggle("picking", !!speaker);
+    article.querySelectorAll(".quote[data-speaker]").forEach(function (q) {
+      q.classList.toggle("picked", !!speaker && q.getAttribute("data-speaker") === speaker);
+    });
+  }
+  document.querySelectorAll(".legend li[data-speaker]").forEach(function (li) {
+    var speaker = li.getAttribute("data-speaker");
+    li.addEventListener("mouseenter", function () { pick(speaker); });
+    li.addEventListener("mouseleave", function () { pick(null); });
+    li.addEventListener("focusin", function () { pick(speaker); });
+    li.addEventListener("focusout", function () { pick(null); });
+  });
+
   var TRIGGER = "time.date[data-label], .note[aria-describedby], a.mention.holds";
   var FOCUS_ONLY = ".quote.has-note";   /* a whole quote is too big a target for hover */
   var pop = null, owner = null, timer = 0;
