@@ -98,6 +98,37 @@ def test_a_symlink_that_leaves_the_corpus_is_refused(tmp_path, site, kind):
     assert b"A secret outside" not in b"".join(snapshot(out).values())
 
 
+@pytest.mark.parametrize("name", ["annotations/a.yaml", "annotations/entities.yaml", "seeds/INDEX.md"])
+def test_a_corpus_file_that_links_outside_the_corpus_is_refused(tmp_path, site, name):
+    """Sidecars, entities.yaml and INDEX.md are read from the corpus only: a link to a file
+    elsewhere on the machine is refused, and its content is not echoed in the messages."""
+    out, before = site
+    root = base().write(tmp_path / "corpus")
+    outside = tmp_path / "elsewhere" / Path(name).name
+    outside.parent.mkdir()
+    outside.write_bytes((root / name).read_bytes() + b"# TOPSECRET-MARKER\nsecret_key_abc: 1\n")
+    (root / name).unlink()
+    os.symlink(outside, root / name)
+    run = build(root, out)
+    refused(run, name, "")
+    assert "secret_key_abc" not in run.err and "TOPSECRET" not in run.err, run.err
+    assert any(w in run.err for w in ("link", "leaves", "outside")), run.err
+    unchanged(out, before)
+
+
+def test_theme_files_that_link_outside_the_corpus_are_not_published(tmp_path, site):
+    out, _ = site
+    root = base().write(tmp_path / "corpus")
+    secret = _outside(root)
+    static = root / "themes" / "default" / "static"
+    static.mkdir(parents=True)
+    os.symlink(secret, static / "leak.txt")
+    os.symlink(secret.parent, static / "leaked-folder")
+    run = build(root, out)
+    assert run.code in (0, 1) and "Traceback" not in run.err, run.err
+    assert b"A secret outside" not in b"".join(snapshot(out).values())
+
+
 def test_a_symlink_that_stays_inside_seeds_is_fine(tmp_path, site):
     out, _ = site
     root = base().write(tmp_path / "corpus")
