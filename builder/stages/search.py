@@ -26,7 +26,7 @@ from builder.searchitems import BOOSTS, Catalogue, catalogue
 from builder.searchparallel import in_two
 
 SHARD_BYTES = 300_000      # JSON per index shard (~80 KB gzip): one word's download
-STORE_BYTES = 60_000       # document text per store file
+STORE_BYTES = 24_000       # document text per store file (~10 KB gzip): a snippet costs little
 SCALE = 1000               # shard weights are integer thousandths
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 

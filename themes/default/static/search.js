@@ -59,13 +59,20 @@
 
   // --- index files ------------------------------------------------------------
 
-  var head = null, shards = [], stores = [], requested = {}, broken = false, started = false, listeners = [];
+  var head = null, shards = [], tables = [], stores = [], requested = {}, inflight = 0;
+  var broken = false, started = false, listeners = [];
 
   function receive(entry) {
     var kind = entry[0], n = entry[1], data = entry[2];
     if (kind === "head") setHead(data);
-    else if (kind === "t") shards[n] = lunr.Index.load(data);
+    else if (kind === "t") { shards[n] = lunr.Index.load(data); tables[n] = tabulate(shards[n]); }
     else if (kind === "s") stores[n] = data;
+  }
+
+  /* Called when a requested file has run (or failed): once nothing is in flight, retry. */
+  function arrived() {
+    inflight--;
+    if (inflight > 0) return;
     var waiting = listeners;
     listeners = [];
     waiting.forEach(function (fn) { fn(); });
@@ -94,23 +101,32 @@
     head = {
       fields: data.fields, docs: data.docs, quoteStart: data.quoteStart, vocab: vocab, df: df,
       bounds: data.bounds, shardFiles: data.shards, storeFiles: data.stores, storeFirst: data.storeFirst,
-      scale: data.scale, nDocs: data.docs.length
+      scale: data.scale, nDocs: data.docs.length, nItems: data.docs.length + data.quoteStart[data.quoteStart.length - 1]
     };
+  }
+
+  /* A shard's field vectors regrouped by term: term index → [item, field, weight, …].
+     The same numbers lunr.Index.query() reads, in the order a one-word query wants them. */
+  function tabulate(idx) {
+    var table = [], fieldIndex = {}, vectors = idx.fieldVectors;
+    head.fields.forEach(function (f, i) { fieldIndex[f] = i; });
+    for (var key in vectors) {
+      var slash = key.indexOf("/"), f = fieldIndex[key.slice(0, slash)], n = parseInt(key.slice(slash + 1), 36);
+      var e = vectors[key].elements;
+      for (var i = 0; i < e.length; i += 2) (table[e[i]] || (table[e[i]] = [])).push(n, f, e[i + 1]);
+    }
+    return table;
   }
 
   function load(file) {
     if (requested[file]) return;
     requested[file] = true;
+    inflight++;
     var s = document.createElement("script");
     s.src = file;
     s.async = true;
-    s.onerror = function () {
-      broken = true;
-      var waiting = listeners;
-      listeners = [];
-      waiting.forEach(function (fn) { fn(); });
-      if (started) schedule();
-    };
+    s.onload = arrived;
+    s.onerror = function () { broken = true; arrived(); };
     document.head.appendChild(s);
   }
 
@@ -185,9 +201,9 @@
   }
 
   /* Each searchable word with the index terms it stands for (term position → boost). */
-  function plan(query) {
+  function plan(query, typed) {
     var parts = parse(query), out = [], phrases = [], count = 0, truncated = String(query).length > MAX_CHARS;
-    var typing = !/\s$/.test(String(query).slice(0, MAX_CHARS));
+    var typing = typed && !/\s$/.test(String(query).slice(0, MAX_CHARS));
     parts.forEach(function (part) {
       var ws = words(part.text);
       if (part.phrase && part.negate) return;     // "-" before a phrase: not supported, ignored
@@ -210,57 +226,56 @@
   }
 
   var cache = new Map();
-  /* item number → score for one word, or null while a shard it needs is loading. */
+  /* One word's matches: {items: [n…], score: Float64Array, seen: Uint8Array}, or null while a
+     shard it needs is loading. The score is lunr's: for each field, the dot product of the
+     query vector (the boosts) with the item's field vector, divided by the query vector's
+     length; summed over fields. A test holds it equal to lunr.Index.query() on the whole index. */
   function scoreWord(word) {
     var fields = word.field ? [word.field] : head.fields, key = JSON.stringify([fields, word.expand]);
     if (cache.has(key)) return cache.get(key);
-    var groups = {}, norm = 0, missing = false;
-    Object.keys(word.expand).forEach(function (p) {
-      var s = shardOf(+p), b = word.expand[p];
-      (groups[s] = groups[s] || []).push([head.vocab[p], b]);
-      norm += b * b;
+    var positions = Object.keys(word.expand), missing = false, mask = 0, norm = 0;
+    fields.forEach(function (f) { mask |= 1 << head.fields.indexOf(f); });
+    positions.forEach(function (p) {
+      var s = shardOf(+p);
       if (!shards[s]) { missing = true; load(head.shardFiles[s]); }
     });
     if (missing) return null;
-    var scores = new Map();
-    Object.keys(groups).forEach(function (s) {
-      var group = groups[s], groupNorm = 0;
-      group.forEach(function (t) { groupNorm += t[1] * t[1]; });
-      var results = shards[s].query(function (q) {
-        group.forEach(function (t) { q.term(t[0], { fields: fields, boost: t[1], usePipeline: false }); });
-      });
-      // lunr divides by the query vector's length, which here covers only this shard's
-      // terms: undo that, then divide by the length over all of the word's terms.
-      var f = Math.sqrt(groupNorm);
-      results.forEach(function (r) {
-        var n = parseInt(r.ref, 36);
-        scores.set(n, (scores.get(n) || 0) + r.score * f);
-      });
+    var score = new Float64Array(head.nItems), seen = new Uint8Array(head.nItems), items = [];
+    positions.forEach(function (p) {
+      var s = shardOf(+p), b = word.expand[p], posting = shards[s].invertedIndex[head.vocab[p]];
+      norm += b * b;
+      var list = posting && tables[s][posting._index];
+      if (!list) return;
+      for (var i = 0; i < list.length; i += 3) {
+        if (!(mask & (1 << list[i + 1]))) continue;
+        var n = list[i];
+        if (!seen[n]) { seen[n] = 1; items.push(n); }
+        score[n] += b * list[i + 2];
+      }
     });
     var total = Math.sqrt(norm) * head.scale;
-    scores.forEach(function (v, n) { scores.set(n, v / total); });
-    if (cache.size > 64) cache.clear();
-    cache.set(key, scores);
-    return scores;
+    for (var i = 0; i < items.length; i++) score[items[i]] /= total;
+    var found = { items: items, score: score, seen: seen };
+    if (cache.size > 12) cache.clear();
+    cache.set(key, found);
+    return found;
   }
 
   /* {items: [[n, score]…], pending: bool}: every item matching every word, best first. */
   function rank(p) {
-    var positive = p.words.filter(function (w) { return !w.negate; });
-    if (!positive.length) return { items: [], pending: false };
-    var maps = p.words.map(scoreWord);
-    if (maps.some(function (m) { return m === null; })) return { items: null, pending: true };
-    var total = null;
-    p.words.forEach(function (w, i) {
-      if (w.negate) return;
-      var m = maps[i];
-      if (total === null) { total = new Map(m); return; }
-      var next = new Map();
-      total.forEach(function (v, n) { var x = m.get(n); if (x !== undefined) next.set(n, v + x); });
-      total = next;
+    var found = p.words.map(scoreWord);
+    if (found.some(function (m) { return m === null; })) return { items: null, pending: true };
+    var plus = found.filter(function (m, i) { return !p.words[i].negate; });
+    var minus = found.filter(function (m, i) { return p.words[i].negate; });
+    if (!plus.length) return { items: [], pending: false };
+    var base = plus.reduce(function (a, b) { return b.items.length < a.items.length ? b : a; });
+    var items = [];
+    base.items.forEach(function (n) {
+      var total = 0;
+      for (var i = 0; i < plus.length; i++) { if (!plus[i].seen[n]) return; total += plus[i].score[n]; }
+      for (i = 0; i < minus.length; i++) if (minus[i].seen[n]) return;
+      items.push([n, total]);
     });
-    p.words.forEach(function (w, i) { if (w.negate) maps[i].forEach(function (_, n) { total.delete(n); }); });
-    var items = Array.from(total.entries());
     items.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
     return { items: items, pending: false };
   }
@@ -314,16 +329,36 @@
     return hits;
   }
 
+  /* A phrase as a regular expression over folded, lowercased text: its words in order,
+     whole words (only separators and punctuation around and between them), a
+     possessive allowed. Cheap enough to check hundreds of documents per keystroke. */
+  var NONWORD = "[^\\p{L}\\p{N}_]", SEPS = "[\\s\\-\\u2010-\\u2015\\u2212\\u2e3a\\u2e3b\\ufe58\\ufe63\\uff0d\\/]";
+  function phraseRegex(ws) {
+    var escaped = ws.map(function (w) { return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); });
+    var between = "(?:['\\u2019]s)?(?=" + NONWORD + "*" + SEPS + ")" + NONWORD + "+";
+    return new RegExp("(?<=(?:^|" + SEPS + ")" + NONWORD + "*)" + escaped.join(between) +
+      "(?=(?:['\\u2019]s)?" + NONWORD + "*(?:" + SEPS + "|$))", "u");
+  }
+  var folded = new Map();
+  function foldedText(key, text) {
+    var f = folded.get(key);
+    if (f === undefined) {
+      if (folded.size > 3000) folded.clear();
+      folded.set(key, f = fold(text.toLowerCase()));
+    }
+    return f;
+  }
+
   /* Does item n hold every phrase? true, false, or null until its text is loaded. */
   function hasPhrases(n, phrases) {
     if (!phrases.length) return true;
     var text = textOf(n);
     if (text === null) { needText(n); return null; }
-    var title = n < head.nDocs ? tokens(head.docs[n][0]) : [], body = tokens(text);
     return phrases.every(function (ph) {
-      var inTitle = !ph.field || ph.field === "title", inText = !ph.field || ph.field === "text";
-      return (inTitle && phraseAt(title, ph).length > 0) || (inText && phraseAt(body, ph).length > 0) ||
-        (ph.field && ph.field !== "title" && ph.field !== "text");
+      var re = ph.re || (ph.re = phraseRegex(ph.words));
+      if (ph.field && ph.field !== "title" && ph.field !== "text") return true;   // words already required there
+      var inTitle = n < head.nDocs && (!ph.field || ph.field === "title") && re.test(foldedText("t" + n, head.docs[n][0]));
+      return inTitle || ((!ph.field || ph.field === "text") && re.test(foldedText(n, text)));
     });
   }
 
@@ -350,14 +385,24 @@
     return frag;
   }
 
+  /* The window of `width` words showing the most of the query's different words (then the
+     most matches), phrases counting most. stemsWanted: stem → which query word it serves. */
   function snippet(text, stemsWanted, phrases, width) {
-    var toks = tokens(text), best = 0, bestScore = -1, hits = [];
-    for (var i = 0; i < toks.length; i++) hits.push(toks[i].stem && stemsWanted.has(toks[i].stem) ? 1 : 0);
-    phrases.forEach(function (ph) { phraseAt(toks, ph).forEach(function (h) { hits[h] += 10; }); });
-    var sum = 0;
+    var toks = tokens(text), word = [], best = 0, bestScore = -1;
+    for (var i = 0; i < toks.length; i++) word.push(toks[i].stem && stemsWanted.has(toks[i].stem) ? stemsWanted.get(toks[i].stem) : -1);
+    var bonus = new Array(toks.length).fill(0);
+    phrases.forEach(function (ph) { phraseAt(toks, ph).forEach(function (h) { bonus[h] += 1000; }); });
+    var counts = {}, distinct = 0, hits = 0, extra = 0;
     for (i = 0; i < toks.length; i++) {
-      sum += hits[i] - (i >= width ? hits[i - width] : 0);
-      if (sum > bestScore) { bestScore = sum; best = Math.max(0, i - width + 1); }
+      if (word[i] >= 0) { hits++; if (!counts[word[i]]++) distinct++; }
+      extra += bonus[i];
+      if (i >= width) {
+        var out = word[i - width];
+        if (out >= 0) { hits--; if (!--counts[out]) distinct--; }
+        extra -= bonus[i - width];
+      }
+      var score = extra + distinct * 100 + hits;
+      if (score > bestScore) { bestScore = score; best = Math.max(0, i - width + 1); }
     }
     var from = Math.max(0, Math.min(best - 3, toks.length - width)), to = Math.min(toks.length, from + width);
     var p = document.createElement("p");
@@ -409,7 +454,8 @@
 
   // --- the page -------------------------------------------------------------------------
 
-  var input, status, list, more, current = { query: null, shown: PAGE };
+  var input, status, list, more, current = { query: null, shown: PAGE }, firstShown = false;
+  var typed = false;     // a query from the address is complete; one being typed gets its last word completed
 
   function say(text, state, query) {
     if (status.textContent !== text) status.textContent = text;
@@ -422,7 +468,7 @@
     if (query !== current.query) current = { query: query, shown: PAGE };
     if (broken) return say("The search index could not be loaded.", "error", query);
     if (!head) return say("Loading the search index…", "loading", query);
-    var p = plan(query);
+    var p = plan(query, typed);
     if (!p.words.some(function (w) { return !w.negate; })) {
       list.textContent = "";
       more.hidden = true;
@@ -444,9 +490,15 @@
       if (unknown) return say("Checking the phrase…", "loading", query);
       items = kept;
     }
-    var wanted = new Set();
-    p.words.forEach(function (w) { if (!w.negate) Object.keys(w.expand).forEach(function (pos) { wanted.add(head.vocab[pos]); }); });
+    var wanted = new Map();
+    p.words.forEach(function (w, k) {
+      if (!w.negate) Object.keys(w.expand).forEach(function (pos) { wanted.set(head.vocab[pos], k); });
+    });
     show(items, wanted, p.phrases);
+    if (items.length && !firstShown && window.performance && performance.mark) {
+      firstShown = true;
+      performance.mark("glossator-first-result");      // read by benchmarks/search_bench.py
+    }
     var note = p.truncated ? " (only the first " + MAX_WORDS + " words and " + MAX_CHARS + " characters are searched)" : "";
     var pendingText = list.querySelector("[data-pending]");
     say((items.length === 1 ? "1 result" : items.length + " results") + note + ".", pendingText ? "loading" : "done", query);
@@ -491,6 +543,7 @@
     if (box && params.has("q")) box.value = params.get("q");
     started = true;
     input.addEventListener("input", function () {
+      typed = true;
       schedule();
       try { history.replaceState(null, "", "?q=" + encodeURIComponent(input.value)); } catch (e) { /* file:// may refuse */ }
     });
@@ -504,11 +557,11 @@
     words: words, terms: terms, stem: stem, normalise: normalise, parse: parse,
     /* For tests and benchmarks: results once every shard they need has loaded. */
     search: function (q) {
-      return settle(function () { var r = rank(plan(q)); return r.pending ? null : r.items; });
+      return settle(function () { var r = rank(plan(q, true)); return r.pending ? null : r.items; });
     },
     /* Each word of q: its index terms with boosts, its fields, and its score per item. */
     explain: function (q) {
-      var p = plan(q);
+      var p = plan(q, true);
       return settle(function () {
         var out = [];
         for (var i = 0; i < p.words.length; i++) {
@@ -517,7 +570,7 @@
           var expand = {};
           Object.keys(w.expand).forEach(function (pos) { expand[head.vocab[pos]] = w.expand[pos]; });
           out.push({ word: w.word, fields: w.field ? [w.field] : head.fields, expand: expand,
-            scores: Array.from(scores.entries()) });
+            scores: scores.items.map(function (n) { return [n, scores.score[n]]; }) });
         }
         return out;
       });
