@@ -666,13 +666,13 @@ class IncrementalBuilder:
             counts = {"documents": len(linked.docs), "annotations": sum(len(d.spans) for d in linked.docs)}
             self.diagnostics = diags
             if diagnostics.has_errors(diags):
-                return Update(False, diags, pending=len(self.dirty), rechecked=rechecked,
+                return Update(False, diags, pending=self.pending, rechecked=rechecked,
                               seconds=time.perf_counter() - started, **counts)
             changed_files = self._update(checked, linked)
             done = [p for p in sorted(self.dirty) if p in first]
             for path in done:
                 changed_files |= self._render(path)
-            return Update(True, diags, tuple(sorted(changed_files)), tuple(done), len(self.dirty), rechecked,
+            return Update(True, diags, tuple(sorted(changed_files)), tuple(done), self.pending, rechecked,
                           seconds=time.perf_counter() - started, **counts)
 
     def _update(self, checked: Checked, linked: Linked) -> set[SitePath]:
@@ -739,7 +739,7 @@ class IncrementalBuilder:
                 path = min(pages)
                 changed |= self._render(path)
                 rendered.append(path)
-        return Update(self.ok, self.diagnostics, tuple(sorted(changed)), tuple(rendered), len(self.dirty),
+        return Update(self.ok, self.diagnostics, tuple(sorted(changed)), tuple(rendered), self.pending,
                       seconds=time.perf_counter() - started)
 
     def _search_loop(self) -> None:
@@ -758,6 +758,11 @@ class IncrementalBuilder:
                 changed = {p for p in old.keys() | files.keys() if old.get(p) != files.get(p)}
             if changed:
                 self.search_done(changed)
+
+    @property
+    def pending(self) -> int:
+        """Pages not rendered yet (the search index, which may be building in the background, not counted)."""
+        return len(self.dirty) - (SEARCH in self.dirty)
 
     @property
     def searching(self) -> bool:
