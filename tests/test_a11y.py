@@ -106,39 +106,46 @@ def document_pages(site: Path) -> list[str]:
     return sorted(p.relative_to(site).as_posix() for p in (site / "docs").glob("*.html"))
 
 
-def test_keyboard_reaches_and_reads_every_note_and_date(example_site, browser, static_server):
-    base = static_server(example_site)
+def tab_through(page, url: str) -> list[str]:
+    """Tab from the top of a document page through its reading text; what was not reached or not shown."""
+    page.goto(url)
+    expected = page.evaluate(EXPECTED)
+    assert expected["dates"], f"{url} has no dates to test"
+    seen: dict[str, str] = {}    # annotation id → popup text while it (or the link holding it) had focus
+    entered = False
+    for _ in range(1500):
+        page.keyboard.press("Tab")
+        step = page.evaluate(PROBE)
+        if step["in_article"]:
+            entered = True
+        elif entered:
+            break   # Tab has left the reading text
+        if step["pop_shown"]:
+            for ident in [step["id"], *step["held"]]:
+                if ident:
+                    seen[ident] = seen.get(ident, "") + " " + _norm(step["pop_text"])
+    problems = []
+    for kind in ("notes", "dates"):
+        for item in expected[kind]:
+            if item["id"] not in seen:
+                problems.append(f"{kind[:-1]} #{item['id']} never had keyboard focus with its popup shown")
+            elif _norm(item["want"])[:60] not in seen[item["id"]]:
+                problems.append(f"{kind[:-1]} #{item['id']}: popup {seen[item['id']][:80]!r} "
+                                f"does not show {item['want'][:60]!r}")
+    return problems
+
+
+def test_keyboard_reaches_and_reads_every_note_and_date(example_site, browser, static_server, tmp_path):
+    from hostile.corpus import build, nested_corpus
+
+    nested = tmp_path / "nested-site"
+    assert build(nested_corpus().write(tmp_path / "nested"), nested).code == 0
+    base, base_nested = static_server(example_site), static_server(nested)
+    urls = [base + path for path in document_pages(example_site)] + [base_nested + "docs/nested.html"]
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    missing: dict[str, list[str]] = {}
     try:
-        for path in document_pages(example_site):
-            page.goto(base + path)
-            expected = page.evaluate(EXPECTED)
-            assert expected["dates"], f"{path} has no dates to test"
-            seen: dict[str, str] = {}    # annotation id → popup text while it (or the link holding it) had focus
-            entered = False
-            for _ in range(1500):
-                page.keyboard.press("Tab")
-                step = page.evaluate(PROBE)
-                if step["in_article"]:
-                    entered = True
-                elif entered:
-                    break   # Tab has left the reading text
-                if step["pop_shown"]:
-                    for ident in [step["id"], *step["held"]]:
-                        if ident:
-                            seen[ident] = seen.get(ident, "") + " " + _norm(step["pop_text"])
-            problems = []
-            for kind in ("notes", "dates"):
-                for item in expected[kind]:
-                    if item["id"] not in seen:
-                        problems.append(f"{kind[:-1]} #{item['id']} never had keyboard focus with its popup shown")
-                    elif _norm(item["want"])[:60] not in seen[item["id"]]:
-                        problems.append(f"{kind[:-1]} #{item['id']}: popup {seen[item['id']][:80]!r} "
-                                        f"does not show {item['want'][:60]!r}")
-            if problems:
-                missing[path] = problems
+        missing = {url: problems for url in urls if (problems := tab_through(page, url))}
     finally:
         context.close()
     assert missing == {}, missing

@@ -1,5 +1,6 @@
 """Every page of the example site is valid HTML for the W3C Nu HTML Checker (vnu), and so is
-every page built from hostile input (script payloads, odd file names, bad URLs).
+every page built from hostile input (script payloads, odd file names, bad URLs) and from
+annotations that nest and overlap (dates and notes inside links, spans across paragraphs).
 
 The checker is the `vnu-jar` npm package pinned in tests/package.json (installed by
 `.ci/setup`, or `cd tests && npm ci`), run with Java once over all pages. Outside CI a
@@ -49,15 +50,19 @@ def describe(m: dict, root: Path) -> str:
 
 
 def test_every_page_passes_the_nu_html_checker(example_site: Path, tmp_path: Path):
-    """The example site, and a site built from hostile input (tests/hostile): one checker run for both."""
-    from hostile.corpus import build
+    """The example site, a site built from hostile input and one whose annotations nest and
+    overlap in every way (tests/hostile): one checker run for all three."""
+    from hostile.corpus import build, nested_corpus
     from hostile.test_injection import hostile_corpus
 
-    hostile = tmp_path / "hostile-site"
-    assert build(hostile_corpus().write(tmp_path / "hostile"), hostile).code == 0
-    pages = sorted(example_site.rglob("*.html"))
-    assert len(pages) > 10
-    messages = vnu_messages(pages + sorted(hostile.rglob("*.html")))
-    errors = [describe(m, example_site if str(example_site) in m.get("url", "") else hostile) for m in messages
+    sites = [example_site]
+    for name, corpus in (("hostile", hostile_corpus()), ("nested", nested_corpus())):
+        out = tmp_path / f"{name}-site"
+        assert build(corpus.write(tmp_path / name), out).code == 0
+        sites.append(out)
+    pages = [page for site in sites for page in sorted(site.rglob("*.html"))]
+    assert len(pages) > 30
+    messages = vnu_messages(pages)
+    errors = [describe(m, next(s for s in sites if str(s) + "/" in m.get("url", "") + "/")) for m in messages
               if m["type"] in ("error", "non-document-error") or m.get("subType") == "fatal"]
     assert errors == [], "\n".join(errors)

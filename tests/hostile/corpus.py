@@ -170,3 +170,46 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def leftovers(out: Path) -> list[str]:
     """Staging folders a build left beside the output folder."""
     return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+# --- a corpus whose annotations nest and overlap in every way ------------------------------------
+
+NESTED_TEXT = ("On Tuesday the envoy Zamir Kabulov said in Doha that talks resume on 28 May 2024 at the embassy. "
+               "Kabulov added that the embassy is safe, and Doha agreed.\n"
+               "A second paragraph where a quote crosses into the next one begins here\n"
+               "and ends here, with the date Monday inside it.\n")
+
+
+def nested_corpus() -> Corpus:
+    """Dates, notes and noted quotes inside mention links, crossing them, equal to them; spans
+    that cross paragraphs. The pages must stay valid HTML and every note and date reachable
+    by keyboard (tests/test_quality_html.py, tests/test_a11y.py)."""
+    c = Corpus(title="Nested annotations", entities={
+        "people": {"zamir-kabulov": person("Zamir Kabulov", aliases=["Kabulov"])},
+        "places": {"doha": person("Doha"), "embassy": person("The embassy")},
+    })
+    c.doc("nested", "nested.txt", NESTED_TEXT, "Nested and overlapping annotations", published="2024-05-28")
+    c.sidecars["nested"] = {
+        "mentions": [
+            {"text": "On Tuesday the envoy", "entity": "zamir-kabulov"},            # holds a date at its start
+            {"text": "Kabulov said in Doha that talks resume on", "entity": "zamir-kabulov"},  # holds a noted quote
+            {"text": "the embassy", "entity": "embassy", "occurrence": 1},           # equal to a note
+            {"text": "Kabulov added that the embassy", "entity": "zamir-kabulov"},   # crosses a note's start
+        ],
+        "dates": [
+            {"text": "On Tuesday", "date": "2024-05-28"},
+            {"text": "28 May 2024", "date": "2024-05-28", "event": "Talks resume"},
+            {"text": "Monday", "date": "2024-05-27~"},
+        ],
+        "notes": [
+            {"text": "envoy Zamir", "note": "Crosses the end of a mention and the start of a name."},
+            {"text": "the embassy", "occurrence": 1, "note": "Equal to a mention."},
+            {"text": "embassy is safe", "note": "Starts inside a mention and ends after it."},
+        ],
+        "quotes": [
+            {"text": "said in Doha that talks resume", "speaker": "zamir-kabulov", "note": "A noted quote in a link."},
+            {"text": "a quote crosses into the next one begins here\n\nand ends here", "speaker": "zamir-kabulov"},
+        ],
+        "links": [{"text": "talks resume on 28 May", "to": "https://example.org/talks"}],
+    }
+    return c
