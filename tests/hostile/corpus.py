@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -117,8 +118,9 @@ def build(corpus: Path, out: Path) -> Run:
     from builder.cli import main
 
     o, e = io.StringIO(), io.StringIO()
+    started = time.perf_counter()
     code = main(["build", str(corpus), "--out", str(out), "-q"], out=o, err=e)
-    return Run(code, o.getvalue(), e.getvalue())
+    return Run(code, o.getvalue(), e.getvalue(), time.perf_counter() - started)
 
 
 _MEASURE = r"""
