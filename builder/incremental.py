@@ -623,6 +623,7 @@ class IncrementalBuilder:
         """`search_in_background`: build the search index on a thread of its own (it takes seconds on a
         large corpus and cannot stop half-way), serving the previous one meanwhile; the function is
         called with the files that changed when a new index is in place."""
+        corpus_dir = corpus_dir.resolve()     # file events name resolved paths; so must the caches
         self.dir = corpus_dir
         self.search_done = search_in_background
         self._search_thread: threading.Thread | None = None
@@ -656,7 +657,7 @@ class IncrementalBuilder:
         """
         with self.lock:
             started = time.perf_counter()
-            paths = None if changed is None else [Path(p) for p in changed]
+            paths = None if changed is None else [Path(p).resolve() for p in changed]
             self.files.forget(paths)
             checked = self.checker.check(paths)
             linked, found_l = self.linker.link(checked.corpus, checked.docs, checked.entities)

@@ -233,3 +233,14 @@ def test_statements_match_linking_on_the_example_corpus(corpus: Path) -> None:
     assert dict(mine.statement_of) == dict(linked.statement_of)
     assert isinstance(linker.statements, Statements)
     assert mine == linked
+
+
+def test_a_corpus_reached_through_a_link_sees_its_edits(corpus: Path, tmp_path: Path) -> None:
+    link = tmp_path / "linked-corpus"
+    link.symlink_to(corpus)
+    builder = IncrementalBuilder(link)
+    assert builder.build().ok
+    changed = edit(link, RT, lambda s: s.replace("The capture has no date", "The capture has NO date"))
+    rendered, update = rebuild(builder, changed)
+    assert "docs/rt-2021-naeem.html" in rendered
+    assert_same_as_full_build(builder, corpus)
