@@ -73,3 +73,16 @@ def test_paragraph_offsets_index_the_reading_text() -> None:
     doc, _ = clean.clean(raw("First.", "Second one."), CleanSpec())
     for p in doc.paragraphs:
         assert doc.text[p.start:p.start + len(p.text)] == p.text
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.text(st.characters(max_codepoint=0x7f), max_size=60))
+@settings(max_examples=500, deadline=None)
+def test_printable_ascii_is_what_ftfy_leaves_alone(text: str) -> None:
+    import ftfy
+
+    if text.isprintable():
+        assert ftfy.fix_text(text, clean.FTFY) == text
