@@ -7,22 +7,22 @@ faster, because each distinct word is analysed once and postings are plain lists
 - `count()` tokenises every field of every item;
 - `monolithic()` writes one index, byte for byte what lunr.py's `Index.serialize()`
   gives for the same items and pipeline (a test holds it to that);
-- `shards()` cuts the index by term range into small indexes that the browser
-  loads only when a query needs one of their terms. Each shard holds every
-  posting and vector weight of its terms, and idf and average field lengths are
-  computed over everything, so a shard scores a term exactly as the whole index.
+- `plan()`, `fragments()` and `assemble()` cut the index by term range into small
+  indexes (shards) that the browser loads only when a query needs one of their
+  terms. Each shard holds every posting and vector weight of its terms, and idf
+  and average field lengths are computed over everything, so a shard scores a
+  term exactly as the whole index does.
 """
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
-from operator import mul
 from collections import Counter, defaultdict, deque
-from itertools import chain, repeat
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from itertools import chain, repeat
+from operator import mul
+from typing import Mapping, Sequence
 
 from builder.searchtext import SEPARATOR, Analyzer, split
 
@@ -129,10 +129,6 @@ def weights(tf: Mapping[str, int], length: int, average: float, boost: float, it
     norm = K1 * (1 - B + B * (length / average))
     k = K1 + 1
     return [round(idf_of[t] * (k * c) / (norm + c) * boost * item_boost, 3) for t, c in tf.items()]
-
-
-def _ref_keys(refs: Sequence[str]) -> list[str]:
-    return [json.dumps(r) + ":{}" for r in refs]
 
 
 def monolithic(items: Sequence[Item], boosts: Mapping[str, float], analyzer: Analyzer | None = None) -> str:

@@ -18,8 +18,6 @@ from builder.searchindex import Item
 
 # Field weights: a word in the title or naming a speaker says more than one in the body.
 BOOSTS = {"title": 10.0, "speakers": 5.0, "source": 3.0, "entities": 2.0, "text": 1.0}
-DOC_FIELDS_FIRST = ("title", "speakers", "source", "entities")   # small: loaded before body text
-QUOTE_FIELDS = ("text", "speakers", "source", "entities")
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ from collections import Counter
 from typing import Mapping, Sequence
 
 from builder.searchindex import Counted, Fragments, Item, Plan, assemble, count, fragments, idf, plan
+from builder.searchtext import Analyzer
 
 PARALLEL_FROM = 4000     # items; below this a second process costs more than it saves
+_ANALYZER = Analyzer()   # word → term, kept across builds: `serve` rebuilds skip the stemming
 
 
 def halves(items: Sequence[Item]) -> tuple[list[int], list[int]]:
@@ -35,7 +37,9 @@ def halves(items: Sequence[Item]) -> tuple[list[int], list[int]]:
 
 
 def _count(items: Sequence[Item], numbers: Sequence[int], fields: Sequence[str]) -> Counted:
-    return count([items[n] for n in numbers], fields, numbers=numbers)
+    if len(_ANALYZER) > 2_000_000:
+        _ANALYZER.clear()
+    return count([items[n] for n in numbers], fields, _ANALYZER, numbers=numbers)
 
 
 def _statistics(parts: Sequence[Counted], n_items: int, shard_bytes: int) -> tuple[Plan, dict[str, float], list[float]]:
@@ -43,7 +47,7 @@ def _statistics(parts: Sequence[Counted], n_items: int, shard_bytes: int) -> tup
     for p in parts:
         df.update(p.df)
     totals = [sum(p.totals[f] for p in parts) for f in range(len(parts[0].totals))]
-    return plan(df, shard_bytes), idf(df, n_items), [t / n_items for t in totals]
+    return plan(df, shard_bytes), idf(df, n_items), [t / n_items if n_items else 0.0 for t in totals]
 
 
 def _child(conn, items, numbers, fields, boosts) -> None:  # noqa: ANN001 - a multiprocessing Connection

@@ -33,10 +33,8 @@ _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 def build_index(linked: Linked) -> dict[SitePath, bytes]:
     cat = catalogue(linked)
-    if not cat.items:
-        return {}
     fields = tuple(BOOSTS)
-    the_plan, shard_json = in_two(cat.items, fields, BOOSTS, SHARD_BYTES)
+    the_plan, shard_json = in_two(cat.items, fields, BOOSTS, SHARD_BYTES) if cat.items else (Plan((), (0,), {}), [])
     files: dict[SitePath, bytes] = {}
     shard_names = [_add(files, "t", i, text) for i, text in enumerate(shard_json)]
     first, stores = _stores(cat)

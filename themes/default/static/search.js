@@ -91,7 +91,7 @@
   }
 
   function setHead(data) {
-    var lines = data.vocab.split("\n"), vocab = new Array(lines.length), df = new Uint8Array(lines.length), prev = "";
+    var lines = data.vocab ? data.vocab.split("\n") : [], vocab = new Array(lines.length), df = new Uint8Array(lines.length), prev = "";
     for (var i = 0; i < lines.length; i++) {
       var l = lines[i];
       prev = prev.slice(0, l.charCodeAt(0) - 48) + l.slice(2);
@@ -207,13 +207,14 @@
     parts.forEach(function (part) {
       var ws = words(part.text);
       if (part.phrase && part.negate) return;     // "-" before a phrase: not supported, ignored
-      if (part.phrase && ws.length > 1) phrases.push({ words: ws, field: part.field });
+      // A phrase still being typed (no closing quote yet) is searched as words until it is closed.
+      if (part.phrase && ws.length > 1 && !part.last) phrases.push({ words: ws, field: part.field });
       ws.forEach(function (w, k) {
         if (isStop(w) || count >= MAX_WORDS) { if (count >= MAX_WORDS) truncated = true; return; }
         count++;
         var s = stem(w), expand = {}, pos = position(s);
         if (pos >= 0) expand[pos] = EXACT;
-        var lastWord = part.last && typing && !part.phrase && k === ws.length - 1;
+        var lastWord = part.last && typing && k === ws.length - 1;
         if (w.length > 40) { out.push({ word: w, field: part.field, negate: part.negate, expand: expand }); return; }
         if (part.prefix || (lastWord && w.length >= 3)) {
           prefixed(w, part.prefix ? 30 : 10).forEach(function (p) { if (!expand[p]) expand[p] = PREFIX; });
