@@ -28,8 +28,8 @@ OVERFLOW = """() => {
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_nothing_overflows_sideways_on_a_phone(example_site, browser, static_server, scheme):
     base = static_server(example_site)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme,
-                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    # Not is_mobile: a mobile viewport zooms out to fit what overflows, which would hide it.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme, has_touch=True)
     page = context.new_page()
     bad = {}
     try:
@@ -95,3 +95,37 @@ def test_document_titles_and_reading_measure(example_site, browser, static_serve
         assert low <= m["chars_per_line"] <= high, m
     finally:
         context.close()
+
+
+LONG = "Unbrokenwordwithoutanyspaces" * 4 + "https://example.org/" + "a-very-long-path-segment" * 6
+
+
+def test_long_unbroken_words_do_not_overflow_on_a_phone(browser, static_server, tmp_path):
+    """Titles, names, notes, file names and text with 150-character words still fit 390 px."""
+    from hostile.corpus import Corpus, build, person
+
+    c = Corpus(title="Title " + LONG, intro="Intro " + LONG, entities={
+        "people": {"long-name": person("Name" + LONG[:60], "Description " + LONG, aliases=["Longname"])}})
+    c.doc("long", "long-file-name-" + "x" * 80 + ".txt", f"Longname said {LONG} on Tuesday.\nAnother line {LONG}.\n",
+          "Doc " + LONG, source="Source" + LONG[:50], published="2024-05-28", url="https://example.org/" + "p" * 120,
+          author="Author" + LONG[:70], extra=LONG[:90])
+    c.sidecars["long"] = {"quotes": [{"text": f"said {LONG}", "speaker": "long-name", "note": "Note " + LONG}],
+                          "dates": [{"text": "on Tuesday", "date": "2024-05-28", "event": "Event " + LONG}],
+                          "notes": [{"text": "Another line", "note": LONG}]}
+    site = tmp_path / "site"
+    run = build(c.write(tmp_path / "corpus"), site)
+    assert run.code == 0, run.err
+    base = static_server(site)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    bad = {}
+    try:
+        for path in ["index.html", "docs/long.html", "entities/long-name.html", "entities.html", "timeline.html",
+                     "quotes.html"]:
+            page.goto(base + path)
+            found = page.evaluate(OVERFLOW)
+            if found["scroll"] > found["width"]:
+                bad[path] = found
+    finally:
+        context.close()
+    assert bad == {}, bad
