@@ -158,8 +158,7 @@ def link_holds(spans: Sequence[Span]) -> dict[AnnotationId, list[Span]]:
         while i >= 0 and mentions[i].start >= f.start - longest:
             m = mentions[i]
             if m.start <= f.start < m.end and (m.start < f.start or m.end > f.end):
-                held.setdefault(m.id, []).append(f)
-                break
+                held.setdefault(m.id, []).append(f)   # every link around it (an inner one may be degraded)
             i -= 1
     return held
 

@@ -197,6 +197,8 @@ def nested_corpus() -> Corpus:
             {"text": "Kabulov said in Doha that talks resume on", "entity": "zamir-kabulov"},  # holds a noted quote
             {"text": "the embassy", "entity": "embassy", "occurrence": 1},           # equal to a note
             {"text": "Kabulov added that the embassy", "entity": "zamir-kabulov"},   # crosses a note's start
+            {"text": "and Doha agreed", "entity": "doha"},                          # a link in a link,
+            {"text": "Doha", "occurrence": 2, "entity": "doha"},                    # around a note
         ],
         "dates": [
             {"text": "On Tuesday", "date": "2024-05-28"},
@@ -207,6 +209,7 @@ def nested_corpus() -> Corpus:
             {"text": "envoy Zamir", "note": "Crosses the end of a mention and the start of a name."},
             {"text": "the embassy", "occurrence": 1, "note": "Equal to a mention."},
             {"text": "embassy is safe", "note": "Starts inside a mention and ends after it."},
+            {"text": "Doha", "occurrence": 2, "note": "Inside two links."},
         ],
         "quotes": [
             {"text": "said in Doha that talks resume", "speaker": "zamir-kabulov", "note": "A noted quote in a link."},
