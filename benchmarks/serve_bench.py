@@ -265,8 +265,13 @@ def measure(corpus: Path, runs: int, doc: str) -> dict[str, object]:
                     loaded_ms.append(nav - before)
                     _wait(lambda: (s := _status(port))["pending"] == 0 and not s["building"], 300, "an idle server")
                     idle_ms.append(time.time() * 1000 - before)
+                import re
+
+                built = [float(m.group(1)) for line in lines
+                         if (m := re.search(r"updated in (\d+) ms", line))][-runs:]
                 results[kind] = {"save → reload event (ms)": event_ms, "save → page loaded (ms)": loaded_ms,
-                                 "save → all pages re-rendered (ms, approx.)": idle_ms}
+                                 "save → all pages re-rendered (ms, approx.)": idle_ms,
+                                 "server: check, link, render the open page (ms)": built}
             browser.close()
         _save(sidecar, original)
         rss = [line for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines() if line.startswith("VmRSS")]

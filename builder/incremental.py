@@ -513,6 +513,18 @@ class Linker:
         return tuple(found)
 
 
+def _search_child(send: Any, linked: Linked) -> None:
+    """In a forked process: build the search index at low priority and send it back."""
+    import os
+
+    try:
+        os.nice(10)
+    except OSError:
+        pass
+    send.send(search.build_index(linked))
+    send.close()
+
+
 def _concat(parts: Iterable[Mapping[EntityId, tuple[PassageRef, ...]]]) -> dict[EntityId, tuple[PassageRef, ...]]:
     """Per-document indexes joined in corpus order, as linking._index builds them in one pass."""
     out: dict[EntityId, list[PassageRef]] = {}
@@ -627,6 +639,8 @@ class IncrementalBuilder:
         self.dir = corpus_dir
         self.search_done = search_in_background
         self._search_thread: threading.Thread | None = None
+        self._search_child: Any = None
+        self._closed = False
         self.files = Files()
         self.checker = Checker(corpus_dir, self.files)
         self.linker = Linker()
@@ -670,6 +684,8 @@ class IncrementalBuilder:
                 return Update(False, diags, pending=self.pending, rechecked=rechecked,
                               seconds=time.perf_counter() - started, **counts)
             changed_files = self._update(checked, linked)
+            if SEARCH in self.dirty:
+                self._cancel_search()       # it is indexing a corpus that is already out of date
             done = [p for p in sorted(self.dirty) if p in first]
             for path in done:
                 changed_files |= self._render(path)
@@ -748,17 +764,56 @@ class IncrementalBuilder:
         assert self.search_done is not None
         while True:
             with self.lock:
-                if SEARCH not in self.dirty or self.linked is None:
+                if SEARCH not in self.dirty or self.linked is None or self._closed:
                     self._search_thread = None
                     return
                 self.dirty.discard(SEARCH)
                 linked = self.linked
-            files = search.build_index(linked)          # the corpus it reads is immutable: no lock needed
+            files = self._search_elsewhere(linked)
+            if files is None:
+                continue        # cancelled by a newer edit, which marked the index out of date again
             with self.lock:
                 old, self.search = self.search, dict(files)
                 changed = {p for p in old.keys() | files.keys() if old.get(p) != files.get(p)}
             if changed:
                 self.search_done(changed)
+
+    def _search_elsewhere(self, linked: Linked) -> dict[SitePath, bytes] | None:
+        """search.build_index(linked) in a forked, lower-priority process, so that it holds neither
+        this process's interpreter lock nor its CPU while an edit is checked; None if cancelled."""
+        import multiprocessing
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return search.build_index(linked)
+        ctx = multiprocessing.get_context("fork")
+        receive, send = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_search_child, args=(send, linked), name="glossator-search")
+        with self.lock:
+            if self._closed:
+                return None
+            child.start()           # not a daemon: the index may use a second process of its own
+            self._search_child = child
+        send.close()
+        try:
+            return receive.recv()
+        except (EOFError, OSError):
+            return None
+        finally:
+            receive.close()
+            child.join()
+            with self.lock:
+                self._search_child = None
+
+    def _cancel_search(self) -> None:
+        child = self._search_child
+        if child is not None and child.is_alive():
+            child.terminate()
+
+    def close(self) -> None:
+        """Stop background work (a search index being built)."""
+        with self.lock:
+            self._closed = True
+            self._cancel_search()
 
     @property
     def pending(self) -> int:

@@ -530,6 +530,9 @@ class App:
         self.stopping.set()
         self.changes.wake()
         self.hub.close()
+        close = getattr(self.builder, "close", None)
+        if close is not None:
+            close()
         self.watcher.stop()
         if self.server is not None:
             if self.threads:
