@@ -150,7 +150,8 @@ def test_a_bad_edit_keeps_the_last_good_site_and_reports_as_build_does(builder: 
     assert_same_as_full_build(builder, corpus)
 
 
-@pytest.mark.parametrize("what", ["a removed sidecar", "a stray sidecar", "settings", "a new document"])
+@pytest.mark.parametrize("what", ["a removed sidecar", "a stray sidecar", "settings", "a new document",
+                                  "an alias claimed twice"])
 def test_other_inputs_match_the_full_build(builder: IncrementalBuilder, corpus: Path, what: str) -> None:
     if what == "a removed sidecar":
         (corpus / "annotations/unnamed-2017-mantytskiy.yaml").unlink()
@@ -158,6 +159,10 @@ def test_other_inputs_match_the_full_build(builder: IncrementalBuilder, corpus: 
     elif what == "a stray sidecar":
         (corpus / "annotations/rt-2021-naeen.yaml").write_text("notes: []\n", "utf-8")
         changed = [corpus / "annotations/rt-2021-naeen.yaml"]
+    elif what == "an alias claimed twice":
+        edit(corpus, "annotations/entities.yaml", lambda s: s.replace(
+            "\nplaces:\n", "\nplaces:\n  moscow-idaho:\n    name: Moscow, Idaho\n    aliases: [Moscow]\n", 1))
+        changed = [corpus / "annotations/entities.yaml"]
     elif what == "settings":
         (corpus / "glossator.toml").write_text('title = "Renamed"\n', "utf-8")
         changed = [corpus / "glossator.toml"]
