@@ -33,6 +33,9 @@ def load(corpus_dir: Path, **overrides: str | None) -> tuple[Settings, tuple[Dia
     path = corpus_dir / FILE
     settings = Settings()
     diags: list[Diagnostic] = []
+    if path.exists() and not path.resolve().is_relative_to(corpus_dir.resolve()):
+        return settings, (error(FILE, 1, 1, f"{FILE} is a link that leaves the corpus",
+                                "copy the file into the corpus instead of linking to it"),)
     if path.exists():
         text = path.read_text("utf-8")
         try:

@@ -21,7 +21,7 @@ import hashlib
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Collection, Hashable, Iterable, Mapping, Sequence
@@ -496,7 +496,7 @@ class Linker:
         if prev is not None and unchanged(lambda f: f.related_inputs) and statements is prev.statements:
             related = prev.related
         else:
-            related = MappingProxyType(linking._related(docs, statements))
+            related = MappingProxyType(linking._related(docs, statements, {e.id: e.name for e in entities}))
         timeline = prev.timeline if prev is not None and unchanged(lambda f: f.timeline) else linking._timeline(docs)
         if prev is not None and unchanged(lambda f: f.mentions):
             mentions_of = prev.mentions_of

@@ -97,7 +97,7 @@ def load(corpus_dir: Path, doc_ids: Iterable[DocId]) -> tuple[Annotations, tuple
 
 
 def _load_checked(path: Path, rel: SourcePath, schema_name: str) -> tuple[yamlpos.Loaded | None, list[Diagnostic]]:
-    text, diags = read_text(path, rel)
+    text, diags = read_text(path, rel, within=path.parents[1])  # the corpus folder
     if text is None:
         return None, list(diags)
     loaded, yaml_diags = yamlpos.load(text, rel)

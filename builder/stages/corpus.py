@@ -33,7 +33,7 @@ INDEX = SourcePath("seeds/INDEX.md")
 
 def read_index(corpus_dir: Path) -> tuple[str, str, tuple[DocMeta, ...], tuple[Diagnostic, ...]]:
     """(title, introduction, document rows, diagnostics) from seeds/INDEX.md."""
-    text, diags = read_text(corpus_dir / "seeds" / "INDEX.md", INDEX)
+    text, diags = read_text(corpus_dir / "seeds" / "INDEX.md", INDEX, within=corpus_dir)
     if text is None:
         return "", "", (), diags
     title, intro, metas, index_diags = parse_index(text, INDEX)
@@ -53,8 +53,15 @@ def read(corpus_dir: Path) -> tuple[Corpus, tuple[Diagnostic, ...]]:
     return Corpus(title, intro, INDEX, tuple(docs)), tuple(found)
 
 
-def read_text(path: Path, rel: SourcePath) -> tuple[str | None, tuple[Diagnostic, ...]]:
-    """UTF-8 text with BOM and CRLF removed, or a diagnostic that says where it went wrong."""
+def read_text(path: Path, rel: SourcePath, within: Path | None = None) -> tuple[str | None, tuple[Diagnostic, ...]]:
+    """UTF-8 text with BOM and CRLF removed, or a diagnostic that says where it went wrong.
+
+    With `within`, a file that is (or goes through) a link leaving that folder is refused
+    unread: a corpus publishes its own files, never whatever a link points at.
+    """
+    if within is not None and path.exists() and not path.resolve().is_relative_to(within.resolve()):
+        return None, (error(rel, 1, 1, f"{rel} is a link that leaves the corpus",
+                            "copy the file into the corpus instead of linking to it"),)
     try:
         if path.stat().st_size > MAX_BYTES:
             return None, (error(rel, 1, 1, f"the file is larger than {MAX_BYTES // 2**20} MiB",

@@ -13,7 +13,7 @@ import math
 import re
 from collections import defaultdict
 from types import MappingProxyType
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from builder.diagnostics import Diagnostic, error
 from builder.models import (
@@ -81,7 +81,7 @@ def link(corpus: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity]
         passages=MappingProxyType(passages),
         statements=statements,
         statement_of=MappingProxyType(statement_of),
-        related=MappingProxyType(_related(docs, statements)),
+        related=MappingProxyType(_related(docs, statements, {e.id: e.name for e in entities})),
         timeline=_timeline(docs),
         mentions_of=MappingProxyType(_index(docs, "mention", lambda s: s.annotation.entity)),
         quotes_by=MappingProxyType(_index(docs, "quote", lambda s: s.annotation.speaker)),
@@ -163,7 +163,8 @@ def _statements(
     return tuple(statements), statement_of
 
 
-def _related(docs: Sequence[AnchoredDoc], statements: Sequence[Statement]) -> dict[DocId, tuple[Related, ...]]:
+def _related(docs: Sequence[AnchoredDoc], statements: Sequence[Statement], names: Mapping[EntityId, str]
+             ) -> dict[DocId, tuple[Related, ...]]:
     reasons: dict[DocId, dict[DocId, tuple[float, str]]] = defaultdict(dict)
 
     def add(a: DocId, b: DocId, weight: float, why: str) -> None:
@@ -210,8 +211,8 @@ def _related(docs: Sequence[AnchoredDoc], statements: Sequence[Statement]) -> di
                     row[b] = row.get(b, 0.0) + w
     for a, row in shared_weight.items():
         for b, weight in heapq.nlargest(RELATED_LIMIT, row.items(), key=lambda kv: (kv[1], kv[0])):
-            common = sorted(entity_sets[a] & entity_sets[b])
-            add(a, b, min(weight, 70.0), "mentions " + ", ".join(common[:3]))
+            common = sorted(names.get(e, e) for e in entity_sets[a] & entity_sets[b])
+            add(a, b, min(weight, 70.0), "also mentions " + ", ".join(common[:3]))
     out: dict[DocId, tuple[Related, ...]] = {}
     for doc in docs:
         ranked = sorted(reasons[doc.meta.id].items(), key=lambda kv: (-kv[1][0], kv[0]))[:RELATED_LIMIT]
