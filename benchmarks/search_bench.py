@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from builder import config  # noqa: E402
 from builder.pipeline import check  # noqa: E402
+from builder.searchtext import STOP_WORDS  # noqa: E402
 from builder.stages import render, search, write  # noqa: E402
 
 SYLLABLES = "ka ba ro mi tu ve sha lin dor an ek ul zar pe to ni ga ha mu sel vi ra ko de".split()
@@ -212,7 +213,8 @@ def queries_for(site: Path) -> dict[str, str]:
     return {
         "common word": common, "medium word": medium, "speaker": "speaker:" + speaker.split()[-1].lower(),
         "two words": f"{common} {medium}", "phrase": '"' + " ".join(w.strip(".,").lower() for w in words[3:5]) + '"',
-        "title word": next(w.lower() for w in docs[len(docs) // 2][0].split() if len(w) > 4 and w.isalpha()),
+        "title word": next(w.lower() for w in docs[len(docs) // 2][0].split()
+                           if len(w) > 4 and w.isalpha() and w.lower() not in STOP_WORDS),
     }
 
 

@@ -218,8 +218,9 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
     vocab, bounds = the_plan.vocab, the_plan.bounds
     position = {t: i for i, t in enumerate(vocab)}
     idf_list = [idf_of[t] for t in vocab]
-    refs: list[list[list[int]]] = [[[] for _ in vocab] for _ in fields]      # field → position → items
-    weights: list[list[list[str]]] = [[[] for _ in vocab] for _ in fields]   # aligned with refs
+    # field → position → items, and their weights (aligned); lists made only for terms the field has
+    refs: list[defaultdict[int, list[int]]] = [defaultdict(list) for _ in fields]
+    weights: list[defaultdict[int, list[str]]] = [defaultdict(list) for _ in fields]
     for n, f, tf, length in counted.tfs:
         positions = list(map(position.__getitem__, tf))
         factor = _factors(length, averages[f], boosts[fields[f]], items[n].boost, max(tf.values()))
@@ -233,12 +234,13 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
         for local, p in enumerate(range(bounds[s], bounds[s + 1])):
             prefix = f"{local},"
             for f in range(n_fields):
-                if refs[f][p]:
+                if p in refs[f]:
                     deque(map(list.append, map(grouped.__getitem__, map((f * n_items).__add__, refs[f][p])),
                               map(prefix.__add__, weights[f][p])), maxlen=0)
         shard_vectors.append(",".join(map('[{}",[{}]]'.format, map(heads.__getitem__, grouped), map(",".join, grouped.values()))))
     keys = [_compact(i.ref) + ":{}" for i in items]
-    postings = [tuple(",".join(map(keys.__getitem__, refs[f][p])) for f in range(n_fields)) for p in range(len(vocab))]
+    postings = [tuple(",".join(map(keys.__getitem__, refs[f][p])) if p in refs[f] else "" for f in range(n_fields))
+                for p in range(len(vocab))]
     return Fragments(shard_vectors, postings)
 
 

@@ -182,17 +182,11 @@ class Analyzer(dict[str, "str | None"]):
 
     def frequencies(self, text: str) -> tuple[dict[str, int], int]:
         """Term → count, in order of first appearance (as lunr numbers terms), and the term count."""
-        tf: dict[str, int] = {}
-        length = 0
-        for raw, count in Counter(split(text)).items():
-            term = self[raw]
-            if term:
-                tf[term] = tf.get(term, 0) + count
-                length += count
-        return tf, length
+        terms = list(filter(None, map(self.__getitem__, split(text))))
+        return Counter(terms), len(terms)
 
     def terms(self, text: str) -> list[str]:
-        return [t for t in map(self.__getitem__, split(text)) if t]
+        return list(filter(None, map(self.__getitem__, split(text))))
 
 
 def lunr_py_pipeline() -> tuple[Callable[..., object], ...]:
