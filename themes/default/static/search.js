@@ -351,16 +351,29 @@
   }
 
   /* Does item n hold every phrase? true, false, or null until its text is loaded. */
-  function hasPhrases(n, phrases) {
+  function hasPhrases(n, phrases, fetch) {
     if (!phrases.length) return true;
     var text = textOf(n);
-    if (text === null) { needText(n); return null; }
+    if (text === null) { if (fetch) needText(n); return null; }
     return phrases.every(function (ph) {
       var re = ph.re || (ph.re = phraseRegex(ph.words));
       if (ph.field && ph.field !== "title" && ph.field !== "text") return true;   // words already required there
       var inTitle = n < head.nDocs && (!ph.field || ph.field === "title") && re.test(foldedText("t" + n, head.docs[n][0]));
       return inTitle || ((!ph.field || ph.field === "text") && re.test(foldedText(n, text)));
     });
+  }
+
+  /* Phrase matches in rank order. Texts are fetched for the best CHECK_AHEAD unchecked
+     candidates at a time, so the first results come after a few small files, not all. */
+  var CHECK_AHEAD = 30;
+  function withPhrases(items, phrases) {
+    var shown = [], found = 0, unknown = 0;
+    for (var i = 0; i < items.length; i++) {
+      var ok = hasPhrases(items[i][0], phrases, unknown < CHECK_AHEAD);
+      if (ok === null) unknown++;
+      else if (ok) { found++; if (!unknown) shown.push(items[i]); }
+    }
+    return { items: shown, found: found, complete: unknown === 0 };
   }
 
   // --- rendering --------------------------------------------------------------------
@@ -481,15 +494,12 @@
     var ranked = rank(p);
     if (ranked.pending) return say("Searching…", "loading", query);
     var items = ranked.items;
+    var complete = true, found = items.length;
     if (p.phrases.length) {
-      var kept = [], unknown = false;
-      for (var i = 0; i < items.length; i++) {
-        var ok = hasPhrases(items[i][0], p.phrases);
-        if (ok === null) unknown = true;
-        else if (ok) kept.push(items[i]);
-      }
-      if (unknown) return say("Checking the phrase…", "loading", query);
-      items = kept;
+      var checked = withPhrases(items, p.phrases);
+      items = checked.items;
+      complete = checked.complete;
+      found = checked.found;
     }
     var wanted = new Map();
     p.words.forEach(function (w, k) {
@@ -501,8 +511,9 @@
       performance.mark("glossator-first-result");      // read by benchmarks/search_bench.py
     }
     var note = p.truncated ? " (only the first " + MAX_WORDS + " words and " + MAX_CHARS + " characters are searched)" : "";
+    if (!complete) return say(found + " results so far; checking the phrase…", "loading", query);
     var pendingText = list.querySelector("[data-pending]");
-    say((items.length === 1 ? "1 result" : items.length + " results") + note + ".", pendingText ? "loading" : "done", query);
+    say((found === 1 ? "1 result" : found + " results") + note + ".", pendingText ? "loading" : "done", query);
   }
 
   function show(items, wanted, phrases) {
