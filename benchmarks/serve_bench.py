@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import textwrap
 from pathlib import Path
 
 SYLLABLES = "ka lo mi ren tas vel dor pun shi gra bel nor tek vas lin mor zu pel tra qui sen dal fen hor".split()

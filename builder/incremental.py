@@ -1,8 +1,8 @@
 """Incremental builds for `glossator serve`: after an edit, redo only what the edit can change.
 
     files ──► per document: read → sidecar → clean → anchor   (memoised on the inputs' bytes)
-          ──► link                                             (per-document facts; corpus-wide parts reused
-                                                                when their inputs did not change)
+          ──► link                                             (builder/relink.py: per-document facts; corpus-wide
+                                                                parts reused when their inputs did not change)
           ──► pages                                            (a page is re-rendered only when its inputs changed)
 
 The stages are the same pure functions `pipeline.build()` calls; this module only decides
@@ -20,19 +20,18 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Callable, Collection, Hashable, Iterable, Mapping, Sequence
 
 from builder import config, diagnostics, mdtext, urls
 from builder.diagnostics import Diagnostic, error
 from builder.models import (
-    AnchoredDoc, AnnotationId, CleanDoc, Corpus, DocId, Entity, EntityId, Linked, PassageRef, RawDoc, Sidecar,
-    SitePath, SourcePath, Span, Statement, TimelineEntry,
+    AnchoredDoc, AnnotationId, CleanDoc, Corpus, DocId, Entity, EntityId, Linked, RawDoc, Sidecar, SitePath,
+    SourcePath, Span,
 )
-from builder.stages import anchoring, annotations, clean, corpus, linking, render, search
+from builder.relink import DocFacts, Linker
+from builder.stages import anchoring, annotations, clean, corpus, render, search
 from builder.textsearch import whole_words
 
 SEARCH = "search index"          # the dirty-set name of the search index (a group of files)
@@ -283,264 +282,6 @@ def _anchor_one(doc: CleanDoc, sidecar: Sidecar | None, entities: tuple[Entity, 
 
 
 
-# --- link: linking.link(), reusing what the changed documents cannot have changed ------------
-
-
-@dataclass(frozen=True, eq=False)
-class DocFacts:
-    """What linking reads from one document, worked out once per AnchoredDoc."""
-
-    doc: AnchoredDoc
-    passages: dict[PassageRef, Span]
-    quotes: tuple[tuple[PassageRef, Span], ...]
-    targets: frozenset[DocId]                       # documents its doc:…#id links point into
-    related_inputs: tuple[object, ...]              # what linking._related reads from it
-    timeline: tuple[TimelineEntry, ...]
-    mentions: Mapping[EntityId, tuple[PassageRef, ...]]
-    quotes_by: Mapping[EntityId, tuple[PassageRef, ...]]
-    kinds: Mapping[str, int]
-    speakers: frozenset[EntityId]
-
-    @staticmethod
-    def of(doc: AnchoredDoc) -> "DocFacts":
-        doc_id = doc.meta.id
-        passages: dict[PassageRef, Span] = {}
-        for span in doc.spans:
-            passages.setdefault(PassageRef(doc_id, span.id), span)
-        quotes = tuple((PassageRef(doc_id, s.id), s) for s in doc.spans if s.kind == "quote")
-        links, targets = [], set()
-        for span in doc.spans:
-            target = span.annotation.to or span.annotation.same_as
-            if target and target.startswith("doc:"):
-                links.append(target)
-            for t in (span.annotation.to, span.annotation.same_as):
-                if t:
-                    kind, other, frag = linking.parse_target(t)
-                    if kind == "doc" and frag:
-                        targets.add(DocId(other))
-        mentioned = frozenset(s.annotation.entity for s in doc.spans if s.kind == "mention" and s.annotation.entity)
-        return DocFacts(
-            doc=doc, passages=passages, quotes=quotes, targets=frozenset(targets),
-            related_inputs=(tuple(links), mentioned),
-            timeline=linking._timeline([doc]),
-            mentions=linking._index([doc], "mention", lambda s: s.annotation.entity),
-            quotes_by=linking._index([doc], "quote", lambda s: s.annotation.speaker),
-            kinds=Counter(s.kind for s in doc.spans),
-            speakers=frozenset(s.annotation.speaker for _, s in quotes if s.annotation.speaker),
-        )
-
-
-class Statements:
-    """linking._statements(), kept up to date quote by quote.
-
-    Quotes are grouped when a `same-as` joins them or when they share enough word
-    shingles; the shingle postings and the pairs that pass are kept, so that an edit
-    recomputes the pairs of the quotes it touched, not of the whole corpus.
-    tests/test_incremental.py checks the result against linking._statements().
-    """
-
-    def __init__(self) -> None:
-        self.grams: dict[PassageRef, frozenset] = {}
-        self.spans: dict[PassageRef, Span] = {}
-        self.postings: dict[tuple[str, ...], set[PassageRef]] = {}
-        self.edges: dict[PassageRef, set[PassageRef]] = {}
-
-    def update(self, removed: Iterable[PassageRef], added: Iterable[tuple[PassageRef, Span]]) -> None:
-        limit = linking.MAX_SHINGLE_POSTINGS
-        crossed: set[tuple[str, ...]] = set()
-        touched: set[PassageRef] = set()
-        for ref in removed:
-            for sh in self.grams.pop(ref, ()):
-                post = self.postings[sh]
-                if (len(post) <= limit) != (len(post) - 1 <= limit):
-                    crossed.add(sh)
-                post.discard(ref)
-                if not post:
-                    del self.postings[sh]
-            self.spans.pop(ref, None)
-            touched.add(ref)
-        for ref, span in added:
-            grams = linking.shingles(linking.normalise(span.annotation.selector.text))
-            self.grams[ref] = grams
-            self.spans[ref] = span
-            for sh in grams:
-                post = self.postings.setdefault(sh, set())
-                if (len(post) <= limit) != (len(post) + 1 <= limit):
-                    crossed.add(sh)
-                post.add(ref)
-            touched.add(ref)
-        for sh in crossed:
-            touched.update(self.postings.get(sh, ()))
-        for a in touched:
-            for b in self.edges.pop(a, ()):
-                if b in self.edges:
-                    self.edges[b].discard(a)
-        for a in touched:
-            if a in self.grams:
-                for b in self._pairs(a):
-                    self.edges.setdefault(a, set()).add(b)
-                    self.edges.setdefault(b, set()).add(a)
-
-    def _pairs(self, a: PassageRef) -> list[PassageRef]:
-        """The quotes that share enough shingles with `a` to be the same statement."""
-        shared: Counter[PassageRef] = Counter()
-        for sh in self.grams[a]:
-            post = self.postings[sh]
-            if len(post) <= linking.MAX_SHINGLE_POSTINGS:
-                shared.update(post)
-        del shared[a]
-        span_a, out = self.spans[a], []
-        for b, n in shared.items():
-            span_b = self.spans[b]
-            if a.doc == b.doc and span_a.start < span_b.end and span_b.start < span_a.end:
-                continue  # a quote nested in another is not a second report
-            smaller = min(len(self.grams[a]), len(self.grams[b]))
-            if smaller and n / smaller >= linking.MIN_OVERLAP:
-                out.append(b)
-        return out
-
-    def group(self, position: Callable[[PassageRef], tuple[int, int]]) -> tuple[tuple[Statement, ...], dict[PassageRef, int]]:
-        """Connected quotes as statements, ordered as linking orders them (by first quote)."""
-        links: dict[PassageRef, set[PassageRef]] = {a: set(bs) for a, bs in self.edges.items() if bs}
-        for ref, span in self.spans.items():
-            if span.annotation.same_as:
-                _, doc_id, frag = linking.parse_target(span.annotation.same_as)
-                other = PassageRef(DocId(doc_id), AnnotationId(frag))
-                if other in self.spans and other != ref:
-                    links.setdefault(ref, set()).add(other)
-                    links.setdefault(other, set()).add(ref)
-        seen: set[PassageRef] = set()
-        groups: list[list[PassageRef]] = []
-        for start in links:
-            if start in seen:
-                continue
-            seen.add(start)
-            stack, members = [start], []
-            while stack:
-                ref = stack.pop()
-                members.append(ref)
-                for other in links.get(ref, ()):
-                    if other not in seen:
-                        seen.add(other)
-                        stack.append(other)
-            groups.append(sorted(members, key=position))
-        groups.sort(key=lambda m: position(m[0]))
-        statements: list[Statement] = []
-        statement_of: dict[PassageRef, int] = {}
-        for members in groups:
-            speakers = tuple(dict.fromkeys(self.spans[r].annotation.speaker for r in members
-                                           if self.spans[r].annotation.speaker))
-            for r in members:
-                statement_of[r] = len(statements)
-            statements.append(Statement(tuple(members), speakers))  # type: ignore[arg-type]
-        return tuple(statements), statement_of
-
-
-class Linker:
-    """linking.link() for a corpus that changes a few documents at a time.
-
-    Per-document facts are kept; the corpus-wide parts (statements, related documents,
-    the timeline, the entity indexes) are recomputed only when an input they read from
-    a changed document differs, and then by linking's own functions (statements
-    excepted: see `Statements`).
-    """
-
-    def __init__(self) -> None:
-        self.facts: dict[DocId, DocFacts] = {}
-        self.order: tuple[DocId, ...] = ()
-        self.statements = Statements()
-        self.linked: Linked | None = None
-        self.check: dict[DocId, tuple[tuple[DocFacts, ...], tuple[Diagnostic, ...]]] = {}
-        self.changed: frozenset[DocId] = frozenset()      # documents whose facts changed in the last link()
-        self.previous: dict[DocId, DocFacts] = {}         # their facts before it
-        self._doc_index: dict[DocId, int] = {}
-
-    def link(self, corpus_: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity]) -> tuple[Linked, tuple[Diagnostic, ...]]:
-        order = tuple(d.meta.id for d in docs)
-        old = self.facts
-        facts = {}
-        for d, doc_id in zip(docs, order):
-            known = old.get(doc_id)
-            facts[doc_id] = known if known is not None and known.doc is d else DocFacts.of(d)
-        changed = {i for i in order if i not in old or old[i] is not facts[i]} | (set(old) - set(order))
-        self.previous = {i: old[i] for i in changed if i in old}
-        self.changed = frozenset(changed)
-        prev, reorder = self.linked, order != self.order
-        self.facts, self.order = facts, order
-        self._doc_index = {doc_id: n for n, doc_id in enumerate(order)}
-
-        requoted = [i for i in changed if i not in old or i not in facts or old[i].quotes != facts[i].quotes]
-        if requoted:
-            self.statements.update([ref for i in requoted if i in old for ref, _ in old[i].quotes],
-                                   [q for i in requoted if i in facts for q in facts[i].quotes])
-        if prev is not None and not reorder and all(
-                i in old and i in facts and old[i].passages.keys() == facts[i].passages.keys() for i in changed):
-            passages = prev.passages.copy()     # the same passages in the same order: replace the changed ones
-            for i in changed:
-                passages.update(facts[i].passages)
-        else:
-            passages = {}
-            for i in order:
-                passages.update(facts[i].passages)
-        if prev is None or reorder or requoted:
-            statements, statement_of = self.statements.group(self._position)
-            if prev is not None and statements == prev.statements:
-                statements, statement_of = prev.statements, prev.statement_of
-        else:
-            statements, statement_of = prev.statements, prev.statement_of
-
-        def unchanged(part: Callable[[DocFacts], object]) -> bool:
-            return prev is not None and not reorder and all(
-                i in old and i in facts and part(old[i]) == part(facts[i]) for i in changed)
-
-        if prev is not None and unchanged(lambda f: f.related_inputs) and statements is prev.statements:
-            related = prev.related
-        else:
-            related = MappingProxyType(linking._related(docs, statements, {e.id: e.name for e in entities}))
-        timeline = prev.timeline if prev is not None and unchanged(lambda f: f.timeline) else linking._timeline(docs)
-        if prev is not None and unchanged(lambda f: f.mentions):
-            mentions_of = prev.mentions_of
-        else:
-            mentions_of = MappingProxyType(_concat(facts[i].mentions for i in order))
-        if prev is not None and unchanged(lambda f: f.quotes_by):
-            quotes_by = prev.quotes_by
-        else:
-            quotes_by = MappingProxyType(_concat(facts[i].quotes_by for i in order))
-        linked = Linked(
-            corpus=corpus_, docs=tuple(docs), entities=tuple(entities),
-            passages=MappingProxyType(passages),
-            statements=statements,
-            statement_of=statement_of if isinstance(statement_of, MappingProxyType) else MappingProxyType(statement_of),
-            related=related, timeline=timeline, mentions_of=mentions_of, quotes_by=quotes_by,
-        )
-        self.linked = linked
-        return linked, self._check_targets(passages, changed)
-
-    def _position(self, ref: PassageRef) -> tuple[int, int]:
-        """Where a quote comes in the corpus: linking numbers quotes in document order."""
-        doc = self.facts[ref.doc]
-        return self._doc_index[ref.doc], next(n for n, (r, _) in enumerate(doc.quotes) if r == ref)
-
-    def _check_targets(self, passages: Mapping[PassageRef, Span], changed: set[DocId]) -> tuple[Diagnostic, ...]:
-        """linking._check_targets(), per document, over the passages of the documents it points into."""
-        found: list[Diagnostic] = []
-        for doc_id in self.order:
-            f = self.facts[doc_id]
-            cached = self.check.get(doc_id)
-            if cached is not None and doc_id not in changed and not (f.targets & changed):
-                found.extend(cached[1])
-                continue
-            inputs = (f, *(self.facts.get(t) for t in sorted(f.targets)))
-            if cached is None or len(cached[0]) != len(inputs) or any(a is not b for a, b in zip(cached[0], inputs)):
-                near = {ref: span for t in f.targets if t in self.facts for ref, span in self.facts[t].passages.items()}
-                cached = (inputs, tuple(linking._check_targets([f.doc], near)))  # type: ignore[arg-type]
-                self.check[doc_id] = cached
-            found.extend(cached[1])
-        for gone in set(self.check) - set(self.order):
-            del self.check[gone]
-        return tuple(found)
-
-
 def _search_child(send: Any, linked: Linked) -> None:
     """In a forked process: build the search index at low priority and send it back."""
     import os
@@ -551,15 +292,6 @@ def _search_child(send: Any, linked: Linked) -> None:
         pass
     send.send(search.build_index(linked))
     send.close()
-
-
-def _concat(parts: Iterable[Mapping[EntityId, tuple[PassageRef, ...]]]) -> dict[EntityId, tuple[PassageRef, ...]]:
-    """Per-document indexes joined in corpus order, as linking._index builds them in one pass."""
-    out: dict[EntityId, list[PassageRef]] = {}
-    for part in parts:
-        for key, refs in part.items():
-            out.setdefault(key, []).extend(refs)
-    return {k: tuple(v) for k, v in out.items()}
 
 
 # --- pages: which outputs an edit can change ----------------------------------------

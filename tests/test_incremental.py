@@ -12,7 +12,8 @@ from typing import Callable
 import pytest
 
 from builder import config, pipeline
-from builder.incremental import SEARCH, IncrementalBuilder, Linker, Statements
+from builder.incremental import SEARCH, IncrementalBuilder
+from builder.relink import Linker, Statements
 from builder.stages import linking, render
 from tests.conftest import ROOT, copy_corpus
 
