@@ -35,6 +35,7 @@ from builder.stages import anchoring, annotations, clean, corpus, render, search
 from builder.textsearch import whole_words
 
 SEARCH = "search index"          # the dirty-set name of the search index (a group of files)
+SEARCH_AFTER = 1.0               # seconds without a build before the index is rebuilt in the background
 
 
 # --- files ------------------------------------------------------------------------
@@ -401,6 +402,7 @@ class IncrementalBuilder:
         self._search_thread: threading.Thread | None = None
         self._search_child: Any = None
         self._closed = False
+        self._last_build = 0.0
         self.files = Files()
         self.checker = Checker(corpus_dir, self.files)
         self.linker = Linker()
@@ -431,6 +433,7 @@ class IncrementalBuilder:
         """
         with self.lock:
             started = time.perf_counter()
+            self._last_build = time.monotonic()
             paths = None if changed is None else [Path(p).resolve() for p in changed]
             self.files.forget(paths)
             checked = self.checker.check(paths)
@@ -523,10 +526,14 @@ class IncrementalBuilder:
         """Build the search index from the newest corpus, again while edits keep coming."""
         assert self.search_done is not None
         while True:
+            while (wait := self._last_build + SEARCH_AFTER - time.monotonic()) > 0 and not self._closed:
+                time.sleep(wait)    # edits often come in bursts: index the corpus once they pause
             with self.lock:
                 if SEARCH not in self.dirty or self.linked is None or self._closed:
                     self._search_thread = None
                     return
+                if time.monotonic() - self._last_build < SEARCH_AFTER:
+                    continue
                 self.dirty.discard(SEARCH)
                 linked = self.linked
             files = self._search_elsewhere(linked)

@@ -208,15 +208,7 @@ class Linker:
         if requoted:
             self.statements.update([ref for i in requoted if i in old for ref, _ in old[i].quotes],
                                    [q for i in requoted if i in facts for q in facts[i].quotes])
-        if prev is not None and not reorder and all(
-                i in old and i in facts and old[i].passages.keys() == facts[i].passages.keys() for i in changed):
-            passages = prev.passages.copy()     # the same passages in the same order: replace the changed ones
-            for i in changed:
-                passages.update(facts[i].passages)
-        else:
-            passages = {}
-            for i in order:
-                passages.update(facts[i].passages)
+        passages = Passages(order, {i: f.passages for i, f in facts.items()})
         if prev is None or reorder or requoted:
             statements, statement_of = self.statements.group(self._position)
             if prev is not None and statements == prev.statements:
@@ -243,7 +235,7 @@ class Linker:
             quotes_by = MappingProxyType(_concat(facts[i].quotes_by for i in order))
         linked = Linked(
             corpus=corpus_, docs=tuple(docs), entities=tuple(entities),
-            passages=MappingProxyType(passages),
+            passages=passages,
             statements=statements,
             statement_of=statement_of if isinstance(statement_of, MappingProxyType) else MappingProxyType(statement_of),
             related=related, timeline=timeline, mentions_of=mentions_of, quotes_by=quotes_by,
@@ -274,6 +266,37 @@ class Linker:
         for gone in set(self.check) - set(self.order):
             del self.check[gone]
         return tuple(found)
+
+
+class Passages(Mapping[PassageRef, Span]):
+    """Every annotation by (document, id), as linking.link() maps them, in the same order,
+    held document by document so that an edit replaces one document's share."""
+
+    def __init__(self, order: Sequence[DocId], by_doc: Mapping[DocId, Mapping[PassageRef, Span]]) -> None:
+        self._order = tuple(order)
+        self._by_doc = by_doc
+        self._len = sum(len(by_doc[i]) for i in self._order)
+
+    def __getitem__(self, ref: PassageRef) -> Span:
+        part = self._by_doc.get(ref.doc)
+        if part is None:
+            raise KeyError(ref)
+        return part[ref]
+
+    def get(self, ref: PassageRef, default: object = None):  # noqa: ANN201 - Mapping.get, without the exception
+        part = self._by_doc.get(ref.doc)
+        return default if part is None else part.get(ref, default)
+
+    def __contains__(self, ref: object) -> bool:
+        part = self._by_doc.get(getattr(ref, "doc", None))  # type: ignore[arg-type]
+        return part is not None and ref in part
+
+    def __iter__(self):  # noqa: ANN204
+        for i in self._order:
+            yield from self._by_doc[i]
+
+    def __len__(self) -> int:
+        return self._len
 
 
 def _concat(parts: Iterable[Mapping[EntityId, tuple[PassageRef, ...]]]) -> dict[EntityId, tuple[PassageRef, ...]]:
