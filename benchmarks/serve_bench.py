@@ -287,6 +287,13 @@ def measure(corpus: Path, runs: int, doc: str) -> dict[str, object]:
     return results
 
 
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
 def main() -> None:
     import shutil
     import tempfile
@@ -302,12 +309,13 @@ def main() -> None:
         if not (folder / "seeds" / "INDEX.md").exists():
             generate(folder, args.docs, args.entities)
         doc = f"doc-{args.docs // 2:04d}"
+        load = [_load()]
         results = measure(folder, args.runs, doc)
     finally:
         if args.corpus is None:
             shutil.rmtree(folder, ignore_errors=True)
     print(f"serve benchmark: {args.docs} documents, {args.entities} entities, {args.runs} saves per kind, "
-          f"page docs/{doc}.html open")
+          f"page docs/{doc}.html open; load average before/after: {load[0]} / {_load()}")
     for key, value in results.items():
         if isinstance(value, dict):
             print(f"{key}:")

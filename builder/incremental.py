@@ -35,7 +35,7 @@ from builder.stages import anchoring, annotations, clean, corpus, render, search
 from builder.textsearch import whole_words
 
 SEARCH = "search index"          # the dirty-set name of the search index (a group of files)
-SEARCH_AFTER = 1.0               # seconds without a build before the index is rebuilt in the background
+SEARCH_AFTER = 2.0               # seconds without a build before the index is rebuilt in the background
 
 
 # --- files ------------------------------------------------------------------------
@@ -284,13 +284,16 @@ def _anchor_one(doc: CleanDoc, sidecar: Sidecar | None, entities: tuple[Entity, 
 
 
 def _search_child(send: Any, linked: Linked) -> None:
-    """In a forked process: build the search index at low priority and send it back."""
+    """In a forked process: build the search index at the lowest priority and send it back."""
     import os
 
     try:
-        os.nice(10)
-    except OSError:
-        pass
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))   # Linux: only CPU nobody else wants
+    except (AttributeError, OSError):
+        try:
+            os.nice(19)
+        except OSError:
+            pass
     send.send(search.build_index(linked))
     send.close()
 
