@@ -24,6 +24,7 @@ import argparse
 import gzip
 import random
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -317,6 +318,12 @@ def main() -> None:
             files = render.render(linked, settings, corpus)
             files.update(search.build_index(linked))
             write.write_site(files, site)
+        else:                      # pages kept from an earlier run: refresh the index and the scripts
+            shutil.rmtree(site / "search")
+            fresh = {**render.static_files(render.theme_for(corpus, settings)), **search.build_index(linked)}
+            for path, data in fresh.items():
+                (site / path).parent.mkdir(parents=True, exist_ok=True)
+                (site / path).write_bytes(data)
         n_quotes = sum(1 for d in linked.docs for s in d.spans if s.kind == "quote")
         n_terms = len(set(w for d in linked.docs for w in d.doc.text.lower().split()))
         print(f"\n## {n} documents, {n_quotes} quotes, ~{n_terms} distinct words "

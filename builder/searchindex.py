@@ -16,6 +16,7 @@ faster, because each distinct word is analysed once and postings are plain lists
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 from collections import Counter, defaultdict, deque
@@ -165,34 +166,56 @@ def monolithic(items: Sequence[Item], boosts: Mapping[str, float], analyzer: Ana
 
 
 @dataclass(frozen=True)
+class Shard:
+    """Terms vocab[first:end] for items [low, high): a term range, or one common term's slice of items."""
+
+    first: int
+    end: int
+    low: int
+    high: int
+
+
+@dataclass(frozen=True)
 class Plan:
-    """The vocabulary in JavaScript order, cut into shards."""
+    """The vocabulary in JavaScript order, cut into shards (sorted by first term)."""
 
     vocab: tuple[str, ...]
-    bounds: tuple[int, ...]          # shard s holds vocab[bounds[s]:bounds[s + 1]]; last bound = len(vocab)
+    shards: tuple[Shard, ...]
     df: Mapping[str, int]
 
 
-def plan(df: Mapping[str, int], shard_bytes: int) -> Plan:
-    """Cut the sorted vocabulary into runs of about `shard_bytes` of JSON each."""
+def plan(df: Mapping[str, int], shard_bytes: int, n_items: int) -> Plan:
+    """Cut the sorted vocabulary into runs of about `shard_bytes` of JSON each; a term
+    bigger than that on its own is cut by item number into as many slices as it needs,
+    so that no file (and no parse in the browser) is much bigger than the others."""
     vocab = tuple(sorted(df, key=js_order))
-    bounds, size = [0], 0
+    shards: list[Shard] = []
+    first, size = 0, 0
     for i, t in enumerate(vocab):
         cost = 60 + len(t) + 22 * df[t]    # a posting entry plus a vector pair, roughly
+        if cost > shard_bytes:
+            if i > first:
+                shards.append(Shard(first, i, 0, n_items))
+            parts = -(-cost // shard_bytes)
+            cuts = [n_items * k // parts for k in range(parts + 1)]
+            shards.extend(Shard(i, i + 1, lo, hi) for lo, hi in zip(cuts, cuts[1:]))
+            first, size = i + 1, 0
+            continue
         if size and size + cost > shard_bytes:
-            bounds.append(i)
-            size = 0
+            shards.append(Shard(first, i, 0, n_items))
+            first, size = i, 0
         size += cost
-    bounds.append(len(vocab))
-    return Plan(vocab, tuple(bounds), df)
+    if first < len(vocab) or not shards:
+        shards.append(Shard(first, len(vocab), 0, n_items))
+    return Plan(vocab, tuple(shards), df)
 
 
 @dataclass(frozen=True)
 class Fragments:
     """One worker's share of every shard, as JSON text to be joined."""
 
-    vectors: list[str]                  # per shard: '["title/a1",[0,1234,…]]' entries, comma-separated
-    postings: list[tuple[str, ...]]     # per vocabulary position, per field: '"a1":{}' entries, comma-separated
+    vectors: list[str]                      # per shard: '["title/a1",[0,1234,…]]' entries, comma-separated
+    postings: list[list[tuple[str, ...]]]   # per shard, per term, per field: '"a1":{}' entries, comma-separated
 
 
 def _factors(length: int, average: float, boost: float, item_boost: float, most: int) -> list[float]:
@@ -210,15 +233,15 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
     search.js divides by 1000). Terms are numbered within their shard; empty field
     vectors are left out (lunr.js reads only the vectors of fields that matched).
     This is most of the build time, so every per-term step is a C-level map():
-    postings and weights are appended per term, then regrouped per field vector
-    shard by shard, which also leaves each vector sorted by term number.
+    postings and weights are appended per term (in item order), then regrouped per
+    field vector shard by shard, which also leaves each vector sorted by term number.
     """
     fields = counted.fields
     n_fields, n_items = len(fields), len(items)
-    vocab, bounds = the_plan.vocab, the_plan.bounds
+    vocab = the_plan.vocab
     position = {t: i for i, t in enumerate(vocab)}
     idf_list = [idf_of[t] for t in vocab]
-    # field → position → items, and their weights (aligned); lists made only for terms the field has
+    # field → position → items (ascending), and their weights (aligned); lists only where needed
     refs: list[defaultdict[int, list[int]]] = [defaultdict(list) for _ in fields]
     weights: list[defaultdict[int, list[str]]] = [defaultdict(list) for _ in fields]
     for n, f, tf, length in counted.tfs:
@@ -228,20 +251,28 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
         deque(map(list.append, map(refs[f].__getitem__, positions), repeat(n)), maxlen=0)
         deque(map(list.append, map(weights[f].__getitem__, positions), w), maxlen=0)
     heads = [_compact(f"{name}/{item.ref}")[:-1] for name in fields for item in items]   # '"title/a1' per field × item
-    shard_vectors = []
-    for s in range(len(bounds) - 1):
-        grouped: defaultdict[int, list[str]] = defaultdict(list)
-        for local, p in enumerate(range(bounds[s], bounds[s + 1])):
-            prefix = f"{local},"
-            for f in range(n_fields):
-                if p in refs[f]:
-                    deque(map(list.append, map(grouped.__getitem__, map((f * n_items).__add__, refs[f][p])),
-                              map(prefix.__add__, weights[f][p])), maxlen=0)
-        shard_vectors.append(",".join(map('[{}",[{}]]'.format, map(heads.__getitem__, grouped), map(",".join, grouped.values()))))
     keys = [_compact(i.ref) + ":{}" for i in items]
-    postings = [tuple(",".join(map(keys.__getitem__, refs[f][p])) if p in refs[f] else "" for f in range(n_fields))
-                for p in range(len(vocab))]
-    return Fragments(shard_vectors, postings)
+    vectors, postings = [], []
+    for shard in the_plan.shards:
+        whole = shard.low == 0 and shard.high >= n_items
+        grouped: defaultdict[int, list[str]] = defaultdict(list)
+        terms = []
+        for local, p in enumerate(range(shard.first, shard.end)):
+            prefix = f"{local},"
+            per_field = []
+            for f in range(n_fields):
+                r, w = refs[f].get(p, ()), weights[f].get(p, ())
+                if r and not whole:
+                    a, b = bisect.bisect_left(r, shard.low), bisect.bisect_left(r, shard.high)
+                    r, w = r[a:b], w[a:b]
+                per_field.append(",".join(map(keys.__getitem__, r)))
+                if r:
+                    deque(map(list.append, map(grouped.__getitem__, map((f * n_items).__add__, r)),
+                              map(prefix.__add__, w)), maxlen=0)
+            terms.append(tuple(per_field))
+        vectors.append(",".join(map('[{}",[{}]]'.format, map(heads.__getitem__, grouped), map(",".join, grouped.values()))))
+        postings.append(terms)
+    return Fragments(vectors, postings)
 
 
 def assemble(the_plan: Plan, fields: Sequence[str], parts: Sequence[Fragments]) -> list[str]:
@@ -249,10 +280,10 @@ def assemble(the_plan: Plan, fields: Sequence[str], parts: Sequence[Fragments]) 
     field_list = _compact(list(fields))
     names = [_compact(f) for f in fields]
     out = []
-    for s in range(len(the_plan.bounds) - 1):
+    for s, shard in enumerate(the_plan.shards):
         inverted = []
-        for local, p in enumerate(range(the_plan.bounds[s], the_plan.bounds[s + 1])):
-            body = ",".join(names[f] + ":{" + ",".join(filter(None, (part.postings[p][f] for part in parts))) + "}"
+        for local, p in enumerate(range(shard.first, shard.end)):
+            body = ",".join(names[f] + ":{" + ",".join(filter(None, (part.postings[s][local][f] for part in parts))) + "}"
                             for f in range(len(fields)))
             inverted.append(f'[{_compact(the_plan.vocab[p])},{{"_index":{local},{body}}}]')
         vectors = ",".join(filter(None, (part.vectors[s] for part in parts)))

@@ -47,7 +47,7 @@ def _statistics(parts: Sequence[Counted], n_items: int, shard_bytes: int) -> tup
     for p in parts:
         df.update(p.df)
     totals = [sum(p.totals[f] for p in parts) for f in range(len(parts[0].totals))]
-    return plan(df, shard_bytes), idf(df, n_items), [t / n_items if n_items else 0.0 for t in totals]
+    return plan(df, shard_bytes, n_items), idf(df, n_items), [t / n_items if n_items else 0.0 for t in totals]
 
 
 def _child(conn, items, numbers, fields, boosts) -> None:  # noqa: ANN001 - a multiprocessing Connection

@@ -20,6 +20,7 @@ from builder.pipeline import build_and_write, check
 from builder.searchindex import monolithic
 from builder.searchitems import BOOSTS, Catalogue, catalogue
 from builder.searchtext import STOP_WORDS, Analyzer, lunr_py_pipeline, porter, words
+from builder.stages import search as search_stage
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = ['"', ":", "*", "~~", "x" * 10_000, "((", "\\", "<script>", "a:b:c", "-", "+", "^", '"""',
@@ -118,11 +119,25 @@ def corpus_words(linked: Linked) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def lab(browser: Any, example_site: Path, whole_index: str) -> Iterator[Any]:
-    """One page for the cross-runtime checks: lunr.js, search.js and the whole index (as window.whole)."""
+def small_shards_site(example_site: Path, corpus: tuple[Linked, Catalogue], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example site with its index cut into many tiny shards and stores, common terms in item slices."""
+    site = tmp_path_factory.mktemp("small-shards") / "site"
+    shutil.copytree(example_site, site)
+    shutil.rmtree(site / "search")
+    for path, data in search_stage.build_index(corpus[0], shard_bytes=800, store_bytes=2_000).items():
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_bytes(data)
+    assert len(list((site / "search").glob("t-*.js"))) > 20
+    return site
+
+
+@pytest.fixture(scope="module")
+def lab(browser: Any, small_shards_site: Path, whole_index: str) -> Iterator[Any]:
+    """One page for the cross-runtime checks: lunr.js, search.js over many small shards, and the
+    whole index in one piece (as window.whole)."""
     context = browser.new_context()
     pg = context.new_page()
-    pg.goto(example_site.as_uri() + "/search.html")
+    pg.goto(small_shards_site.as_uri() + "/search.html")
     pg.evaluate("index => { window.whole = lunr.Index.load(JSON.parse(index)); }", whole_index)
     yield pg
     context.close()
@@ -169,8 +184,8 @@ def test_lunr_js_ranks_queries_as_lunr_py_does(lab: Any, lunr_py: Any) -> None:
 
 
 def test_sharded_index_scores_each_word_as_the_whole_index(lab: Any) -> None:
-    for query in ["kabulov", "taliban", "embas", "tali*", "talibn", "speaker:kabulov", "source:rt", "relations",
-                  "envoy today"]:
+    for query in ["kabulov", "taliban", "russia", "embas", "tali*", "talibn", "speaker:kabulov", "source:rt", "relations",
+                  "envoy today", "the taliban said"]:
         explained = lab.evaluate("q => GlossatorSearch.explain(q)", query)
         assert explained, query
         whole = lab.evaluate("""words => words.map(w => whole.query(q => Object.keys(w.expand).forEach(t =>
@@ -178,6 +193,11 @@ def test_sharded_index_scores_each_word_as_the_whole_index(lab: Any) -> None:
                              explained)
         for word, expected in zip(explained, whole):
             assert {n: pytest.approx(s, abs=0.005) for n, s in expected} == dict(word["scores"]), (query, word["word"])
+
+
+def test_many_small_shards_give_the_same_results_as_one(lab: Any, file_page: Any) -> None:
+    for query in ["taliban", "russia embassy", '"good relations"', "speaker:kabulov", "tali*"]:
+        assert lab.evaluate("q => GlossatorSearch.search(q)", query) == file_page.evaluate("q => GlossatorSearch.search(q)", query)
 
 
 # --- the search page ------------------------------------------------------------------------

@@ -57,8 +57,10 @@ def test_monolithic_index_is_byte_for_byte_lunr_py(example: tuple[object, Catalo
 def test_shards_hold_the_monolithic_postings_and_weights(example: tuple[object, Catalogue]) -> None:
     cat = example[1]
     whole = json.loads(monolithic(cat.items, BOOSTS))
-    the_plan, shards = in_two(cat.items, tuple(BOOSTS), BOOSTS, 2_000)   # small shards: many of them
+    the_plan, shards = in_two(cat.items, tuple(BOOSTS), BOOSTS, 800)   # small shards: many of them
     assert len(shards) > 5
+    split = [sh for sh in the_plan.shards if sh.high - sh.low < len(cat.items)]
+    assert split, "common terms are cut into item slices at this size"
     term_of = {posting["_index"]: term for term, posting in whole["invertedIndex"]}
     expected = {}
     for ref, flat in whole["fieldVectors"]:
@@ -69,7 +71,10 @@ def test_shards_hold_the_monolithic_postings_and_weights(example: tuple[object, 
         shard = json.loads(text)
         local = {posting["_index"]: term for term, posting in shard["invertedIndex"]}
         for term, posting in shard["invertedIndex"]:
-            postings[term] = {f: sorted(posting[f]) for f in BOOSTS}
+            mine = postings.setdefault(term, {f: [] for f in BOOSTS})
+            for f in BOOSTS:
+                assert not set(mine[f]) & set(posting[f]), "an item slice repeats an item"
+                mine[f] = sorted(mine[f] + list(posting[f]))
         for ref, flat in shard["fieldVectors"]:
             assert flat[0::2] == sorted(flat[0::2]), "lunr.js needs each vector sorted by term number"
             for i in range(0, len(flat), 2):

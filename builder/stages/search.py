@@ -31,18 +31,20 @@ SCALE = 1000               # shard weights are integer thousandths
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def build_index(linked: Linked) -> dict[SitePath, bytes]:
+def build_index(linked: Linked, shard_bytes: int = SHARD_BYTES, store_bytes: int = STORE_BYTES) -> dict[SitePath, bytes]:
+    """Every search file, by site path. (The sizes are parameters for tests, which want many small files.)"""
     cat = catalogue(linked)
     fields = tuple(BOOSTS)
-    the_plan, shard_json = in_two(cat.items, fields, BOOSTS, SHARD_BYTES) if cat.items else (Plan((), (0,), {}), [])
+    the_plan, shard_json = in_two(cat.items, fields, BOOSTS, shard_bytes) if cat.items else (Plan((), (), {}), [])
     files: dict[SitePath, bytes] = {}
     shard_names = [_add(files, "t", i, text) for i, text in enumerate(shard_json)]
-    first, stores = _stores(cat)
+    first, stores = _stores(cat, store_bytes)
     store_names = [_add(files, "s", i, text) for i, text in enumerate(stores)]
     head = {
         "fields": list(fields), "scale": SCALE,
         "docs": [[d.title, d.source, d.date, d.datetime, d.href] for d in cat.docs],
-        "quoteStart": _quote_starts(cat), "vocab": front_code(the_plan), "bounds": list(the_plan.bounds),
+        "quoteStart": _quote_starts(cat), "vocab": front_code(the_plan),
+        "ranges": [[sh.first, sh.end] for sh in the_plan.shards],
         "shards": shard_names, "stores": store_names, "storeFirst": first,
     }
     files[SitePath("search/index.js")] = _script("head", 0, _compact(head))
@@ -92,8 +94,8 @@ def _utf16(text: str, offset: int) -> int:
     return offset if head.isascii() else len(head.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def _stores(cat: Catalogue) -> tuple[list[int], list[str]]:
-    """Consecutive documents, about STORE_BYTES of text a file, with their quotes' positions."""
+def _stores(cat: Catalogue, store_bytes: int) -> tuple[list[int], list[str]]:
+    """Consecutive documents, about `store_bytes` of text a file, with their quotes' positions."""
     quotes_of: list[list[int]] = [[] for _ in cat.docs]
     for i, q in enumerate(cat.quotes):
         quotes_of[q.doc].append(i)
@@ -101,7 +103,7 @@ def _stores(cat: Catalogue) -> tuple[list[int], list[str]]:
     d = 0
     while d < len(cat.docs):
         start, size = d, 0
-        while d < len(cat.docs) and (d == start or size + len(cat.docs[d].text) <= STORE_BYTES):
+        while d < len(cat.docs) and (d == start or size + len(cat.docs[d].text) <= store_bytes):
             size += len(cat.docs[d].text)
             d += 1
         texts = [cat.docs[k].text for k in range(start, d)]

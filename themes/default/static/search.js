@@ -100,7 +100,8 @@
     }
     head = {
       fields: data.fields, docs: data.docs, quoteStart: data.quoteStart, vocab: vocab, df: df,
-      bounds: data.bounds, shardFiles: data.shards, storeFiles: data.stores, storeFirst: data.storeFirst,
+      ranges: data.ranges, starts: data.ranges.map(function (r) { return r[0]; }),
+      shardFiles: data.shards, storeFiles: data.stores, storeFirst: data.storeFirst,
       scale: data.scale, nDocs: data.docs.length, nItems: data.docs.length + data.quoteStart[data.quoteStart.length - 1]
     };
   }
@@ -141,7 +142,12 @@
     var i = lowerBound(head.vocab, t);
     return i < head.vocab.length && head.vocab[i] === t ? i : -1;
   }
-  function shardOf(pos) { return lowerBound(head.bounds, pos + 1) - 1; }
+  /* The shards holding term `pos`: one term range, or every item slice of a very common term. */
+  function shardsOf(pos) {
+    var j = lowerBound(head.starts, pos + 1) - 1, out = [];
+    for (var i = j; i >= 0 && head.starts[i] === head.starts[j]; i--) if (head.ranges[i][1] > pos) out.push(i);
+    return out;
+  }
 
   function prefixed(p, limit) {
     var v = head.vocab, out = [];
@@ -237,22 +243,23 @@
     var positions = Object.keys(word.expand), missing = false, mask = 0, norm = 0;
     fields.forEach(function (f) { mask |= 1 << head.fields.indexOf(f); });
     positions.forEach(function (p) {
-      var s = shardOf(+p);
-      if (!shards[s]) { missing = true; load(head.shardFiles[s]); }
+      shardsOf(+p).forEach(function (s) { if (!shards[s]) { missing = true; load(head.shardFiles[s]); } });
     });
     if (missing) return null;
     var score = new Float64Array(head.nItems), seen = new Uint8Array(head.nItems), items = [];
     positions.forEach(function (p) {
-      var s = shardOf(+p), b = word.expand[p], posting = shards[s].invertedIndex[head.vocab[p]];
+      var b = word.expand[p];
       norm += b * b;
-      var list = posting && tables[s][posting._index];
-      if (!list) return;
-      for (var i = 0; i < list.length; i += 3) {
-        if (!(mask & (1 << list[i + 1]))) continue;
-        var n = list[i];
-        if (!seen[n]) { seen[n] = 1; items.push(n); }
-        score[n] += b * list[i + 2];
-      }
+      shardsOf(+p).forEach(function (s) {
+        var posting = shards[s].invertedIndex[head.vocab[p]], list = posting && tables[s][posting._index];
+        if (!list) return;
+        for (var i = 0; i < list.length; i += 3) {
+          if (!(mask & (1 << list[i + 1]))) continue;
+          var n = list[i];
+          if (!seen[n]) { seen[n] = 1; items.push(n); }
+          score[n] += b * list[i + 2];
+        }
+      });
     });
     var total = Math.sqrt(norm) * head.scale;
     for (var i = 0; i < items.length; i++) score[items[i]] /= total;
