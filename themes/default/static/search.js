@@ -304,10 +304,11 @@
     var d = docOf(n), s = storeOf(d), st = stores[s];
     return st ? st.quotes[n - head.nDocs - head.quoteStart[head.storeFirst[s]]] : null;
   }
+  /* Ask for item n's text; true if that started a download. */
   function needText(n) {
-    var s = storeOf(docOf(n));
-    if (stores[s]) return false;
-    load(head.storeFiles[s]);
+    var file = head.storeFiles[storeOf(docOf(n))];
+    if (requested[file]) return false;
+    load(file);
     return true;
   }
 
@@ -351,7 +352,7 @@
   function foldedText(key, text) {
     var f = folded.get(key);
     if (f === undefined) {
-      if (folded.size > 3000) folded.clear();
+      if (folded.size > 500) folded.clear();
       folded.set(key, f = fold(text.toLowerCase()));
     }
     return f;
@@ -370,13 +371,21 @@
     });
   }
 
-  /* Phrase matches in rank order. Texts are fetched for the best CHECK_AHEAD unchecked
-     candidates at a time, so the first results come after a few small files, not all. */
-  var CHECK_AHEAD = 30;
+  /* Phrase matches in rank order. Texts are fetched for the best unchecked candidates
+     first, FETCH_AHEAD files at a time, so the first results come after a few small files;
+     each item is checked once per query (the answers are kept while the phrases stay). */
+  var FETCH_AHEAD = 40, checkedFor = { key: null, answers: new Map() };
   function withPhrases(items, phrases) {
-    var shown = [], found = 0, unknown = 0;
+    var key = JSON.stringify(phrases.map(function (ph) { return [ph.words, ph.field]; }));
+    if (checkedFor.key !== key) checkedFor = { key: key, answers: new Map() };
+    var answers = checkedFor.answers, shown = [], found = 0, unknown = 0, fetched = 0;
     for (var i = 0; i < items.length; i++) {
-      var ok = hasPhrases(items[i][0], phrases, unknown < CHECK_AHEAD);
+      var n = items[i][0], ok = answers.get(n);
+      if (ok === undefined) {
+        ok = hasPhrases(n, phrases, false);
+        if (ok === null) { if (fetched < FETCH_AHEAD && needText(n)) fetched++; }
+        else answers.set(n, ok);
+      }
       if (ok === null) unknown++;
       else if (ok) { found++; if (!unknown) shown.push(items[i]); }
     }
@@ -513,6 +522,7 @@
       if (!w.negate) Object.keys(w.expand).forEach(function (pos) { wanted.set(head.vocab[pos], k); });
     });
     show(items, wanted, p.phrases);
+    status.setAttribute("data-shown", query);           // results on screen for this query (maybe not all yet)
     if (items.length && !firstShown && window.performance && performance.mark) {
       firstShown = true;
       performance.mark("glossator-first-result");      // read by benchmarks/search_bench.py
