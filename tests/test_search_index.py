@@ -103,7 +103,8 @@ def _unwrap(script: bytes) -> object:
     m = re.fullmatch(rb"\(window\.glossatorSearch=window\.glossatorSearch\|\|\[\]\)\.push\(\[\"(\w+)\",(\d+),JSON\.parse\('(.*)'\)\]\);\n",
                      script, re.S)
     assert m, script[:200]
-    return json.loads(re.sub(r"\\(.)", r"\1", m.group(3).decode("utf-8")))
+    literal = m.group(3).decode("utf-8")
+    return json.loads(re.sub(r"\\(u[0-9a-f]{4}|.)", lambda e: chr(int(e[1][1:], 16)) if len(e[1]) == 5 else e[1], literal))
 
 
 def test_files_are_scripts_carrying_json(example: tuple[object, object]) -> None:

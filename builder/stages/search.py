@@ -6,7 +6,8 @@ Files (all under search/, all loaded as <script>, so search works from file://):
   (front-coded, with a document-frequency class per term for prefix completion),
   and the names of the other files;
 - search/t-<hash>.js: the index shards, each a lunr index (`lunr.Index.load` JSON)
-  over a range of terms, holding every posting and weight of those terms;
+  over a range of terms (or over a slice of the items of one very common term),
+  holding every posting and weight of those terms;
 - search/s-<hash>.js: document texts and quote positions, a few documents a file,
   for snippets and phrase checks.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+
 from builder.models import Linked, SitePath
 from builder.searchindex import Plan
 from builder.searchitems import BOOSTS, Catalogue, catalogue
@@ -52,7 +54,8 @@ def build_index(linked: Linked, shard_bytes: int = SHARD_BYTES, store_bytes: int
 
 
 def _script(kind: str, n: int, data_json: str) -> bytes:
-    literal = data_json.replace("\\", "\\\\").replace("'", "\\'")
+    """A script handing `data_json` to search.js, as a single-quoted JS string for JSON.parse."""
+    literal = data_json.replace("\\", "\\\\").replace("'", "\\'").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return f"(window.glossatorSearch=window.glossatorSearch||[]).push([\"{kind}\",{n},JSON.parse('{literal}')]);\n".encode()
 
 
