@@ -2,11 +2,13 @@
 
 Every wait is on a condition (a DOM change, a status field, a line of output), with a
 deadline; nothing sleeps for a fixed time. Servers run on free ports and are always
-stopped, with SIGINT, at the end of each test.
+stopped with SIGINT: one shared by the read-only tests, one by the tests that edit the
+sidecar (each puts it back), and one each for the tests that stop or break a server.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -23,6 +25,7 @@ from typing import Callable, Iterator
 
 import pytest
 
+from builder import cli
 from builder.serve import Changes, Hub, inject, page_of
 from tests.conftest import ROOT, copy_corpus
 
@@ -126,6 +129,30 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 
 @pytest.fixture(scope="module")
+def editable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    server = Served(copy_corpus(ROOT, tmp_path_factory.mktemp("editable") / "corpus"))
+    try:
+        yield server
+    finally:
+        if server.proc.poll() is None:
+            server.stop()
+
+
+@pytest.fixture
+def live(editable: Served) -> Iterator[Served]:
+    """A server shared by the tests that edit the sidecar; each gets it back as it found it."""
+    sidecar = editable.corpus / SIDECAR
+    original = sidecar.read_text("utf-8")
+    editable.wait_builds(editable.status()["builds"])
+    yield editable
+    if sidecar.read_text("utf-8") != original:
+        builds = editable.status()["builds"]
+        save(sidecar, original)
+        editable.wait_builds(builds + 1)
+    assert editable.status()["ok"], editable.output
+
+
+@pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """One server for the tests that only read."""
     server = Served(copy_corpus(ROOT, tmp_path_factory.mktemp("shared") / "corpus"))
@@ -212,30 +239,29 @@ def drain(client) -> list[str]:  # noqa: ANN001
     return out
 
 
-def test_help() -> None:
-    result = subprocess.run([sys.executable, "-m", "builder", "serve", "--help"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=30)
-    assert result.returncode == 0
-    assert "--port" in result.stdout and "--host" in result.stdout and "127.0.0.1" in result.stdout
+def test_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["serve", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "--port" in text and "--host" in text and "127.0.0.1" in text
 
 
 def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
     corpus = copy_corpus(ROOT, tmp_path / "corpus")
+    out, err = io.StringIO(), io.StringIO()
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "builder", "serve", str(corpus), "--port", str(port)],
-                                cwd=ROOT, capture_output=True, text=True, timeout=30)
-    assert result.returncode == 2
-    assert f"port {port} is already in use" in result.stderr and "--port" in result.stderr
-    assert "Traceback" not in result.stderr
+        assert cli.main(["serve", str(corpus), "--port", str(port)], out, err) == 2
+    assert f"port {port} is already in use" in err.getvalue() and "--port" in err.getvalue()
+    assert "Traceback" not in err.getvalue()
 
 
 # --- the server ------------------------------------------------------------------------------
 
 
-def test_an_edit_shows_in_the_open_page(served: Served, page) -> None:  # noqa: ANN001
+def test_an_edit_shows_in_the_open_page(live: Served, page) -> None:  # noqa: ANN001
+    served = live
     open_live(page, served.url(f"docs/{DOC}.html"))
     sidecar = served.corpus / SIDECAR
     text = sidecar.read_text("utf-8")
@@ -259,7 +285,8 @@ def test_an_edit_shows_in_the_open_page(served: Served, page) -> None:  # noqa: 
     assert not [e for e in page.console_errors if not e.startswith("Failed to load resource")]
 
 
-def test_a_hidden_tab_lets_go_of_its_stream_and_catches_up_when_shown(served: Served, page) -> None:  # noqa: ANN001
+def test_a_hidden_tab_lets_go_of_its_stream_and_catches_up_when_shown(live: Served, page) -> None:  # noqa: ANN001
+    served = live
     open_live(page, served.url(f"docs/{DOC}.html"))
     visibility = """state => {
         Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
@@ -276,7 +303,8 @@ def test_a_hidden_tab_lets_go_of_its_stream_and_catches_up_when_shown(served: Se
     page.locator("body", has_text="The capture carries no date").wait_for(timeout=2000)
 
 
-def test_a_bad_edit_shows_the_overlay_keeps_the_site_and_a_fix_clears_it(served: Served, page, browser) -> None:  # noqa: ANN001
+def test_a_bad_edit_shows_the_overlay_keeps_the_site_and_a_fix_clears_it(live: Served, page, browser) -> None:  # noqa: ANN001
+    served = live
     open_live(page, served.url(f"docs/{DOC}.html"))
     sidecar = served.corpus / SIDECAR
     good = sidecar.read_text("utf-8")
@@ -345,7 +373,8 @@ def test_a_corpus_broken_from_the_start_is_served_once_fixed(tmp_path: Path, pag
         assert server.stop() == 0
 
 
-def test_the_scroll_position_survives_a_reload(served: Served, page) -> None:  # noqa: ANN001
+def test_the_scroll_position_survives_a_reload(live: Served, page) -> None:  # noqa: ANN001
+    served = live
     page.set_viewport_size({"width": 1280, "height": 600})
     open_live(page, served.url(f"docs/{DOC}.html"))
     room = page.evaluate("document.documentElement.scrollHeight - innerHeight")
@@ -362,7 +391,8 @@ def test_the_scroll_position_survives_a_reload(served: Served, page) -> None:  #
     page.wait_for_function(f"() => Math.abs(window.scrollY - {y}) < 2", timeout=2000)
 
 
-def test_one_save_is_one_rebuild(served: Served) -> None:
+def test_one_save_is_one_rebuild(live: Served) -> None:
+    served = live
     sidecar = served.corpus / SIDECAR
     text = sidecar.read_text("utf-8")
     builds = served.wait_builds(1)["builds"]
