@@ -20,6 +20,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -460,11 +461,16 @@ def test_directory_urls_and_many_clients(shared: Served) -> None:
             s.close()
 
 
-def test_build_output_has_no_reload_script(example_site: Path, shared: Served) -> None:
+def test_build_and_bundle_output_have_no_reload_script(example_site: Path, shared: Served, tmp_path: Path) -> None:
     served = shared
     for html in example_site.rglob("*.html"):
         text = html.read_text("utf-8")
         assert "__glossator" not in text and "livereload" not in text, html
+    bundle = tmp_path / "site.zip"
+    assert cli.main(["bundle", str(ROOT), "-o", str(bundle), "-q"], io.StringIO(), io.StringIO()) == 0
+    with zipfile.ZipFile(bundle) as z:
+        for name in z.namelist():
+            assert b"__glossator" not in z.read(name) and b"livereload" not in z.read(name), name
     for path in ("index.html", f"docs/{DOC}.html", "no-such-page.html"):
         try:
             body = urllib.request.urlopen(served.url(path), timeout=5).read()
