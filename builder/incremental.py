@@ -18,6 +18,7 @@ that is asked for (`get()`) before its turn is rendered on the spot.
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -553,7 +554,7 @@ class IncrementalBuilder:
         this process's interpreter lock nor its CPU while an edit is checked; None if cancelled."""
         import multiprocessing
 
-        if "fork" not in multiprocessing.get_all_start_methods():
+        if not sys.platform.startswith("linux"):    # forking a threaded process is only safe there
             return search.build_index(linked)
         ctx = multiprocessing.get_context("fork")
         receive, send = ctx.Pipe(duplex=False)
