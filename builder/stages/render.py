@@ -100,8 +100,7 @@ class Pages:
         self.titles = {d.meta.id: d.meta.title for d in linked.docs}
         self.ctx = docmarkup.Context(linked, self.entities, self.titles)
         self.title = settings.title or linked.corpus.title or "Untitled corpus"
-        speakers = [s.annotation.speaker for d in linked.docs for s in d.spans if s.kind == "quote" and s.annotation.speaker]
-        self.hues = docmarkup.hue_table(speakers)  # type: ignore[arg-type]
+        self.hues = docmarkup.hue_table(list(linked.quotes_by))  # every speaker, without rescanning spans
 
     def common(self, page: SitePath, kind: str) -> dict[str, Any]:
         root = urls.root_prefix(page)
