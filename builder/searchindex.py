@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import json
 import math
+import re
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from itertools import chain, repeat
@@ -225,6 +226,26 @@ def _factors(length: int, average: float, boost: float, item_boost: float, most:
     return [(K1 + 1) * c / (norm + c) * scale for c in range(most + 1)]
 
 
+_PLAIN = re.compile(r"[\w./:-]*", re.ASCII)
+
+
+def _quote(s: str) -> str:
+    """A JSON string; plain refs and field names (the usual case) skip the encoder."""
+    return f'"{s}"' if _PLAIN.fullmatch(s) else _compact(s)
+
+
+class _LazyKeys(dict[int, str]):
+    """item number → '"a1":{}', made on first use: each worker needs only its own half."""
+
+    def __init__(self, items: Sequence[Item]) -> None:
+        super().__init__()
+        self.items = items
+
+    def __missing__(self, n: int) -> str:
+        key = self[n] = _quote(self.items[n].ref) + ":{}"
+        return key
+
+
 def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, float], the_plan: Plan,
               idf_of: Mapping[str, float], averages: Sequence[float]) -> Fragments:
     """Field vectors and postings of the counted items, cut by shard.
@@ -250,8 +271,8 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
         w = map(str, map(round, map(mul, map(idf_list.__getitem__, positions), map(factor.__getitem__, tf.values()))))
         deque(map(list.append, map(refs[f].__getitem__, positions), repeat(n)), maxlen=0)
         deque(map(list.append, map(weights[f].__getitem__, positions), w), maxlen=0)
-    heads = [_compact(f"{name}/{item.ref}")[:-1] for name in fields for item in items]   # '"title/a1' per field × item
-    keys = [_compact(i.ref) + ":{}" for i in items]
+    heads = {f * n_items + n: _quote(f"{fields[f]}/{items[n].ref}")[:-1] for n, f, _, _ in counted.tfs}  # '"title/a1'
+    keys = _LazyKeys(items)
     vectors, postings = [], []
     for shard in the_plan.shards:
         whole = shard.low == 0 and shard.high >= n_items
@@ -265,7 +286,7 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
                 if r and not whole:
                     a, b = bisect.bisect_left(r, shard.low), bisect.bisect_left(r, shard.high)
                     r, w = r[a:b], w[a:b]
-                per_field.append(",".join(map(keys.__getitem__, r)))
+                per_field.append(",".join(map(keys.__getitem__, r)) if r else "")
                 if r:
                     deque(map(list.append, map(grouped.__getitem__, map((f * n_items).__add__, r)),
                               map(prefix.__add__, w)), maxlen=0)
