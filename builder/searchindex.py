@@ -253,47 +253,64 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
     Weights are integer thousandths (shorter JSON, faster to parse, the same ranking:
     search.js divides by 1000). Terms are numbered within their shard; empty field
     vectors are left out (lunr.js reads only the vectors of fields that matched).
-    This is most of the build time, so every per-term step is a C-level map():
-    postings and weights are appended per term (in item order), then regrouped per
-    field vector shard by shard, which also leaves each vector sorted by term number.
+    This is most of the build time, so every per-term step is a C-level map(): each
+    field vector is weighed, sorted by term and cut where its terms change shard.
     """
     fields = counted.fields
     n_fields, n_items = len(fields), len(items)
-    vocab = the_plan.vocab
+    vocab, shards = the_plan.vocab, the_plan.shards
     position = {t: i for i, t in enumerate(vocab)}
     idf_list = [idf_of[t] for t in vocab]
-    # field → position → items (ascending), and their weights (aligned); lists only where needed
-    refs: list[defaultdict[int, list[int]]] = [defaultdict(list) for _ in fields]
-    weights: list[defaultdict[int, list[str]]] = [defaultdict(list) for _ in fields]
+    local = [""] * len(vocab)                  # a term's number within its shard, as text
+    shard_of = [0] * len(vocab)                # its shard, for the item at hand
+    slices: defaultdict[int, list[tuple[int, int, int]]] = defaultdict(list)   # common term → (low, high, shard)
+    for s, shard in enumerate(shards):
+        for p in range(shard.first, shard.end):
+            local[p] = str(p - shard.first)
+            if shard.low == 0 and shard.high >= n_items:
+                shard_of[p] = s
+            else:
+                slices[p].append((shard.low, shard.high, s))
+    changes = sorted({low for parts in slices.values() for low, _, _ in parts})
+    ends = [shard.end for shard in shards]
+    heads = [_quote(f + "/")[:-1] for f in fields]                   # '"title/'
+    refs: list[defaultdict[int, list[int]]] = [defaultdict(list) for _ in fields]   # field → term → items, ascending
+    vectors: list[list[str]] = [[] for _ in shards]
     for n, f, tf, length in counted.tfs:
+        while changes and n >= changes[0]:     # items come in ascending order: move common terms to their next slice
+            changes.pop(0)
+            for p, parts in slices.items():
+                shard_of[p] = next((s for low, high, s in parts if low <= n < high), shard_of[p])
         positions = list(map(position.__getitem__, tf))
         factor = _factors(length, averages[f], boosts[fields[f]], items[n].boost, max(tf.values()))
-        w = map(str, map(round, map(mul, map(idf_list.__getitem__, positions), map(factor.__getitem__, tf.values()))))
+        weight = dict(zip(positions, map(str, map(round, map(mul, map(idf_list.__getitem__, positions),
+                                                                   map(factor.__getitem__, tf.values()))))))
         deque(map(list.append, map(refs[f].__getitem__, positions), repeat(n)), maxlen=0)
-        deque(map(list.append, map(weights[f].__getitem__, positions), w), maxlen=0)
-    heads = {f * n_items + n: _quote(f"{fields[f]}/{items[n].ref}")[:-1] for n, f, _, _ in counted.tfs}  # '"title/a1'
+        positions.sort()
+        head = heads[f] + items[n].ref + '",['
+        first, count_ = 0, len(positions)
+        while first < count_:
+            s = shard_of[positions[first]]
+            last = bisect.bisect_left(positions, ends[s], first)
+            run = positions[first:last]
+            vectors[s].append("[" + head + ",".join(map("{},{}".format, map(local.__getitem__, run),
+                                                         map(weight.__getitem__, run))) + "]]")
+            first = last
     keys = _LazyKeys(items)
-    vectors, postings = [], []
-    for shard in the_plan.shards:
+    postings = []
+    for shard in shards:
         whole = shard.low == 0 and shard.high >= n_items
-        grouped: defaultdict[int, list[str]] = defaultdict(list)
         terms = []
-        for local, p in enumerate(range(shard.first, shard.end)):
-            prefix = f"{local},"
+        for p in range(shard.first, shard.end):
             per_field = []
             for f in range(n_fields):
-                r, w = refs[f].get(p, ()), weights[f].get(p, ())
+                r = refs[f].get(p, ())
                 if r and not whole:
-                    a, b = bisect.bisect_left(r, shard.low), bisect.bisect_left(r, shard.high)
-                    r, w = r[a:b], w[a:b]
+                    r = r[bisect.bisect_left(r, shard.low):bisect.bisect_left(r, shard.high)]
                 per_field.append(",".join(map(keys.__getitem__, r)) if r else "")
-                if r:
-                    deque(map(list.append, map(grouped.__getitem__, map((f * n_items).__add__, r)),
-                              map(prefix.__add__, w)), maxlen=0)
             terms.append(tuple(per_field))
-        vectors.append(",".join(map('[{}",[{}]]'.format, map(heads.__getitem__, grouped), map(",".join, grouped.values()))))
         postings.append(terms)
-    return Fragments(vectors, postings)
+    return Fragments([",".join(v) for v in vectors], postings)
 
 
 def assemble(the_plan: Plan, fields: Sequence[str], parts: Sequence[Fragments]) -> list[str]:

@@ -20,11 +20,14 @@ PARALLEL_FROM = 4000     # items; below this a second process costs more than it
 _ANALYZER = Analyzer()   # word → term, kept across builds: `serve` rebuilds skip the stemming
 
 
+FIRST_SHARE = 0.45       # of the text, for the main process, which also assembles the files afterwards
+
+
 def halves(items: Sequence[Item]) -> tuple[list[int], list[int]]:
-    """Item numbers of each half: documents split at half the text, quotes follow their document."""
+    """Item numbers of each half: documents split by text size, quotes follow their document."""
     containers = [n for n, i in enumerate(items) if not i.within]
     sizes = [len(items[n].fields.get("text", "")) for n in containers]
-    half, acc, cut = sum(sizes) / 2, 0, len(containers)
+    half, acc, cut = sum(sizes) * FIRST_SHARE, 0, len(containers)
     for k, size in enumerate(sizes):
         if acc >= half:
             cut = k
