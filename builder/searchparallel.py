@@ -10,6 +10,7 @@ two processes or one after the other, so the output never depends on the machine
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from collections import Counter
 from typing import Mapping, Sequence
 
@@ -63,11 +64,11 @@ def _child(conn, items, numbers, fields, boosts) -> None:  # noqa: ANN001 - a mu
 
 def in_two(items: Sequence[Item], fields: Sequence[str], boosts: Mapping[str, float],
            shard_bytes: int, parallel: bool | None = None) -> tuple[Plan, list[str]]:
-    """The plan and the shards' JSON; `parallel` None means: two processes if it pays and fork exists."""
+    """The plan and the shards' JSON; `parallel` None means: two processes if it pays (Linux only)."""
     a, b = halves(items)
     if parallel is None:
         parallel = len(items) >= PARALLEL_FROM
-    if parallel and "fork" in multiprocessing.get_all_start_methods():
+    if parallel and sys.platform.startswith("linux"):     # fork is unsafe in threaded processes elsewhere (macOS)
         ctx = multiprocessing.get_context("fork")
         mine, theirs = ctx.Pipe()
         child = ctx.Process(target=_child, args=(theirs, items, b, fields, boosts), daemon=True)
