@@ -198,7 +198,7 @@ class Checker:
         return Corpus(title, intro, index_rel, tuple(docs)), tuple(found)
 
     def _sidecars(self, doc_ids: tuple[DocId, ...], entities: tuple[Entity, ...]) -> tuple[list[Sidecar], list[Diagnostic]]:
-        """annotations.load() without its entities part, each sidecar parsed once per content."""
+        """Every sidecar (annotations.load_for per document), each parsed once per content."""
         import difflib
 
         known_entities = self._same("entity ids", frozenset(e.id for e in entities))

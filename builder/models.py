@@ -144,13 +144,6 @@ class Entity:
         return next((w for p, w in self.phrase_where if p == phrase), self.where)
 
 
-@dataclass(frozen=True, slots=True)
-class Annotations:
-    entities: tuple[Entity, ...]
-    sidecars: tuple[Sidecar, ...]
-    entities_path: SourcePath
-
-
 # --- clean --------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ import jsonschema_rs
 from builder import edtf, yamlpos
 from builder.diagnostics import Diagnostic, error, warning
 from builder.models import (
-    Annotation, Annotations, AnnotationId, CleanSpec, DocId, DropRule, Entity, EntityId,
+    Annotation, AnnotationId, CleanSpec, DocId, DropRule, Entity, EntityId,
     ReplaceRule, Selector, Sidecar, SourcePath, Where,
 )
 from builder.stages.corpus import read_text
@@ -78,22 +78,6 @@ def load_for(file: Path | None, doc: DocId, entities: AbstractSet[EntityId], doc
     if file is None:
         return None, ()
     return load_sidecar(file, SourcePath(f"annotations/{file.name}"), doc, entities, docs)
-
-
-def load(corpus_dir: Path, doc_ids: Iterable[DocId]) -> tuple[Annotations, tuple[Diagnostic, ...]]:
-    """Entities and every sidecar, one after the other."""
-    doc_ids = tuple(doc_ids)
-    entities, diags = load_entities(corpus_dir)
-    known_entities = {e.id for e in entities}
-    files = sidecar_files(corpus_dir)
-    found = [*diags, *orphan_sidecars(files, doc_ids)]
-    sidecars: list[Sidecar] = []
-    for doc_id in doc_ids:
-        sidecar, side_diags = load_for(files.get(doc_id), doc_id, known_entities, set(doc_ids))
-        found.extend(side_diags)
-        if sidecar is not None:
-            sidecars.append(sidecar)
-    return Annotations(entities, tuple(sidecars), SourcePath("annotations/entities.yaml")), tuple(found)
 
 
 def _load_checked(path: Path, rel: SourcePath, schema_name: str) -> tuple[yamlpos.Loaded | None, list[Diagnostic]]:

@@ -260,16 +260,9 @@ class Pages:
         return page, "404.html", self.common(page, "404")
 
     def all(self) -> Iterable[tuple[SitePath, str, dict[str, Any]]]:
-        yield self.index()
-        for d in self.linked.docs:
-            yield self.document(d)
-        yield self.entities_index()
-        for e in self.linked.entities:
-            yield self.entity(e)
-        yield self.timeline()
-        yield self.quotes()
-        yield self.search()
-        yield self.not_found()
+        """Every page's (path, template, context), in page_makers' order (the one list of pages)."""
+        for make in page_makers(self).values():
+            yield make()
 
 
 def speakers_css(hues: Mapping[EntityId, int]) -> str:
@@ -293,10 +286,10 @@ PageMaker = Callable[[], tuple[SitePath, str, dict[str, Any]]]
 
 
 def page_makers(pages: Pages) -> dict[SitePath, PageMaker]:
-    """Every page of `pages.all()`, by path and in the same order, each made only when called.
+    """Every page of the site, by path and in order, each made only when called.
 
-    Incremental builds (`glossator serve`) render a subset: keep this in step with
-    `Pages.all()` (tests/test_incremental.py checks both list the same pages).
+    The one list of pages: `render()`, `Pages.all()` and incremental builds
+    (`glossator serve`, which renders a subset) all read it.
     """
     makers: dict[SitePath, PageMaker] = {SitePath("index.html"): pages.index}
     for d in pages.linked.docs:
