@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Mapping
 from urllib.parse import quote
-from xml.sax.saxutils import escape
+from html import escape
 
 from builder.config import Settings
 from builder.models import SitePath
@@ -46,6 +46,6 @@ def page_url(base_url: str, page: SitePath) -> str:
 def sitemap(pages: list[SitePath], base_url: str) -> bytes:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    lines += [f"  <url><loc>{escape(page_url(base_url, p))}</loc></url>" for p in pages]
+    lines += [f"  <url><loc>{escape(page_url(base_url, p), quote=False)}</loc></url>" for p in pages]
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")

@@ -85,4 +85,4 @@ def test_printable_ascii_is_what_ftfy_leaves_alone(text: str) -> None:
     import ftfy
 
     if text.isprintable():
-        assert ftfy.fix_text(text, clean.FTFY) == text
+        assert ftfy.fix_text(text, clean.fixer()[1]) == text

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from builder import parallel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,6 +18,29 @@ def test_map_ordered_keeps_input_order_across_workers() -> None:
     items = list(range(500))
     assert parallel.map_ordered(lambda x: x * x, items, 2) == [x * x for x in items]
     assert parallel.map_ordered(lambda x: x, [], 2) == []
+
+
+def test_map_halves_keeps_order_and_decodes_the_childs_half(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("GLOSSATOR_WORKERS", "2")
+    items = list(range(parallel.MIN_ITEMS * 3))
+    sent = []
+    result = parallel.map_halves(lambda x: x * x, items, encode=lambda r: [-v for v in r],
+                                 decode=lambda r: sent.append(len(r)) or [-v for v in r])
+    assert result == [x * x for x in items]
+    assert sent == [len(items) // 2], "the second half comes from the child, through encode and decode"
+
+
+def test_map_halves_reports_a_failing_child_instead_of_waiting(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("GLOSSATOR_WORKERS", "2")
+    items = list(range(parallel.MIN_ITEMS * 2))
+
+    def fails_late(x: int) -> int:
+        if x == items[-1]:
+            raise ValueError("broken document")
+        return x
+
+    with pytest.raises(RuntimeError, match="broken document"):
+        parallel.map_halves(fails_late, items)
 
 
 def test_parallel_and_serial_builds_are_byte_identical(tmp_path: Path) -> None:

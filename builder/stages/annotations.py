@@ -14,9 +14,8 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import AbstractSet, Any, Iterable
+from typing import TYPE_CHECKING, AbstractSet, Any, Iterable
 
-import jsonschema
 import jsonschema_rs
 
 from builder import edtf, yamlpos
@@ -26,6 +25,9 @@ from builder.models import (
     ReplaceRule, Selector, Sidecar, SourcePath, Where,
 )
 from builder.stages.corpus import read_text
+
+if TYPE_CHECKING:  # python-jsonschema (a tenth of a second to import) only explains invalid files
+    import jsonschema
 
 GROUPS = {"people": "person", "organizations": "organization", "places": "place"}
 SECTIONS = {
@@ -42,6 +44,8 @@ def schema(name: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=None)
 def validator(name: str) -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     return jsonschema.Draft202012Validator(schema(name))
 
 

@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
-import ftfy
+from functools import cache
 
 from builder.diagnostics import Diagnostic, warning
 from builder.models import CleanDoc, CleanSpec, Edit, Paragraph, RawDoc
 
-# Only undo mojibake: never touch quote marks, ligatures, widths or line breaks.
-FTFY = ftfy.TextFixerConfig(
-    unescape_html=False, fix_latin_ligatures=False, fix_character_width=False,
-    uncurl_quotes=False, fix_line_breaks=False, normalization=None, explain=True,
-)
+
+
+@cache
+def fixer() -> tuple[Any, Any]:
+    """ftfy and our settings for it, imported on first use (a tenth of a second: ASCII corpora never need it).
+    Only undo mojibake: never touch quote marks, ligatures, widths or line breaks."""
+    import ftfy
+
+    return ftfy, ftfy.TextFixerConfig(
+        unescape_html=False, fix_latin_ligatures=False, fix_character_width=False,
+        uncurl_quotes=False, fix_line_breaks=False, normalization=None, explain=True,
+    )
+
 MIN_RUN_PARAGRAPHS = 2
 MIN_RUN_CHARS = 100
 MAX_CANDIDATES = 64
@@ -64,7 +72,8 @@ def ftfy_rule(state: State, spec: CleanSpec) -> tuple[State, tuple[Edit, ...], t
         if para.text.isascii() and para.text.isprintable():
             out.append(para)  # printable ASCII has nothing for ftfy to fix, and this is ~50× faster
             continue
-        fixed, explanation = ftfy.fix_and_explain(para.text, config=FTFY)
+        ftfy, config = fixer()
+        fixed, explanation = ftfy.fix_and_explain(para.text, config=config)
         if fixed != para.text:
             steps = ", ".join(f"{a} {b}" for a, b in explanation or []) or "ftfy"
             edits.append(Edit("ftfy", para.block, f"mojibake undone ({steps})"))
