@@ -86,3 +86,36 @@ def _half(conn: Any, fn: Callable[[Any], Any], items: Sequence[Any], encode: Cal
         conn.send((False, "".join(traceback.format_exception(exc))))
     finally:
         conn.close()
+
+
+class Background:
+    """fn() computed in a forked child while this process goes on; `result()` waits for it.
+
+    Where forking is not available (or not wanted) fn runs at once, here, so callers
+    need no second code path. The child is not a daemon: it may fork workers of its own.
+    """
+
+    def __init__(self, fn: Callable[[], R], enabled: bool = True) -> None:
+        self._value: Any = None
+        self._conn: Any = None
+        self._child: Any = None
+        if not enabled or workers() <= 1 or not sys.platform.startswith("linux"):
+            self._value = fn()
+            return
+        ctx = multiprocessing.get_context("fork")
+        self._conn, theirs = ctx.Pipe(duplex=False)
+        self._child = ctx.Process(target=_half, args=(theirs, lambda _: fn(), [None], lambda r: r[0]))
+        self._child.start()
+        theirs.close()
+
+    def result(self) -> Any:
+        if self._child is not None:
+            try:
+                ok, payload = self._conn.recv()
+            finally:
+                self._child.join()
+                self._child = None
+            if not ok:
+                raise RuntimeError(f"worker failed: {payload}")
+            self._value = payload
+        return self._value

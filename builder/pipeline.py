@@ -115,10 +115,11 @@ def _build(corpus_dir: Path, settings: config.Settings | None, progress: Progres
     n_ann = sum(len(d.spans) for d in linked.docs)
     if diagnostics.has_errors(diags):
         return BuildResult(diags, {}, n_docs, n_ann, time.perf_counter() - started)
-    progress("rendering")
+    progress("rendering and indexing")
+    # The search index (a few seconds of its own) is built in a child while the pages render.
+    index = parallel.Background(partial(search.build_index, linked))
     files = render.render(linked, settings, corpus_dir)
-    progress("indexing")
-    files.update(search.build_index(linked))
+    files.update(index.result())
     files.update(publish.site_files(files, settings))
     return BuildResult(diags, dict(sorted(files.items())), n_docs, n_ann, time.perf_counter() - started)
 

@@ -54,12 +54,13 @@ class DocFacts:
                     if kind == "doc" and frag:
                         targets.add(DocId(other))
         mentioned = frozenset(s.annotation.entity for s in doc.spans if s.kind == "mention" and s.annotation.entity)
+        mentions, quotes_by = linking.by_entity([doc])
         return DocFacts(
             doc=doc, passages=passages, quotes=quotes, targets=frozenset(targets),
             related_inputs=(tuple(links), mentioned),
             timeline=linking._timeline([doc]),
-            mentions=linking._index([doc], "mention", lambda s: s.annotation.entity),
-            quotes_by=linking._index([doc], "quote", lambda s: s.annotation.speaker),
+            mentions=mentions,
+            quotes_by=quotes_by,
             kinds=Counter(s.kind for s in doc.spans),
             speakers=frozenset(s.annotation.speaker for _, s in quotes if s.annotation.speaker),
         )
@@ -300,7 +301,7 @@ class Passages(Mapping[PassageRef, Span]):
 
 
 def _concat(parts: Iterable[Mapping[EntityId, tuple[PassageRef, ...]]]) -> dict[EntityId, tuple[PassageRef, ...]]:
-    """Per-document indexes joined in corpus order, as linking._index builds them in one pass."""
+    """Per-document indexes joined in corpus order, as linking.by_entity builds them in one pass."""
     out: dict[EntityId, list[PassageRef]] = {}
     for part in parts:
         for key, refs in part.items():

@@ -117,7 +117,7 @@ def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
         chunks.append(data)
     os.waitpid(pid, 0)
     shown = b"".join(chunks).decode()
-    assert "reading corpus…" in shown and "rendering…" in shown and "\r\x1b[K" in shown
+    assert "reading corpus…" in shown and "rendering and indexing…" in shown and "\r\x1b[K" in shown
     assert "built 2 documents" in shown
     piped = subprocess.run([sys.executable, "-m", "builder", "build", str(root)], capture_output=True, text=True)
     assert "…" not in piped.stderr and piped.stdout.startswith("built 2 documents")

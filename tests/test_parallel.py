@@ -56,3 +56,16 @@ def test_parallel_and_serial_builds_are_byte_identical(tmp_path: Path) -> None:
         sites[workers] = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert sites["1"].keys() == sites["2"].keys()
     assert [p for p in sites["1"] if sites["1"][p] != sites["2"][p]] == []
+
+
+def test_background_returns_the_childs_result_or_its_failure(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("GLOSSATOR_WORKERS", "2")
+    parent = os.getpid()
+    assert parallel.Background(lambda: os.getpid()).result() != parent, "computed in a child"
+    assert parallel.Background(lambda: os.getpid(), enabled=False).result() == parent
+
+    def broken() -> None:
+        raise ValueError("index exploded")
+
+    with pytest.raises(RuntimeError, match="index exploded"):
+        parallel.Background(broken).result()

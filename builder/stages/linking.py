@@ -74,6 +74,7 @@ def link(corpus: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity]
             passages.setdefault(PassageRef(doc.meta.id, span.id), span)
     diags = list(_check_targets(docs, passages))
     statements, statement_of = _statements(docs, passages)
+    mentions_of, quotes_by = by_entity(docs)
     linked = Linked(
         corpus=corpus,
         docs=tuple(docs),
@@ -83,8 +84,8 @@ def link(corpus: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity]
         statement_of=MappingProxyType(statement_of),
         related=MappingProxyType(_related(docs, statements, {e.id: e.name for e in entities})),
         timeline=_timeline(docs),
-        mentions_of=MappingProxyType(_index(docs, "mention", lambda s: s.annotation.entity)),
-        quotes_by=MappingProxyType(_index(docs, "quote", lambda s: s.annotation.speaker)),
+        mentions_of=MappingProxyType(mentions_of),
+        quotes_by=MappingProxyType(quotes_by),
     )
     return linked, tuple(diags)
 
@@ -204,13 +205,15 @@ def _related(docs: Sequence[AnchoredDoc], statements: Sequence[Statement], names
     shared_weight: dict[DocId, dict[DocId, float]] = defaultdict(dict)
     for e, ds in sorted(by_entity.items()):
         w = math.log(n / df[e])
-        for a in ds:
+        for a in ds:   # the hot loop of linking: Σ df² updates, so nothing in it but the sum
             row = shared_weight[a]
+            get = row.get
             for b in ds:
-                if a != b:
-                    row[b] = row.get(b, 0.0) + w
+                row[b] = get(b, 0.0) + w
     for a, row in shared_weight.items():
-        for b, weight in heapq.nlargest(RELATED_LIMIT, row.items(), key=lambda kv: (kv[1], kv[0])):
+        row.pop(a, None)
+        # (weight, id) tuples compare as the ranking wants: no key function per candidate.
+        for weight, b in heapq.nlargest(RELATED_LIMIT, zip(row.values(), row.keys())):
             common = sorted(names.get(e, e) for e in entity_sets[a] & entity_sets[b])
             add(a, b, min(weight, 70.0), "also mentions " + ", ".join(common[:3]))
     out: dict[DocId, tuple[Related, ...]] = {}
@@ -234,10 +237,17 @@ def _timeline(docs: Sequence[AnchoredDoc]) -> tuple[TimelineEntry, ...]:
     return tuple(entries)
 
 
-def _index(docs: Sequence[AnchoredDoc], kind: str, key) -> dict[EntityId, tuple[PassageRef, ...]]:  # noqa: ANN001
-    out: dict[EntityId, list[PassageRef]] = defaultdict(list)
+def by_entity(docs: Sequence[AnchoredDoc]
+               ) -> tuple[dict[EntityId, tuple[PassageRef, ...]], dict[EntityId, tuple[PassageRef, ...]]]:
+    """Mentions by the entity they name, and quotes by their speaker, each in corpus order."""
+    mentions: dict[EntityId, list[PassageRef]] = defaultdict(list)
+    quotes: dict[EntityId, list[PassageRef]] = defaultdict(list)
     for doc in docs:
+        doc_id = doc.meta.id
         for span in doc.spans:
-            if span.kind == kind and key(span):
-                out[key(span)].append(PassageRef(doc.meta.id, span.id))
-    return {k: tuple(v) for k, v in out.items()}
+            ann = span.annotation
+            if ann.kind == "mention" and ann.entity:
+                mentions[ann.entity].append(PassageRef(doc_id, span.id))
+            elif ann.kind == "quote" and ann.speaker:
+                quotes[ann.speaker].append(PassageRef(doc_id, span.id))
+    return {k: tuple(v) for k, v in mentions.items()}, {k: tuple(v) for k, v in quotes.items()}
