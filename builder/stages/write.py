@@ -20,12 +20,20 @@ def write_site(files: Mapping[SitePath, bytes], out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
+        root = str(staging.resolve())
+        made = {""}
         for rel in sorted(files):
-            target = staging / rel
-            if not target.resolve().is_relative_to(staging.resolve()):
+            # The staging folder is new and holds only what this loop writes (no links), so a
+            # path that is relative and has no '..' stays inside it: no per-file resolve() needed.
+            parts = rel.split("/")
+            if rel.startswith("/") or "\\" in rel or any(p in ("", ".", "..") for p in parts):
                 raise ValueError(f"refusing to write outside the site: {rel}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files[rel])
+            folder = "/".join(parts[:-1])
+            if folder not in made:
+                os.makedirs(os.path.join(root, folder), exist_ok=True)
+                made.add(folder)
+            with open(os.path.join(root, rel), "wb") as f:
+                f.write(files[rel])
         os.chmod(staging, 0o755)
         swap(staging, out)
     except BaseException:

@@ -1,0 +1,34 @@
+"""The write stage: the whole site swapped in at once, nothing written outside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builder.models import SitePath
+from builder.stages import write
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_writes_every_file_and_replaces_the_previous_site(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write.write_site({SitePath("index.html"): b"one", SitePath("docs/a.html"): b"a"}, out)
+    write.write_site({SitePath("index.html"): b"two", SitePath("docs/deep/b.html"): b"b",
+                      SitePath("search/t-1.js"): b"t"}, out)
+    assert _tree(out) == {"index.html": b"two", "docs/deep/b.html": b"b", "search/t-1.js": b"t"}
+    assert [p.name for p in tmp_path.iterdir()] == ["site"], "no staging or old folder left behind"
+
+
+@pytest.mark.parametrize("bad", ["../escape.html", "docs/../../escape.html", "/abs.html", "a//b.html", "./x.html",
+                                 "docs\\..\\x.html"])
+def test_a_path_that_could_leave_the_site_is_refused_and_the_old_site_kept(tmp_path: Path, bad: str) -> None:
+    out = tmp_path / "site"
+    write.write_site({SitePath("index.html"): b"old"}, out)
+    with pytest.raises(ValueError, match="outside the site"):
+        write.write_site({SitePath("index.html"): b"new", SitePath(bad): b"x"}, out)
+    assert _tree(out) == {"index.html": b"old"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
