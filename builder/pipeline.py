@@ -77,7 +77,9 @@ def check(corpus_dir: Path, settings: config.Settings, progress: Progress = lamb
     progress("cleaning and anchoring")
     # Half in a forked child. Its records come back as plain tuples (builder.transfer):
     # with pickle's own handling of records, sending them cost more than preparing them.
-    prepared = parallel.map_halves(partial(prepare, shared), metas, transfer.encode_all, transfer.decode_all)
+    # The parent keeps a little more than half: it also unpacks what the child sends.
+    prepared = parallel.map_halves(partial(prepare, shared), metas, transfer.encode_all, transfer.decode_all,
+                                   cut=len(metas) * 54 // 100)
     raws = tuple(r for r, _, _ in prepared if r is not None)
     anchored = tuple(a for _, a, _ in prepared if a is not None)
     found_d = [d for _, _, ds in prepared for d in ds]

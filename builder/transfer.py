@@ -25,26 +25,43 @@ _NUMBER = {cls: n for n, cls in enumerate(CLASSES)}
 
 
 def _plain(annotation: str) -> bool:
-    """Does a field of this declared type hold only str/int/bool/None/date (nothing to convert)?"""
+    """Does a field of this declared type hold no record (only str, int, None, dates, tuples of them)?"""
     words = set(annotation.replace("[", " ").replace("]", " ").replace("|", " ").replace(",", " ").split())
-    return not words & ({cls.__name__ for cls in CLASSES} | {"tuple", "Edtf"})
+    return not words & {cls.__name__ for cls in CLASSES}
+
+
+def _field_code(annotation: str, value: str, way: str) -> str:
+    """Code that converts one field, specialised to its declared type: a generic walk over
+    every value costs more than pickle saves, so each known shape gets a direct call."""
+    names = {cls.__name__ for cls in CLASSES}
+    t = annotation.replace(" ", "")
+    optional = t.endswith("|None")
+    core = t[:-5] if optional else t
+    if _plain(annotation):
+        return value
+    if core in names:
+        code = f"{way}_{core}({value})"
+    elif core.startswith("tuple[") and core.endswith(",...]") and core[6:-5] in names:
+        code = f"tuple([{way}_{core[6:-5]}(x) for x in {value}])"
+    else:
+        code = f"{'encode' if way == 'enc' else 'decode'}({value})"
+    return f"(None if {value} is None else {code})" if optional else code
 
 
 def _compile() -> tuple[dict[type, Any], list[Any]]:
-    """One encoder and one decoder per class, written out field by field: walking every
-    field generically costs more than pickle saves."""
-    encoders: dict[type, Any] = {}
-    decoders: list[Any] = []
+    """One encoder and one decoder per class, written out field by field."""
     scope: dict[str, Any] = {"encode": encode, "decode": decode}
+    lines = []
     for n, cls in enumerate(CLASSES):
         fields = dataclasses.fields(cls)
-        enc = ", ".join(f"v.{f.name}" if _plain(str(f.type)) else f"encode(v.{f.name})" for f in fields)
-        dec = ", ".join(f"v[{i + 1}]" if _plain(str(f.type)) else f"decode(v[{i + 1}])" for i, f in enumerate(fields))
-        scope[f"C{n}"] = cls
-        exec(f"def enc{n}(v): return [{n}, {enc}]\ndef dec{n}(v): return C{n}({dec})", scope)  # noqa: S102
-        encoders[cls] = scope[f"enc{n}"]
-        decoders.append(scope[f"dec{n}"])
-    return encoders, decoders
+        enc = ", ".join(_field_code(str(f.type), f"v.{f.name}", "enc") for f in fields)
+        dec = ", ".join(_field_code(str(f.type), f"v[{i + 1}]", "dec") for i, f in enumerate(fields))
+        scope[f"C_{cls.__name__}"] = cls
+        lines.append(f"def enc_{cls.__name__}(v): return [{n}, {enc}]")
+        lines.append(f"def dec_{cls.__name__}(v): return C_{cls.__name__}({dec})")
+    exec("\n".join(lines), scope)  # noqa: S102 - code generated from our own dataclass fields
+    return ({cls: scope[f"enc_{cls.__name__}"] for cls in CLASSES},
+            [scope[f"dec_{cls.__name__}"] for cls in CLASSES])
 
 
 def encode(value: Any) -> Any:
