@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from builder.diagnostics import Diagnostic
 from builder.models import (
-    AnchoredDoc, AnnotationId, Corpus, DocId, Entity, EntityId, Linked, PassageRef, Span, Statement, TimelineEntry,
+    AnchoredDoc, Corpus, DocId, Entity, EntityId, Linked, PassageRef, Span, Statement, TimelineEntry,
 )
 from builder.stages import linking
 
@@ -29,7 +29,7 @@ class DocFacts:
     passages: dict[PassageRef, Span]
     quotes: tuple[tuple[PassageRef, Span], ...]
     targets: frozenset[DocId]                       # documents its doc:…#id links point into
-    related_inputs: tuple[object, ...]              # what linking._related reads from it
+    related_inputs: tuple[object, ...]              # what linking.related_documents reads from it
     timeline: tuple[TimelineEntry, ...]
     mentions: Mapping[EntityId, tuple[PassageRef, ...]]
     quotes_by: Mapping[EntityId, tuple[PassageRef, ...]]
@@ -58,7 +58,7 @@ class DocFacts:
         return DocFacts(
             doc=doc, passages=passages, quotes=quotes, targets=frozenset(targets),
             related_inputs=(tuple(links), mentioned),
-            timeline=linking._timeline([doc]),
+            timeline=linking.order_timeline([doc]),
             mentions=mentions,
             quotes_by=quotes_by,
             kinds=Counter(s.kind for s in doc.spans),
@@ -67,12 +67,12 @@ class DocFacts:
 
 
 class Statements:
-    """linking._statements(), kept up to date quote by quote.
+    """linking's statements, kept up to date quote by quote, by linking's rules (same_words, same_as_ref).
 
     Quotes are grouped when a `same-as` joins them or when they share enough word
     shingles; the shingle postings and the pairs that pass are kept, so that an edit
     recomputes the pairs of the quotes it touched, not of the whole corpus.
-    tests/test_incremental.py checks the result against linking._statements().
+    tests/test_incremental.py checks the result against linking.group_statements().
     """
 
     def __init__(self) -> None:
@@ -125,26 +125,18 @@ class Statements:
             if len(post) <= linking.MAX_SHINGLE_POSTINGS:
                 shared.update(post)
         del shared[a]
-        span_a, out = self.spans[a], []
-        for b, n in shared.items():
-            span_b = self.spans[b]
-            if a.doc == b.doc and span_a.start < span_b.end and span_b.start < span_a.end:
-                continue  # a quote nested in another is not a second report
-            smaller = min(len(self.grams[a]), len(self.grams[b]))
-            if smaller and n / smaller >= linking.MIN_OVERLAP:
-                out.append(b)
-        return out
+        quote_a, size_a = (a, self.spans[a]), len(self.grams[a])
+        return [b for b, n in shared.items()
+                if linking.same_words(quote_a, (b, self.spans[b]), n, size_a, len(self.grams[b]))]
 
     def group(self, position: Callable[[PassageRef], tuple[int, int]]) -> tuple[tuple[Statement, ...], dict[PassageRef, int]]:
         """Connected quotes as statements, ordered as linking orders them (by first quote)."""
         links: dict[PassageRef, set[PassageRef]] = {a: set(bs) for a, bs in self.edges.items() if bs}
         for ref, span in self.spans.items():
-            if span.annotation.same_as:
-                _, doc_id, frag = linking.parse_target(span.annotation.same_as)
-                other = PassageRef(DocId(doc_id), AnnotationId(frag))
-                if other in self.spans and other != ref:
-                    links.setdefault(ref, set()).add(other)
-                    links.setdefault(other, set()).add(ref)
+            other = linking.same_as_ref(span)
+            if other in self.spans and other != ref:
+                links.setdefault(ref, set()).add(other)
+                links.setdefault(other, set()).add(ref)
         seen: set[PassageRef] = set()
         groups: list[list[PassageRef]] = []
         for start in links:
@@ -164,11 +156,9 @@ class Statements:
         statements: list[Statement] = []
         statement_of: dict[PassageRef, int] = {}
         for members in groups:
-            speakers = tuple(dict.fromkeys(self.spans[r].annotation.speaker for r in members
-                                           if self.spans[r].annotation.speaker))
             for r in members:
                 statement_of[r] = len(statements)
-            statements.append(Statement(tuple(members), speakers))  # type: ignore[arg-type]
+            statements.append(linking.statement([(r, self.spans[r]) for r in members]))
         return tuple(statements), statement_of
 
 
@@ -224,8 +214,8 @@ class Linker:
         if prev is not None and unchanged(lambda f: f.related_inputs) and statements is prev.statements:
             related = prev.related
         else:
-            related = MappingProxyType(linking._related(docs, statements, {e.id: e.name for e in entities}))
-        timeline = prev.timeline if prev is not None and unchanged(lambda f: f.timeline) else linking._timeline(docs)
+            related = MappingProxyType(linking.related_documents(docs, statements, {e.id: e.name for e in entities}))
+        timeline = prev.timeline if prev is not None and unchanged(lambda f: f.timeline) else linking.order_timeline(docs)
         if prev is not None and unchanged(lambda f: f.mentions):
             mentions_of = prev.mentions_of
         else:
@@ -250,7 +240,7 @@ class Linker:
         return self._doc_index[ref.doc], next(n for n, (r, _) in enumerate(doc.quotes) if r == ref)
 
     def _check_targets(self, passages: Mapping[PassageRef, Span], changed: set[DocId]) -> tuple[Diagnostic, ...]:
-        """linking._check_targets(), per document, over the passages of the documents it points into."""
+        """linking.check_targets(), per document, over the passages of the documents it points into."""
         found: list[Diagnostic] = []
         for doc_id in self.order:
             f = self.facts[doc_id]
@@ -261,7 +251,7 @@ class Linker:
             inputs = (f, *(self.facts.get(t) for t in sorted(f.targets)))
             if cached is None or len(cached[0]) != len(inputs) or any(a is not b for a, b in zip(cached[0], inputs)):
                 near = {ref: span for t in f.targets if t in self.facts for ref, span in self.facts[t].passages.items()}
-                cached = (inputs, tuple(linking._check_targets([f.doc], near)))  # type: ignore[arg-type]
+                cached = (inputs, tuple(linking.check_targets([f.doc], near)))  # type: ignore[arg-type]
                 self.check[doc_id] = cached
             found.extend(cached[1])
         for gone in set(self.check) - set(self.order):

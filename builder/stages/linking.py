@@ -72,8 +72,8 @@ def link(corpus: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity]
     for doc in docs:
         for span in doc.spans:
             passages.setdefault(PassageRef(doc.meta.id, span.id), span)
-    diags = list(_check_targets(docs, passages))
-    statements, statement_of = _statements(docs, passages)
+    diags = list(check_targets(docs, passages))
+    statements, statement_of = group_statements(docs, passages)
     mentions_of, quotes_by = by_entity(docs)
     linked = Linked(
         corpus=corpus,
@@ -82,15 +82,15 @@ def link(corpus: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity]
         passages=MappingProxyType(passages),
         statements=statements,
         statement_of=MappingProxyType(statement_of),
-        related=MappingProxyType(_related(docs, statements, {e.id: e.name for e in entities})),
-        timeline=_timeline(docs),
+        related=MappingProxyType(related_documents(docs, statements, {e.id: e.name for e in entities})),
+        timeline=order_timeline(docs),
         mentions_of=MappingProxyType(mentions_of),
         quotes_by=MappingProxyType(quotes_by),
     )
     return linked, tuple(diags)
 
 
-def _check_targets(docs: Sequence[AnchoredDoc], passages: dict[PassageRef, Span]) -> Iterable[Diagnostic]:
+def check_targets(docs: Sequence[AnchoredDoc], passages: dict[PassageRef, Span]) -> Iterable[Diagnostic]:
     ids_in: dict[DocId, list[str]] = defaultdict(list)
     for ref in passages:
         ids_in[ref.doc].append(ref.id)
@@ -117,18 +117,17 @@ def _check_targets(docs: Sequence[AnchoredDoc], passages: dict[PassageRef, Span]
                                 "same-as links two reports of one statement")
 
 
-def _statements(
+def group_statements(
     docs: Sequence[AnchoredDoc], passages: dict[PassageRef, Span]
 ) -> tuple[tuple[Statement, ...], dict[PassageRef, int]]:
     quotes = [(PassageRef(d.meta.id, s.id), s) for d in docs for s in d.spans if s.kind == "quote"]
     position = {ref: i for i, (ref, _) in enumerate(quotes)}
     uf = _UnionFind(len(quotes))
     for i, (_, span) in enumerate(quotes):
-        if span.annotation.same_as:
-            _, doc_id, frag = parse_target(span.annotation.same_as)
-            j = position.get(PassageRef(DocId(doc_id), AnnotationId(frag)))
-            if j is not None:
-                uf.union(i, j)
+        other = same_as_ref(span)
+        j = position.get(other) if other else None
+        if j is not None:
+            uf.union(i, j)
     grams = [shingles(normalise(span.annotation.selector.text)) for _, span in quotes]
     postings: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, g in enumerate(grams):
@@ -142,11 +141,7 @@ def _statements(
             for b in ids[a_i + 1:]:
                 shared[(a, b)] += 1
     for (a, b), n in shared.items():
-        (ref_a, span_a), (ref_b, span_b) = quotes[a], quotes[b]
-        if ref_a.doc == ref_b.doc and span_a.start < span_b.end and span_b.start < span_a.end:
-            continue  # a quote nested in another (a speaker quoting someone) is not a second report
-        smaller = min(len(grams[a]), len(grams[b]))
-        if smaller and n / smaller >= MIN_OVERLAP:
+        if same_words(quotes[a], quotes[b], n, len(grams[a]), len(grams[b])):
             uf.union(a, b)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(quotes)):
@@ -157,14 +152,39 @@ def _statements(
         members = groups[root]
         if len(members) < 2:
             continue
-        speakers = tuple(dict.fromkeys(quotes[i][1].annotation.speaker for i in members if quotes[i][1].annotation.speaker))
         for i in members:
             statement_of[quotes[i][0]] = len(statements)
-        statements.append(Statement(tuple(quotes[i][0] for i in members), speakers))  # type: ignore[arg-type]
+        statements.append(statement([quotes[i] for i in members]))
     return tuple(statements), statement_of
 
 
-def _related(docs: Sequence[AnchoredDoc], statements: Sequence[Statement], names: Mapping[EntityId, str]
+# The rules of a statement, shared with builder.relink (which keeps statements up to date
+# quote by quote while `serve` runs): one definition, two ways of applying it.
+
+def same_as_ref(span: Span) -> PassageRef | None:
+    """The quote a `same-as` names, if the quote has one."""
+    if not span.annotation.same_as:
+        return None
+    _, doc_id, frag = parse_target(span.annotation.same_as)
+    return PassageRef(DocId(doc_id), AnnotationId(frag))
+
+
+def same_words(a: tuple[PassageRef, Span], b: tuple[PassageRef, Span], shared: int, grams_a: int, grams_b: int) -> bool:
+    """Do two quotes that share `shared` of their shingles report the same words?"""
+    (ref_a, span_a), (ref_b, span_b) = a, b
+    if ref_a.doc == ref_b.doc and span_a.start < span_b.end and span_b.start < span_a.end:
+        return False  # a quote nested in another (a speaker quoting someone) is not a second report
+    smaller = min(grams_a, grams_b)
+    return bool(smaller) and shared / smaller >= MIN_OVERLAP
+
+
+def statement(members: Sequence[tuple[PassageRef, Span]]) -> Statement:
+    """Quotes of one statement, in corpus order, with their speakers in order of appearance."""
+    speakers = tuple(dict.fromkeys(s.annotation.speaker for _, s in members if s.annotation.speaker))
+    return Statement(tuple(r for r, _ in members), speakers)  # type: ignore[arg-type]
+
+
+def related_documents(docs: Sequence[AnchoredDoc], statements: Sequence[Statement], names: Mapping[EntityId, str]
              ) -> dict[DocId, tuple[Related, ...]]:
     reasons: dict[DocId, dict[DocId, tuple[float, str]]] = defaultdict(dict)
 
@@ -223,7 +243,7 @@ def _related(docs: Sequence[AnchoredDoc], statements: Sequence[Statement], names
     return out
 
 
-def _timeline(docs: Sequence[AnchoredDoc]) -> tuple[TimelineEntry, ...]:
+def order_timeline(docs: Sequence[AnchoredDoc]) -> tuple[TimelineEntry, ...]:
     entries: list[TimelineEntry] = []
     for doc in docs:
         if doc.meta.published:
