@@ -99,11 +99,21 @@ def find_corpus(path: Path, err: TextIO) -> Path | None:
     return None
 
 
-def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def open_corpus(args: argparse.Namespace, err: TextIO, base_url: str | None = None
+                ) -> tuple[Path, config.Settings, tuple[diagnostics.Diagnostic, ...]] | None:
+    """The corpus folder named on the command line and its settings (with their problems), or None if it is not one."""
     corpus_dir = find_corpus(args.corpus, err)
     if corpus_dir is None:
+        return None
+    settings, found = config.load(corpus_dir, base_url=base_url)
+    return corpus_dir, settings, found
+
+
+def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    opened = open_corpus(args, err, base_url=args.base_url)
+    if opened is None:
         return EXIT_CORPUS
-    settings, found = config.load(corpus_dir, base_url=args.base_url)
+    corpus_dir, settings, found = opened
     if diagnostics.has_errors(found):
         err.write(diagnostics.report(found) + "\n")
         return EXIT_CORPUS
@@ -124,10 +134,10 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    corpus_dir = find_corpus(args.corpus, err)
-    if corpus_dir is None:
+    opened = open_corpus(args, err)
+    if opened is None:
         return EXIT_CORPUS
-    settings, found = config.load(corpus_dir)
+    corpus_dir, settings, found = opened
     linked, found_c = pipeline.check(corpus_dir, settings)
     all_found = diagnostics.sort((*found, *found_c))
     report = diagnostics.report(all_found)
@@ -143,10 +153,10 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    corpus_dir = find_corpus(args.corpus, err)
-    if corpus_dir is None:
+    opened = open_corpus(args, err)
+    if opened is None:
         return EXIT_CORPUS
-    settings, found = config.load(corpus_dir)
+    corpus_dir, settings, found = opened
     target = args.out or bundle.default_target(corpus_dir)
     if target.is_dir():
         target = target / bundle.default_target(corpus_dir).name
