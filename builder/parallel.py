@@ -31,22 +31,35 @@ def _run_chunk(chunk: Sequence[object]) -> list[object]:
     return [_TASK(item) for item in chunk]
 
 
-def map_ordered(fn: Callable[[T], R], items: Sequence[T], n_workers: int | None = None) -> list[R]:
-    """[fn(x) for x in items], spread over forked processes when that pays."""
+def map_ordered(fn: Callable[[T], R], items: Sequence[T], n_workers: int | None = None,
+                heavy: Callable[[T], bool] | None = None) -> list[R]:
+    """[fn(x) for x in items], spread over forked processes when that pays.
+
+    `heavy` marks the items that cost far more than the rest (a page listing the whole
+    corpus): they are handed out first, one to a task, so that no worker is left with
+    one of them at the end while the others wait.
+    """
     n = workers() if n_workers is None else n_workers
     if n <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(x) for x in items]
     global _TASK
     _TASK = fn  # type: ignore[assignment]
     try:
-        size = -(-len(items) // (n * 4))  # a few chunks per worker evens out uneven items
-        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        big = [i for i, x in enumerate(items) if heavy(x)] if heavy else []
+        marked = set(big)
+        rest = [i for i in range(len(items)) if i not in marked]
+        size = -(-len(rest) // (n * 4)) or 1  # a few chunks per worker evens out uneven items
+        tasks = [[i] for i in big] + [rest[k:k + size] for k in range(0, len(rest), size)]
         with multiprocessing.get_context("fork").Pool(n) as pool:
             # imap: the parent unpickles finished chunks while the workers compute the next.
-            parts = list(pool.imap(_run_chunk, chunks, chunksize=1))
+            parts = list(pool.imap(_run_chunk, [[items[i] for i in t] for t in tasks], chunksize=1))
     finally:
         _TASK = None
-    return [r for part in parts for r in part]  # type: ignore[misc]
+    out: list[R] = [None] * len(items)  # type: ignore[list-item]
+    for task, part in zip(tasks, parts):
+        for i, r in zip(task, part):
+            out[i] = r  # type: ignore[assignment]
+    return out
 
 
 def map_halves(fn: Callable[[T], R], items: Sequence[T], encode: Callable[[list[R]], Any] = lambda r: r,

@@ -69,3 +69,10 @@ def test_background_returns_the_childs_result_or_its_failure(monkeypatch) -> Non
 
     with pytest.raises(RuntimeError, match="index exploded"):
         parallel.Background(broken).result()
+
+
+def test_heavy_items_go_first_and_results_keep_input_order() -> None:
+    items = list(range(300))
+    started = parallel.map_ordered(lambda x: (x, os.getpid()), items, 2, heavy=lambda x: x in (150, 299))
+    assert [x for x, _ in started] == items
+    assert parallel.map_ordered(lambda x: -x, items, 2, heavy=lambda x: x % 7 == 0) == [-x for x in items]
