@@ -9,6 +9,7 @@ import bisect
 import difflib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 from urllib.parse import quote
 from typing import Mapping, Sequence
@@ -31,6 +32,7 @@ class Context:
     titles: Mapping[DocId, str]
 
 
+@lru_cache(maxsize=4096)
 def initials(name: str) -> str:
     parts = [p for p in name.replace("-", " ").split() if p[:1].isalpha()]
     return "".join(p[0].upper() for p in (parts[:1] + parts[-1:] if len(parts) > 1 else parts)) or "?"

@@ -9,8 +9,6 @@ annotation stays visible. The text of the output equals the input text.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
-from html import escape
 from typing import Sequence
 
 
@@ -31,11 +29,11 @@ class Markup:
     def is_anchor(self) -> bool:
         return self.tag == "a"
 
-    @cached_property
-    def _open(self) -> tuple[str, str]:
-        """(first open tag, continuation open tag)."""
-        common = f"<{self.tag}{_attrs(self.attrs)}"
-        return f"{common}{_attrs(self.first_attrs)}>", f"{common}>"
+    def _open(self, first: bool) -> str:
+        """The open tag of the first fragment, or of a continuation."""
+        if first and self.first_attrs:
+            return f"<{self.tag}{_attrs(self.attrs)}{_attrs(self.first_attrs)}>"
+        return f"<{self.tag}{_attrs(self.attrs)}>"
 
     def _open_degraded(self, first: bool) -> str:
         """As a <span>, for an <a> inside another <a>."""
@@ -44,7 +42,9 @@ class Markup:
 
 
 def _attrs(pairs: Sequence[tuple[str, str]]) -> str:
-    return "".join(f' {k}="{escape(v, quote=True)}"' for k, v in pairs)
+    # html.escape(v, quote=True), inline: this runs for every attribute of every annotation.
+    return "".join([f' {k}="' + v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                    .replace('"', "&quot;").replace("'", "&#x27;") + '"' for k, v in pairs])
 
 
 def text_escape(text: str) -> str:
@@ -62,61 +62,68 @@ def render_spans(text: str, spans: Sequence[Markup], offset: int = 0) -> str:
     (no id, no lead) and one clipped at its end defers its trail to a later call.
     """
     end_of_text = offset + len(text)
-    local = sorted((s for s in spans if s.start < end_of_text and s.end > offset and s.end > s.start), key=_key)
+    local = sorted([s for s in spans if s.start < end_of_text and s.end > offset and s.end > s.start], key=_key)
     if not local:
         return text_escape(text)
-    points = {offset, end_of_text}
-    for s in local:
-        points.add(s.start if s.start > offset else offset)
-        points.add(s.end if s.end < end_of_text else end_of_text)
-    bounds = sorted(points)
+    # Clipped (start, end) of each span; the bounds where anything opens or closes.
+    starts = [s.start if s.start > offset else offset for s in local]
+    ends = [s.end if s.end < end_of_text else end_of_text for s in local]
+    bounds = sorted({offset, end_of_text, *starts, *ends})
     out: list[str] = []
     stack: list[Markup] = []
-    degraded: list[bool] = []   # parallel to stack: drawn as <span> because an <a> was open
+    stack_end: list[int] = []    # parallel to stack: where each open element is clipped
+    degraded: list[bool] = []    # parallel to stack: drawn as <span> because an <a> was open
     pending: list[str] = []
     anchors = 0
     i = 0
+    n_local = len(local)
+    last = len(bounds) - 1
 
-    def open_(s: Markup, first: bool) -> None:
+    def open_(s: Markup, end: int, first: bool) -> None:
         nonlocal anchors
-        inner = s.is_anchor and anchors > 0
-        out.append(s._open_degraded(first) if inner else s._open[0 if first else 1])
+        if s.tag == "a" and anchors:
+            out.append(s._open_degraded(first))
+            degraded.append(True)
+        else:
+            out.append(s._open(first))
+            degraded.append(False)
+            if s.tag == "a":
+                anchors += 1
         if first and s.lead:
             out.append(s.lead)
         stack.append(s)
-        degraded.append(inner)
-        if s.is_anchor and not inner:
-            anchors += 1
-
-    def close_top() -> Markup:
-        nonlocal anchors
-        s = stack.pop()
-        inner = degraded.pop()
-        out.append("</span>" if inner else f"</{s.tag}>")
-        if s.is_anchor and not inner:
-            anchors -= 1
-        return s
+        stack_end.append(end)
 
     for n, pos in enumerate(bounds):
-        ending = [s for s in stack if (s.end if s.end < end_of_text else end_of_text) == pos]
-        if ending:
-            lowest = min(stack.index(s) for s in ending)
-            reopen = [s for s in stack[lowest:] if s not in ending]
-            while len(stack) > lowest:
-                s = close_top()
-                if s.trail and s.end <= end_of_text and s in ending:
-                    pending.append(s.trail)
+        if pos in stack_end:
+            # Close everything from the lowest element ending here up; reopen the survivors.
+            lowest = stack_end.index(pos)
+            reopen: list[tuple[Markup, int]] = []
+            for k in range(len(stack) - 1, lowest - 1, -1):
+                s = stack[k]
+                if degraded[k]:
+                    out.append("</span>")
+                else:
+                    out.append(f"</{s.tag}>")
+                    if s.tag == "a":
+                        anchors -= 1
+                if stack_end[k] == pos:
+                    if s.trail and s.end <= end_of_text:
+                        pending.append(s.trail)
+                else:
+                    reopen.append((s, stack_end[k]))
+            del stack[lowest:], stack_end[lowest:], degraded[lowest:]
             if pending and not anchors:
                 out.extend(pending)
                 pending.clear()
-            for s in reopen:
-                open_(s, first=False)
-        while i < len(local) and (local[i].start if local[i].start > offset else offset) == pos:
-            open_(local[i], first=local[i].start >= offset)
+            for s, end in reversed(reopen):
+                open_(s, end, first=False)
+        while i < n_local and starts[i] == pos:
+            open_(local[i], ends[i], first=local[i].start >= offset)
             i += 1
-        if n + 1 < len(bounds):
+        if n < last:
             out.append(text_escape(text[pos - offset:bounds[n + 1] - offset]))
-    while stack:
-        close_top()
+    for k in range(len(stack) - 1, -1, -1):
+        out.append("</span>" if degraded[k] else f"</{stack[k].tag}>")
     out.extend(pending)
     return "".join(out)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from builder.models import DocId, EntityId, SitePath
 
@@ -27,13 +28,19 @@ def entity_page(entity: EntityId) -> SitePath:
 
 def relative(target: SitePath, from_page: SitePath, fragment: str = "") -> str:
     """A link from one site file to another, relative, naming the file."""
-    here = from_page.split("/")[:-1]
+    rel = _relative(target, from_page[:from_page.rfind("/") + 1])
+    return f"{rel}#{fragment}" if fragment else rel
+
+
+@lru_cache(maxsize=16384)
+def _relative(target: str, folder: str) -> str:
+    """`target` from a page in `folder` ('' or ending in '/'): the same for every page there."""
+    here = folder.split("/")[:-1]
     there = target.split("/")
     common = 0
     while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
         common += 1
-    rel = "../" * (len(here) - common) + "/".join(there[common:])
-    return f"{rel}#{fragment}" if fragment else rel
+    return "../" * (len(here) - common) + "/".join(there[common:])
 
 
 def root_prefix(page: SitePath) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -18,6 +19,7 @@ from markupsafe import Markup
 
 from builder import docmarkup, mdtext, parallel, urls
 from builder.config import Settings
+from builder.edtf import Edtf
 from builder.models import AnchoredDoc, DocId, Entity, EntityId, Linked, PassageRef, SitePath
 
 def _builtin_theme() -> Path:
@@ -67,14 +69,36 @@ class ContainedLoader(jinja2.BaseLoader):
         raise jinja2.TemplateNotFound(template)
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class Environment(jinja2.Environment):
+    """jinja2's Environment, with `row.key` on a page context's dicts made cheap.
+
+    `x.y` tries getattr first and the item second; on a plain dict getattr can only
+    find dict's own attributes, so for any other name it fails, and raising and
+    catching that AttributeError for every field of every row is most of a
+    listing's cost. Looking the item up directly gives the same result.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def environment(theme: Theme) -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = Environment(
         loader=ContainedLoader(theme.templates),
         autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
     env.filters["markdown"] = lambda text: Markup(mdtext.render(text))
     env.filters["markdown_inline"] = lambda text: Markup(mdtext.render_inline(text))
+    env.filters["initials"] = docmarkup.initials
     return env
 
 
@@ -101,6 +125,7 @@ class Pages:
         self.ctx = docmarkup.Context(linked, self.entities, self.titles)
         self.title = settings.title or linked.corpus.title or "Untitled corpus"
         self.hues = docmarkup.hue_table(list(linked.quotes_by))  # every speaker, without rescanning spans
+        self._passages: dict[tuple[PassageRef, str], dict[str, Any]] = {}
 
     def common(self, page: SitePath, kind: str) -> dict[str, Any]:
         root = urls.root_prefix(page)
@@ -121,14 +146,30 @@ class Pages:
         return urls.relative(target, page, fragment)
 
     def passage(self, ref: PassageRef, page: SitePath) -> dict[str, Any]:
+        """A passage as listings show it; made once per folder a page is in (its href depends on it),
+        so the same dict comes back for every page in that folder: copy it before changing it."""
+        key = (ref, page[:page.rfind("/") + 1])
+        p = self._passages.get(key)
+        if p is None:
+            p = self._passages[key] = self._passage(ref, page)
+        return p
+
+    def _passage(self, ref: PassageRef, page: SitePath) -> dict[str, Any]:
         doc = self.docs[ref.doc]
         span = self.linked.passages[ref]
         before, text, after = docmarkup.snippet(doc.doc.text, span.start, span.end)
+        ann = span.annotation
+        speaker = self.entities.get(ann.speaker) if ann.speaker else None
+        published = doc.meta.published
         return {
             "href": self.href(urls.doc_page(ref.doc), page, ref.id), "doc": doc.meta, "doc_title": doc.meta.title,
             "before": before, "text": text, "after": after, "span": span,
-            "speaker": self.entities.get(span.annotation.speaker) if span.annotation.speaker else None,
-            "via": self.entities.get(span.annotation.via) if span.annotation.via else None,
+            "speaker": speaker, "via": self.entities.get(ann.via) if ann.via else None,
+            # the same, looked up once here rather than at every use in a template
+            "is_quote": ann.kind == "quote", "speaker_id": speaker.id if speaker else "",
+            "speaker_name": speaker.name if speaker else "",
+            "speaker_initials": docmarkup.initials(speaker.name) if speaker else "",
+            "published_label": published.label if published else "",
         }
 
     # --- pages ---
@@ -215,11 +256,13 @@ class Pages:
         for e in self.linked.timeline:
             year = f"{e.date.lower.year}" if e.date.start else "Undated start"
             ref = PassageRef(e.doc, e.ref) if e.ref else None
+            datetime, edtf, date_label = date_view(e.date)
             years[year].append({
                 "entry": e, "date": e.date, "label": e.label, "doc_title": self.titles.get(e.doc, e.doc),
                 "doc_href": self.href(urls.doc_page(e.doc), page),
                 "href": self.href(urls.doc_page(e.doc), page, e.ref or ""),
                 "passage": self.passage(ref, page) if ref else None,
+                "kind": e.kind, "datetime": datetime, "edtf": edtf, "date_label": date_label,
             })
         return page, "timeline.html", {**self.common(page, "timeline"), "years": list(years.items())}
 
@@ -230,7 +273,7 @@ class Pages:
         for sp in speakers:
             items = []
             for ref in self.linked.quotes_by[sp]:
-                p = self.passage(ref, page)
+                p = dict(self.passage(ref, page))
                 st_i = self.linked.statement_of.get(ref)
                 st = self.linked.statements[st_i] if st_i is not None else None
                 p["statement"] = st_i
@@ -263,6 +306,12 @@ class Pages:
         """Every page's (path, template, context), in page_makers' order (the one list of pages)."""
         for make in page_makers(self).values():
             yield make()
+
+
+@lru_cache(maxsize=8192)
+def date_view(date: Edtf) -> tuple[str, str | None, str]:
+    """(datetime attribute, EDTF text when the attribute cannot say it all or None, label) of a date."""
+    return date.html, None if date.exact else date.text, date.label
 
 
 def speakers_css(hues: Mapping[EntityId, int]) -> str:
