@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from functools import partial
 from typing import Callable, Iterator, Mapping
@@ -88,11 +88,14 @@ def check(corpus_dir: Path, settings: config.Settings, progress: Progress = lamb
     return linked, (*found, *found_e, *annotations.orphan_sidecars(files, doc_ids), *found_d, *found_l)
 
 
-def build(corpus_dir: Path, settings: config.Settings | None = None, progress: Progress = lambda _: None) -> BuildResult:
+def build(corpus_dir: Path, settings: config.Settings | None = None, progress: Progress = lambda _: None,
+          staging: write.Staging | None = None) -> BuildResult:
+    """The whole site in memory. With `staging`, pages are also written there as soon as they
+    exist (while the search index is finished), for build_and_write to swap in."""
     # A build allocates a few million small objects and frees almost none until it ends:
     # the cycle collector would rescan them again and again for nothing (~8% of the time).
     with _collector_paused():
-        return _build(corpus_dir, settings, progress)
+        return _build(corpus_dir, settings, progress, staging)
 
 
 @contextmanager
@@ -106,7 +109,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _build(corpus_dir: Path, settings: config.Settings | None, progress: Progress) -> BuildResult:
+def _build(corpus_dir: Path, settings: config.Settings | None, progress: Progress,
+           staging: write.Staging | None) -> BuildResult:
     started = time.perf_counter()
     found_s: tuple[Diagnostic, ...] = ()
     if settings is None:
@@ -121,6 +125,8 @@ def _build(corpus_dir: Path, settings: config.Settings | None, progress: Progres
     # The search index (a few seconds of its own) is built in a child while the pages render.
     index = parallel.Background(partial(search.build_index, linked))
     files = render.render(linked, settings, corpus_dir)
+    if staging is not None:
+        staging.write(files)
     files.update(index.result())
     files.update(publish.site_files(files, settings))
     return BuildResult(diags, dict(sorted(files.items())), n_docs, n_ann, time.perf_counter() - started)
@@ -128,8 +134,10 @@ def _build(corpus_dir: Path, settings: config.Settings | None, progress: Progres
 
 def build_and_write(corpus_dir: Path, out: Path, settings: config.Settings | None = None,
                     progress: Progress = lambda _: None) -> BuildResult:
-    result = build(corpus_dir, settings, progress)
-    if result.ok:
-        progress("writing")
-        write.write_site(result.site, out)
-    return result
+    started = time.perf_counter()
+    with write.Staging(out) as staging:
+        result = build(corpus_dir, settings, progress, staging)
+        if result.ok:
+            progress("writing")
+            staging.finish(result.site)
+    return replace(result, seconds=time.perf_counter() - started)   # the time the user waited, writing included

@@ -32,3 +32,18 @@ def test_a_path_that_could_leave_the_site_is_refused_and_the_old_site_kept(tmp_p
         write.write_site({SitePath("index.html"): b"new", SitePath(bad): b"x"}, out)
     assert _tree(out) == {"index.html": b"old"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_staging_writes_in_batches_each_file_once_and_vanishes_unless_finished(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write.write_site({SitePath("index.html"): b"old"}, out)
+    with write.Staging(out) as staging:
+        staging.write({SitePath("docs/a.html"): b"a"})
+        assert staging.folder is not None and (staging.folder / "docs" / "a.html").read_bytes() == b"a"
+        assert _tree(out) == {"index.html": b"old"}, "nothing reaches the site before finish()"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"], "an unfinished staging folder is removed"
+    with write.Staging(out) as staging:
+        staging.write({SitePath("docs/a.html"): b"a"})
+        staging.finish({SitePath("docs/a.html"): b"a", SitePath("index.html"): b"new"})
+    assert _tree(out) == {"docs/a.html": b"a", "index.html": b"new"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
