@@ -20,13 +20,13 @@ import bisect
 import json
 import math
 import re
-from collections import Counter, defaultdict, deque
+from collections import Counter, deque
 from dataclasses import dataclass
-from itertools import chain, repeat
-from operator import mul
+from itertools import chain, compress, islice, repeat
+from operator import add, and_, attrgetter, eq, itemgetter, mul, not_, rshift
 from typing import Mapping, Sequence
 
-from builder.searchtext import SEPARATOR, Analyzer, split
+from builder.searchtext import SEPARATOR, Analyzer, count_elements, split, tally
 
 LUNR_VERSION = "2.3.9"
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -80,7 +80,7 @@ def _passages(text: str, spans: Sequence[tuple[int, int, int]], analyzer: Analyz
 def count(items: Sequence[Item], fields: Sequence[str], analyzer: Analyzer | None = None,
           numbers: Sequence[int] | None = None) -> Counted:
     """Tokenise `items` (numbered `numbers`, by default 0, 1, …)."""
-    analyzer = analyzer or Analyzer()
+    analyzer = Analyzer() if analyzer is None else analyzer   # (an empty Analyzer is falsy)
     numbers = numbers if numbers is not None else range(len(items))
     tfs: list[tuple[int, int, dict[str, int], int]] = []
     df: Counter[str] = Counter()
@@ -99,10 +99,10 @@ def count(items: Sequence[Item], fields: Sequence[str], analyzer: Analyzer | Non
             if name == "text" and n in spans:
                 terms, inner = _passages(text, spans[n], analyzer)
                 known.update(inner)
-                tf, length = dict(Counter(terms)), len(terms)
+                tf, length = tally(terms), len(terms)
             elif name == "text" and n in known:
                 terms = known.pop(n)
-                tf, length = dict(Counter(terms)), len(terms)
+                tf, length = tally(terms), len(terms)
             elif len(text) < 200:                      # names, sources: few distinct values, cached
                 if text not in short:
                     short[text] = analyzer.frequencies(text)
@@ -112,7 +112,7 @@ def count(items: Sequence[Item], fields: Sequence[str], analyzer: Analyzer | Non
             if length:
                 tfs.append((n, f, tf, length))
                 totals[f] += length
-                df.update(tf.keys())
+                count_elements(df, tf)
     return Counted(tuple(fields), tfs, df, tuple(totals))
 
 
@@ -216,14 +216,7 @@ class Fragments:
     """One worker's share of every shard, as JSON text to be joined."""
 
     vectors: list[str]                      # per shard: '["title/a1",[0,1234,…]]' entries, comma-separated
-    postings: list[list[tuple[str, ...]]]   # per shard, per term, per field: '"a1":{}' entries, comma-separated
-
-
-def _factors(length: int, average: float, boost: float, item_boost: float, most: int) -> list[float]:
-    """BM25's term-frequency part for counts 0..most, times the boosts, in thousandths."""
-    norm = K1 * (1 - B + B * (length / average))
-    scale = boost * item_boost * 1000
-    return [(K1 + 1) * c / (norm + c) * scale for c in range(most + 1)]
+    postings: list[list[list[str]]]         # per shard, per field, per term: ',"a1":{}' entries
 
 
 _PLAIN = re.compile(r"[\w./:-]*", re.ASCII)
@@ -235,14 +228,14 @@ def _quote(s: str) -> str:
 
 
 class _LazyKeys(dict[int, str]):
-    """item number → '"a1":{}', made on first use: each worker needs only its own half."""
+    """item number → ',"a1":{}', made on first use: each worker needs only its own half."""
 
     def __init__(self, items: Sequence[Item]) -> None:
         super().__init__()
         self.items = items
 
     def __missing__(self, n: int) -> str:
-        key = self[n] = _quote(self.items[n].ref) + ":{}"
+        key = self[n] = "," + _quote(self.items[n].ref) + ":{}"
         return key
 
 
@@ -253,78 +246,109 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
     Weights are integer thousandths (shorter JSON, faster to parse, the same ranking:
     search.js divides by 1000). Terms are numbered within their shard; empty field
     vectors are left out (lunr.js reads only the vectors of fields that matched).
-    This is most of the build time, so every per-term step is a C-level map(): each
-    field vector is weighed, sorted by term and cut where its terms change shard.
+
+    This is most of the build time, so nothing here loops in Python per entry (a term
+    of a field vector, ~960,000 at 1,000 documents) nor per run (a field vector's terms
+    within one shard, ~550,000): the entries of every vector are laid end to end in a
+    few flat lists, each computed by a C-level map(), and the shard runs are cut out of
+    one joined string with str.split. Per vector (~95,000) there is one short loop step.
     """
     fields = counted.fields
     n_fields, n_items = len(fields), len(items)
     vocab, shards = the_plan.vocab, the_plan.shards
-    position = {t: i for i, t in enumerate(vocab)}
+    tfs = counted.tfs
+    # An entry's sort key: (term position << shift) + the index of its BM25 factor (the
+    # term-frequency part times the boosts, in thousandths) in one table holding, vector after
+    # vector, the factor of each count 0..max. Sorting a vector's keys sorts it by term.
+    shift = (sum(counted.totals) + len(tfs) + 1).bit_length()
+    mask = (1 << shift) - 1
+    key_of = {t: p << shift for p, t in enumerate(vocab)}
+    table: list[float] = []                # factors of every vector, end to end
+    keys: list[int] = []                   # every entry, vector after vector, each vector sorted by term
+    # count() hands out one dict for each repeated short text (a source, a speaker): such a
+    # vector's keys are worked out once, as its factors are the same wherever it occurs.
+    shared = {i for i, k in Counter(map(id, map(itemgetter(2), tfs))).items() if k > 1}
+    known: dict[tuple[int, int, float], list[int]] = {}
+    k1 = K1 + 1
+    for n, f, tf, length in tfs:
+        boost = items[n].boost
+        if (seen := known.get((id(tf), f, boost))) is not None:
+            keys += seen
+            continue
+        counts = tf.values()
+        base = len(table)
+        norm = K1 * (1 - B + B * (length / averages[f]))
+        scale = boosts[fields[f]] * boost * 1000
+        table += [k1 * c / (norm + c) * scale for c in range(max(counts) + 1)]
+        mine = sorted(map(add, map(key_of.__getitem__, tf), map(add, counts, repeat(base))))
+        keys += mine
+        if id(tf) in shared:
+            known[(id(tf), f, boost)] = mine
+    sizes = list(map(len, map(itemgetter(2), tfs)))
+    item_of = list(map(itemgetter(0), tfs))
+    field_heads = ["]]\0[" + _quote(f + "/")[:-1] for f in fields]  # ']]\0["title/'
+    heads = list(map(add, map(add, map(field_heads.__getitem__, map(itemgetter(1), tfs)),
+                              map(attrgetter("ref"), map(items.__getitem__, item_of))), repeat('",[')))
+    positions = list(map(rshift, keys, repeat(shift)))
+    vector = list(chain.from_iterable(map(repeat, range(len(tfs)), sizes)))
     idf_list = [idf_of[t] for t in vocab]
+    weight = map(str, map(round, map(mul, map(idf_list.__getitem__, positions),
+                                     map(table.__getitem__, map(and_, keys, repeat(mask))))))
     local = [""] * len(vocab)                  # a term's number within its shard, as text
-    shard_of = [0] * len(vocab)                # its shard, for the item at hand
-    slices: defaultdict[int, list[tuple[int, int, int]]] = defaultdict(list)   # common term → (low, high, shard)
+    shard_of = [0] * len(vocab)
+    split: dict[int, list[tuple[int, int, int]]] = {}   # common term → (low, high, shard) item slices
     for s, shard in enumerate(shards):
         for p in range(shard.first, shard.end):
             local[p] = str(p - shard.first)
-            if shard.low == 0 and shard.high >= n_items:
-                shard_of[p] = s
-            else:
-                slices[p].append((shard.low, shard.high, s))
-    changes = sorted({low for parts in slices.values() for low, _, _ in parts})
-    ends = [shard.end for shard in shards]
-    heads = [_quote(f + "/")[:-1] for f in fields]                   # '"title/'
-    refs: list[defaultdict[int, list[int]]] = [defaultdict(list) for _ in fields]   # field → term → items, ascending
+            shard_of[p] = s
+            if shard.low > 0 or shard.high < n_items:
+                split.setdefault(p, []).append((shard.low, shard.high, s))
+    shard = list(map(shard_of.__getitem__, positions))
+    if split:                                  # a common term's entries go to its item's slice
+        for i in compress(range(len(positions)), map(split.__contains__, positions)):
+            n = item_of[vector[i]]
+            shard[i] = next(s for low, high, s in split[positions[i]] if low <= n < high)
+    # A run starts where the vector or the shard changes: there the entry is preceded by
+    # ']]\0["title/a1",[' (heads[v]), elsewhere by ','. Entry i picks choice[2 v + same].
+    same = [False, *map(and_, map(eq, shard, islice(shard, 1, None)), map(eq, vector, islice(vector, 1, None)))]
+    choice = list(chain.from_iterable(zip(heads, repeat(","))))
+    text = "".join(chain.from_iterable(zip(
+        map(choice.__getitem__, map(add, map(add, vector, vector), same)),
+        map(local.__getitem__, positions), repeat(","), weight)))
+    runs = (text + "]]")[3:].split("\0")
     vectors: list[list[str]] = [[] for _ in shards]
-    for n, f, tf, length in counted.tfs:
-        while changes and n >= changes[0]:     # items come in ascending order: move common terms to their next slice
-            changes.pop(0)
-            for p, parts in slices.items():
-                shard_of[p] = next((s for low, high, s in parts if low <= n < high), shard_of[p])
-        positions = list(map(position.__getitem__, tf))
-        factor = _factors(length, averages[f], boosts[fields[f]], items[n].boost, max(tf.values()))
-        weight = dict(zip(positions, map(str, map(round, map(mul, map(idf_list.__getitem__, positions),
-                                                                   map(factor.__getitem__, tf.values()))))))
-        deque(map(list.append, map(refs[f].__getitem__, positions), repeat(n)), maxlen=0)
-        positions.sort()
-        head = heads[f] + items[n].ref + '",['
-        first, count_ = 0, len(positions)
-        while first < count_:
-            s = shard_of[positions[first]]
-            last = bisect.bisect_left(positions, ends[s], first)
-            run = positions[first:last]
-            vectors[s].append("[" + head + ",".join(map("{},{}".format, map(local.__getitem__, run),
-                                                         map(weight.__getitem__, run))) + "]]")
-            first = last
-    keys = _LazyKeys(items)
+    deque(map(list.append, map(vectors.__getitem__, compress(shard, map(not_, same))), runs), maxlen=0)
+    # Postings: the items of each (field, term), ascending, as lunr's ',"a1":{}' keys.
+    refs: list[list[int]] = [[] for _ in range(n_fields * len(vocab))]
+    field_base = list(map(mul, map(itemgetter(1), tfs), repeat(len(vocab))))
+    deque(map(list.append, map(refs.__getitem__, map(add, map(field_base.__getitem__, vector), positions)),
+              map(item_of.__getitem__, vector)), maxlen=0)
+    key = _LazyKeys(items).__getitem__
+    joined = list(map("".join, map(map, repeat(key), refs)))
     postings = []
-    for shard in shards:
-        whole = shard.low == 0 and shard.high >= n_items
-        terms = []
-        for p in range(shard.first, shard.end):
-            per_field = []
-            for f in range(n_fields):
-                r = refs[f].get(p, ())
-                if r and not whole:
-                    r = r[bisect.bisect_left(r, shard.low):bisect.bisect_left(r, shard.high)]
-                per_field.append(",".join(map(keys.__getitem__, r)) if r else "")
-            terms.append(tuple(per_field))
-        postings.append(terms)
+    for sh in shards:
+        if sh.low == 0 and sh.high >= n_items:
+            postings.append([joined[f * len(vocab) + sh.first:f * len(vocab) + sh.end] for f in range(n_fields)])
+            continue
+        per_field = []
+        for f in range(n_fields):
+            r = refs[f * len(vocab) + sh.first]
+            per_field.append(["".join(map(key, r[bisect.bisect_left(r, sh.low):bisect.bisect_left(r, sh.high)]))])
+        postings.append(per_field)
     return Fragments([",".join(v) for v in vectors], postings)
 
 
 def assemble(the_plan: Plan, fields: Sequence[str], parts: Sequence[Fragments]) -> list[str]:
     """Join the workers' fragments into one lunr index (JSON text) per shard."""
     field_list = _compact(list(fields))
-    names = [_compact(f) for f in fields]
+    entry = ('[%s,{"_index":%s,' + ",".join(_compact(f).replace("%", "%%") + ":{%s}" for f in fields) + "}]").__mod__
+    rest = itemgetter(slice(1, None))        # a posting list without its leading comma
     out = []
     for s, shard in enumerate(the_plan.shards):
-        inverted = []
-        for local, p in enumerate(range(shard.first, shard.end)):
-            body = ",".join(names[f] + ":{" + ",".join(filter(None, (part.postings[s][local][f] for part in parts))) + "}"
-                            for f in range(len(fields)))
-            inverted.append(f'[{_compact(the_plan.vocab[p])},{{"_index":{local},{body}}}]')
+        per_field = [map(rest, map("".join, zip(*(part.postings[s][f] for part in parts)))) for f in range(len(fields))]
+        inverted = ",".join(map(entry, zip(map(_quote, the_plan.vocab[shard.first:shard.end]),
+                                           range(shard.end - shard.first), *per_field)))
         vectors = ",".join(filter(None, (part.vectors[s] for part in parts)))
         out.append(f'{{"version":"{LUNR_VERSION}","fields":{field_list},"fieldVectors":[{vectors}],'
-                   f'"invertedIndex":[{",".join(inverted)}],"pipeline":["stemmer"]}}')
+                   f'"invertedIndex":[{inverted}],"pipeline":["stemmer"]}}')
     return out

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from builder import urls
-from builder.models import AnchoredDoc, Entity, EntityId, Linked
+from builder.models import EntityId, Linked
 from builder.searchindex import Item
 
 # Field weights: a word in the title or naming a speaker says more than one in the body.
@@ -58,14 +58,14 @@ def ref(n: int) -> str:
             return out
 
 
-def _names(ids: Iterable[EntityId | None], entities: Mapping[EntityId, Entity]) -> str:
+def _names(ids: Iterable[EntityId | None], name_of: Mapping[EntityId, str]) -> str:
     """Distinct entity names, one a line, in order of first appearance."""
-    seen = dict.fromkeys(i for i in ids if i)
-    return "\n".join(entities[i].name if i in entities else i for i in seen)
+    return "\n".join([name_of.get(i, i) for i in dict.fromkeys(filter(None, ids))])
 
 
 def catalogue(linked: Linked) -> Catalogue:
-    entities = {e.id: e for e in linked.entities}
+    name_of = {e.id: e.name for e in linked.entities}
+    speaker_of: dict[EntityId | None, str] = {}     # a speaker's "speakers" field, made once
     items: list[Item] = []
     quote_items: list[Item] = []
     docs: list[DocCard] = []
@@ -78,19 +78,21 @@ def catalogue(linked: Linked) -> Catalogue:
         starts = [m[0] for m in mentions]   # spans are sorted by start
         items.append(Item(ref(i), {
             "title": meta.title, "text": text, "source": meta.source,
-            "speakers": _names((s.annotation.speaker for s in spans), entities),
-            "entities": _names((m[2] for m in mentions), entities),
+            "speakers": _names([s.annotation.speaker for s in spans], name_of),
+            "entities": _names([m[2] for m in mentions], name_of),
         }))
         published = meta.published
         docs.append(DocCard(meta.title, meta.source, published.label if published else "",
                             published.html if published else "", urls.doc_page(meta.id), text))
+        source = meta.source
         for s in spans:
-            words = text[s.start:s.end]
-            inside = mentions[bisect.bisect_left(starts, s.start):bisect.bisect_left(starts, s.end)]
-            speaker = _names([s.annotation.speaker], entities)
+            start, end, who = s.start, s.end, s.annotation.speaker
+            if (speaker := speaker_of.get(who)) is None:
+                speaker = speaker_of[who] = _names([who], name_of)
+            inside = mentions[bisect.bisect_left(starts, start):bisect.bisect_left(starts, end)]
             quote_items.append(Item(ref(n_docs + len(quotes)), {
-                "text": words, "source": meta.source, "speakers": speaker,
-                "entities": _names((e for _, end, e in inside if end <= s.end), entities),
-            }, within=(i, s.start, s.end)))
-            quotes.append(QuoteCard(i, s.id, speaker, s.start, s.end))
+                "text": text[start:end], "source": source, "speakers": speaker,
+                "entities": _names([e for _, e_end, e in inside if e_end <= end], name_of) if inside else "",
+            }, within=(i, start, end)))
+            quotes.append(QuoteCard(i, s.id, speaker, start, end))
     return Catalogue(tuple(items + quote_items), tuple(docs), tuple(quotes))

@@ -19,8 +19,11 @@ newer head. Output is deterministic: same corpus, same bytes.
 
 from __future__ import annotations
 
+import bisect
+import gc
 import hashlib
 import json
+import re
 
 from builder.models import Linked, SitePath
 from builder.searchindex import Plan
@@ -35,6 +38,16 @@ _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 def build_index(linked: Linked, shard_bytes: int = SHARD_BYTES, store_bytes: int = STORE_BYTES) -> dict[SitePath, bytes]:
     """Every search file, by site path. (The sizes are parameters for tests, which want many small files.)"""
+    collecting = gc.isenabled()
+    gc.disable()    # millions of short-lived objects and no cycles: a collection would only rescan the corpus
+    try:
+        return _build(linked, shard_bytes, store_bytes)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(linked: Linked, shard_bytes: int, store_bytes: int) -> dict[SitePath, bytes]:
     cat = catalogue(linked)
     fields = tuple(BOOSTS)
     the_plan, shard_json = in_two(cat.items, fields, BOOSTS, shard_bytes) if cat.items else (Plan((), (), {}), [])
@@ -91,10 +104,7 @@ def _quote_starts(cat: Catalogue) -> list[int]:
     return starts + [n]
 
 
-def _utf16(text: str, offset: int) -> int:
-    """A code-point offset as JavaScript counts it."""
-    head = text[:offset]
-    return offset if head.isascii() else len(head.encode("utf-16-le", "surrogatepass")) // 2
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def _stores(cat: Catalogue, store_bytes: int) -> tuple[list[int], list[str]]:
@@ -113,9 +123,13 @@ def _stores(cat: Catalogue, store_bytes: int) -> tuple[list[int], list[str]]:
         quotes = []
         for k in range(start, d):
             text = cat.docs[k].text
+            # Offsets as JavaScript counts them (UTF-16 units): one more for each astral character before.
+            astral = [] if text.isascii() else [m.start() for m in _ASTRAL.finditer(text)]
             for i in quotes_of[k]:
                 q = cat.quotes[i]
-                quotes.append([q.fragment, q.speaker, _utf16(text, q.start), _utf16(text, q.end)])
+                quotes.append([q.fragment, q.speaker, q.start, q.end] if not astral else
+                              [q.fragment, q.speaker, q.start + bisect.bisect_left(astral, q.start),
+                               q.end + bisect.bisect_left(astral, q.end)])
         first.append(start)
         out.append(_compact({"texts": texts, "quotes": quotes}))
     return first + [len(cat.docs)], out
