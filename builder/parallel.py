@@ -121,6 +121,14 @@ class Background:
         self._child.start()
         theirs.close()
 
+    def cancel(self) -> None:
+        """Stop the child, if it is still working: its result is not wanted any more."""
+        if self._child is not None:
+            self._child.kill()
+            self._child.join()
+            self._child = None
+            self._conn.close()
+
     def result(self) -> Any:
         if self._child is not None:
             try:

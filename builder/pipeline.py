@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Mapping
 
 from builder import config, diagnostics, parallel, publish, transfer
 from builder.diagnostics import Diagnostic
-from builder.models import AnchoredDoc, CleanSpec, Corpus, DocId, DocMeta, EntityId, Linked, RawDoc, SitePath
+from builder.models import AnchoredDoc, CleanSpec, Corpus, DocId, DocMeta, Entity, EntityId, Linked, RawDoc, SitePath
 from builder.stages import anchoring, annotations, clean, corpus, linking, render, search, write
 
 Progress = Callable[[str], None]
@@ -64,8 +64,17 @@ def prepare(shared: _Shared, meta: DocMeta) -> tuple[RawDoc | None, AnchoredDoc 
     return raw, anchored, (*found_r, *found_a, *found_c, *found_n)
 
 
-def check(corpus_dir: Path, settings: config.Settings, progress: Progress = lambda _: None) -> tuple[Linked, tuple[Diagnostic, ...]]:
-    """Every stage that can find a problem; returns (linked corpus, diagnostics)."""
+@dataclass(frozen=True)
+class Prepared:
+    """Every document read, cleaned and anchored, with the entities: what linking and the search index read."""
+
+    corpus: Corpus
+    docs: tuple[AnchoredDoc, ...]
+    entities: tuple[Entity, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def prepare_corpus(corpus_dir: Path, progress: Progress = lambda _: None) -> Prepared:
     progress("reading corpus")
     title, intro, metas, found = corpus.read_index(corpus_dir)
     progress("loading annotations")
@@ -83,9 +92,19 @@ def check(corpus_dir: Path, settings: config.Settings, progress: Progress = lamb
     raws = tuple(r for r, _, _ in prepared if r is not None)
     anchored = tuple(a for _, a, _ in prepared if a is not None)
     found_d = [d for _, _, ds in prepared for d in ds]
+    return Prepared(Corpus(title, intro, corpus.INDEX, raws), anchored, entities,
+                    (*found, *found_e, *annotations.orphan_sidecars(files, doc_ids), *found_d))
+
+
+def link(prepared: Prepared, progress: Progress = lambda _: None) -> tuple[Linked, tuple[Diagnostic, ...]]:
     progress("linking")
-    linked, found_l = linking.link(Corpus(title, intro, corpus.INDEX, raws), anchored, entities)
-    return linked, (*found, *found_e, *annotations.orphan_sidecars(files, doc_ids), *found_d, *found_l)
+    linked, found = linking.link(prepared.corpus, prepared.docs, prepared.entities)
+    return linked, (*prepared.diagnostics, *found)
+
+
+def check(corpus_dir: Path, settings: config.Settings, progress: Progress = lambda _: None) -> tuple[Linked, tuple[Diagnostic, ...]]:
+    """Every stage that can find a problem; returns (linked corpus, diagnostics)."""
+    return link(prepare_corpus(corpus_dir, progress), progress)
 
 
 def build(corpus_dir: Path, settings: config.Settings | None = None, progress: Progress = lambda _: None,

@@ -76,3 +76,15 @@ def test_heavy_items_go_first_and_results_keep_input_order() -> None:
     started = parallel.map_ordered(lambda x: (x, os.getpid()), items, 2, heavy=lambda x: x in (150, 299))
     assert [x for x, _ in started] == items
     assert parallel.map_ordered(lambda x: -x, items, 2, heavy=lambda x: x % 7 == 0) == [-x for x in items]
+
+
+def test_a_cancelled_background_child_is_stopped(monkeypatch) -> None:  # noqa: ANN001
+    import time
+
+    monkeypatch.setenv("GLOSSATOR_WORKERS", "2")
+    job = parallel.Background(lambda: time.sleep(60))
+    child = job._child
+    started = time.perf_counter()
+    job.cancel()
+    assert time.perf_counter() - started < 5
+    assert child is not None and not child.is_alive()
