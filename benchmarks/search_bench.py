@@ -150,24 +150,34 @@ def median(xs: list[float]) -> float:
 
 
 def time_build(linked: object, runs: int) -> dict[str, float]:
-    """search.build_index alone: wall and CPU seconds, median of `runs`."""
-    wall, cpu = [], []
+    """search.build_index alone, cold (the word → term cache emptied first, as in a fresh
+    process): wall seconds, and CPU seconds of this process and of the forked half."""
+    import os
+
+    from builder import searchparallel
+    wall, cpu, child = [], [], []
     for _ in range(runs):
+        searchparallel._ANALYZER.clear()
+        before = os.times()
         t, c = time.perf_counter(), time.process_time()
         search.build_index(linked)  # type: ignore[arg-type]
         wall.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
-    return {"wall": median(wall), "cpu_parent": median(cpu), "min_wall": min(wall)}
+        after = os.times()
+        child.append(after.children_user + after.children_system - before.children_user - before.children_system)
+    return {"wall": median(wall), "cpu_parent": median(cpu), "cpu_child": median(child), "min_wall": min(wall),
+            "load_average_1min": os.getloadavg()[0]}
 
 
 def time_docs_only(linked: object, runs: int) -> float:
     """Our builder over the documents alone, no quote items: comparable with lunr.py's anchor."""
     from builder.searchitems import BOOSTS, catalogue
-    from builder.searchparallel import in_two
+    from builder.searchparallel import _ANALYZER, in_two
     cat = catalogue(linked)  # type: ignore[arg-type]
     docs = [i for i in cat.items[:len(cat.docs)]]
     times = []
     for _ in range(runs):
+        _ANALYZER.clear()
         t = time.perf_counter()
         in_two(docs, tuple(BOOSTS), BOOSTS, search.SHARD_BYTES)
         times.append(time.perf_counter() - t)

@@ -257,12 +257,15 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
     n_fields, n_items = len(fields), len(items)
     vocab, shards = the_plan.vocab, the_plan.shards
     tfs = counted.tfs
-    # An entry's sort key: (term position << shift) + the index of its BM25 factor (the
-    # term-frequency part times the boosts, in thousandths) in one table holding, vector after
-    # vector, the factor of each count 0..max. Sorting a vector's keys sorts it by term.
+    # An entry is numbered by its field and term, fp = field * len(vocab) + term position
+    # (per-term tables below are repeated once per field), and its sort key is fp << shift
+    # + the index of its BM25 factor (the term-frequency part times the boosts, in
+    # thousandths) in one table holding, vector after vector, the factor of each count
+    # 0..max. Sorting a vector's keys sorts it by term.
+    n_terms = len(vocab)
     shift = (sum(counted.totals) + len(tfs) + 1).bit_length()
     mask = (1 << shift) - 1
-    key_of = {t: p << shift for p, t in enumerate(vocab)}
+    key_of = [{t: (f * n_terms + p) << shift for p, t in enumerate(vocab)} for f in range(n_fields)]
     table: list[float] = []                # factors of every vector, end to end
     keys: list[int] = []                   # every entry, vector after vector, each vector sorted by term
     # count() hands out one dict for each repeated short text (a source, a speaker): such a
@@ -280,59 +283,59 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
         norm = K1 * (1 - B + B * (length / averages[f]))
         scale = boosts[fields[f]] * boost * 1000
         table += [k1 * c / (norm + c) * scale for c in range(max(counts) + 1)]
-        mine = sorted(map(add, map(key_of.__getitem__, tf), map(add, counts, repeat(base))))
+        mine = sorted(map(add, map(key_of[f].__getitem__, tf), map(add, counts, repeat(base))))
         keys += mine
         if id(tf) in shared:
             known[(id(tf), f, boost)] = mine
-    sizes = list(map(len, map(itemgetter(2), tfs)))
     item_of = list(map(itemgetter(0), tfs))
     field_heads = ["]]\0[" + _quote(f + "/")[:-1] for f in fields]  # ']]\0["title/'
     heads = list(map(add, map(add, map(field_heads.__getitem__, map(itemgetter(1), tfs)),
                               map(attrgetter("ref"), map(items.__getitem__, item_of))), repeat('",[')))
-    positions = list(map(rshift, keys, repeat(shift)))
-    vector = list(chain.from_iterable(map(repeat, range(len(tfs)), sizes)))
-    idf_list = [idf_of[t] for t in vocab]
-    weight = map(str, map(round, map(mul, map(idf_list.__getitem__, positions),
+    fp = list(map(rshift, keys, repeat(shift)))
+    vector = list(chain.from_iterable(map(repeat, range(len(tfs)), map(len, map(itemgetter(2), tfs)))))
+    idf_list = [idf_of[t] for t in vocab] * n_fields
+    weight = map(str, map(round, map(mul, map(idf_list.__getitem__, fp),
                                      map(table.__getitem__, map(and_, keys, repeat(mask))))))
-    local = [""] * len(vocab)                  # a term's number within its shard, as text
-    shard_of = [0] * len(vocab)
-    split: dict[int, list[tuple[int, int, int]]] = {}   # common term → (low, high, shard) item slices
-    for s, shard in enumerate(shards):
-        for p in range(shard.first, shard.end):
-            local[p] = str(p - shard.first)
+    local = [""] * n_terms                     # a term's number within its shard, and a comma
+    shard_of = [0] * n_terms
+    split: dict[int, list[tuple[int, int, int]]] = {}   # common term (fp) → (low, high, shard) item slices
+    for s, sh in enumerate(shards):
+        for p in range(sh.first, sh.end):
+            local[p] = f"{p - sh.first},"
             shard_of[p] = s
-            if shard.low > 0 or shard.high < n_items:
-                split.setdefault(p, []).append((shard.low, shard.high, s))
-    shard = list(map(shard_of.__getitem__, positions))
+            if sh.low > 0 or sh.high < n_items:
+                for f in range(n_fields):
+                    split.setdefault(f * n_terms + p, []).append((sh.low, sh.high, s))
+    local *= n_fields
+    shard = list(map((shard_of * n_fields).__getitem__, fp))
+    split_refs: dict[int, list[int]] = {}      # a common term's items, for its slices' postings
     if split:                                  # a common term's entries go to its item's slice
-        for i in compress(range(len(positions)), map(split.__contains__, positions)):
+        for i in compress(range(len(fp)), map(split.__contains__, fp)):
             n = item_of[vector[i]]
-            shard[i] = next(s for low, high, s in split[positions[i]] if low <= n < high)
+            split_refs.setdefault(fp[i], []).append(n)
+            shard[i] = next(s for low, high, s in split[fp[i]] if low <= n < high)
     # A run starts where the vector or the shard changes: there the entry is preceded by
     # ']]\0["title/a1",[' (heads[v]), elsewhere by ','. Entry i picks choice[2 v + same].
     same = [False, *map(and_, map(eq, shard, islice(shard, 1, None)), map(eq, vector, islice(vector, 1, None)))]
     choice = list(chain.from_iterable(zip(heads, repeat(","))))
     text = "".join(chain.from_iterable(zip(
-        map(choice.__getitem__, map(add, map(add, vector, vector), same)),
-        map(local.__getitem__, positions), repeat(","), weight)))
+        map(choice.__getitem__, map(add, map(add, vector, vector), same)), map(local.__getitem__, fp), weight)))
     runs = (text + "]]")[3:].split("\0")
     vectors: list[list[str]] = [[] for _ in shards]
     deque(map(list.append, map(vectors.__getitem__, compress(shard, map(not_, same))), runs), maxlen=0)
     # Postings: the items of each (field, term), ascending, as lunr's ',"a1":{}' keys.
-    refs: list[list[int]] = [[] for _ in range(n_fields * len(vocab))]
-    field_base = list(map(mul, map(itemgetter(1), tfs), repeat(len(vocab))))
-    deque(map(list.append, map(refs.__getitem__, map(add, map(field_base.__getitem__, vector), positions)),
-              map(item_of.__getitem__, vector)), maxlen=0)
     key = _LazyKeys(items).__getitem__
-    joined = list(map("".join, map(map, repeat(key), refs)))
+    refs: list[list[str]] = [[] for _ in range(n_fields * n_terms)]
+    deque(map(list.append, map(refs.__getitem__, fp), map(list(map(key, item_of)).__getitem__, vector)), maxlen=0)
+    joined = list(map("".join, refs))
     postings = []
     for sh in shards:
         if sh.low == 0 and sh.high >= n_items:
-            postings.append([joined[f * len(vocab) + sh.first:f * len(vocab) + sh.end] for f in range(n_fields)])
+            postings.append([joined[f * n_terms + sh.first:f * n_terms + sh.end] for f in range(n_fields)])
             continue
         per_field = []
         for f in range(n_fields):
-            r = refs[f * len(vocab) + sh.first]
+            r = split_refs.get(f * n_terms + sh.first, [])
             per_field.append(["".join(map(key, r[bisect.bisect_left(r, sh.low):bisect.bisect_left(r, sh.high)]))])
         postings.append(per_field)
     return Fragments([",".join(v) for v in vectors], postings)

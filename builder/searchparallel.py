@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 from collections import Counter
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from builder.searchindex import Counted, Fragments, Item, Plan, assemble, count, fragments, idf, plan
 from builder.searchtext import Analyzer
@@ -63,8 +63,13 @@ def _child(conn, items, numbers, fields, boosts) -> None:  # noqa: ANN001 - a mu
 
 
 def in_two(items: Sequence[Item], fields: Sequence[str], boosts: Mapping[str, float],
-           shard_bytes: int, parallel: bool | None = None) -> tuple[Plan, list[str]]:
-    """The plan and the shards' JSON; `parallel` None means: two processes if it pays (Linux only)."""
+           shard_bytes: int, parallel: bool | None = None,
+           meanwhile: Callable[[Plan], object] | None = None) -> tuple[Plan, list[str]]:
+    """The plan and the shards' JSON; `parallel` None means: two processes if it pays (Linux only).
+
+    `meanwhile(plan)` is called once the plan is known, in the main process while the
+    forked half finishes (it has the bigger share): other work of the caller's fits there.
+    """
     a, b = halves(items)
     if parallel is None:
         parallel = len(items) >= PARALLEL_FROM
@@ -80,6 +85,8 @@ def in_two(items: Sequence[Item], fields: Sequence[str], boosts: Mapping[str, fl
             the_plan, idf_of, averages = _statistics([counted_a, counted_b], len(items), shard_bytes)
             mine.send((the_plan, idf_of, averages))
             frag_a = fragments(counted_a, items, boosts, the_plan, idf_of, averages)
+            if meanwhile:
+                meanwhile(the_plan)
             frag_b: Fragments = mine.recv()
         finally:
             child.join()
@@ -87,4 +94,6 @@ def in_two(items: Sequence[Item], fields: Sequence[str], boosts: Mapping[str, fl
     counted = [_count(items, a, fields), _count(items, b, fields)]
     the_plan, idf_of, averages = _statistics(counted, len(items), shard_bytes)
     parts = [fragments(c, items, boosts, the_plan, idf_of, averages) for c in counted]
+    if meanwhile:
+        meanwhile(the_plan)
     return the_plan, assemble(the_plan, fields, parts)

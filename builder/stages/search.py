@@ -50,17 +50,28 @@ def build_index(linked: Linked, shard_bytes: int = SHARD_BYTES, store_bytes: int
 def _build(linked: Linked, shard_bytes: int, store_bytes: int) -> dict[SitePath, bytes]:
     cat = catalogue(linked)
     fields = tuple(BOOSTS)
-    the_plan, shard_json = in_two(cat.items, fields, BOOSTS, shard_bytes) if cat.items else (Plan((), (), {}), [])
+    store_files: dict[SitePath, bytes] = {}
+    ready: dict[str, object] = {}
+
+    def meanwhile(the_plan: Plan) -> None:   # in the main process while the forked half finishes
+        first, stores = _stores(cat, store_bytes)
+        ready.update(first=first, stores=[_add(store_files, "s", i, text) for i, text in enumerate(stores)],
+                     vocab=front_code(the_plan))
+
+    if cat.items:
+        the_plan, shard_json = in_two(cat.items, fields, BOOSTS, shard_bytes, meanwhile=meanwhile)
+    else:
+        the_plan, shard_json = Plan((), (), {}), []
+        meanwhile(the_plan)
     files: dict[SitePath, bytes] = {}
     shard_names = [_add(files, "t", i, text) for i, text in enumerate(shard_json)]
-    first, stores = _stores(cat, store_bytes)
-    store_names = [_add(files, "s", i, text) for i, text in enumerate(stores)]
+    files.update(store_files)
     head = {
         "fields": list(fields), "scale": SCALE,
         "docs": [[d.title, d.source, d.date, d.datetime, d.href] for d in cat.docs],
-        "quoteStart": _quote_starts(cat), "vocab": front_code(the_plan),
+        "quoteStart": _quote_starts(cat), "vocab": ready["vocab"],
         "ranges": [[sh.first, sh.end] for sh in the_plan.shards],
-        "shards": shard_names, "stores": store_names, "storeFirst": first,
+        "shards": shard_names, "stores": ready["stores"], "storeFirst": ready["first"],
     }
     files[SitePath("search/index.js")] = _script("head", 0, _compact(head))
     return files
