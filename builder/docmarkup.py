@@ -15,6 +15,7 @@ from urllib.parse import quote
 from typing import Mapping, Sequence
 
 from builder import urls
+from builder.edtf import Edtf
 from builder.markup import Markup, render_spans
 from builder.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, PassageRef, SitePath, Span
 from builder.stages.linking import parse_target
@@ -36,6 +37,12 @@ class Context:
 def initials(name: str) -> str:
     parts = [p for p in name.replace("-", " ").split() if p[:1].isalpha()]
     return "".join(p[0].upper() for p in (parts[:1] + parts[-1:] if len(parts) > 1 else parts)) or "?"
+
+
+@lru_cache(maxsize=8192)
+def date_view(date: Edtf) -> tuple[str, str | None, str]:
+    """(datetime attribute, EDTF text when the attribute cannot say it all or None, label) of a date."""
+    return date.html, None if date.exact else date.text, date.label
 
 
 def target_href(target: str, ctx: Context, page: SitePath) -> tuple[str, str]:
@@ -93,11 +100,9 @@ def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
                 first += (("tabindex", "0"),)
         return Markup(span.start, span.end, "span", attrs, first, lead=lead, trail=trail, rank=RANK["quote"])
     if span.kind == "date" and ann.date:
-        d = ann.date
-        attrs: tuple[tuple[str, str], ...] = (("datetime", d.html),)
-        if not d.exact:
-            attrs += (("data-edtf", d.text),)
-        attrs += (("data-label", d.label), ("title", d.label), ("class", "date"))
+        datetime, edtf, label = date_view(ann.date)
+        attrs: tuple[tuple[str, str], ...] = (("datetime", datetime),) + (() if edtf is None else (("data-edtf", edtf),))
+        attrs += (("data-label", label), ("title", label), ("class", "date"))
         # Focusable once (not on every fragment), and never inside a link: the link is the stop then.
         return Markup(span.start, span.end, "time", attrs, first + ((("tabindex", "0"),) if not in_link else ()),
                       rank=RANK["date"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -19,7 +18,6 @@ from markupsafe import Markup
 
 from builder import docmarkup, mdtext, parallel, urls
 from builder.config import Settings
-from builder.edtf import Edtf
 from builder.models import AnchoredDoc, DocId, Entity, EntityId, Linked, PassageRef, SitePath
 
 def _builtin_theme() -> Path:
@@ -32,6 +30,7 @@ def _builtin_theme() -> Path:
 
 BUILTIN_THEME = _builtin_theme()
 KIND_LABEL = {"person": "People", "organization": "Organisations", "place": "Places"}
+LISTINGS = frozenset({"quotes.html", "timeline.html"})   # pages that list the whole corpus: the slowest to render
 
 
 @dataclass(frozen=True)
@@ -256,7 +255,7 @@ class Pages:
         for e in self.linked.timeline:
             year = f"{e.date.lower.year}" if e.date.start else "Undated start"
             ref = PassageRef(e.doc, e.ref) if e.ref else None
-            datetime, edtf, date_label = date_view(e.date)
+            datetime, edtf, date_label = docmarkup.date_view(e.date)
             years[year].append({
                 "entry": e, "date": e.date, "label": e.label, "doc_title": self.titles.get(e.doc, e.doc),
                 "doc_href": self.href(urls.doc_page(e.doc), page),
@@ -308,12 +307,6 @@ class Pages:
             yield make()
 
 
-@lru_cache(maxsize=8192)
-def date_view(date: Edtf) -> tuple[str, str | None, str]:
-    """(datetime attribute, EDTF text when the attribute cannot say it all or None, label) of a date."""
-    return date.html, None if date.exact else date.text, date.label
-
-
 def speakers_css(hues: Mapping[EntityId, int]) -> str:
     rules = [f'[data-speaker="{sp}"]{{--hue:{h}}}' for sp, h in sorted(hues.items())]
     return "/* Speaker hues, generated from the corpus. */\n" + "\n".join(rules) + "\n"
@@ -327,7 +320,8 @@ def render(linked: Linked, settings: Settings, corpus_dir: Path) -> dict[SitePat
     files[SitePath("static/speakers.css")] = speakers_css(pages.hues).encode("utf-8")
     files[SitePath("static/pygments.css")] = (mdtext.pygments_css() + "\n").encode("utf-8")
     makers = page_makers(pages)
-    files.update(parallel.map_ordered(lambda path: render_page(env, makers[path]), list(makers)))
+    files.update(parallel.map_ordered(lambda path: render_page(env, makers[path]), list(makers),
+                                      heavy=lambda path: path in LISTINGS))
     return files
 
 
