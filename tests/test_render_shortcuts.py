@@ -1,0 +1,51 @@
+"""The render stage's shortcuts give what the slower forms they replaced gave."""
+
+from __future__ import annotations
+
+import jinja2
+import pytest
+
+from builder import docmarkup
+from builder.stages import render
+
+# The initials macro as _macros.html had it before the `initials` filter.
+OLD_INITIALS = """\
+{% macro initials(name) -%}
+{%- set ns = namespace(parts=[]) -%}
+{%- for p in name.replace("-", " ").split() if p[:1].isalpha() %}{% set ns.parts = ns.parts + [p] %}{% endfor -%}
+{%- if ns.parts | length > 1 %}{{ (ns.parts[0][0] ~ ns.parts[-1][0]) | upper }}{% elif ns.parts %}{{ ns.parts[0][0] | upper }}{% else %}?{% endif -%}
+{%- endmacro %}{{ initials(name) }}"""
+
+NAMES = ["Zamir Kabulov", "kabul", "Jean-Luc Picard", "1st Battalion", "", "  ", "-", "ßtraße Ödön",
+         "al-Qaeda in the <Arabian> Peninsula", "Ǆemal & 'Ω' \"x\"", "ŉ word", "42 7"]
+
+
+def _env() -> jinja2.Environment:
+    return render.environment(render.Theme((render.BUILTIN_THEME / "templates",), ()))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_initials_filter_and_macro_match_the_old_macro(name: str) -> None:
+    env = _env()
+    old = jinja2.Environment(autoescape=True).from_string(OLD_INITIALS).render(name=name)
+    assert env.from_string("{{ name | initials }}").render(name=name) == old
+    macro = env.from_string('{% from "_macros.html" import initials %}{{ initials(name) }}').render(name=name)
+    assert macro == old == docmarkup.initials(name)
+
+
+def test_dict_fields_as_jinja_reads_them() -> None:
+    env = _env()
+    row = {"text": "<b>", "items": [1, 2], "get": "shadowed"}
+    template = env.from_string("{{ row.text }}|{{ row['items'] | length }}|{{ row.items is callable }}|{{ row.get is callable }}")
+    assert template.render(row=row) == "&lt;b&gt;|2|True|True"
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ row.missing }}").render(row=row)
+    assert env.from_string("{{ row.missing is defined }}").render(row=row) == "False"
+
+
+def test_date_view_matches_the_date() -> None:
+    from builder.edtf import parse
+
+    for text in ("2021-08-16", "2021-08", "2021-08-16~", "2021?", "2021-21", "2021-08-16/2021-08-20", "../2021"):
+        d = parse(text)
+        assert docmarkup.date_view(d) == (d.html, None if d.exact else d.text, d.label)
