@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from itertools import islice, product
 from typing import Iterable, Mapping
 
 from builder import urls
@@ -48,14 +49,26 @@ class Catalogue:
     quotes: tuple[QuoteCard, ...]
 
 
+DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
 def ref(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
     while True:
         n, r = divmod(n, 36)
-        out = digits[r] + out
+        out = DIGITS[r] + out
         if not n:
             return out
+
+
+def refs(count: int) -> list[str]:
+    """[ref(0), ref(1), …, ref(count - 1)], made in bulk: each width's numbers in order."""
+    out = list(DIGITS[:count])
+    width = 2
+    while len(out) < count:
+        out += islice(map("".join, product(DIGITS[1:], *[DIGITS] * (width - 1))), count - len(out))
+        width += 1
+    return out
 
 
 def _names(ids: Iterable[EntityId | None], name_of: Mapping[EntityId, str]) -> str:
@@ -71,12 +84,13 @@ def catalogue(linked: Linked) -> Catalogue:
     docs: list[DocCard] = []
     quotes: list[QuoteCard] = []
     n_docs = len(linked.docs)
+    ref_of = refs(n_docs + sum(len(doc.spans) for doc in linked.docs))   # enough for every quote
     for i, doc in enumerate(linked.docs):
         meta, text = doc.meta, doc.doc.text
         spans = [s for s in doc.spans if s.annotation.kind == "quote"]
         mentions = [(s.start, s.end, s.annotation.entity) for s in doc.spans if s.annotation.kind == "mention"]
         starts = [m[0] for m in mentions]   # spans are sorted by start
-        items.append(Item(ref(i), {
+        items.append(Item(ref_of[i], {
             "title": meta.title, "text": text, "source": meta.source,
             "speakers": _names([s.annotation.speaker for s in spans], name_of),
             "entities": _names([m[2] for m in mentions], name_of),
@@ -90,7 +104,7 @@ def catalogue(linked: Linked) -> Catalogue:
             if (speaker := speaker_of.get(who)) is None:
                 speaker = speaker_of[who] = _names([who], name_of)
             inside = mentions[bisect.bisect_left(starts, start):bisect.bisect_left(starts, end)]
-            quote_items.append(Item(ref(n_docs + len(quotes)), {
+            quote_items.append(Item(ref_of[n_docs + len(quotes)], {
                 "text": text[start:end], "source": source, "speakers": speaker,
                 "entities": _names([e for _, e_end, e in inside if e_end <= end], name_of) if inside else "",
             }, within=(i, start, end)))

@@ -130,3 +130,20 @@ def test_vocabulary_front_coding_round_trips(example: tuple[object, Catalogue]) 
 def test_javascript_order_puts_astral_characters_before_high_bmp() -> None:
     # UTF-16: U+1F600 is D83D DE00, which sorts before U+FF21; code points say otherwise.
     assert sorted(["\uff21", "\U0001f600"], key=js_order) == ["\U0001f600", "\uff21"]
+
+
+def test_refs_in_bulk_are_the_base_36_numbers() -> None:
+    from builder.searchitems import ref, refs
+    for n in (0, 1, 36, 37, 1296, 1297, 46657):
+        assert refs(n) == [ref(i) for i in range(n)]
+
+
+def test_store_quote_offsets_count_utf16_units_like_javascript() -> None:
+    from builder.searchitems import Catalogue, DocCard, QuoteCard
+    text = "Zürich 😀 said: “we 𝒜gree” and 😀 left"
+    start, end = text.index("we"), text.index(" and")
+    cat = Catalogue((), (DocCard("t", "s", "", "", "docs/a.html", text),), (QuoteCard(0, "q1", "", start, end),))
+    _, stores = search._stores(cat, 24_000)
+    quote = json.loads(stores[0])["quotes"][0]
+    utf16 = lambda i: len(text[:i].encode("utf-16-le")) // 2   # noqa: E731
+    assert quote[2:] == [utf16(start), utf16(end)] and quote[2] == start + 1 and quote[3] == end + 2
