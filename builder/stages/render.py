@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from builder import docmarkup, mdtext, parallel, urls
 from builder.config import Settings
-from builder.models import AnchoredDoc, DocId, Entity, EntityId, Linked, PassageRef, SitePath
+from builder.models import AnchoredDoc, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath
 
 def _builtin_theme() -> Path:
     """themes/default of the source tree, or its installed copy (packaged as builder.themes)."""
@@ -86,7 +86,14 @@ class Environment(jinja2.Environment):
                 return obj[attribute]
             except KeyError:
                 return self.undefined(obj=obj, name=attribute)
-        return super().getattr(obj, attribute)
+        try:  # jinja2.Environment.getattr, inline: super() would add a call to every lookup
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
 
 
 def environment(theme: Theme) -> jinja2.Environment:
@@ -125,6 +132,7 @@ class Pages:
         self.title = settings.title or linked.corpus.title or "Untitled corpus"
         self.hues = docmarkup.hue_table(list(linked.quotes_by))  # every speaker, without rescanning spans
         self._passages: dict[tuple[PassageRef, str], dict[str, Any]] = {}
+        self._facts: dict[DocId, tuple[DocMeta, str, SitePath, str]] = {}
 
     def common(self, page: SitePath, kind: str) -> dict[str, Any]:
         root = urls.root_prefix(page)
@@ -154,22 +162,31 @@ class Pages:
         return p
 
     def _passage(self, ref: PassageRef, page: SitePath) -> dict[str, Any]:
-        doc = self.docs[ref.doc]
+        meta, text, target, published_label = self._doc_facts(ref.doc)
         span = self.linked.passages[ref]
-        before, text, after = docmarkup.snippet(doc.doc.text, span.start, span.end)
+        before, words, after = docmarkup.snippet(text, span.start, span.end)
         ann = span.annotation
         speaker = self.entities.get(ann.speaker) if ann.speaker else None
-        published = doc.meta.published
         return {
-            "href": self.href(urls.doc_page(ref.doc), page, ref.id), "doc": doc.meta, "doc_title": doc.meta.title,
-            "before": before, "text": text, "after": after, "span": span,
+            "href": urls.relative(target, page, ref.id), "doc": meta, "doc_title": meta.title,
+            "before": before, "text": words, "after": after, "span": span,
             "speaker": speaker, "via": self.entities.get(ann.via) if ann.via else None,
             # the same, looked up once here rather than at every use in a template
             "is_quote": ann.kind == "quote", "speaker_id": speaker.id if speaker else "",
             "speaker_name": speaker.name if speaker else "",
             "speaker_initials": docmarkup.initials(speaker.name) if speaker else "",
-            "published_label": published.label if published else "",
+            "published_label": published_label,
         }
+
+    def _doc_facts(self, doc_id: DocId) -> tuple[DocMeta, str, SitePath, str]:
+        """(meta, reading text, page, publication label) of a document, for its passages."""
+        facts = self._facts.get(doc_id)
+        if facts is None:
+            doc = self.docs[doc_id]
+            meta = doc.meta
+            facts = self._facts[doc_id] = (meta, doc.doc.text, urls.doc_page(doc_id),
+                                           meta.published.label if meta.published else "")
+        return facts
 
     # --- pages ---
 
@@ -200,9 +217,9 @@ class Pages:
             for s in doc.spans if s.kind == "quote" and s.annotation.note
         ]
         legend = [
-            {"entity": self.entities[e], "count": n, "hue": self.hues.get(e, 0),
-             "href": self.href(urls.entity_page(e), page)}
-            for e, n in docmarkup.speakers_in(doc) if e in self.entities
+            {"entity": ent, "count": n, "hue": self.hues.get(e, 0), "href": self.href(urls.entity_page(e), page),
+             "id": e, "name": ent.name, "initials": docmarkup.initials(ent.name)}
+            for e, n in docmarkup.speakers_in(doc) if (ent := self.entities.get(e)) is not None
         ]
         related = [
             {"title": self.titles.get(r.doc, r.doc), "href": self.href(urls.doc_page(r.doc), page), "reason": r.reason,
