@@ -7,7 +7,7 @@ new values, never change the ones it was given.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, NewType
+from typing import Literal, Mapping, NewType, Protocol, Sequence
 
 from builder.edtf import Edtf
 
@@ -262,6 +262,17 @@ class Linked:
     timeline: tuple[TimelineEntry, ...]
     mentions_of: Mapping[EntityId, tuple[PassageRef, ...]]  # mentions, in corpus order
     quotes_by: Mapping[EntityId, tuple[PassageRef, ...]]    # quotes by a speaker, in corpus order
+
+
+class Documents(Protocol):
+    """What reads only the documents and entities (the search index): a Linked corpus, or
+    one that is prepared but not yet linked (so the index can start before linking ends)."""
+
+    @property
+    def docs(self) -> Sequence[AnchoredDoc]: ...
+
+    @property
+    def entities(self) -> Sequence[Entity]: ...
 
 
 # --- output -------------------------------------------------------------------

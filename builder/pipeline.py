@@ -134,15 +134,21 @@ def _build(corpus_dir: Path, settings: config.Settings | None, progress: Progres
     found_s: tuple[Diagnostic, ...] = ()
     if settings is None:
         settings, found_s = config.load(corpus_dir)
-    linked, found = check(corpus_dir, settings, progress)
+    prepared = prepare_corpus(corpus_dir, progress)
+    # The search index reads only the prepared documents: a child builds it while this
+    # process links and renders. It is dropped if linking finds an error.
+    index = None
+    if not diagnostics.has_errors((*found_s, *prepared.diagnostics)):
+        index = parallel.Background(partial(search.build_index, prepared))
+    linked, found = link(prepared, progress)
     diags = diagnostics.sort((*found_s, *found))
     n_docs = len(linked.docs)
     n_ann = sum(len(d.spans) for d in linked.docs)
-    if diagnostics.has_errors(diags):
+    if index is None or diagnostics.has_errors(diags):
+        if index is not None:
+            index.cancel()
         return BuildResult(diags, {}, n_docs, n_ann, time.perf_counter() - started)
     progress("rendering and indexing")
-    # The search index (a few seconds of its own) is built in a child while the pages render.
-    index = parallel.Background(partial(search.build_index, linked))
     files = render.render(linked, settings, corpus_dir)
     if staging is not None:
         staging.write(files)

@@ -14,7 +14,7 @@ from itertools import islice, product
 from typing import Iterable, Mapping
 
 from builder import urls
-from builder.models import EntityId, Linked
+from builder.models import Documents, EntityId
 from builder.searchindex import Item
 
 # Field weights: a word in the title or naming a speaker says more than one in the body.
@@ -76,7 +76,7 @@ def _names(ids: Iterable[EntityId | None], name_of: Mapping[EntityId, str]) -> s
     return "\n".join([name_of.get(i, i) for i in dict.fromkeys(filter(None, ids))])
 
 
-def catalogue(linked: Linked) -> Catalogue:
+def catalogue(linked: Documents) -> Catalogue:
     name_of = {e.id: e.name for e in linked.entities}
     speaker_of: dict[EntityId | None, str] = {}     # a speaker's "speakers" field, made once
     items: list[Item] = []

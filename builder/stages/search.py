@@ -25,7 +25,7 @@ import hashlib
 import json
 import re
 
-from builder.models import Linked, SitePath
+from builder.models import Documents, SitePath
 from builder.searchindex import Plan
 from builder.searchitems import BOOSTS, Catalogue, catalogue
 from builder.searchparallel import in_two
@@ -36,7 +36,7 @@ SCALE = 1000               # shard weights are integer thousandths
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def build_index(linked: Linked, shard_bytes: int = SHARD_BYTES, store_bytes: int = STORE_BYTES) -> dict[SitePath, bytes]:
+def build_index(linked: Documents, shard_bytes: int = SHARD_BYTES, store_bytes: int = STORE_BYTES) -> dict[SitePath, bytes]:
     """Every search file, by site path. (The sizes are parameters for tests, which want many small files.)"""
     collecting = gc.isenabled()
     gc.disable()    # millions of short-lived objects and no cycles: a collection would only rescan the corpus
@@ -47,7 +47,7 @@ def build_index(linked: Linked, shard_bytes: int = SHARD_BYTES, store_bytes: int
             gc.enable()
 
 
-def _build(linked: Linked, shard_bytes: int, store_bytes: int) -> dict[SitePath, bytes]:
+def _build(linked: Documents, shard_bytes: int, store_bytes: int) -> dict[SitePath, bytes]:
     cat = catalogue(linked)
     fields = tuple(BOOSTS)
     store_files: dict[SitePath, bytes] = {}
