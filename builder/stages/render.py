@@ -101,6 +101,7 @@ def environment(theme: Theme) -> jinja2.Environment:
         loader=ContainedLoader(theme.templates),
         autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        auto_reload=False,   # a build reads each template once; serve makes a new environment when a theme file changes
     )
     env.filters["markdown"] = lambda text: Markup(mdtext.render(text))
     env.filters["markdown_inline"] = lambda text: Markup(mdtext.render_inline(text))
