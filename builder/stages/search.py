@@ -36,18 +36,22 @@ SCALE = 1000               # shard weights are integer thousandths
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def build_index(linked: Documents, shard_bytes: int = SHARD_BYTES, store_bytes: int = STORE_BYTES) -> dict[SitePath, bytes]:
-    """Every search file, by site path. (The sizes are parameters for tests, which want many small files.)"""
+def build_index(linked: Documents, shard_bytes: int = SHARD_BYTES, store_bytes: int = STORE_BYTES,
+                parallel: bool | None = None) -> dict[SitePath, bytes]:
+    """Every search file, by site path. (The sizes are parameters for tests, which want many small files.)
+
+    `parallel`: False keeps the index in one process (a build that runs it beside rendering,
+    where a second process only adds work); None lets searchparallel.in_two decide."""
     collecting = gc.isenabled()
     gc.disable()    # millions of short-lived objects and no cycles: a collection would only rescan the corpus
     try:
-        return _build(linked, shard_bytes, store_bytes)
+        return _build(linked, shard_bytes, store_bytes, parallel)
     finally:
         if collecting:
             gc.enable()
 
 
-def _build(linked: Documents, shard_bytes: int, store_bytes: int) -> dict[SitePath, bytes]:
+def _build(linked: Documents, shard_bytes: int, store_bytes: int, parallel: bool | None) -> dict[SitePath, bytes]:
     cat = catalogue(linked)
     fields = tuple(BOOSTS)
     store_files: dict[SitePath, bytes] = {}
@@ -59,7 +63,7 @@ def _build(linked: Documents, shard_bytes: int, store_bytes: int) -> dict[SitePa
                      vocab=front_code(the_plan))
 
     if cat.items:
-        the_plan, shard_json = in_two(cat.items, fields, BOOSTS, shard_bytes, meanwhile=meanwhile)
+        the_plan, shard_json = in_two(cat.items, fields, BOOSTS, shard_bytes, parallel, meanwhile=meanwhile)
     else:
         the_plan, shard_json = Plan((), (), {}), []
         meanwhile(the_plan)
