@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 from builder import urls
 from builder.edtf import Edtf
 from builder.markup import Markup, render_spans
-from builder.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, PassageRef, SitePath, Span
+from builder.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, Mark, PassageRef, SitePath, Span
 from builder.stages.linking import parse_target
 
 RANK = {"quote": 0, "link": 1, "note": 2, "date": 3, "mention": 4}
@@ -182,11 +182,22 @@ def by_paragraph(doc: AnchoredDoc, markups: Sequence[Markup]) -> list[list[Marku
     return buckets
 
 
+_MARK_TAGS = {"em": "em", "strong": "strong", "code": "code", "link": "a"}
+_SOURCE_LINK = (("class", "source-link"), ("rel", "nofollow noopener"))
+
+
+def mark_markup(mark: Mark) -> Markup:
+    """The source's own emphasis, code or link: drawn inside the annotations over the same words."""
+    attrs = (("href", mark.href), *_SOURCE_LINK) if mark.kind == "link" else ()
+    return Markup(mark.start, mark.end, _MARK_TAGS[mark.kind], attrs, rank=100)
+
+
 def reading_html(doc: AnchoredDoc, ctx: Context, page: SitePath) -> str:
     """The article's content: paragraphs with every annotation marked up."""
     holds = link_holds(doc.spans)
     in_link = {f.id for fs in holds.values() for f in fs}
     markups = [span_markup(doc, s, ctx, page, holds.get(s.id, ()), s.id in in_link) for s in doc.spans]
+    markups += [mark_markup(m) for m in doc.doc.marks]
     out: list[str] = []
     in_list = False
     for para, local in zip(doc.doc.paragraphs, by_paragraph(doc, markups)):

@@ -35,12 +35,25 @@ class Where:
 
 
 @dataclass(frozen=True, slots=True)
+class Mark:
+    """Inline formatting the source gives its text (Markdown emphasis, code, links): drawn on
+    the page, never an annotation. Offsets are into the text of the block (or, in a CleanDoc,
+    into the reading text)."""
+
+    start: int
+    end: int
+    kind: Literal["em", "strong", "code", "link"]
+    href: str = ""       # link: an http(s) or mailto URL
+
+
+@dataclass(frozen=True, slots=True)
 class Block:
     """One paragraph-like unit of a source file, with the line it starts on."""
 
     kind: BlockKind
     text: str
     line: int
+    marks: tuple[Mark, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +184,7 @@ class CleanDoc:
     paragraphs: tuple[Paragraph, ...]
     edits: tuple[Edit, ...]
     cleaned_blocks: tuple[str | None, ...]   # per raw block: its reading text, or None if removed
+    marks: tuple[Mark, ...] = ()             # the source's inline formatting, on paragraphs cleaning left as written
 
     @property
     def meta(self) -> DocMeta:

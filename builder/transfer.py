@@ -17,7 +17,7 @@ from typing import Any, Sequence
 from builder import diagnostics, edtf, models
 
 CLASSES: tuple[type, ...] = (
-    models.Where, models.Block, models.DocMeta, models.RawDoc, models.Selector, models.Annotation,
+    models.Where, models.Mark, models.Block, models.DocMeta, models.RawDoc, models.Selector, models.Annotation,
     models.Edit, models.Paragraph, models.CleanDoc, models.Span, models.AnchoredDoc,
     edtf.Point, edtf.Edtf, diagnostics.Diagnostic,
 )

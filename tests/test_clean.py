@@ -86,3 +86,15 @@ def test_printable_ascii_is_what_ftfy_leaves_alone(text: str) -> None:
 
     if text.isprintable():
         assert ftfy.fix_text(text, clean.fixer()[1]) == text
+
+
+def test_source_formatting_follows_paragraphs_left_as_written_only() -> None:
+    from builder.models import Block, CleanSpec, DocMeta, Mark, RawDoc, ReplaceRule, SourcePath, Where
+
+    meta = DocMeta(id="d", file=SourcePath("d.md"), title="D", where=Where(SourcePath("seeds/INDEX.md")))  # type: ignore[arg-type]
+    raw = RawDoc(meta, "md", (Block("p", "Kept as written.", 1, (Mark(0, 4, "em"),)),
+                              Block("p", "Changed by a rule.", 3, (Mark(0, 7, "strong"),))))
+    spec = CleanSpec(replace=(ReplaceRule("rule", "fix", Where(SourcePath("annotations/d.yaml"))),))
+    cleaned, _ = clean.clean(raw, spec)
+    assert cleaned.text == "Kept as written.\n\nChanged by a fix."
+    assert [(m.kind, cleaned.text[m.start:m.end]) for m in cleaned.marks] == [("em", "Kept")]

@@ -55,6 +55,24 @@ def test_md_blocks_keep_structure_and_plain_text() -> None:
         ("blockquote", "quoted", 8), ("pre", "code", 10)]
 
 
+def test_md_emphasis_code_and_web_links_become_marks_on_the_plain_text() -> None:
+    [block] = corpus.md_blocks("  See *the **full** report*, `code` and [TASS](https://tass.com/a?b=1) or "
+                               "[a page](page.html) or [mail](mailto:desk@example.org).\n")
+    text = block.text
+    assert text == "See the full report, code and TASS or a page or mail."
+    got = [(m.kind, text[m.start:m.end], m.href) for m in block.marks]
+    assert got == [("em", "the full report", ""), ("strong", "full", ""), ("code", "code", ""),
+                   ("link", "TASS", "https://tass.com/a?b=1"), ("link", "mail", "mailto:desk@example.org")], \
+        "a relative link points nowhere on the site: its words stay, unlinked"
+
+
+def test_md_links_that_could_run_script_are_never_marks() -> None:
+    for source in ("[x](javascript:alert(1))", "[x](JAVASCRIPT:alert(1))", "[x](data:text/html,<script>1</script>)",
+                   "[x](vbscript:msgbox)", "[x](file:///etc/passwd)", "<javascript:alert(1)>"):
+        blocks = corpus.md_blocks(source + "\n")
+        assert all(m.kind != "link" for b in blocks for m in b.marks), source
+
+
 def test_html_takes_the_article_not_the_chrome() -> None:
     page = """<html><head><title>x</title><script>var a = 1;</script></head><body>
 <nav><p>Skip to main content</p></nav>

@@ -104,3 +104,30 @@ def test_theme_files_linking_out_of_the_corpus_are_not_used(tmp_path: Path) -> N
     site = build(root).site
     assert "static/leak.txt" not in site
     assert b"TOP SECRET" not in site["timeline.html"] and b"<h1" in site["timeline.html"]
+
+
+def test_a_markdown_document_keeps_its_emphasis_and_links_around_and_inside_annotations(tmp_path: Path) -> None:
+    from tests.factory import ENTITIES, make_corpus
+
+    corpus_dir = make_corpus(
+        tmp_path, [{"id": "m", "file": "m.md", "title": "M"}],
+        {"m.md": 'Zamir Kabulov said: "Our *embassy is guarded* by **the Taliban**," citing '
+                 '[the wire](https://wire.example/x?a=1&b=<2>), [TASS](https://tass.com) and [this](javascript:alert(1)).\n'},
+        entities=ENTITIES,
+        sidecars={"m": "quotes:\n  - {id: q, text: \"Our embassy is guarded by the\", speaker: zamir-kabulov}\n"})
+    result = build(corpus_dir)
+    assert result.ok, result.diagnostics
+    html = result.site["docs/m.html"].decode()
+    article = BeautifulSoup(html, "html.parser").find("article")
+    assert article.get_text().strip() == ('Zamir Kabulov said: "Our embassy is guarded by the Taliban," citing the wire, '
+                                          'TASS and [this](javascript:alert(1)).')
+    assert article.find("em").get_text() == "embassy is guarded"
+    assert "".join(s.get_text() for s in article.find_all("strong")) == "the Taliban", \
+        "split where the quote ends, the emphasis keeps all its words"
+    assert article.find(id="q").find("em"), "the source's emphasis is drawn inside the quote"
+    link = article.find("a", class_="source-link")
+    assert link["href"] == "https://wire.example/x?a=1&b=%3C2%3E" and link.get_text() == "the wire"
+    tass = article.find("a", class_="mention", attrs={"data-entity": "tass"})
+    assert tass["href"] == "../entities/tass.html" and tass.find("span", class_="source-link").get_text() == "TASS", \
+        "a source link on words that are also a mention: the mention keeps the link, no <a> inside <a>"
+    assert "javascript:" not in str(article.find_all("a"))

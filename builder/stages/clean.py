@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 from functools import cache
 
 from builder.diagnostics import Diagnostic, warning
-from builder.models import CleanDoc, CleanSpec, Edit, Paragraph, RawDoc
+from builder.models import CleanDoc, CleanSpec, Edit, Mark, Paragraph, RawDoc
 
 
 
@@ -197,4 +197,8 @@ def clean(doc: RawDoc, spec: CleanSpec, rules: Sequence[tuple[str, Rule]] = RULE
         cleaned[p.block] = p.text
     reading = "\n\n".join(p.text for p in paragraphs)
     edits.sort(key=lambda e: e.block)
-    return CleanDoc(doc, reading, tuple(paragraphs), tuple(edits), tuple(cleaned)), tuple(diags)
+    # A source's inline formatting follows a paragraph only as written: once cleaning has
+    # changed its text, offsets into the old text mean nothing.
+    marks = tuple(Mark(p.start + m.start, p.start + m.end, m.kind, m.href)
+                  for p in paragraphs if p.text == doc.blocks[p.block].text for m in doc.blocks[p.block].marks)
+    return CleanDoc(doc, reading, tuple(paragraphs), tuple(edits), tuple(cleaned), marks), tuple(diags)

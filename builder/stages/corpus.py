@@ -15,7 +15,7 @@ from markdown_it.token import Token
 
 from builder import edtf
 from builder.diagnostics import Diagnostic, error, warning
-from builder.models import Block, Corpus, DocId, DocMeta, RawDoc, SourcePath, Where
+from builder.models import Block, Corpus, DocId, DocMeta, Mark, RawDoc, SourcePath, Where
 
 if TYPE_CHECKING:  # bs4 takes a fifth of a second to import: only saved pages need it
     from bs4 import BeautifulSoup, Tag
@@ -123,6 +123,46 @@ def _plain(inline: Token) -> str:
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
     return "".join(parts).strip()
+
+
+_MARK_OPEN = {"em_open": "em", "strong_open": "strong", "link_open": "link"}
+_MARK_CLOSE = {"em_close": "em", "strong_close": "strong", "link_close": "link"}
+_SAFE_HREF = re.compile(r"(?:https?://|mailto:)[^\s]*\Z", re.IGNORECASE)
+
+
+def _marked(inline: Token) -> tuple[str, tuple[Mark, ...]]:
+    """The plain text of a Markdown paragraph, and its emphasis, code and links as marks.
+
+    Links keep their target only if it is an http(s) or mailto URL: a relative link in a
+    source file points nowhere on the site, and anything else could run script.
+    """
+    parts: list[str] = []
+    size = 0
+    marks: list[Mark] = []
+    open_: list[tuple[str, int, str]] = []
+    for child in inline.children or []:
+        if child.type in _MARK_OPEN:
+            href = str(child.attrs.get("href", "")) if child.type == "link_open" else ""
+            open_.append((_MARK_OPEN[child.type], size, href))
+        elif child.type in _MARK_CLOSE and open_:
+            kind, start, href = open_.pop()
+            if size > start and (kind != "link" or _SAFE_HREF.match(href)):
+                marks.append(Mark(start, size, kind, href))  # type: ignore[arg-type]
+        elif child.type in ("text", "code_inline", "html_inline", "softbreak", "hardbreak"):
+            piece = " " if child.type in ("softbreak", "hardbreak") else child.content
+            if child.type == "code_inline" and piece:
+                marks.append(Mark(size, size + len(piece), "code"))
+            parts.append(piece)
+            size += len(piece)
+    raw = "".join(parts)
+    text = raw.strip()
+    lead = len(raw) - len(raw.lstrip())
+    kept = []
+    for mk in sorted(marks, key=lambda k: (k.start, -k.end, k.kind)):
+        start, end = max(0, mk.start - lead), min(len(text), mk.end - lead)
+        if end > start:
+            kept.append(Mark(start, end, mk.kind, mk.href))
+    return text, tuple(kept)
 
 
 def _cell_url(inline: Token) -> str:
@@ -287,14 +327,12 @@ def md_blocks(text: str) -> list[Block]:
                 blocks.append(Block("pre", content, (tok.map[0] + 1) if tok.map else 1))
         elif tok.type == "inline":
             parent = tokens[i - 1]
-            content = _plain(tok)
+            content, marks = _marked(tok)
             if not content:
                 continue
             line = (tok.map[0] + 1) if tok.map else 1
-            if parent.type == "heading_open":
-                blocks.append(Block(parent.tag, content, line))  # type: ignore[arg-type]
-            else:
-                blocks.append(Block(container[-1] if container else "p", content, line))  # type: ignore[arg-type]
+            kind = parent.tag if parent.type == "heading_open" else (container[-1] if container else "p")
+            blocks.append(Block(kind, content, line, marks))  # type: ignore[arg-type]
     return blocks
 
 
