@@ -21,6 +21,13 @@ import pytest
 from builder.pipeline import build_and_write
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def cancelled_icon_load(request) -> bool:  # noqa: ANN001 - a playwright Request
+    """Chromium loads a page's icon (static/favicon.svg) at low priority and cancels the load
+    (net::ERR_ABORTED) when the page goes away, by navigation or live reload: not a broken
+    link. A missing icon still shows, as its 404 response."""
+    return request.url.endswith("/static/favicon.svg") and request.failure == "net::ERR_ABORTED"
 CHROMIUM = os.environ.get("GLOSSATOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

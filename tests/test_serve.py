@@ -28,7 +28,7 @@ import pytest
 
 from builder import cli
 from builder.serve import Changes, Hub, inject, page_of
-from tests.conftest import ROOT, copy_corpus
+from tests.conftest import ROOT, cancelled_icon_load, copy_corpus
 
 DOC = "rt-2021-naeem"
 SIDECAR = f"annotations/{DOC}.yaml"
@@ -190,7 +190,8 @@ def open_live(page, url: str) -> None:  # noqa: ANN001
         page.failed = []
         page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
                 and page.failed.append(f"{r.status} {r.url}"))
-        page.on("requestfailed", lambda r: "/__glossator/events" not in r.url and page.failed.append(r.url))
+        page.on("requestfailed", lambda r: "/__glossator/events" not in r.url and not cancelled_icon_load(r)
+                and page.failed.append(r.url))
     page.goto(url)
     page.wait_for_function("() => window.glossatorLive && window.glossatorLive.connected")
 
