@@ -1,10 +1,14 @@
 """build(): the stages in order. Read and check everything first; write nothing until the end.
 
-    read index, entities → per document:                      (all checks; errors stop here)
-        read → load sidecar → clean → anchor
-    → link
-    → render → index                                         (the site, in memory)
-    → write                                                  (atomically, by the caller)
+    read index, entities → per document, in two halves (a forked child takes one):
+        read → load sidecar → clean → anchor                  (prepare_corpus)
+    → search index, in a child from here on                   (reads only documents and entities)
+    → link                                                    (all checks done; errors stop here)
+    → render (on two workers) → pages written to staging      (the site, in memory)
+    → search files, publishing files → swap into place        (atomically, in build_and_write)
+
+With GLOSSATOR_WORKERS=1, or where forking is not available, the same stages run in
+one process and give the same bytes.
 """
 
 from __future__ import annotations
