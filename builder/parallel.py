@@ -1,8 +1,12 @@
-"""Use both cores where it pays: map a function over items in forked worker processes.
+"""Use both cores where it pays, in forked processes (Linux; elsewhere everything runs here).
 
-Workers are forked after the parent has built everything they read, so the
-corpus is shared copy-on-write instead of pickled; only results travel back.
-Results come back in input order, so the output stays deterministic.
+Three shapes, all deterministic (results in input order, the same as one process gives):
+- map_ordered: a pool over many small items (pages), the heavy ones handed out first;
+- map_halves: one child takes the second half of a list while this process does the
+  first; its results can travel in a cheaper form than pickle's (builder.transfer);
+- Background: one call computed in a child while this process goes on.
+Children are forked after the parent has built everything they read, so the corpus is
+shared copy-on-write instead of pickled; only results travel back.
 """
 
 from __future__ import annotations
