@@ -66,6 +66,11 @@ def map_ordered(fn: Callable[[T], R], items: Sequence[T], n_workers: int | None 
     return out
 
 
+def forking() -> bool:
+    """Will work be spread over forked children? (fork is unsafe in threaded processes outside Linux)"""
+    return workers() > 1 and sys.platform.startswith("linux")
+
+
 def map_halves(fn: Callable[[T], R], items: Sequence[T], encode: Callable[[list[R]], Any] = lambda r: r,
                decode: Callable[[Any], list[R]] = lambda r: r, cut: int | None = None) -> list[R]:
     """[fn(x) for x in items]: the second half in one forked child, the first half here.
@@ -75,29 +80,22 @@ def map_halves(fn: Callable[[T], R], items: Sequence[T], encode: Callable[[list[
     travel in a form cheaper than pickle's (see builder.transfer). One child, not a
     pool: the parent works too, and there is one message to wait for.
     """
-    n = workers()
+    if len(items) < MIN_ITEMS or not forking():
+        return [fn(x) for x in items]
     if cut is None:
         cut = (len(items) + 1) // 2
-    if n <= 1 or len(items) < MIN_ITEMS or not sys.platform.startswith("linux"):
-        return [fn(x) for x in items]
-    ctx = multiprocessing.get_context("fork")
-    mine, theirs = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_half, args=(theirs, fn, items[cut:], encode), daemon=True)
-    child.start()
-    theirs.close()
+    second = Background(lambda: encode([fn(x) for x in items[cut:]]))
     try:
         first = [fn(x) for x in items[:cut]]
-        ok, payload = mine.recv()
-    finally:
-        child.join()
-    if not ok:
-        raise RuntimeError(f"worker failed: {payload}")
-    return first + decode(payload)
+    except BaseException:
+        second.cancel()
+        raise
+    return first + decode(second.result())
 
 
-def _half(conn: Any, fn: Callable[[Any], Any], items: Sequence[Any], encode: Callable[[list[Any]], Any]) -> None:
+def _child(conn: Any, fn: Callable[[], Any]) -> None:
     try:
-        conn.send((True, encode([fn(x) for x in items])))
+        conn.send((True, fn()))
     except BaseException as exc:  # the parent must hear of it, not wait forever
         import traceback
         conn.send((False, "".join(traceback.format_exception(exc))))
@@ -116,12 +114,12 @@ class Background:
         self._value: Any = None
         self._conn: Any = None
         self._child: Any = None
-        if not enabled or workers() <= 1 or not sys.platform.startswith("linux"):
+        if not enabled or not forking():
             self._value = fn()
             return
         ctx = multiprocessing.get_context("fork")
         self._conn, theirs = ctx.Pipe(duplex=False)
-        self._child = ctx.Process(target=_half, args=(theirs, lambda _: fn(), [None], lambda r: r[0]))
+        self._child = ctx.Process(target=_child, args=(theirs, fn))
         self._child.start()
         theirs.close()
 

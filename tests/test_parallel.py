@@ -88,3 +88,24 @@ def test_a_cancelled_background_child_is_stopped(monkeypatch) -> None:  # noqa: 
     job.cancel()
     assert time.perf_counter() - started < 5
     assert child is not None and not child.is_alive()
+
+
+def test_map_halves_stops_its_child_when_the_parents_half_fails(monkeypatch) -> None:  # noqa: ANN001
+    import multiprocessing
+    import time
+
+    monkeypatch.setenv("GLOSSATOR_WORKERS", "2")
+    items = list(range(parallel.MIN_ITEMS * 2))
+
+    def slow_child_broken_parent(x: int) -> int:
+        if x == 0:
+            raise ValueError("the first half broke")
+        if x >= len(items) // 2:
+            time.sleep(60)
+        return x
+
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="first half broke"):
+        parallel.map_halves(slow_child_broken_parent, items)
+    assert time.perf_counter() - started < 10
+    assert not multiprocessing.active_children()
