@@ -20,11 +20,11 @@ newer head. Output is deterministic: same corpus, same bytes.
 from __future__ import annotations
 
 import bisect
-import gc
 import hashlib
 import json
 import re
 
+from builder import collector
 from builder.models import Documents, SitePath
 from builder.searchindex import Plan
 from builder.searchitems import BOOSTS, Catalogue, catalogue
@@ -42,13 +42,8 @@ def build_index(linked: Documents, shard_bytes: int = SHARD_BYTES, store_bytes: 
 
     `parallel`: False keeps the index in one process (a build that runs it beside rendering,
     where a second process only adds work); None lets searchparallel.in_two decide."""
-    collecting = gc.isenabled()
-    gc.disable()    # millions of short-lived objects and no cycles: a collection would only rescan the corpus
-    try:
+    with collector.paused():   # millions of short-lived objects and no cycles: a collection would only rescan the corpus
         return _build(linked, shard_bytes, store_bytes, parallel)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _build(linked: Documents, shard_bytes: int, store_bytes: int, parallel: bool | None) -> dict[SitePath, bytes]:
