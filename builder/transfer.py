@@ -21,27 +21,26 @@ CLASSES: tuple[type, ...] = (
     models.Edit, models.Paragraph, models.CleanDoc, models.Span, models.AnchoredDoc,
     edtf.Point, edtf.Edtf, diagnostics.Diagnostic,
 )
-_NUMBER = {cls: n for n, cls in enumerate(CLASSES)}
+_NAMES = frozenset(cls.__name__ for cls in CLASSES)
 
 
 def _plain(annotation: str) -> bool:
     """Does a field of this declared type hold no record (only str, int, None, dates, tuples of them)?"""
     words = set(annotation.replace("[", " ").replace("]", " ").replace("|", " ").replace(",", " ").split())
-    return not words & {cls.__name__ for cls in CLASSES}
+    return not words & _NAMES
 
 
 def _field_code(annotation: str, value: str, way: str) -> str:
     """Code that converts one field, specialised to its declared type: a generic walk over
     every value costs more than pickle saves, so each known shape gets a direct call."""
-    names = {cls.__name__ for cls in CLASSES}
     t = annotation.replace(" ", "")
     optional = t.endswith("|None")
     core = t[:-5] if optional else t
     if _plain(annotation):
         return value
-    if core in names:
+    if core in _NAMES:
         code = f"{way}_{core}({value})"
-    elif core.startswith("tuple[") and core.endswith(",...]") and core[6:-5] in names:
+    elif core.startswith("tuple[") and core.endswith(",...]") and core[6:-5] in _NAMES:
         code = f"tuple([{way}_{core[6:-5]}(x) for x in {value}])"
     else:
         code = f"{'encode' if way == 'enc' else 'decode'}({value})"

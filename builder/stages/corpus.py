@@ -116,13 +116,8 @@ def parse_index(text: str, rel: SourcePath) -> tuple[str, str, tuple[DocMeta, ..
 
 
 def _plain(inline: Token) -> str:
-    parts: list[str] = []
-    for child in inline.children or []:
-        if child.type in ("text", "code_inline", "html_inline"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-    return "".join(parts).strip()
+    """The text of an inline run (a title, a table cell) without its formatting."""
+    return _marked(inline)[0]
 
 
 _MARK_OPEN = {"em_open": "em", "strong_open": "strong", "link_open": "link"}
