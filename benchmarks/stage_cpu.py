@@ -43,7 +43,7 @@ def one_round(corpus: Path, out: Path) -> dict[str, float]:
     linked, _ = timed("link", lambda: pipeline.link(prepared))
     files = timed("render", lambda: render.render(linked, settings, corpus))
     searchparallel._ANALYZER.clear()   # every round cold, as a fresh build is
-    files.update(timed("search index", lambda: search.build_index(linked)))
+    files.update(timed("search index", lambda: search.build_index(linked, parallel=False)))
     timed("write", lambda: write.write_site(files, out))
     return cpu
 
@@ -53,7 +53,6 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
-    searchparallel.PARALLEL_FROM = 10**12   # one process for the index too
     gc.disable()
     with tempfile.TemporaryDirectory() as tmp:
         corpus = synth.write(Path(tmp) / "corpus", args.docs)

@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -118,25 +119,28 @@ class Served:
         return self.proc.returncode
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    """A server of its own, for a test that edits the corpus or stops the server."""
-    server = Served(copy_corpus(ROOT, tmp_path / "corpus"))
+@contextmanager
+def serving(corpus: Path) -> Iterator[Served]:
+    """A server of `corpus` for the block, stopped after it (unless the test stopped it)."""
+    server = Served(corpus)
     try:
         yield server
     finally:
         if server.proc.poll() is None:
             server.stop()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    """A server of its own, for a test that edits the corpus or stops the server."""
+    with serving(copy_corpus(ROOT, tmp_path / "corpus")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def editable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    server = Served(copy_corpus(ROOT, tmp_path_factory.mktemp("editable") / "corpus"))
-    try:
+    with serving(copy_corpus(ROOT, tmp_path_factory.mktemp("editable") / "corpus")) as server:
         yield server
-    finally:
-        if server.proc.poll() is None:
-            server.stop()
 
 
 @pytest.fixture
@@ -156,12 +160,8 @@ def live(editable: Served) -> Iterator[Served]:
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """One server for the tests that only read."""
-    server = Served(copy_corpus(ROOT, tmp_path_factory.mktemp("shared") / "corpus"))
-    try:
+    with serving(copy_corpus(ROOT, tmp_path_factory.mktemp("shared") / "corpus")) as server:
         yield server
-    finally:
-        if server.proc.poll() is None:
-            server.stop()
 
 
 def raw_get(port: int, target: str) -> tuple[int, bytes]:
