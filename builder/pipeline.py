@@ -87,7 +87,7 @@ def prepare_corpus(corpus_dir: Path, progress: Progress = lambda _: None) -> Pre
                      anchoring.aliases(entities))
     progress("cleaning and anchoring")
     # Half in a forked child. Its records come back as plain tuples (builder.transfer):
-    # with pickle's own handling of records, sending them cost more than preparing them.
+    # pickle's own handling of records costs twice as much (benchmarks/transfer_bench.py).
     # The parent keeps a little more than half: it also unpacks what the child sends.
     prepared = parallel.map_halves(partial(prepare, shared), metas, transfer.encode_all, transfer.decode_all,
                                    cut=len(metas) * 54 // 100)
