@@ -25,14 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import synth  # noqa: E402
 
 from builder import pipeline, transfer  # noqa: E402
-from builder.stages import anchoring, annotations, corpus  # noqa: E402
+from builder.stages import annotations, corpus  # noqa: E402
 
 
 def prepared(folder: Path) -> list:
     _, _, metas, _ = corpus.read_index(folder)
     entities, _ = annotations.load_entities(folder)
-    shared = pipeline._Shared(folder, annotations.sidecar_files(folder), frozenset(e.id for e in entities),
-                              frozenset(m.id for m in metas), anchoring.aliases(entities))
+    shared = pipeline.shared_by(folder, metas, entities)
     return [partial(pipeline.prepare, shared)(m) for m in metas]
 
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from functools import partial
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from builder import collector, config, diagnostics, parallel, publish, transfer
 from builder.diagnostics import Diagnostic
@@ -53,12 +53,19 @@ class _Shared:
     entity_ids: frozenset[EntityId]
     doc_ids: frozenset[DocId]
     names: anchoring.Aliases
+    real: corpus.RealPaths   # made for this build: folders are looked up once
+
+
+def shared_by(corpus_dir: Path, metas: Sequence[DocMeta], entities: Sequence[Entity]) -> _Shared:
+    return _Shared(corpus_dir, annotations.sidecar_files(corpus_dir), frozenset(e.id for e in entities),
+                   frozenset(m.id for m in metas), anchoring.aliases(entities), corpus.RealPaths())
 
 
 def prepare(shared: _Shared, meta: DocMeta) -> tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...]]:
     """One document through read → load its sidecar → clean → anchor."""
-    raw, found_r = corpus.read_document(shared.corpus_dir, meta)
-    sidecar, found_a = annotations.load_for(shared.files.get(meta.id), meta.id, shared.entity_ids, shared.doc_ids)
+    raw, found_r = corpus.read_document(shared.corpus_dir, meta, shared.real)
+    sidecar, found_a = annotations.load_for(shared.files.get(meta.id), meta.id, shared.entity_ids, shared.doc_ids,
+                                            shared.real)
     if raw is None:
         return None, None, (*found_r, *found_a)
     cleaned, found_c = clean.clean(raw, sidecar.clean if sidecar else CleanSpec())
@@ -81,10 +88,8 @@ def prepare_corpus(corpus_dir: Path, progress: Progress = lambda _: None) -> Pre
     title, intro, metas, found = corpus.read_index(corpus_dir)
     progress("loading annotations")
     entities, found_e = annotations.load_entities(corpus_dir)
-    files = annotations.sidecar_files(corpus_dir)
-    doc_ids = [m.id for m in metas]
-    shared = _Shared(corpus_dir, files, frozenset(e.id for e in entities), frozenset(doc_ids),
-                     anchoring.aliases(entities))
+    shared = shared_by(corpus_dir, metas, entities)
+    files, doc_ids = shared.files, [m.id for m in metas]
     progress("cleaning and anchoring")
     # Half in a forked child. Its records come back as plain tuples (builder.transfer):
     # pickle's own handling of records costs twice as much (benchmarks/transfer_bench.py).

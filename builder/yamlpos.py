@@ -76,76 +76,85 @@ def _pos(event: yaml.Event) -> tuple[int, int]:
     return (event.start_mark.line + 1, event.start_mark.column + 1)
 
 
+_SCALAR, _MAP_START, _SEQ_START = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_SKIPPED = (yaml.StreamStartEvent, yaml.DocumentEndEvent)
+
+
 def _compose(loader: Any, file: str) -> Loaded:
     """Values and positions straight from the parser's events, with an explicit stack.
 
     No recursion (a document nested 50,000 levels deep cannot overflow any stack),
     no node objects, no alias expansion (aliases are refused: they can expand without bound).
+    One pass, dispatching on the event's exact class, scalars first: they are most events,
+    and this loop is most of the cost of loading a sidecar.
     """
     positions: dict[PathKey, tuple[int, int]] = {}
-    # Each frame: [container, its path, pending key (mappings) or None, key position]
+    # Each frame: [container, its path, is a mapping, pending key (mappings) or None, key position]
     stack: list[list[Any]] = []
+    frame: list[Any] | None = None
     root: Any = None
     documents = 0
     count = 0
-
-    def place(value: Any, event: yaml.Event) -> tuple[object, ...]:
-        """Put a value into the current container; return the value's path."""
-        nonlocal root
-        if not stack:
-            root = value
-            return ()
-        frame = stack[-1]
-        container, cpath = frame[0], frame[1]
-        if isinstance(container, list):
-            container.append(value)
-            return cpath + (len(container) - 1,)
-        key, key_pos = frame[2], frame[3]
-        frame[2] = frame[3] = None
-        container[key] = value
-        positions[cpath + (key, KEY)] = key_pos
-        return cpath + (key,)
-
-    while not loader.check_event(yaml.StreamEndEvent):
-        event = loader.get_event()
-        if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise _Refused(error(file, *_pos(event), "the file holds more than one YAML document",
-                                     "remove the '---' line: a sidecar is one mapping"))
-            continue
-        if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
-            continue
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+    get_event = loader.get_event
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is not _SCALAR and kind is not _MAP_START and kind is not _SEQ_START:
+            if kind in _ENDS:
+                stack.pop()
+                frame = stack[-1] if stack else None
+                continue
+            if event is None or kind is yaml.StreamEndEvent:
+                break
+            if kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Refused(error(file, *_pos(event), "the file holds more than one YAML document",
+                                         "remove the '---' line: a sidecar is one mapping"))
+                continue
+            if kind in _SKIPPED:
+                continue
+            raise _Refused(error(file, *_pos(event), "YAML anchors and aliases (&name, *name) are not allowed here",
+                                 "write the value out in full; aliases can expand without bound"))
+        if event.anchor is not None:
             raise _Refused(error(file, *_pos(event), "YAML anchors and aliases (&name, *name) are not allowed here",
                                  "write the value out in full; aliases can expand without bound"))
         count += 1
         if count > _MAX_NODES:
             raise _Refused(error(file, *_pos(event), f"the YAML file has more than {_MAX_NODES} values"))
-        frame = stack[-1] if stack else None
-        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            stack.pop()
-            continue
-        if frame is not None and isinstance(frame[0], dict) and frame[2] is None:
+        mark = event.start_mark
+        pos = (mark.line + 1, mark.column + 1)
+        if frame is not None and frame[2] and frame[3] is None:
             # This event is a mapping key.
-            if not isinstance(event, yaml.ScalarEvent):
-                raise _Refused(error(file, *_pos(event), "a mapping key must be a plain value"))
+            if kind is not _SCALAR:
+                raise _Refused(error(file, *pos, "a mapping key must be a plain value"))
             key = _scalar(event)
             if key in frame[0]:
-                raise _Refused(error(file, *_pos(event), f"duplicate key '{key}'",
-                                     "each key may appear once in a mapping"))
-            frame[2], frame[3] = key, _pos(event)
+                raise _Refused(error(file, *pos, f"duplicate key '{key}'", "each key may appear once in a mapping"))
+            frame[3], frame[4] = key, pos
             continue
-        if isinstance(event, yaml.ScalarEvent):
-            positions[place(_scalar(event), event)] = _pos(event)
-            continue
-        if len(stack) >= MAX_DEPTH:
-            raise _Refused(error(file, *_pos(event), f"the YAML is nested more than {MAX_DEPTH} levels deep",
-                                 "sidecars are a few levels deep: check the indentation and the brackets"))
-        container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
-        cpath = place(container, event)
-        positions[cpath] = _pos(event)
-        stack.append([container, cpath, None, None])
+        value: Any = _scalar(event) if kind is _SCALAR else {} if kind is _MAP_START else []
+        # Put the value into the current container; `path` is where it went.
+        if frame is None:
+            root, path = value, ()
+        elif frame[2]:
+            key = frame[3]
+            frame[0][key] = value
+            path = frame[1] + (key,)
+            positions[path + (KEY,)] = frame[4]
+            frame[3] = None
+        else:
+            container = frame[0]
+            path = frame[1] + (len(container),)
+            container.append(value)
+        positions[path] = pos
+        if kind is not _SCALAR:
+            if len(stack) >= MAX_DEPTH:
+                raise _Refused(error(file, *pos, f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                                     "sidecars are a few levels deep: check the indentation and the brackets"))
+            frame = [value, path, kind is _MAP_START, None, None]
+            stack.append(frame)
     if root is None:
         return Loaded({}, {(): (1, 1)})
     return Loaded(root, positions)
@@ -154,22 +163,27 @@ def _compose(loader: Any, file: str) -> Loaded:
 _BOOL = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
 
 
+_NUMBER_START = frozenset("+-.0123456789")
+
+
 def _scalar(node: Any) -> Any:
     """YAML 1.1 plain scalars as PyYAML's safe loader reads them, except that dates and
     timestamps stay strings (they are EDTF, checked later). Quoted scalars are strings."""
     value = node.value
     if node.style:  # quoted, literal or folded
-        return str(value)
+        return value
     if value in _NULL:
         return None
-    lowered = value.lower()
-    if lowered in _BOOL and value in (lowered, lowered.capitalize(), lowered.upper()):
-        return _BOOL[lowered]
-    if _INT.match(value):
-        return int(value.replace("_", ""))
-    if _FLOAT.match(value):
-        return float(value.replace("_", ""))
-    return str(value)
+    if value[0] in _NUMBER_START:   # most plain scalars are words: no pattern to try
+        if _INT.match(value):
+            return int(value.replace("_", ""))
+        if _FLOAT.match(value):
+            return float(value.replace("_", ""))
+    elif len(value) <= 5:
+        lowered = value.lower()
+        if lowered in _BOOL and value in (lowered, lowered.capitalize(), lowered.upper()):
+            return _BOOL[lowered]
+    return value
 
 
 def _yaml_hint(problem: str) -> str:

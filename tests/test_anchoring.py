@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -100,3 +102,14 @@ def test_interval_overlap_index_agrees_with_brute_force(raw: list[tuple[int, int
     intervals = [(a, a + n) for a, n in raw]
     end = start + length
     assert anchoring._Intervals(intervals).overlaps(start, end) == any(a < end and start < b for a, b in intervals)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("abAB _-é", min_size=1, max_size=6), min_size=1, max_size=6),
+       st.text("abAB _-é.", max_size=60))
+def test_whole_word_matches_are_the_look_behind_patterns(phrases: list[str], text: str) -> None:
+    """WholeWords checks "not inside a word" on its matches instead of in the pattern: same matches."""
+    from builder.textsearch import trie_pattern, whole_words
+
+    reference = re.compile(r"(?<!\w)(?:" + trie_pattern(phrases) + r")(?!\w)")
+    assert [m.span() for m in whole_words(phrases).finditer(text)] == [m.span() for m in reference.finditer(text)]

@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 
 from builder import pipeline, transfer
-from builder.stages import anchoring, annotations, corpus
+from builder.stages import annotations, corpus
 from tests.factory import two_docs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,8 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _prepared(corpus_dir: Path) -> list:
     _, _, metas, _ = corpus.read_index(corpus_dir)
     entities, _ = annotations.load_entities(corpus_dir)
-    shared = pipeline._Shared(corpus_dir, annotations.sidecar_files(corpus_dir), frozenset(e.id for e in entities),
-                              frozenset(m.id for m in metas), anchoring.aliases(entities))
+    shared = pipeline.shared_by(corpus_dir, metas, entities)
     return [partial(pipeline.prepare, shared)(m) for m in metas]
 
 

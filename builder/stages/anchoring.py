@@ -19,7 +19,7 @@ from builder.diagnostics import Diagnostic, error
 from builder.models import (
     AnchoredDoc, Annotation, AnnotationId, CleanDoc, Entity, EntityId, Selector, Sidecar, SourcePath, Span, Where,
 )
-from builder.textsearch import whole_words
+from builder.textsearch import WholeWords, whole_words
 from builder.urls import slugify
 
 KIND_PREFIX = {"quote": "q", "date": "d", "mention": "m", "link": "l", "note": "n", "not-mention": "x"}
@@ -184,7 +184,7 @@ class _Intervals:
 
 
 def alias_mentions(
-    doc: CleanDoc, pattern: re.Pattern[str], table: Mapping[str, tuple[EntityId, ...]], explicit: Sequence[Span],
+    doc: CleanDoc, pattern: WholeWords, table: Mapping[str, tuple[EntityId, ...]], explicit: Sequence[Span],
 ) -> tuple[list[Span], dict[str, list[int]]]:
     """Auto mentions, and for aliases that name several entities, the undisambiguated hits."""
     blocked = _Intervals((s.start, s.end) for s in explicit if s.kind in ("mention", "not-mention"))
@@ -213,7 +213,7 @@ def alias_mentions(
 class Aliases:
     """Every entity name and alias, compiled once for the whole corpus."""
 
-    pattern: re.Pattern[str]
+    pattern: WholeWords
     table: Mapping[str, tuple[EntityId, ...]]
     entities: Mapping[EntityId, Entity]
 

@@ -24,7 +24,7 @@ from builder.models import (
     Annotation, AnnotationId, CleanSpec, DocId, DropRule, Entity, EntityId,
     ReplaceRule, Selector, Sidecar, SourcePath, Where,
 )
-from builder.stages.corpus import read_text
+from builder.stages.corpus import RealPaths, read_text
 
 if TYPE_CHECKING:  # python-jsonschema (a tenth of a second to import) only explains invalid files
     import jsonschema
@@ -76,16 +76,17 @@ def orphan_sidecars(files: dict[str, Path], doc_ids: Iterable[DocId]) -> tuple[D
     return tuple(found)
 
 
-def load_for(file: Path | None, doc: DocId, entities: AbstractSet[EntityId], docs: AbstractSet[DocId]
-             ) -> tuple[Sidecar | None, tuple[Diagnostic, ...]]:
+def load_for(file: Path | None, doc: DocId, entities: AbstractSet[EntityId], docs: AbstractSet[DocId],
+             real: RealPaths | None = None) -> tuple[Sidecar | None, tuple[Diagnostic, ...]]:
     """The sidecar of one document, or None when it has none (or it cannot be read)."""
     if file is None:
         return None, ()
-    return load_sidecar(file, SourcePath(f"annotations/{file.name}"), doc, entities, docs)
+    return load_sidecar(file, SourcePath(f"annotations/{file.name}"), doc, entities, docs, real)
 
 
-def _load_checked(path: Path, rel: SourcePath, schema_name: str) -> tuple[yamlpos.Loaded | None, list[Diagnostic]]:
-    text, diags = read_text(path, rel, within=path.parents[1])  # the corpus folder
+def _load_checked(path: Path, rel: SourcePath, schema_name: str,
+                  real: RealPaths | None = None) -> tuple[yamlpos.Loaded | None, list[Diagnostic]]:
+    text, diags = read_text(path, rel, within=path.parents[1], real=real)  # the corpus folder
     if text is None:
         return None, list(diags)
     loaded, yaml_diags = yamlpos.load(text, rel)
@@ -161,9 +162,10 @@ def load_entities(corpus_dir: Path) -> tuple[tuple[Entity, ...], tuple[Diagnosti
 
 
 def load_sidecar(
-    path: Path, rel: SourcePath, doc: DocId, entities: AbstractSet[EntityId], docs: AbstractSet[DocId]
+    path: Path, rel: SourcePath, doc: DocId, entities: AbstractSet[EntityId], docs: AbstractSet[DocId],
+    real: RealPaths | None = None,
 ) -> tuple[Sidecar | None, tuple[Diagnostic, ...]]:
-    loaded, diags = _load_checked(path, rel, "sidecar")
+    loaded, diags = _load_checked(path, rel, "sidecar", real)
     if loaded is None:
         return None, tuple(diags)
     data = loaded.value
