@@ -2,7 +2,8 @@
 
     read index, entities → per document, in two halves (a forked child takes one):
         read → load sidecar → clean → anchor                  (prepare_corpus)
-    → search index, in a child from here on                   (reads only documents and entities)
+    → search index, in a child from here on                   (reads only documents and entities;
+                                                                the child writes its files to staging)
     → link                                                    (all checks done; errors stop here)
     → render (on two workers) → pages written to staging      (the site, in memory)
     → search files, publishing files → swap into place        (atomically, in build_and_write)
@@ -136,7 +137,9 @@ def _build(corpus_dir: Path, settings: config.Settings | None, progress: Progres
     # index: beside rendering on both cores, splitting it too only added ~1 s of CPU.
     index = None
     if not diagnostics.has_errors((*found_s, *prepared.diagnostics)):
-        index = parallel.Background(partial(search.build_index, prepared, parallel=False))
+        if staging is not None:
+            staging.open()   # before the fork: the child writes the index's files there itself
+        index = parallel.Background(partial(_search_files, prepared, staging))
     linked, found = link(prepared, progress)
     diags = diagnostics.sort((*found_s, *found))
     n_docs = len(linked.docs)
@@ -153,9 +156,24 @@ def _build(corpus_dir: Path, settings: config.Settings | None, progress: Progres
     except BaseException:
         index.cancel()
         raise
-    files.update(index.result())
+    index_files = index.result()
+    if staging is not None:
+        staging.written(index_files)
+    files.update(index_files)
     files.update(publish.site_files(files, settings))
     return BuildResult(diags, dict(sorted(files.items())), n_docs, n_ann, time.perf_counter() - started)
+
+
+def _search_files(prepared: Prepared, staging: write.Staging | None) -> dict[SitePath, bytes]:
+    """The search index's files, written into `staging` by the process that made them.
+
+    The index is usually done before the pages are, so its child has time to spare for
+    the ~280 files of 1,000 documents, which the parent would otherwise write last, when
+    everything else is waiting for it."""
+    files = search.build_index(prepared, parallel=False)
+    if staging is not None:
+        staging.write(files)
+    return files
 
 
 def build_and_write(corpus_dir: Path, out: Path, settings: config.Settings | None = None,

@@ -47,3 +47,24 @@ def test_staging_writes_in_batches_each_file_once_and_vanishes_unless_finished(t
         staging.finish({SitePath("docs/a.html"): b"a", SitePath("index.html"): b"new"})
     assert _tree(out) == {"docs/a.html": b"a", "index.html": b"new"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_build_writes_its_search_files_from_the_index_process_and_a_link_error_leaves_nothing(
+        tmp_path: Path) -> None:
+    """The search index's child writes its own files into the staging folder; when linking
+    fails after that child has started, the child is stopped and the folder removed."""
+    from builder import pipeline
+    from tests.factory import two_docs
+
+    root = two_docs(tmp_path / "corpus")
+    out = tmp_path / "site"
+    result = pipeline.build_and_write(root, out)
+    assert result.ok and _tree(out) == dict(result.site)
+    assert any(p.startswith("search/") for p in result.site)
+    before = _tree(out)
+    (root / "annotations" / "a.yaml").write_text(
+        "links:\n  - {text: Kabulov added, to: 'doc:b#q-nothing-here'}\n", "utf-8")
+    failed = pipeline.build_and_write(root, out)
+    assert not failed.ok and "no annotation 'q-nothing-here'" in "\n".join(d.message for d in failed.diagnostics)
+    assert _tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "site"], "no staging folder left behind"

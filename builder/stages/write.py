@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from builder.models import SitePath
 
@@ -42,11 +42,19 @@ class Staging:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
-    def write(self, files: Mapping[SitePath, bytes]) -> None:
+    def open(self) -> None:
+        """Make the staging folder now: before forking a process that writes into it."""
         if self.folder is None:
             self.out.parent.mkdir(parents=True, exist_ok=True)
             self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
             self._root = str(self.folder.resolve())
+
+    def written(self, paths: Iterable[SitePath]) -> None:
+        """Files that a forked process wrote into the open folder: finish() leaves them be."""
+        self._written.update(paths)
+
+    def write(self, files: Mapping[SitePath, bytes]) -> None:
+        self.open()
         for rel in sorted(files):
             if rel in self._written:
                 continue
