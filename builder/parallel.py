@@ -21,6 +21,7 @@ R = TypeVar("R")
 
 MIN_ITEMS = 64          # below this, forking costs more than it saves
 _TASK: Callable[[object], object] | None = None
+_AFTER: Callable[[list[object]], None] | None = None
 
 
 def workers() -> int:
@@ -32,22 +33,31 @@ def workers() -> int:
 
 def _run_chunk(chunk: Sequence[object]) -> list[object]:
     assert _TASK is not None
-    return [_TASK(item) for item in chunk]
+    results = [_TASK(item) for item in chunk]
+    if _AFTER is not None:
+        _AFTER(results)
+    return results
 
 
 def map_ordered(fn: Callable[[T], R], items: Sequence[T], n_workers: int | None = None,
-                heavy: Callable[[T], bool] | None = None) -> list[R]:
+                heavy: Callable[[T], bool] | None = None,
+                after: Callable[[list[R]], None] | None = None) -> list[R]:
     """[fn(x) for x in items], spread over forked processes when that pays.
 
     `heavy` marks the items that cost far more than the rest (a page listing the whole
     corpus): they are handed out first, one to a task, so that no worker is left with
-    one of them at the end while the others wait.
+    one of them at the end while the others wait. `after` is called with each task's
+    results in the process that computed them (a worker writes the pages it rendered,
+    instead of leaving all of them for this process to write once the pool is done).
     """
     n = workers() if n_workers is None else n_workers
     if n <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
-        return [fn(x) for x in items]
-    global _TASK
-    _TASK = fn  # type: ignore[assignment]
+        results = [fn(x) for x in items]
+        if after is not None:
+            after(results)
+        return results
+    global _TASK, _AFTER
+    _TASK, _AFTER = fn, after  # type: ignore[assignment]
     try:
         big = [i for i, x in enumerate(items) if heavy(x)] if heavy else []
         marked = set(big)
@@ -58,7 +68,7 @@ def map_ordered(fn: Callable[[T], R], items: Sequence[T], n_workers: int | None 
             # imap: the parent unpickles finished chunks while the workers compute the next.
             parts = list(pool.imap(_run_chunk, [[items[i] for i in t] for t in tasks], chunksize=1))
     finally:
-        _TASK = None
+        _TASK = _AFTER = None
     out: list[R] = [None] * len(items)  # type: ignore[list-item]
     for task, part in zip(tasks, parts):
         for i, r in zip(task, part):

@@ -109,3 +109,20 @@ def test_map_halves_stops_its_child_when_the_parents_half_fails(monkeypatch) -> 
         parallel.map_halves(slow_child_broken_parent, items)
     assert time.perf_counter() - started < 10
     assert not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_after_sees_every_result_once_in_the_process_that_computed_it(tmp_path: Path, n: int) -> None:
+    """map_ordered's `after` runs where the results were made (a worker writes its own pages)."""
+    items = list(range(parallel.MIN_ITEMS * 3))
+
+    def after(results: list[tuple[int, int]]) -> None:
+        for x, pid in results:
+            assert pid == os.getpid()
+            (tmp_path / f"{x}.{pid}").write_text("")
+
+    out = parallel.map_ordered(lambda x: (x, os.getpid()), items, n, heavy=lambda x: x == 5, after=after)
+    assert [x for x, _ in out] == items
+    written = sorted((int(p.name.split(".")[0]), int(p.name.split(".")[1])) for p in tmp_path.iterdir())
+    assert written == sorted(out)
+    assert all(pid != os.getpid() for _, pid in out) == (n > 1), "with two workers, none of it is done here"
