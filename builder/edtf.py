@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from typing import Literal
 
@@ -184,8 +185,11 @@ def _point(text: str) -> Point:
     return Point(text, d, d, "day", uncertain, approximate)
 
 
+@lru_cache(maxsize=4096)
 def parse(text: str) -> Edtf:
-    """Parse an EDTF level 0/1 string; raise EdtfError with a readable message."""
+    """Parse an EDTF level 0/1 string; raise EdtfError with a readable message.
+
+    Kept per string (the values are frozen): a corpus writes the same few dates again and again."""
     text = text.strip()
     if not text:
         raise EdtfError("an empty date is not EDTF (leave the field out for an unknown date)")
