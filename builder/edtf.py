@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date
 from typing import Literal
+
+from builder.records import record
 
 Precision = Literal["day", "month", "season", "year", "decade", "century"]
 
@@ -32,7 +33,7 @@ class EdtfError(ValueError):
     """Raised with a message an author can act on."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Point:
     """One EDTF date: its inclusive bounds, precision and qualifiers."""
 
@@ -71,7 +72,7 @@ class Point:
         return text + _qualifier_words(self.uncertain, self.approximate)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edtf:
     """A parsed EDTF value: a single date or an interval of two (possibly open) ends."""
 

@@ -1,15 +1,15 @@
 """The records passed between stages, and the string types that keep ids apart.
 
-Every record is a frozen dataclass holding tuples, so a stage can only hand on
-new values, never change the ones it was given.
+Every record is a frozen dataclass (builder.records.record) holding tuples, so a stage
+can only hand on new values, never change the ones it was given.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal, Mapping, NewType, Protocol, Sequence
 
 from builder.edtf import Edtf
+from builder.records import record
 
 DocId = NewType("DocId", str)          # a document's slug: names docs/<id>.html
 EntityId = NewType("EntityId", str)    # an entity's slug: names entities/<id>.html
@@ -22,7 +22,7 @@ EntityKind = Literal["person", "organization", "place"]
 AnnotationKind = Literal["quote", "date", "mention", "not-mention", "link", "note"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Where:
     """A position in an author's file."""
 
@@ -34,7 +34,7 @@ class Where:
 # --- read corpus -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Mark:
     """Inline formatting the source gives its text (Markdown emphasis, code, links): drawn on
     the page, never an annotation. Offsets are into the text of the block (or, in a CleanDoc,
@@ -46,7 +46,7 @@ class Mark:
     href: str = ""       # link: an http(s) or mailto URL
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Block:
     """One paragraph-like unit of a source file, with the line it starts on."""
 
@@ -56,7 +56,7 @@ class Block:
     marks: tuple[Mark, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DocMeta:
     id: DocId
     file: SourcePath
@@ -70,14 +70,14 @@ class DocMeta:
     extra: tuple[tuple[str, str], ...] = ()   # other columns, in table order
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RawDoc:
     meta: DocMeta
     format: Literal["txt", "md", "html"]
     blocks: tuple[Block, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Corpus:
     title: str
     intro_md: str
@@ -88,7 +88,7 @@ class Corpus:
 # --- annotations --------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Selector:
     """A W3C text quote selector, plus an occurrence number for repeated passages."""
 
@@ -98,7 +98,7 @@ class Selector:
     occurrence: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Annotation:
     kind: AnnotationKind
     selector: Selector
@@ -114,27 +114,27 @@ class Annotation:
     to: str | None = None                # link
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropRule:
     pattern: str
     regex: bool
     where: Where
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReplaceRule:
     old: str
     new: str
     where: Where
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CleanSpec:
     drop: tuple[DropRule, ...] = ()
     replace: tuple[ReplaceRule, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Sidecar:
     doc: DocId
     path: SourcePath
@@ -142,7 +142,7 @@ class Sidecar:
     annotations: tuple[Annotation, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entity:
     id: EntityId
     kind: EntityKind
@@ -160,7 +160,7 @@ class Entity:
 # --- clean --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edit:
     """What one cleaning rule did to one source block."""
 
@@ -169,7 +169,7 @@ class Edit:
     detail: str        # human-readable: what and why
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Paragraph:
     kind: BlockKind
     text: str
@@ -177,7 +177,7 @@ class Paragraph:
     block: int         # index of the source block it came from
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CleanDoc:
     raw: RawDoc
     text: str                           # the reading text: paragraphs joined by "\n\n"
@@ -194,7 +194,7 @@ class CleanDoc:
 # --- anchor -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Span:
     """An annotation placed on the reading text: [start, end) character offsets."""
 
@@ -209,7 +209,7 @@ class Span:
         return self.annotation.kind
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AnchoredDoc:
     doc: CleanDoc
     spans: tuple[Span, ...]             # sorted by (start, -end)
@@ -223,7 +223,7 @@ class AnchoredDoc:
 # --- link ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PassageRef:
     """A pointer to an annotation in a document: what cross-page links target."""
 
@@ -231,7 +231,7 @@ class PassageRef:
     id: AnnotationId
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Statement:
     """Passages that report the same words: one statement, maybe several speakers."""
 
@@ -247,7 +247,7 @@ class Statement:
         return len({p.doc for p in self.passages}) > 1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TimelineEntry:
     date: Edtf
     label: str
@@ -256,13 +256,13 @@ class TimelineEntry:
     kind: Literal["event", "published"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Related:
     doc: DocId
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Linked:
     """The whole corpus, cross-referenced: every table render needs, computed once."""
 
@@ -292,7 +292,7 @@ class Documents(Protocol):
 # --- output -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Site:
     """Every output file, by site path. Nothing is written until the whole site exists."""
 
