@@ -195,6 +195,18 @@ def test_sharded_index_scores_each_word_as_the_whole_index(lab: Any) -> None:
             assert {n: pytest.approx(s, abs=0.005) for n, s in expected} == dict(word["scores"]), (query, word["word"])
 
 
+def test_a_closed_phrase_looks_up_its_words_exactly(lab: Any) -> None:
+    """No typo or prefix expansions for the words of a closed phrase: the phrase check would
+    turn down what they find, and their shards cost downloads before the first result."""
+    def expand(query: str) -> list[dict[str, int]]:
+        return [w["expand"] for w in lab.evaluate("q => GlossatorSearch.explain(q)", query)]
+
+    assert "taliban" in expand("talibn relations")[0]          # words: one typo allowed
+    assert expand('"talibn relations"')[0] == {}               # a phrase: that word is not in the corpus
+    assert [list(e.values()) for e in expand('"good relations"')] == [[10], [10]]
+    assert len(expand('"good relat')[1]) > 1                   # still being typed: searched as words, completed
+
+
 def test_many_small_shards_give_the_same_results_as_one(lab: Any, file_page: Any) -> None:
     for query in ["taliban", "russia embassy", '"good relations"', "speaker:kabulov", "tali*"]:
         assert lab.evaluate("q => GlossatorSearch.search(q)", query) == file_page.evaluate("q => GlossatorSearch.search(q)", query)

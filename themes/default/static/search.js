@@ -69,14 +69,17 @@
     else if (kind === "s") stores[n] = data;
   }
 
-  /* Called when a requested file has run (or failed): once nothing is in flight, retry. */
+  /* Called when a requested file has run (or failed). The query runs again at once
+     (runs are coalesced): a phrase's first candidates can be confirmed, and a word's
+     results shown, as soon as their own files are in, not when the last of a batch is.
+     Waiting callers (tests, benchmarks) retry once nothing is in flight. */
   function arrived() {
     inflight--;
+    if (started) schedule();
     if (inflight > 0) return;
     var waiting = listeners;
     listeners = [];
     waiting.forEach(function (fn) { fn(); });
-    if (started) schedule();
   }
 
   /* A promise of fn()'s first result that is not null, retried as index files arrive. */
@@ -214,14 +217,17 @@
       var ws = words(part.text);
       if (part.phrase && part.negate) return;     // "-" before a phrase: not supported, ignored
       // A phrase still being typed (no closing quote yet) is searched as words until it is closed.
-      if (part.phrase && ws.length > 1 && !part.last) phrases.push({ words: ws, field: part.field });
+      // A closed phrase wants its words exactly: no prefix or typo expansions, whose shards
+      // would only be loaded to find candidates the phrase check then turns down.
+      var exact = part.phrase && ws.length > 1 && !part.last;
+      if (exact) phrases.push({ words: ws, field: part.field });
       ws.forEach(function (w, k) {
         if (isStop(w) || count >= MAX_WORDS) { if (count >= MAX_WORDS) truncated = true; return; }
         count++;
         var s = stem(w), expand = {}, pos = position(s);
         if (pos >= 0) expand[pos] = EXACT;
         var lastWord = part.last && typing && k === ws.length - 1;
-        if (w.length > 40) { out.push({ word: w, field: part.field, negate: part.negate, expand: expand }); return; }
+        if (w.length > 40 || exact) { out.push({ word: w, field: part.field, negate: part.negate, expand: expand }); return; }
         if (part.prefix || (lastWord && w.length >= 3)) {
           prefixed(w, part.prefix ? 30 : 10).forEach(function (p) { if (!expand[p]) expand[p] = PREFIX; });
         }
