@@ -207,6 +207,45 @@ def test_a_closed_phrase_looks_up_its_words_exactly(lab: Any) -> None:
     assert len(expand('"good relat')[1]) > 1                   # still being typed: searched as words, completed
 
 
+def test_a_word_found_as_written_shows_before_its_typo_variants_load(page: Any, small_shards_site: Path,
+                                                                    static_server: Any) -> None:
+    """Only the first index shard a query asks for is served at once; the rest are held back
+    until the results of the word as written are on screen. They must be, and then the
+    complete results must come, the same as with nothing held back."""
+    base = static_server(small_shards_site)
+    query = "relations"                        # five letters or more: one-typo variants are looked up too
+    page.goto(base + "search.html")
+    page.wait_for_function("() => window.GlossatorSearch && GlossatorSearch.ready()")
+    complete = [n for n, _ in page.evaluate("q => GlossatorSearch.search(q)", query)]
+
+    held: list[Any] = []
+    served: list[str] = []
+
+    def route(r: Any) -> None:
+        if served:
+            held.append(r)
+        else:
+            served.append(r.request.url)
+            r.continue_()
+
+    page.goto(base + "search.html")            # a fresh page: no shard loaded yet
+    page.wait_for_function("() => window.GlossatorSearch && GlossatorSearch.ready()")
+    page.route("**/search/t-*.js", route)
+    page.fill("#q", query)
+    page.wait_for_function("q => document.getElementById('search-status').dataset.shown === q", arg=query,
+                           timeout=10000)
+    early = [int(r["ref"], 36) for r in page.eval_on_selector_all("#search-results > li", RESULTS)]
+    assert held, "its typo variants live in other shards: those requests are held back"
+    assert early and page.get_attribute("#search-status", "data-state") == "loading"
+    assert set(early) <= set(complete)
+    for r in held:
+        r.continue_()
+    page.unroute("**/search/t-*.js")
+    page.wait_for_function(DONE, arg=query)
+    final = [int(r["ref"], 36) for r in page.eval_on_selector_all("#search-results > li", RESULTS)]
+    assert final == complete[:len(final)]
+
+
 def test_many_small_shards_give_the_same_results_as_one(lab: Any, file_page: Any) -> None:
     for query in ["taliban", "russia embassy", '"good relations"', "speaker:kabulov", "tali*"]:
         assert lab.evaluate("q => GlossatorSearch.search(q)", query) == file_page.evaluate("q => GlossatorSearch.search(q)", query)

@@ -239,23 +239,32 @@
   }
 
   var cache = new Map();
-  /* One word's matches: {items: [n…], score: Float64Array, seen: Uint8Array}, or null while a
-     shard it needs is loading. The score is lunr's: for each field, the dot product of the
-     query vector (the boosts) with the item's field vector, divided by the query vector's
-     length; summed over fields. A test holds it equal to lunr.Index.query() on the whole index. */
+  /* One word's matches: {items: [n…], score: Float64Array, seen: Uint8Array, partial}, or null
+     while a shard it needs is loading. The score is lunr's: for each field, the dot product of
+     the query vector (the boosts) with the item's field vector, divided by the query vector's
+     length; summed over fields. A test holds it equal to lunr.Index.query() on the whole index.
+     A word found as written need not wait for the shards of its completions and one-typo
+     variants (often several, anywhere in the vocabulary): its matches come `partial`, as
+     they stand, while those load; they rank below the word itself, and are in the next run. */
   function scoreWord(word) {
     var fields = word.field ? [word.field] : head.fields, key = JSON.stringify([fields, word.expand]);
     if (cache.has(key)) return cache.get(key);
-    var positions = Object.keys(word.expand), missing = false, mask = 0, norm = 0;
+    var positions = Object.keys(word.expand), mask = 0, norm = 0, exactReady = false, missing = {};
     fields.forEach(function (f) { mask |= 1 << head.fields.indexOf(f); });
-    positions.forEach(function (p) {
-      shardsOf(+p).forEach(function (s) { if (!shards[s]) { missing = true; load(head.shardFiles[s]); } });
+    // Asked for in order of boost: the word as written first, then completions, then typos.
+    positions.slice().sort(function (a, b) { return word.expand[b] - word.expand[a] || a - b; }).forEach(function (p) {
+      var ready = true;
+      shardsOf(+p).forEach(function (s) { if (!shards[s]) { ready = false; load(head.shardFiles[s]); } });
+      if (word.expand[p] === EXACT) exactReady = ready;
+      if (!ready) missing[p] = true;
     });
-    if (missing) return null;
+    var partial = Object.keys(missing).length > 0;
+    if (partial && (!exactReady || word.negate)) return null;   // "-word" excludes all it finds or waits
     var score = new Float64Array(head.nItems), seen = new Uint8Array(head.nItems), items = [];
     positions.forEach(function (p) {
       var b = word.expand[p];
       norm += b * b;
+      if (missing[p]) return;
       shardsOf(+p).forEach(function (s) {
         var posting = shards[s].invertedIndex[head.vocab[p]], list = posting && tables[s][posting._index];
         if (!list) return;
@@ -269,19 +278,22 @@
     });
     var total = Math.sqrt(norm) * head.scale;
     for (var i = 0; i < items.length; i++) score[items[i]] /= total;
-    var found = { items: items, score: score, seen: seen };
+    var found = { items: items, score: score, seen: seen, partial: partial };
+    if (partial) return found;
     if (cache.size > 12) cache.clear();
     cache.set(key, found);
     return found;
   }
 
-  /* {items: [[n, score]…], pending: bool}: every item matching every word, best first. */
+  /* {items: [[n, score]…], pending: bool, partial: bool}: every item matching every word, best
+     first; `partial` while completions or typo variants of a word are still loading. */
   function rank(p) {
     var found = p.words.map(scoreWord);
     if (found.some(function (m) { return m === null; })) return { items: null, pending: true };
+    var partial = found.some(function (m) { return m.partial; });
     var plus = found.filter(function (m, i) { return !p.words[i].negate; });
     var minus = found.filter(function (m, i) { return p.words[i].negate; });
-    if (!plus.length) return { items: [], pending: false };
+    if (!plus.length) return { items: [], pending: false, partial: partial };
     var base = plus.reduce(function (a, b) { return b.items.length < a.items.length ? b : a; });
     var items = [];
     base.items.forEach(function (n) {
@@ -291,7 +303,7 @@
       items.push([n, total]);
     });
     items.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
-    return { items: items, pending: false };
+    return { items: items, pending: false, partial: partial };
   }
 
   // --- documents, quotes and their text --------------------------------------------
@@ -534,6 +546,7 @@
       performance.mark("glossator-first-result");      // read by benchmarks/search_bench.py
     }
     var note = p.truncated ? " (only the first " + MAX_WORDS + " words and " + MAX_CHARS + " characters are searched)" : "";
+    if (ranked.partial) return say(found + " results so far; searching…", "loading", query);
     if (!complete) return say(found + " results so far; checking the phrase…", "loading", query);
     var pendingText = list.querySelector("[data-pending]");
     say((found === 1 ? "1 result" : found + " results") + note + ".", pendingText ? "loading" : "done", query);
@@ -592,7 +605,7 @@
     words: words, terms: terms, stem: stem, normalise: normalise, parse: parse,
     /* For tests and benchmarks: results once every shard they need has loaded. */
     search: function (q) {
-      return settle(function () { var r = rank(plan(q, true)); return r.pending ? null : r.items; });
+      return settle(function () { var r = rank(plan(q, true)); return r.pending || r.partial ? null : r.items; });
     },
     /* Each word of q: its index terms with boosts, its fields, and its score per item. */
     explain: function (q) {
@@ -601,7 +614,7 @@
         var out = [];
         for (var i = 0; i < p.words.length; i++) {
           var w = p.words[i], scores = scoreWord(w);
-          if (scores === null) return null;
+          if (scores === null || scores.partial) return null;
           var expand = {};
           Object.keys(w.expand).forEach(function (pos) { expand[head.vocab[pos]] = w.expand[pos]; });
           out.push({ word: w.word, fields: w.field ? [w.field] : head.fields, expand: expand,
