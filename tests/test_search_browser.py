@@ -246,6 +246,18 @@ def test_a_word_found_as_written_shows_before_its_typo_variants_load(page: Any, 
     assert final == complete[:len(final)]
 
 
+def test_running_a_query_again_leaves_results_on_screen_alone(file_page: Any) -> None:
+    """A query runs again as each index file arrives: results already shown for the same
+    words are not rebuilt (their nodes stay), so those runs cost next to nothing."""
+    assert search(file_page, "taliban ")
+    file_page.evaluate("() => { document.querySelector('#search-results > li a').glossatorProbe = 1; }")
+    file_page.evaluate("() => document.getElementById('q').form.requestSubmit()")   # runs the same query again
+    file_page.wait_for_function(DONE, arg="taliban ")
+    assert file_page.evaluate("() => document.querySelector('#search-results > li a').glossatorProbe") == 1
+    assert search(file_page, "taliban kabul ")
+    assert file_page.evaluate("() => document.querySelector('#search-results > li a').glossatorProbe") is None
+
+
 def test_many_small_shards_give_the_same_results_as_one(lab: Any, file_page: Any) -> None:
     for query in ["taliban", "russia embassy", '"good relations"', "speaker:kabulov", "tali*"]:
         assert lab.evaluate("q => GlossatorSearch.search(q)", query) == file_page.evaluate("q => GlossatorSearch.search(q)", query)

@@ -552,13 +552,20 @@
     say((found === 1 ? "1 result" : found + " results") + note + ".", pendingText ? "loading" : "done", query);
   }
 
+  /* The first page of results. A result already on screen for the same item and the same
+     words is left as it is, unless its snippet was waiting for text: a query runs again as
+     each index file arrives, and those runs should cost next to nothing. */
   function show(items, wanted, phrases) {
     var n = Math.min(items.length, current.shown);
+    var words = JSON.stringify([Array.from(wanted), phrases.map(function (ph) { return ph.words; })]);
     while (list.children.length > n) list.removeChild(list.lastChild);
     for (var i = 0; i < n; i++) {
       var li = list.children[i];
       if (!li) { li = document.createElement("li"); list.appendChild(li); }
+      var key = items[i][0] + " " + words;
+      if (li.glossatorKey === key && !li.hasAttribute("data-pending")) continue;
       render(li, items[i][0], wanted, phrases);
+      li.glossatorKey = key;
     }
     more.hidden = items.length <= n;
   }
