@@ -29,16 +29,19 @@ RELATED_LIMIT = 6
 _QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 
 
+_WORD = re.compile(r"\w+")
+
+
 def normalise(text: str) -> list[str]:
     """Words of a quote with quote marks, case, punctuation and spacing folded."""
-    text = text.translate(_QUOTE_MARKS).lower().replace("'", "")
-    return re.findall(r"\w+", text)
+    return _WORD.findall(text.translate(_QUOTE_MARKS).lower().replace("'", ""))
 
 
 def shingles(words: Sequence[str]) -> frozenset[tuple[str, ...]]:
     if len(words) < SHINGLE:
         return frozenset([tuple(words)]) if words else frozenset()
-    return frozenset(tuple(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1))
+    # zip of the list and its shifted copies: every run of SHINGLE words, made in C
+    return frozenset(zip(*(words[i:] for i in range(SHINGLE))))
 
 
 class _UnionFind:
