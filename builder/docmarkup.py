@@ -12,13 +12,21 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 from urllib.parse import quote
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
+
+import markupsafe
 
 from builder import urls
 from builder.edtf import Edtf
 from builder.markup import Markup, render_spans
 from builder.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, Mark, PassageRef, SitePath, Span
 from builder.stages.linking import parse_target
+
+try:  # markupsafe >= 3: escape() without wrapping the result in a new Markup, which costs twice the escaping
+    from markupsafe import _escape_inner as _escape_str
+except ImportError:  # pragma: no cover - older markupsafe
+    def _escape_str(s: str) -> str:
+        return str(markupsafe.escape(s))
 
 RANK = {"quote": 0, "link": 1, "note": 2, "date": 3, "mention": 4}
 HEADING_SHIFT = {"h1": "h2", "h2": "h3", "h3": "h4", "h4": "h5", "h5": "h6", "h6": "h6"}
@@ -296,3 +304,90 @@ def speakers_in(doc: AnchoredDoc) -> list[tuple[EntityId, int]]:
 def hue_table(speakers: Sequence[EntityId]) -> dict[EntityId, int]:
     """Hues spread by the golden angle, so neighbours in the list never look alike."""
     return {s: round((i * 137.508) % 360) for i, s in enumerate(sorted(set(speakers)))}
+
+
+# --- listings ---------------------------------------------------------------------------
+# Entity pages, the quotes register and the timeline list every passage of the corpus, tens
+# of thousands of rows. As template loops each row cost a macro call and a dozen escape()
+# calls (each making a Markup); as f-strings the same bytes cost a fraction of that. The
+# templates place these fragments; `_macros.html`'s `passage` macro is `passage_html`.
+
+
+def h(value: object) -> str:
+    """`value` as an autoescaping template prints `{{ value }}`: markupsafe's escaping, as a str."""
+    if type(value) is str:
+        return _escape_str(value)
+    return str(markupsafe.escape(value))
+
+
+def passage_html(p: Mapping[str, Any], show_doc: bool = True, show_speaker: bool = False) -> str:
+    """A passage in a listing (a dict of `Pages.passage`): its words in context, who said it, where."""
+    speaker = p["speaker"]
+    quote = " is-quote" if p["is_quote"] else ""
+    data = f' data-speaker="{h(p["speaker_id"])}"' if speaker else ""
+    who = (f'<span class="who"><span class="chip" aria-hidden="true">{h(p["speaker_initials"])}</span>'
+           f'{h(p["speaker_name"])}</span>') if show_speaker and speaker else ""
+    via = f'<span class="via">via {h(p["via"].name)}</span>' if p["via"] else ""
+    where = h(p["doc_title"]) if show_doc else "Read in context"
+    pub = f'<span class="pub">{h(p["published_label"])}</span>' if show_doc and p["published_label"] else ""
+    return (f'<blockquote class="passage{quote}"{data}>\n'
+            f'  <p><span class="ctx">{h(p["before"])}</span><mark>{h(p["text"])}</mark>'
+            f'<span class="ctx">{h(p["after"])}</span></p>\n'
+            f'  <footer>\n{who}{via}<a href="{h(p["href"])}">{where}</a>{pub}  </footer>\n</blockquote>\n')
+
+
+def passages_html(ps: Sequence[Mapping[str, Any]], show_doc: bool = True, show_speaker: bool = False) -> str:
+    return "".join([passage_html(p, show_doc, show_speaker) for p in ps])
+
+
+def mentions_html(groups: Sequence[Mapping[str, Any]]) -> str:
+    """An entity page's mentions: per document (`meta`, `href`, `items`), each passage as a link."""
+    out: list[str] = []
+    for g in groups:
+        out.append(f'<h3><a href="{h(g["href"])}">{h(g["meta"].title)}</a></h3>\n<ul class="mentions">\n')
+        out += [f'  <li><a href="{h(m["href"])}"><span class="ctx">{h(m["before"])}</span><mark>{h(m["text"])}</mark>'
+                f'<span class="ctx">{h(m["after"])}</span></a></li>\n' for m in g["items"]]
+        out.append("</ul>\n")
+    return "".join(out)
+
+
+def register_html(items: Sequence[Mapping[str, Any]], speaker: str) -> str:
+    """The quotes register's items for one speaker: each passage, flagged when it is
+    attributed to someone else too (a conflict) or reported in several documents."""
+    out: list[str] = []
+    for q in items:
+        conflict = q["conflict"]
+        out.append(f'<div class="register-item{" conflict" if conflict else ""}">\n  {passage_html(q)}\n')
+        others = q["others"]
+        last = len(others) - 1
+        if conflict:
+            out.append('<p class="flag"><span class="badge conflict">conflicting attribution</span> ')
+            out += [f'also attributed to <a href="{h(o["href"])}">{h(o["speaker"].name)} in {h(o["doc_title"])}</a>'
+                    + ("; " if i < last else "")
+                    for i, o in enumerate(others) if o["speaker"] and o["speaker"].id != speaker]
+            out.append("</p>\n")
+        elif q["travelled"]:
+            out.append('<p class="flag"><span class="badge travelled">in several reports</span> ')
+            out += [f'<a href="{h(o["href"])}">{h(o["doc_title"])}</a>' + ("; " if i < last else "")
+                    for i, o in enumerate(others)]
+            out.append("</p>")
+        out.append("</div>\n")
+    return "".join(out)
+
+
+def timeline_html(entries: Sequence[Mapping[str, Any]]) -> str:
+    """One year of the timeline: publications, and dated events with the passage that dates them."""
+    out: list[str] = []
+    for e in entries:
+        edtf = e["edtf"]
+        data = "" if edtf is None else f' data-edtf="{h(edtf)}"'
+        out.append(f'  <li class="tl-{h(e["kind"])}">\n'
+                   f'    <time datetime="{h(e["datetime"])}"{data}>{h(e["date_label"])}</time>\n')
+        if e["kind"] == "published":
+            out.append(f'    <span class="tl-what"><span class="badge">Published</span> '
+                       f'<a href="{h(e["doc_href"])}">{h(e["label"])}</a></span>\n')
+        else:
+            out.append(f'    <span class="tl-what">{h(e["label"])} <span class="small">— <a href="{h(e["href"])}">'
+                       f'“{h(e["passage"]["text"])}”</a> in {h(e["doc_title"])}</span></span>\n')
+        out.append("  </li>\n")
+    return "".join(out)

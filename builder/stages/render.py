@@ -106,6 +106,14 @@ def environment(theme: Theme) -> jinja2.Environment:
     env.filters["markdown"] = lambda text: Markup(mdtext.render(text))
     env.filters["markdown_inline"] = lambda text: Markup(mdtext.render_inline(text))
     env.filters["initials"] = docmarkup.initials
+    # Listings, made in Python (docmarkup): the same bytes as the template loops they replaced.
+    env.filters["passage"] = lambda p, show_doc=True, show_speaker=False: Markup(
+        docmarkup.passage_html(p, show_doc, show_speaker))
+    env.filters["passages"] = lambda ps, show_doc=True, show_speaker=False: Markup(
+        docmarkup.passages_html(ps, show_doc, show_speaker))
+    env.filters["mention_groups"] = lambda groups: Markup(docmarkup.mentions_html(groups))
+    env.filters["register_items"] = lambda items, speaker: Markup(docmarkup.register_html(items, speaker))
+    env.filters["timeline_entries"] = lambda entries: Markup(docmarkup.timeline_html(entries))
     return env
 
 
