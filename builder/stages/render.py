@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from builder import docmarkup, mdtext, parallel, urls
 from builder.config import Settings
-from builder.models import AnchoredDoc, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath
+from builder.models import AnchoredDoc, AnnotationId, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath
 
 def _builtin_theme() -> Path:
     """themes/default of the source tree, or its installed copy (packaged as builder.themes)."""
@@ -140,7 +140,8 @@ class Pages:
         self.ctx = docmarkup.Context(linked, self.entities, self.titles)
         self.title = settings.title or linked.corpus.title or "Untitled corpus"
         self.hues = docmarkup.hue_table(list(linked.quotes_by))  # every speaker, without rescanning spans
-        self._passages: dict[tuple[PassageRef, str], dict[str, Any]] = {}
+        self._passages: dict[tuple[DocId, AnnotationId, str], dict[str, Any]] = {}
+        self._passage_fields: dict[tuple[DocId, AnnotationId], dict[str, Any]] = {}
         self._facts: dict[DocId, tuple[DocMeta, str, SitePath, str]] = {}
 
     def common(self, page: SitePath, kind: str) -> dict[str, Any]:
@@ -164,20 +165,28 @@ class Pages:
     def passage(self, ref: PassageRef, page: SitePath) -> dict[str, Any]:
         """A passage as listings show it; made once per folder a page is in (its href depends on it),
         so the same dict comes back for every page in that folder: copy it before changing it."""
-        key = (ref, page[:page.rfind("/") + 1])
+        folder = page[:page.rfind("/") + 1]
+        key = (ref.doc, ref.id, folder)   # strings hash in C; a PassageRef's hash is a Python call
         p = self._passages.get(key)
         if p is None:
-            p = self._passages[key] = self._passage(ref, page)
+            target = self._doc_facts(ref.doc)[2]
+            p = self._passages[key] = {"href": urls.relative(target, page, ref.id), **self._passage(ref)}
         return p
 
-    def _passage(self, ref: PassageRef, page: SitePath) -> dict[str, Any]:
-        meta, text, target, published_label = self._doc_facts(ref.doc)
+    def _passage(self, ref: PassageRef) -> dict[str, Any]:
+        """A passage's fields other than its href: the same from every folder (an entity page
+        and the quotes register show the same quote), so made once."""
+        key = (ref.doc, ref.id)
+        p = self._passage_fields.get(key)
+        if p is not None:
+            return p
+        meta, text, _, published_label = self._doc_facts(ref.doc)
         span = self.linked.passages[ref]
         before, words, after = docmarkup.snippet(text, span.start, span.end)
         ann = span.annotation
         speaker = self.entities.get(ann.speaker) if ann.speaker else None
-        return {
-            "href": urls.relative(target, page, ref.id), "doc": meta, "doc_title": meta.title,
+        p = self._passage_fields[key] = {
+            "doc": meta, "doc_title": meta.title,
             "before": before, "text": words, "after": after, "span": span,
             "speaker": speaker, "via": self.entities.get(ann.via) if ann.via else None,
             # the same, looked up once here rather than at every use in a template
@@ -186,6 +195,7 @@ class Pages:
             "speaker_initials": docmarkup.initials(speaker.name) if speaker else "",
             "published_label": published_label,
         }
+        return p
 
     def _doc_facts(self, doc_id: DocId) -> tuple[DocMeta, str, SitePath, str]:
         """(meta, reading text, page, publication label) of a document, for its passages."""
