@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 from urllib.parse import quote
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import markupsafe
 
-from builder import urls
+from builder import mdtext, urls
 from builder.edtf import Edtf
 from builder.markup import Markup, render_spans
 from builder.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, Mark, PassageRef, SitePath, Span
@@ -391,3 +391,28 @@ def timeline_html(entries: Sequence[Mapping[str, Any]]) -> str:
                        f'“{h(e["passage"]["text"])}”</a> in {h(e["doc_title"])}</span></span>\n')
         out.append("  </li>\n")
     return "".join(out)
+
+
+# --- a document page's lists: the same rows the template loops gave -------------------------
+
+
+def legend_html(legend: Sequence[Mapping[str, Any]]) -> str:
+    """The speakers of a document, each with their chip, page and number of quotes."""
+    return "".join([
+        f'    <li data-speaker="{h(i["id"])}"><span class="chip" aria-hidden="true">{h(i["initials"])}</span>'
+        f'<a href="{h(i["href"])}">{h(i["name"])}</a> <span class="count">{h(i["count"])}'
+        f'<span class="visually-hidden"> quote{"s" if i["count"] != 1 else ""}</span></span></li>\n' for i in legend])
+
+
+def notes_html(notes: Sequence[Mapping[str, Any]], truncate: Callable[[str], str]) -> str:
+    """The notes beside a document's text: each links back to its passage (`truncate`d) and shows its Markdown."""
+    return "".join([
+        f'    <li id="{h(n["id"])}-body" class="note-body"><a class="note-back" href="#{h(n["id"])}">'
+        f'<span class="visually-hidden">Back to the text: </span>“{h(truncate(n["text"]))}”</a>'
+        f'{mdtext.render(n["body"])}</li>\n' for n in notes])
+
+
+def related_html(related: Sequence[Mapping[str, Any]]) -> str:
+    """Documents related to this one, each with the reason."""
+    return "".join([f'    <li><a href="{h(r["href"])}">{h(r["title"])}</a> <span class="why">{h(r["reason"])}</span></li>\n'
+                    for r in related])

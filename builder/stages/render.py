@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import jinja2
+from jinja2.filters import do_truncate
 from markupsafe import Markup
 
 from builder import docmarkup, mdtext, parallel, urls
@@ -114,6 +115,9 @@ def environment(theme: Theme) -> jinja2.Environment:
     env.filters["mention_groups"] = lambda groups: Markup(docmarkup.mentions_html(groups))
     env.filters["register_items"] = lambda items, speaker: Markup(docmarkup.register_html(items, speaker))
     env.filters["timeline_entries"] = lambda entries: Markup(docmarkup.timeline_html(entries))
+    env.filters["legend_items"] = lambda legend: Markup(docmarkup.legend_html(legend))
+    env.filters["note_items"] = lambda notes: Markup(docmarkup.notes_html(notes, lambda text: do_truncate(env, text, 70)))
+    env.filters["related_items"] = lambda related: Markup(docmarkup.related_html(related))
     return env
 
 
