@@ -9,7 +9,7 @@ import bisect
 import difflib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from html import escape
 from urllib.parse import quote
 from typing import Any, Callable, Mapping, Sequence
@@ -18,15 +18,9 @@ import markupsafe
 
 from builder import mdtext, urls
 from builder.edtf import Edtf
-from builder.markup import Markup, render_spans
+from builder.markup import Markup, markupsafe_escape, render_spans
 from builder.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, Mark, PassageRef, SitePath, Span
 from builder.stages.linking import parse_target
-
-try:  # markupsafe >= 3: escape() without wrapping the result in a new Markup, which costs twice the escaping
-    from markupsafe import _escape_inner as _escape_str
-except ImportError:  # pragma: no cover - older markupsafe
-    def _escape_str(s: str) -> str:
-        return str(markupsafe.escape(s))
 
 RANK = {"quote": 0, "link": 1, "note": 2, "date": 3, "mention": 4}
 HEADING_SHIFT = {"h1": "h2", "h2": "h3", "h3": "h4", "h4": "h5", "h5": "h6", "h6": "h6"}
@@ -39,6 +33,11 @@ class Context:
     linked: Linked
     entities: Mapping[EntityId, Entity]
     titles: Mapping[DocId, str]
+
+    @cached_property
+    def statement_of(self) -> dict[tuple[DocId, AnnotationId], int]:
+        """linked.statement_of by (document, annotation): no PassageRef to make and hash for every quote."""
+        return {(ref.doc, ref.id): i for ref, i in self.linked.statement_of.items()}
 
 
 @lru_cache(maxsize=4096)
@@ -74,15 +73,16 @@ def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
     """One annotation's element. `held`: for a mention, the focusable annotations its link holds;
     `in_link`: for a focusable one, that it sits inside a mention's link (see `link_holds`)."""
     ann = span.annotation
+    kind = ann.kind   # span.kind, without a property call for each test below
     first = (("id", span.id),)
-    if span.kind == "quote":
+    if kind == "quote":
         speaker = ctx.entities.get(ann.speaker) if ann.speaker else None
         name = speaker.name if speaker else "unknown speaker"
         classes = "quote"
         trail = ""
-        ref = PassageRef(doc.meta.id, span.id)
-        st_index = ctx.linked.statement_of.get(ref)
+        st_index = ctx.statement_of.get((doc.meta.id, span.id))
         if st_index is not None:
+            ref = PassageRef(doc.meta.id, span.id)
             st = ctx.linked.statements[st_index]
             if st.conflict:
                 classes += " conflict"
@@ -98,36 +98,37 @@ def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
             elif st.travelled:
                 classes += " travelled"
         via = ctx.entities.get(ann.via) if ann.via else None
-        label = f"{name}" + (f", via {via.name}" if via else "")
-        lead = (f'<span class="speaker-tag" role="img" aria-label="{escape(label, quote=True)}:" '
-                f'title="{escape(label, quote=True)}" data-initials="{escape(initials(name), quote=True)}"></span>')
+        lead = speaker_tag(name, via.name if via else None)
         attrs = (("class", classes), ("data-speaker", ann.speaker or ""))
         if ann.note:  # the note is listed beside the text; the quote opens it on focus
             attrs = (("class", classes + " has-note"), attrs[1], ("aria-describedby", f"{span.id}-body"))
             if not in_link:
                 first += (("tabindex", "0"),)
         return Markup(span.start, span.end, "span", attrs, first, lead=lead, trail=trail, rank=RANK["quote"])
-    if span.kind == "date" and ann.date:
+    if kind == "date" and ann.date:
         datetime, edtf, label = date_view(ann.date)
         attrs: tuple[tuple[str, str], ...] = (("datetime", datetime),) + (() if edtf is None else (("data-edtf", edtf),))
         attrs += (("data-label", label), ("title", label), ("class", "date"))
         # Focusable once (not on every fragment), and never inside a link: the link is the stop then.
         return Markup(span.start, span.end, "time", attrs, first + ((("tabindex", "0"),) if not in_link else ()),
                       rank=RANK["date"])
-    if span.kind == "mention" and ann.entity:
+    if kind == "mention" and ann.entity:
         ent = ctx.entities.get(ann.entity)
         href = urls.relative(urls.entity_page(ann.entity), page)
         title = ent.name if ent else ann.entity
+        if not held:   # most mentions hold nothing: no lists to build
+            return Markup(span.start, span.end, "a", (("class", "mention" if span.auto else "mention explicit"),
+                          ("data-entity", ann.entity), ("href", href), ("title", title)), first, rank=RANK["mention"])
         dates = [h.annotation.date.label for h in held if h.kind == "date" and h.annotation.date]
         if dates:
             title += " · " + ", ".join(dates)
-        attrs = (("class", "mention" + ("" if span.auto else " explicit") + (" holds" if held else "")),
+        attrs = (("class", "mention" + ("" if span.auto else " explicit") + " holds"),
                  ("data-entity", ann.entity), ("href", href), ("title", title))
         notes = " ".join(f"{h.id}-body" for h in held if h.kind != "date")
         if notes:
             attrs += (("aria-describedby", notes),)
         return Markup(span.start, span.end, "a", attrs, first, rank=RANK["mention"])
-    if span.kind == "link" and ann.to:
+    if kind == "link" and ann.to:
         href, label = target_href(ann.to, ctx, page)
         external = parse_target(ann.to)[0] == "url"
         go = (f'<a class="xref-go{" external" if external else ""}" href="{escape(href)}" '
@@ -135,11 +136,19 @@ def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
               f'{" rel=" + chr(34) + "noopener noreferrer" + chr(34) if external else ""}></a>')
         return Markup(span.start, span.end, "span", (("class", "xref"), ("data-href", href)), first,
                       trail=go, rank=RANK["link"])
-    if span.kind == "note":
+    if kind == "note":
         return Markup(span.start, span.end, "span",
                       (("class", "note"), ("aria-describedby", f"{span.id}-body")),
                       first + ((("tabindex", "0"),) if not in_link else ()), rank=RANK["note"])
-    return Markup(span.start, span.end, "span", (("class", span.kind),), first)
+    return Markup(span.start, span.end, "span", (("class", kind),), first)
+
+
+@lru_cache(maxsize=4096)
+def speaker_tag(name: str, via: str | None) -> str:
+    """A quote's chip: the same for every quote of a speaker (through a go-between), so made once."""
+    label = name + (f", via {via}" if via is not None else "")
+    return (f'<span class="speaker-tag" role="img" aria-label="{escape(label, quote=True)}:" '
+            f'title="{escape(label, quote=True)}" data-initials="{escape(initials(name), quote=True)}"></span>')
 
 
 def quote_of(doc: AnchoredDoc, span: Span) -> str:
@@ -316,7 +325,7 @@ def hue_table(speakers: Sequence[EntityId]) -> dict[EntityId, int]:
 def h(value: object) -> str:
     """`value` as an autoescaping template prints `{{ value }}`: markupsafe's escaping, as a str."""
     if type(value) is str:
-        return _escape_str(value)
+        return markupsafe_escape(value)
     return str(markupsafe.escape(value))
 
 
