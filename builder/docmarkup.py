@@ -291,14 +291,18 @@ def _diff(before: str, after: str) -> str:
 
 def snippet(text: str, start: int, end: int, width: int = 90) -> tuple[str, str, str]:
     """(before, passage, after) around a passage, cut at word boundaries, for listings."""
-    a = max(0, start - width)
+    a = start - width if start > width else 0
     b = min(len(text), end + width)
-    before = text[a:start].split("\n\n")[-1]
-    after = text[end:b].split("\n\n")[0]
-    if a > 0 and before and not before[0].isspace() and " " in before:
-        before = "…" + before.split(" ", 1)[1]
-    if b < len(text) and after and " " in after:
-        after = after.rsplit(" ", 1)[0] + "…"
+    before = text[a:start]
+    if "\n\n" in before:   # most passages have no paragraph break this close: no list to make
+        before = before.split("\n\n")[-1]
+    after = text[end:b]
+    if "\n\n" in after:
+        after = after[:after.index("\n\n")]
+    if a > 0 and before and not before[0].isspace() and (space := before.find(" ")) >= 0:
+        before = "…" + before[space + 1:]
+    if b < len(text) and after and (space := after.rfind(" ")) >= 0:
+        after = after[:space] + "…"
     return before, text[start:end], after
 
 

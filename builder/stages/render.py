@@ -144,7 +144,6 @@ class Pages:
         self.ctx = docmarkup.Context(linked, self.entities, self.titles)
         self.title = settings.title or linked.corpus.title or "Untitled corpus"
         self.hues = docmarkup.hue_table(list(linked.quotes_by))  # every speaker, without rescanning spans
-        self._passages: dict[tuple[DocId, AnnotationId, str], dict[str, Any]] = {}
         self._passage_fields: dict[tuple[DocId, AnnotationId], dict[str, Any]] = {}
         self._facts: dict[DocId, tuple[DocMeta, str, SitePath, str]] = {}
 
@@ -167,15 +166,8 @@ class Pages:
         return urls.relative(target, page, fragment)
 
     def passage(self, ref: PassageRef, page: SitePath) -> dict[str, Any]:
-        """A passage as listings show it; made once per folder a page is in (its href depends on it),
-        so the same dict comes back for every page in that folder: copy it before changing it."""
-        folder = page[:page.rfind("/") + 1]
-        key = (ref.doc, ref.id, folder)   # strings hash in C; a PassageRef's hash is a Python call
-        p = self._passages.get(key)
-        if p is None:
-            target = self._doc_facts(ref.doc)[2]
-            p = self._passages[key] = {"href": urls.relative(target, page, ref.id), **self._passage(ref)}
-        return p
+        """A passage as listings show it, linked from `page`: a new dict each time (free to change)."""
+        return {"href": urls.relative(urls.doc_page(ref.doc), page, ref.id), **self._passage(ref)}
 
     def _passage(self, ref: PassageRef) -> dict[str, Any]:
         """A passage's fields other than its href: the same from every folder (an entity page
@@ -294,13 +286,14 @@ class Pages:
         years: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for e in self.linked.timeline:
             year = f"{e.date.lower.year}" if e.date.start else "Undated start"
-            ref = PassageRef(e.doc, e.ref) if e.ref else None
             datetime, edtf, date_label = docmarkup.date_view(e.date)
+            doc_href = self.href(urls.doc_page(e.doc), page)
+            href = f"{doc_href}#{e.ref}" if e.ref else doc_href   # as urls.relative adds a fragment
             years[year].append({
                 "entry": e, "date": e.date, "label": e.label, "doc_title": self.titles.get(e.doc, e.doc),
-                "doc_href": self.href(urls.doc_page(e.doc), page),
-                "href": self.href(urls.doc_page(e.doc), page, e.ref or ""),
-                "passage": self.passage(ref, page) if ref else None,
+                "doc_href": doc_href, "href": href,
+                # self.passage(ref, page), whose href is this entry's
+                "passage": {"href": href, **self._passage(PassageRef(e.doc, e.ref))} if e.ref else None,
                 "kind": e.kind, "datetime": datetime, "edtf": edtf, "date_label": date_label,
             })
         return page, "timeline.html", {**self.common(page, "timeline"), "years": list(years.items())}
@@ -312,8 +305,8 @@ class Pages:
         for sp in speakers:
             items = []
             for ref in self.linked.quotes_by[sp]:
-                p = dict(self.passage(ref, page))
-                st_i = self.linked.statement_of.get(ref)
+                p = self.passage(ref, page)
+                st_i = self.ctx.statement_of.get((ref.doc, ref.id))
                 st = self.linked.statements[st_i] if st_i is not None else None
                 p["statement"] = st_i
                 p["conflict"] = bool(st and st.conflict)
