@@ -429,3 +429,25 @@ def related_html(related: Sequence[Mapping[str, Any]]) -> str:
     """Documents related to this one, each with the reason."""
     return "".join([f'    <li><a href="{h(r["href"])}">{h(r["title"])}</a> <span class="why">{h(r["reason"])}</span></li>\n'
                     for r in related])
+
+
+def published_html(meta: Any) -> str:
+    """A document's publication date as a <time> (`_macros.html`'s `published`), or that it is unknown."""
+    if not meta.published:
+        return '<span class="unknown">date unknown</span>'
+    datetime, edtf, label = date_view(meta.published)
+    data = "" if edtf is None else f' data-edtf="{h(edtf)}"'
+    return f'<time datetime="{h(datetime)}"{data}>{h(label)}</time>'
+
+
+def index_rows_html(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The home page's table of documents: title, source, publication, numbers of quotes and notes."""
+    out: list[str] = []
+    for row in rows:
+        meta, counts = row["meta"], row["counts"]
+        q, n = counts.get("quote") or 0, counts.get("note") or 0
+        out.append(f'    <tr>\n      <td><a href="{h(row["href"])}">{h(meta.title)}</a></td>\n'
+                   f'      <td>{h(meta.source or "")}</td>\n      <td class="pub">{published_html(meta)}</td>\n'
+                   f'      <td class="small ann"><span>{h(q)} quote{"s" if q != 1 else ""}</span> '
+                   f'<span>{h(n)} note{"s" if n != 1 else ""}</span></td>\n    </tr>\n')
+    return "".join(out)

@@ -115,6 +115,8 @@ def environment(theme: Theme) -> jinja2.Environment:
     env.filters["mention_groups"] = lambda groups: Markup(docmarkup.mentions_html(groups))
     env.filters["register_items"] = lambda items, speaker: Markup(docmarkup.register_html(items, speaker))
     env.filters["timeline_entries"] = lambda entries: Markup(docmarkup.timeline_html(entries))
+    env.filters["published"] = lambda meta: Markup(docmarkup.published_html(meta))
+    env.filters["index_rows"] = lambda rows: Markup(docmarkup.index_rows_html(rows))
     env.filters["legend_items"] = lambda legend: Markup(docmarkup.legend_html(legend))
     env.filters["note_items"] = lambda notes: Markup(docmarkup.notes_html(notes, lambda text: do_truncate(env, text, 70)))
     env.filters["related_items"] = lambda related: Markup(docmarkup.related_html(related))
