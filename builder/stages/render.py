@@ -225,14 +225,13 @@ class Pages:
 
     def document(self, doc: AnchoredDoc) -> tuple[SitePath, str, dict[str, Any]]:
         page = urls.doc_page(doc.meta.id)
-        notes = [
-            {"id": s.id, "body": s.annotation.note, "text": docmarkup.quote_of(doc, s)}
-            for s in doc.spans if s.kind == "note"
-        ]
-        quote_notes = [
-            {"id": s.id, "body": s.annotation.note, "text": docmarkup.quote_of(doc, s)}
-            for s in doc.spans if s.kind == "quote" and s.annotation.note
-        ]
+        notes: list[dict[str, Any]] = []         # the notes, then the quotes that carry a note
+        quote_notes: list[dict[str, Any]] = []
+        for s in doc.spans:
+            kind = s.annotation.kind
+            if kind == "note" or (kind == "quote" and s.annotation.note):
+                (notes if kind == "note" else quote_notes).append(
+                    {"id": s.id, "body": s.annotation.note, "text": docmarkup.quote_of(doc, s)})
         legend = [
             {"entity": ent, "count": n, "hue": self.hues.get(e, 0), "href": self.href(urls.entity_page(e), page),
              "id": e, "name": ent.name, "initials": docmarkup.initials(ent.name)}
