@@ -169,7 +169,7 @@ def link_holds(spans: Sequence[Span]) -> dict[AnnotationId, list[Span]]:
     rule is render_spans': the span that starts first, or is longer, is outside;
     for equal ranges the mention (highest rank) is inside.
     """
-    mentions = sorted((s for s in spans if s.kind == "mention"), key=lambda s: (s.start, -s.end))
+    mentions = sorted((s for s in spans if s.annotation.kind == "mention"), key=lambda s: (s.start, -s.end))
     if not mentions:
         return {}
     starts = [m.start for m in mentions]
@@ -192,11 +192,17 @@ def by_paragraph(doc: AnchoredDoc, markups: Sequence[Markup]) -> list[list[Marku
     """The markups that touch each paragraph (a span may cross paragraphs), in one pass."""
     starts = [p.start for p in doc.doc.paragraphs]
     buckets: list[list[Markup]] = [[] for _ in starts]
+    after, before = bisect.bisect_right, bisect.bisect_left
     for m in markups:
-        first = max(0, bisect.bisect_right(starts, m.start) - 1)
-        last = bisect.bisect_left(starts, m.end) - 1
-        for i in range(first, max(first, last) + 1):
-            buckets[i].append(m)
+        first = after(starts, m.start) - 1
+        if first < 0:
+            first = 0
+        last = before(starts, m.end) - 1
+        if last <= first:   # most markups lie in one paragraph
+            buckets[first].append(m)
+        else:
+            for i in range(first, last + 1):
+                buckets[i].append(m)
     return buckets
 
 

@@ -214,8 +214,9 @@ class Pages:
         for d in self.linked.docs:
             kinds = {kind: 0 for kind in counts}
             for s in d.spans:
-                kinds[s.kind] += 1
-                counts[s.kind] += 1
+                kind = s.annotation.kind
+                kinds[kind] += 1
+                counts[kind] += 1
             rows.append({"meta": d.meta, "href": self.href(urls.doc_page(d.meta.id), page), "counts": kinds})
         return page, "index.html", {
             **self.common(page, "index"), "intro": self.linked.corpus.intro_md, "rows": rows,
