@@ -44,10 +44,25 @@ class Markup(NamedTuple):
         return f"<span{_attrs(plain + (self.first_attrs if first else ()))}>"
 
 
+try:  # markupsafe >= 3: escape() without wrapping the result in a new Markup, which costs twice the escaping
+    from markupsafe import _escape_inner as markupsafe_escape
+except ImportError:  # pragma: no cover - older markupsafe
+    import markupsafe
+
+    def markupsafe_escape(s: str) -> str:
+        return str(markupsafe.escape(s))
+
+
+def attr_escape(value: str) -> str:
+    """html.escape(value), in a third of its time: markupsafe's escaping (in C), then its two
+    quote entities as html.escape writes them (&#34; and &#39; can only come from quotes,
+    since & was escaped first)."""
+    escaped = markupsafe_escape(value)
+    return escaped.replace("&#34;", "&quot;").replace("&#39;", "&#x27;") if "&#" in escaped else escaped
+
+
 def _attrs(pairs: Sequence[tuple[str, str]]) -> str:
-    # html.escape(v, quote=True), inline: this runs for every attribute of every annotation.
-    return "".join([f' {k}="' + v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                    .replace('"', "&quot;").replace("'", "&#x27;") + '"' for k, v in pairs])
+    return "".join([f' {k}="{attr_escape(v)}"' for k, v in pairs])
 
 
 # A mention's or a quote's attributes recur on every page that shows the same entity or speaker.

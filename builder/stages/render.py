@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import jinja2
+from jinja2.filters import do_truncate
 from markupsafe import Markup
 
 from builder import docmarkup, mdtext, parallel, urls
 from builder.config import Settings
-from builder.models import AnchoredDoc, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath
+from builder.models import AnchoredDoc, AnnotationId, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath
 
 def _builtin_theme() -> Path:
     """themes/default of the source tree, or its installed copy (packaged as builder.themes)."""
@@ -106,6 +107,19 @@ def environment(theme: Theme) -> jinja2.Environment:
     env.filters["markdown"] = lambda text: Markup(mdtext.render(text))
     env.filters["markdown_inline"] = lambda text: Markup(mdtext.render_inline(text))
     env.filters["initials"] = docmarkup.initials
+    # Listings, made in Python (docmarkup): the same bytes as the template loops they replaced.
+    env.filters["passage"] = lambda p, show_doc=True, show_speaker=False: Markup(
+        docmarkup.passage_html(p, show_doc, show_speaker))
+    env.filters["passages"] = lambda ps, show_doc=True, show_speaker=False: Markup(
+        docmarkup.passages_html(ps, show_doc, show_speaker))
+    env.filters["mention_groups"] = lambda groups: Markup(docmarkup.mentions_html(groups))
+    env.filters["register_items"] = lambda items, speaker: Markup(docmarkup.register_html(items, speaker))
+    env.filters["timeline_entries"] = lambda entries: Markup(docmarkup.timeline_html(entries))
+    env.filters["published"] = lambda meta: Markup(docmarkup.published_html(meta))
+    env.filters["index_rows"] = lambda rows: Markup(docmarkup.index_rows_html(rows))
+    env.filters["legend_items"] = lambda legend: Markup(docmarkup.legend_html(legend))
+    env.filters["note_items"] = lambda notes: Markup(docmarkup.notes_html(notes, lambda text: do_truncate(env, text, 70)))
+    env.filters["related_items"] = lambda related: Markup(docmarkup.related_html(related))
     return env
 
 
@@ -132,7 +146,7 @@ class Pages:
         self.ctx = docmarkup.Context(linked, self.entities, self.titles)
         self.title = settings.title or linked.corpus.title or "Untitled corpus"
         self.hues = docmarkup.hue_table(list(linked.quotes_by))  # every speaker, without rescanning spans
-        self._passages: dict[tuple[PassageRef, str], dict[str, Any]] = {}
+        self._passage_fields: dict[tuple[DocId, AnnotationId], dict[str, Any]] = {}
         self._facts: dict[DocId, tuple[DocMeta, str, SitePath, str]] = {}
 
     def common(self, page: SitePath, kind: str) -> dict[str, Any]:
@@ -154,22 +168,23 @@ class Pages:
         return urls.relative(target, page, fragment)
 
     def passage(self, ref: PassageRef, page: SitePath) -> dict[str, Any]:
-        """A passage as listings show it; made once per folder a page is in (its href depends on it),
-        so the same dict comes back for every page in that folder: copy it before changing it."""
-        key = (ref, page[:page.rfind("/") + 1])
-        p = self._passages.get(key)
-        if p is None:
-            p = self._passages[key] = self._passage(ref, page)
-        return p
+        """A passage as listings show it, linked from `page`: a new dict each time (free to change)."""
+        return {"href": urls.relative(urls.doc_page(ref.doc), page, ref.id), **self._passage(ref)}
 
-    def _passage(self, ref: PassageRef, page: SitePath) -> dict[str, Any]:
-        meta, text, target, published_label = self._doc_facts(ref.doc)
+    def _passage(self, ref: PassageRef) -> dict[str, Any]:
+        """A passage's fields other than its href: the same from every folder (an entity page
+        and the quotes register show the same quote), so made once."""
+        key = (ref.doc, ref.id)
+        p = self._passage_fields.get(key)
+        if p is not None:
+            return p
+        meta, text, _, published_label = self._doc_facts(ref.doc)
         span = self.linked.passages[ref]
         before, words, after = docmarkup.snippet(text, span.start, span.end)
         ann = span.annotation
         speaker = self.entities.get(ann.speaker) if ann.speaker else None
-        return {
-            "href": urls.relative(target, page, ref.id), "doc": meta, "doc_title": meta.title,
+        p = self._passage_fields[key] = {
+            "doc": meta, "doc_title": meta.title,
             "before": before, "text": words, "after": after, "span": span,
             "speaker": speaker, "via": self.entities.get(ann.via) if ann.via else None,
             # the same, looked up once here rather than at every use in a template
@@ -178,6 +193,7 @@ class Pages:
             "speaker_initials": docmarkup.initials(speaker.name) if speaker else "",
             "published_label": published_label,
         }
+        return p
 
     def _doc_facts(self, doc_id: DocId) -> tuple[DocMeta, str, SitePath, str]:
         """(meta, reading text, page, publication label) of a document, for its passages."""
@@ -198,8 +214,9 @@ class Pages:
         for d in self.linked.docs:
             kinds = {kind: 0 for kind in counts}
             for s in d.spans:
-                kinds[s.kind] += 1
-                counts[s.kind] += 1
+                kind = s.annotation.kind
+                kinds[kind] += 1
+                counts[kind] += 1
             rows.append({"meta": d.meta, "href": self.href(urls.doc_page(d.meta.id), page), "counts": kinds})
         return page, "index.html", {
             **self.common(page, "index"), "intro": self.linked.corpus.intro_md, "rows": rows,
@@ -209,14 +226,13 @@ class Pages:
 
     def document(self, doc: AnchoredDoc) -> tuple[SitePath, str, dict[str, Any]]:
         page = urls.doc_page(doc.meta.id)
-        notes = [
-            {"id": s.id, "body": s.annotation.note, "text": docmarkup.quote_of(doc, s)}
-            for s in doc.spans if s.kind == "note"
-        ]
-        quote_notes = [
-            {"id": s.id, "body": s.annotation.note, "text": docmarkup.quote_of(doc, s)}
-            for s in doc.spans if s.kind == "quote" and s.annotation.note
-        ]
+        notes: list[dict[str, Any]] = []         # the notes, then the quotes that carry a note
+        quote_notes: list[dict[str, Any]] = []
+        for s in doc.spans:
+            kind = s.annotation.kind
+            if kind == "note" or (kind == "quote" and s.annotation.note):
+                (notes if kind == "note" else quote_notes).append(
+                    {"id": s.id, "body": s.annotation.note, "text": docmarkup.quote_of(doc, s)})
         legend = [
             {"entity": ent, "count": n, "hue": self.hues.get(e, 0), "href": self.href(urls.entity_page(e), page),
              "id": e, "name": ent.name, "initials": docmarkup.initials(ent.name)}
@@ -272,13 +288,14 @@ class Pages:
         years: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for e in self.linked.timeline:
             year = f"{e.date.lower.year}" if e.date.start else "Undated start"
-            ref = PassageRef(e.doc, e.ref) if e.ref else None
             datetime, edtf, date_label = docmarkup.date_view(e.date)
+            doc_href = self.href(urls.doc_page(e.doc), page)
+            href = f"{doc_href}#{e.ref}" if e.ref else doc_href   # as urls.relative adds a fragment
             years[year].append({
                 "entry": e, "date": e.date, "label": e.label, "doc_title": self.titles.get(e.doc, e.doc),
-                "doc_href": self.href(urls.doc_page(e.doc), page),
-                "href": self.href(urls.doc_page(e.doc), page, e.ref or ""),
-                "passage": self.passage(ref, page) if ref else None,
+                "doc_href": doc_href, "href": href,
+                # self.passage(ref, page), whose href is this entry's
+                "passage": {"href": href, **self._passage(PassageRef(e.doc, e.ref))} if e.ref else None,
                 "kind": e.kind, "datetime": datetime, "edtf": edtf, "date_label": date_label,
             })
         return page, "timeline.html", {**self.common(page, "timeline"), "years": list(years.items())}
@@ -290,8 +307,8 @@ class Pages:
         for sp in speakers:
             items = []
             for ref in self.linked.quotes_by[sp]:
-                p = dict(self.passage(ref, page))
-                st_i = self.linked.statement_of.get(ref)
+                p = self.passage(ref, page)
+                st_i = self.ctx.statement_of.get((ref.doc, ref.id))
                 st = self.linked.statements[st_i] if st_i is not None else None
                 p["statement"] = st_i
                 p["conflict"] = bool(st and st.conflict)
