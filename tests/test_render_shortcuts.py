@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import jinja2
-import pytest
+import html
 
-from builder import docmarkup
+import jinja2
+import markupsafe
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from builder import docmarkup, markup
 from builder.stages import render
 
 # The initials macro as _macros.html had it before the `initials` filter.
@@ -49,3 +54,14 @@ def test_date_view_matches_the_date() -> None:
     for text in ("2021-08-16", "2021-08", "2021-08-16~", "2021?", "2021-21", "2021-08-16/2021-08-20", "../2021"):
         d = parse(text)
         assert docmarkup.date_view(d) == (d.html, None if d.exact else d.text, d.label)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab<>&\"' =#34;x\u00e9\u2019\n") | st.characters(), max_size=40))
+def test_escaping_shortcuts_give_the_public_functions_bytes(text: str) -> None:
+    """Author text reaches pages through these: they must escape exactly as html.escape and
+    markupsafe.escape do (attributes and text of every listing and annotation)."""
+    assert markup.attr_escape(text) == html.escape(text)
+    assert markup.markupsafe_escape(text) == str(markupsafe.escape(text))
+    assert docmarkup.h(text) == docmarkup.esc(text) == str(markupsafe.escape(text))
+    assert docmarkup.h(markupsafe.Markup("<b>")) == "<b>" and docmarkup.h(3) == "3"
