@@ -150,9 +150,9 @@ def _build(corpus_dir: Path, settings: config.Settings | None, progress: Progres
         return BuildResult(diags, {}, n_docs, n_ann, time.perf_counter() - started)
     progress("rendering and indexing")
     try:
-        files = render.render(linked, settings, corpus_dir)
+        files = render.render(linked, settings, corpus_dir, staging)
         if staging is not None:
-            staging.write(files)
+            staging.write(files)   # what the workers did not: static files
     except BaseException:
         index.cancel()
         raise

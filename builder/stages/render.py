@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import jinja2
 from jinja2.filters import do_truncate
@@ -20,6 +20,10 @@ from markupsafe import Markup
 from builder import docmarkup, mdtext, parallel, urls
 from builder.config import Settings
 from builder.models import AnchoredDoc, AnnotationId, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath
+
+if TYPE_CHECKING:
+    from builder.stages.write import Staging
+
 
 def _builtin_theme() -> Path:
     """themes/default of the source tree, or its installed copy (packaged as builder.themes)."""
@@ -31,6 +35,8 @@ def _builtin_theme() -> Path:
 
 BUILTIN_THEME = _builtin_theme()
 KIND_LABEL = {"person": "People", "organization": "Organisations", "place": "Places"}
+PAGE_TEMPLATES = ("index.html", "document.html", "entity.html", "entities.html", "timeline.html", "quotes.html",
+                  "search.html", "404.html")
 LISTINGS = frozenset({"quotes.html", "timeline.html"})   # pages that list the whole corpus: the slowest to render
 
 
@@ -347,7 +353,10 @@ def speakers_css(hues: Mapping[EntityId, int]) -> str:
     return "/* Speaker hues, generated from the corpus. */\n" + "\n".join(rules) + "\n"
 
 
-def render(linked: Linked, settings: Settings, corpus_dir: Path) -> dict[SitePath, bytes]:
+def render(linked: Linked, settings: Settings, corpus_dir: Path, staging: Staging | None = None) -> dict[SitePath, bytes]:
+    """Every page and static file. With `staging`, each worker also writes the pages it
+    rendered there as soon as they are done (creating files costs the parent's time otherwise,
+    after the last page, when everything waits for it)."""
     theme = theme_for(corpus_dir, settings)
     env = environment(theme)
     pages = Pages(linked, settings)
@@ -355,8 +364,14 @@ def render(linked: Linked, settings: Settings, corpus_dir: Path) -> dict[SitePat
     files[SitePath("static/speakers.css")] = speakers_css(pages.hues).encode("utf-8")
     files[SitePath("static/pygments.css")] = (mdtext.pygments_css() + "\n").encode("utf-8")
     makers = page_makers(pages)
-    files.update(parallel.map_ordered(lambda path: render_page(env, makers[path]), list(makers),
-                                      heavy=lambda path: path in LISTINGS))
+    for name in PAGE_TEMPLATES:   # compiled here, once, not again in every worker
+        env.get_template(name)
+    made = parallel.map_ordered(lambda path: render_page(env, makers[path]), list(makers),
+                                heavy=lambda path: path in LISTINGS,
+                                after=(lambda done: staging.write(dict(done))) if staging is not None else None)
+    if staging is not None:
+        staging.written(path for path, _ in made)
+    files.update(made)
     return files
 
 
