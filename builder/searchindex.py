@@ -22,7 +22,7 @@ import math
 import re
 from collections import Counter, deque
 from dataclasses import dataclass
-from itertools import chain, compress, islice, repeat
+from itertools import accumulate, chain, compress, islice, repeat
 from operator import add, and_, attrgetter, eq, itemgetter, mul, not_, rshift
 from typing import Mapping, Sequence
 
@@ -48,6 +48,9 @@ class Item:
     within: tuple[int, int, int] | None = None
 
 
+Frequencies = tuple[dict[str, int], int]    # term → count in first-seen order, and the number of terms
+
+
 @dataclass(frozen=True)
 class Counted:
     """Term frequencies of every (item, field), in item then field order."""
@@ -63,18 +66,19 @@ def _is_cut_safe(text: str, at: int) -> bool:
     return at <= 0 or at >= len(text) or bool(SEPARATOR.match(text, at - 1, at + 1))
 
 
-def _passages(text: str, spans: Sequence[tuple[int, int, int]], analyzer: Analyzer) -> tuple[list[str], dict[int, list[str]]]:
-    """The terms of `text` and of each (item, start, end) span in it, tokenising the text once."""
+def _passages(text: str, spans: Sequence[tuple[int, int, int]], analyzer: Analyzer) -> tuple[Frequencies, dict[int, Frequencies]]:
+    """The term frequencies of `text` and of each (item, start, end) span in it, tokenising the text once."""
     cuts = sorted({0, len(text), *(a for _, a, _ in spans), *(b for _, _, b in spans)})
     safe = [c for c in cuts if _is_cut_safe(text, c)]
     at = {c: i for i, c in enumerate(safe)}
     get = analyzer.__getitem__
     segments = [list(filter(None, map(get, split(text[a:b])))) for a, b in zip(safe, safe[1:])]
-    inner: dict[int, list[str]] = {}
+    before = [0, *accumulate(map(len, segments))]     # terms before each segment
+    inner: dict[int, Frequencies] = {}
     for n, a, b in spans:
         if a in at and b in at:
-            inner[n] = list(chain.from_iterable(segments[at[a]:at[b]]))
-    return list(chain.from_iterable(segments)), inner
+            inner[n] = tally(chain.from_iterable(segments[at[a]:at[b]])), before[at[b]] - before[at[a]]
+    return (tally(chain.from_iterable(segments)), before[-1]), inner
 
 
 def count(items: Sequence[Item], fields: Sequence[str], analyzer: Analyzer | None = None,
@@ -83,26 +87,23 @@ def count(items: Sequence[Item], fields: Sequence[str], analyzer: Analyzer | Non
     analyzer = Analyzer() if analyzer is None else analyzer   # (an empty Analyzer is falsy)
     numbers = numbers if numbers is not None else range(len(items))
     tfs: list[tuple[int, int, dict[str, int], int]] = []
-    df: Counter[str] = Counter()
     totals = [0] * len(fields)
     spans: dict[int, list[tuple[int, int, int]]] = {}
     for n, item in zip(numbers, items):
         if item.within:
             spans.setdefault(item.within[0], []).append((n, item.within[1], item.within[2]))
-    known: dict[int, list[str]] = {}
-    short: dict[str, tuple[dict[str, int], int]] = {}
+    known: dict[int, Frequencies] = {}
+    short: dict[str, Frequencies] = {}
     for n, item in zip(numbers, items):
         for f, name in enumerate(fields):
             text = item.fields.get(name)
             if not text:
                 continue
             if name == "text" and n in spans:
-                terms, inner = _passages(text, spans[n], analyzer)
+                (tf, length), inner = _passages(text, spans[n], analyzer)
                 known.update(inner)
-                tf, length = tally(terms), len(terms)
             elif name == "text" and n in known:
-                terms = known.pop(n)
-                tf, length = tally(terms), len(terms)
+                tf, length = known.pop(n)
             elif len(text) < 200:                      # names, sources: few distinct values, cached
                 if text not in short:
                     short[text] = analyzer.frequencies(text)
@@ -112,7 +113,8 @@ def count(items: Sequence[Item], fields: Sequence[str], analyzer: Analyzer | Non
             if length:
                 tfs.append((n, f, tf, length))
                 totals[f] += length
-                count_elements(df, tf)
+    df: Counter[str] = Counter()
+    count_elements(df, chain.from_iterable(map(itemgetter(2), tfs)))
     return Counted(tuple(fields), tfs, df, tuple(totals))
 
 
