@@ -81,41 +81,54 @@ def _passages(text: str, spans: Sequence[tuple[int, int, int]], analyzer: Analyz
     return (tally(chain.from_iterable(segments)), before[-1]), inner
 
 
-def count(items: Sequence[Item], fields: Sequence[str], analyzer: Analyzer | None = None,
-          numbers: Sequence[int] | None = None) -> Counted:
-    """Tokenise `items` (numbered `numbers`, by default 0, 1, …)."""
-    analyzer = Analyzer() if analyzer is None else analyzer   # (an empty Analyzer is falsy)
-    numbers = numbers if numbers is not None else range(len(items))
-    tfs: list[tuple[int, int, dict[str, int], int]] = []
-    totals = [0] * len(fields)
+_NONE: Frequencies = ({}, 0)
+
+
+def _text_frequencies(items: Sequence[Item], numbers: Sequence[int], analyzer: Analyzer) -> list[Frequencies]:
+    """Each item's "text" frequencies: a document with quotes tokenised once for itself and them."""
     spans: dict[int, list[tuple[int, int, int]]] = {}
     for n, item in zip(numbers, items):
         if item.within:
             spans.setdefault(item.within[0], []).append((n, item.within[1], item.within[2]))
     known: dict[int, Frequencies] = {}
-    short: dict[str, Frequencies] = {}
+    out: list[Frequencies] = []
     for n, item in zip(numbers, items):
-        for f, name in enumerate(fields):
-            text = item.fields.get(name)
-            if not text:
-                continue
-            if name == "text" and n in spans:
-                (tf, length), inner = _passages(text, spans[n], analyzer)
-                known.update(inner)
-            elif name == "text" and n in known:
-                tf, length = known.pop(n)
-            elif len(text) < 200:                      # names, sources: few distinct values, cached
-                if text not in short:
-                    short[text] = analyzer.frequencies(text)
-                tf, length = short[text]
-            else:
-                tf, length = analyzer.frequencies(text)
-            if length:
-                tfs.append((n, f, tf, length))
-                totals[f] += length
+        text = item.fields.get("text")
+        if not text:
+            out.append(_NONE)
+        elif n in spans:
+            mine, inner = _passages(text, spans[n], analyzer)
+            known.update(inner)
+            out.append(mine)
+        else:
+            out.append(known.pop(n, None) or analyzer.frequencies(text))
+    return out
+
+
+def count(items: Sequence[Item], fields: Sequence[str], analyzer: Analyzer | None = None,
+          numbers: Sequence[int] | None = None) -> Counted:
+    """Tokenise `items` (numbered `numbers`, by default 0, 1, …).
+
+    Field by field: the other fields repeat a few values (a source, a speaker's name), each
+    analysed once; then the (item, field) pairs are put back in item order in one C-level pass."""
+    analyzer = Analyzer() if analyzer is None else analyzer   # (an empty Analyzer is falsy)
+    numbers = numbers if numbers is not None else range(len(items))
+    per_field: list[list[Frequencies]] = []
+    for name in fields:
+        if name == "text":
+            per_field.append(_text_frequencies(items, numbers, analyzer))
+            continue
+        texts = [item.fields.get(name) for item in items]
+        analysed = {text: analyzer.frequencies(text) for text in dict.fromkeys(texts) if text}
+        analysed[None] = analysed[""] = _NONE
+        per_field.append(list(map(analysed.__getitem__, texts)))
+    rows = [zip(numbers, repeat(f), map(itemgetter(0), freqs), map(itemgetter(1), freqs))
+            for f, freqs in enumerate(per_field)]
+    tfs = list(filter(itemgetter(3), chain.from_iterable(zip(*rows))))
+    totals = tuple(sum(map(itemgetter(1), freqs)) for freqs in per_field)
     df: Counter[str] = Counter()
     count_elements(df, chain.from_iterable(map(itemgetter(2), tfs)))
-    return Counted(tuple(fields), tfs, df, tuple(totals))
+    return Counted(tuple(fields), tfs, df, totals)
 
 
 def js_order(term: str) -> bytes:
