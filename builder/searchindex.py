@@ -62,8 +62,10 @@ class Counted:
 
 
 def _is_cut_safe(text: str, at: int) -> bool:
-    """Cutting here leaves every token whole: one side is a separator (or the end)."""
-    return at <= 0 or at >= len(text) or bool(SEPARATOR.match(text, at - 1, at + 1))
+    """Cutting here leaves every token whole: one side is a separator (or the end).
+    (A quote usually ends before a space: the character after the cut counts too.)"""
+    return at <= 0 or at >= len(text) or bool(SEPARATOR.match(text, at - 1, at + 1)
+                                                   or SEPARATOR.match(text, at, at + 1))
 
 
 def _passages(text: str, spans: Sequence[tuple[int, int, int]], analyzer: Analyzer) -> tuple[Frequencies, dict[int, Frequencies]]:
@@ -281,16 +283,16 @@ def _sorted_keys(counted: Counted, items: Sequence[Item], boosts: Mapping[str, f
         scale = boosts[fields[f]] * boost * 1000
         table += [k1 * c / (norm + c) * scale for c in range(top + 1)]
     shift = len(table).bit_length()
-    key_of = [{t: (f * n_terms + p) << shift for p, t in enumerate(vocab)} for f in range(len(fields))]
-    keys: list[int] = []
-    # count() hands out one dict for each repeated short text (a source, a speaker): such a
-    # vector's keys are worked out once, as they are the same wherever it occurs.
-    known: dict[tuple[int, int], list[int]] = {}
-    for (n, f, tf, length), cls in zip(tfs, classes):
-        if (seen := known.get((id(tf), rows[cls]))) is None:
-            seen = known[(id(tf), rows[cls])] = sorted(map(add, map(key_of[f].__getitem__, tf),
-                                                             map(add, tf.values(), repeat(rows[cls]))))
-        keys += seen
+    # All entries end to end (C-level maps over the tf dicts), then each vector's slice sorted.
+    dicts = list(map(itemgetter(2), tfs))
+    lengths = list(map(len, dicts))
+    offset = map(add, map(mul, map(itemgetter(1), tfs), repeat(n_terms << shift)), map(rows.__getitem__, classes))
+    position = {t: p << shift for p, t in enumerate(vocab)}
+    flat = list(map(add, map(add, map(position.__getitem__, chain.from_iterable(dicts)),
+                             chain.from_iterable(map(repeat, offset, lengths))),
+                    chain.from_iterable(map(dict.values, dicts))))
+    ends = list(accumulate(lengths))
+    keys = list(chain.from_iterable(map(sorted, map(flat.__getitem__, map(slice, [0, *ends], ends)))))
     return keys, table, shift
 
 
