@@ -22,7 +22,7 @@ import math
 import re
 from collections import Counter, deque
 from dataclasses import dataclass
-from itertools import chain, compress, islice, repeat
+from itertools import accumulate, chain, compress, islice, repeat
 from operator import add, and_, attrgetter, eq, itemgetter, mul, not_, rshift
 from typing import Mapping, Sequence
 
@@ -48,6 +48,9 @@ class Item:
     within: tuple[int, int, int] | None = None
 
 
+Frequencies = tuple[dict[str, int], int]    # term → count in first-seen order, and the number of terms
+
+
 @dataclass(frozen=True)
 class Counted:
     """Term frequencies of every (item, field), in item then field order."""
@@ -59,61 +62,75 @@ class Counted:
 
 
 def _is_cut_safe(text: str, at: int) -> bool:
-    """Cutting here leaves every token whole: one side is a separator (or the end)."""
-    return at <= 0 or at >= len(text) or bool(SEPARATOR.match(text, at - 1, at + 1))
+    """Cutting here leaves every token whole: one side is a separator (or the end).
+    (A quote usually ends before a space: the character after the cut counts too.)"""
+    return at <= 0 or at >= len(text) or bool(SEPARATOR.match(text, at - 1, at + 1)
+                                                   or SEPARATOR.match(text, at, at + 1))
 
 
-def _passages(text: str, spans: Sequence[tuple[int, int, int]], analyzer: Analyzer) -> tuple[list[str], dict[int, list[str]]]:
-    """The terms of `text` and of each (item, start, end) span in it, tokenising the text once."""
+def _passages(text: str, spans: Sequence[tuple[int, int, int]], analyzer: Analyzer) -> tuple[Frequencies, dict[int, Frequencies]]:
+    """The term frequencies of `text` and of each (item, start, end) span in it, tokenising the text once."""
     cuts = sorted({0, len(text), *(a for _, a, _ in spans), *(b for _, _, b in spans)})
     safe = [c for c in cuts if _is_cut_safe(text, c)]
     at = {c: i for i, c in enumerate(safe)}
     get = analyzer.__getitem__
     segments = [list(filter(None, map(get, split(text[a:b])))) for a, b in zip(safe, safe[1:])]
-    inner: dict[int, list[str]] = {}
+    before = [0, *accumulate(map(len, segments))]     # terms before each segment
+    inner: dict[int, Frequencies] = {}
     for n, a, b in spans:
         if a in at and b in at:
-            inner[n] = list(chain.from_iterable(segments[at[a]:at[b]]))
-    return list(chain.from_iterable(segments)), inner
+            inner[n] = tally(chain.from_iterable(segments[at[a]:at[b]])), before[at[b]] - before[at[a]]
+    return (tally(chain.from_iterable(segments)), before[-1]), inner
 
 
-def count(items: Sequence[Item], fields: Sequence[str], analyzer: Analyzer | None = None,
-          numbers: Sequence[int] | None = None) -> Counted:
-    """Tokenise `items` (numbered `numbers`, by default 0, 1, …)."""
-    analyzer = Analyzer() if analyzer is None else analyzer   # (an empty Analyzer is falsy)
-    numbers = numbers if numbers is not None else range(len(items))
-    tfs: list[tuple[int, int, dict[str, int], int]] = []
-    df: Counter[str] = Counter()
-    totals = [0] * len(fields)
+_NONE: Frequencies = ({}, 0)
+
+
+def _text_frequencies(items: Sequence[Item], numbers: Sequence[int], analyzer: Analyzer) -> list[Frequencies]:
+    """Each item's "text" frequencies: a document with quotes tokenised once for itself and them."""
     spans: dict[int, list[tuple[int, int, int]]] = {}
     for n, item in zip(numbers, items):
         if item.within:
             spans.setdefault(item.within[0], []).append((n, item.within[1], item.within[2]))
-    known: dict[int, list[str]] = {}
-    short: dict[str, tuple[dict[str, int], int]] = {}
+    known: dict[int, Frequencies] = {}
+    out: list[Frequencies] = []
     for n, item in zip(numbers, items):
-        for f, name in enumerate(fields):
-            text = item.fields.get(name)
-            if not text:
-                continue
-            if name == "text" and n in spans:
-                terms, inner = _passages(text, spans[n], analyzer)
-                known.update(inner)
-                tf, length = tally(terms), len(terms)
-            elif name == "text" and n in known:
-                terms = known.pop(n)
-                tf, length = tally(terms), len(terms)
-            elif len(text) < 200:                      # names, sources: few distinct values, cached
-                if text not in short:
-                    short[text] = analyzer.frequencies(text)
-                tf, length = short[text]
-            else:
-                tf, length = analyzer.frequencies(text)
-            if length:
-                tfs.append((n, f, tf, length))
-                totals[f] += length
-                count_elements(df, tf)
-    return Counted(tuple(fields), tfs, df, tuple(totals))
+        text = item.fields.get("text")
+        if not text:
+            out.append(_NONE)
+        elif n in spans:
+            mine, inner = _passages(text, spans[n], analyzer)
+            known.update(inner)
+            out.append(mine)
+        else:
+            out.append(known.pop(n, None) or analyzer.frequencies(text))
+    return out
+
+
+def count(items: Sequence[Item], fields: Sequence[str], analyzer: Analyzer | None = None,
+          numbers: Sequence[int] | None = None) -> Counted:
+    """Tokenise `items` (numbered `numbers`, by default 0, 1, …).
+
+    Field by field: the other fields repeat a few values (a source, a speaker's name), each
+    analysed once; then the (item, field) pairs are put back in item order in one C-level pass."""
+    analyzer = Analyzer() if analyzer is None else analyzer   # (an empty Analyzer is falsy)
+    numbers = numbers if numbers is not None else range(len(items))
+    per_field: list[list[Frequencies]] = []
+    for name in fields:
+        if name == "text":
+            per_field.append(_text_frequencies(items, numbers, analyzer))
+            continue
+        texts = [item.fields.get(name) for item in items]
+        analysed = {text: analyzer.frequencies(text) for text in dict.fromkeys(texts) if text}
+        analysed[None] = analysed[""] = _NONE
+        per_field.append(list(map(analysed.__getitem__, texts)))
+    rows = [zip(numbers, repeat(f), map(itemgetter(0), freqs), map(itemgetter(1), freqs))
+            for f, freqs in enumerate(per_field)]
+    tfs = list(filter(itemgetter(3), chain.from_iterable(zip(*rows))))
+    totals = tuple(sum(map(itemgetter(1), freqs)) for freqs in per_field)
+    df: Counter[str] = Counter()
+    count_elements(df, chain.from_iterable(map(itemgetter(2), tfs)))
+    return Counted(tuple(fields), tfs, df, totals)
 
 
 def js_order(term: str) -> bytes:
@@ -239,6 +256,57 @@ class _LazyKeys(dict[int, str]):
         return key
 
 
+def _sorted_keys(counted: Counted, items: Sequence[Item], boosts: Mapping[str, float], vocab: Sequence[str],
+                 averages: Sequence[float]) -> tuple[list[int], list[float], int]:
+    """Every entry of every field vector as one int, vector after vector, each vector sorted by term.
+
+    An entry is numbered by its field and term, fp = field * len(vocab) + term position, and
+    its key is fp << shift + the index of its BM25 factor (the term-frequency part times the
+    boosts, in thousandths) in `table`. Vectors of one field, length and item boost have the
+    same factors, so they share one row of the table (counts 0..max): the table stays small
+    and keys mostly fit in a machine word, which sorts and shifts faster. Sorting a vector's
+    keys sorts it by term. Returns (keys, table, shift).
+    """
+    fields, tfs = counted.fields, counted.tfs
+    n_terms = len(vocab)
+    k1 = K1 + 1
+    table: list[float] = []
+    rows: dict[tuple[int, int, float], int] = {}    # (field, length, item boost) → its row in table
+    tops: dict[tuple[int, int, float], int] = {}    # … → the highest count it needs
+    classes = list(zip(map(itemgetter(1), tfs), map(itemgetter(3), tfs), (items[n].boost for n, *_ in tfs)))
+    for cls, top in zip(classes, map(max, map(dict.values, map(itemgetter(2), tfs)))):
+        if top > tops.get(cls, 0):
+            tops[cls] = top
+    for (f, length, boost), top in tops.items():
+        rows[(f, length, boost)] = len(table)
+        norm = K1 * (1 - B + B * (length / averages[f]))
+        scale = boosts[fields[f]] * boost * 1000
+        table += [k1 * c / (norm + c) * scale for c in range(top + 1)]
+    shift = len(table).bit_length()
+    # All entries end to end (C-level maps over the tf dicts), then each vector's slice sorted.
+    dicts = list(map(itemgetter(2), tfs))
+    lengths = list(map(len, dicts))
+    offset = map(add, map(mul, map(itemgetter(1), tfs), repeat(n_terms << shift)), map(rows.__getitem__, classes))
+    position = {t: p << shift for p, t in enumerate(vocab)}
+    flat = list(map(add, map(add, map(position.__getitem__, chain.from_iterable(dicts)),
+                             chain.from_iterable(map(repeat, offset, lengths))),
+                    chain.from_iterable(map(dict.values, dicts))))
+    ends = list(accumulate(lengths))
+    keys = list(chain.from_iterable(map(sorted, map(flat.__getitem__, map(slice, [0, *ends], ends)))))
+    return keys, table, shift
+
+
+def _slices(the_plan: Plan, n_fields: int, n_items: int) -> dict[int, list[tuple[int, int, int]]]:
+    """Common term (fp) → (low, high, shard) for each slice of items it is cut into."""
+    n_terms = len(the_plan.vocab)
+    split: dict[int, list[tuple[int, int, int]]] = {}
+    for s, sh in enumerate(the_plan.shards):
+        if sh.low > 0 or sh.high < n_items:
+            for f in range(n_fields):
+                split.setdefault(f * n_terms + sh.first, []).append((sh.low, sh.high, s))
+    return split
+
+
 def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, float], the_plan: Plan,
               idf_of: Mapping[str, float], averages: Sequence[float]) -> Fragments:
     """Field vectors and postings of the counted items, cut by shard.
@@ -251,85 +319,63 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
     of a field vector, ~960,000 at 1,000 documents) nor per run (a field vector's terms
     within one shard, ~550,000): the entries of every vector are laid end to end in a
     few flat lists, each computed by a C-level map(), and the shard runs are cut out of
-    one joined string with str.split. Per vector (~95,000) there is one short loop step.
+    one formatted string with str.split. Per vector (~95,000) there is one short loop step.
     """
     fields = counted.fields
     n_fields, n_items = len(fields), len(items)
     vocab, shards = the_plan.vocab, the_plan.shards
-    tfs = counted.tfs
-    # An entry is numbered by its field and term, fp = field * len(vocab) + term position
-    # (per-term tables below are repeated once per field), and its sort key is fp << shift
-    # + the index of its BM25 factor (the term-frequency part times the boosts, in
-    # thousandths) in one table holding, vector after vector, the factor of each count
-    # 0..max. Sorting a vector's keys sorts it by term.
     n_terms = len(vocab)
-    shift = (sum(counted.totals) + len(tfs) + 1).bit_length()
-    mask = (1 << shift) - 1
-    key_of = [{t: (f * n_terms + p) << shift for p, t in enumerate(vocab)} for f in range(n_fields)]
-    table: list[float] = []                # factors of every vector, end to end
-    keys: list[int] = []                   # every entry, vector after vector, each vector sorted by term
-    # count() hands out one dict for each repeated short text (a source, a speaker): such a
-    # vector's keys are worked out once, as its factors are the same wherever it occurs.
-    shared = {i for i, k in Counter(map(id, map(itemgetter(2), tfs))).items() if k > 1}
-    known: dict[tuple[int, int, float], list[int]] = {}
-    k1 = K1 + 1
-    for n, f, tf, length in tfs:
-        boost = items[n].boost
-        if (seen := known.get((id(tf), f, boost))) is not None:
-            keys += seen
-            continue
-        counts = tf.values()
-        base = len(table)
-        norm = K1 * (1 - B + B * (length / averages[f]))
-        scale = boosts[fields[f]] * boost * 1000
-        table += [k1 * c / (norm + c) * scale for c in range(max(counts) + 1)]
-        mine = sorted(map(add, map(key_of[f].__getitem__, tf), map(add, counts, repeat(base))))
-        keys += mine
-        if id(tf) in shared:
-            known[(id(tf), f, boost)] = mine
+    tfs = counted.tfs
+    keys, table, shift = _sorted_keys(counted, items, boosts, vocab, averages)
     item_of = list(map(itemgetter(0), tfs))
-    field_heads = ["]]\0[" + _quote(f + "/")[:-1] for f in fields]  # ']]\0["title/'
-    heads = list(map(add, map(add, map(field_heads.__getitem__, map(itemgetter(1), tfs)),
-                              map(attrgetter("ref"), map(items.__getitem__, item_of))), repeat('",[')))
     fp = list(map(rshift, keys, repeat(shift)))
-    vector = list(chain.from_iterable(map(repeat, range(len(tfs)), map(len, map(itemgetter(2), tfs)))))
-    idf_list = [idf_of[t] for t in vocab] * n_fields
-    weight = map(str, map(round, map(mul, map(idf_list.__getitem__, fp),
-                                     map(table.__getitem__, map(and_, keys, repeat(mask))))))
-    local = [""] * n_terms                     # a term's number within its shard, and a comma
+    # vector2[i] = 2 × the vector number of entry i (the index of its head in `choice` below)
+    vector2 = list(chain.from_iterable(map(repeat, range(0, 2 * len(tfs), 2), map(len, map(itemgetter(2), tfs)))))
+    local = [""] * n_terms                     # a term's number within its shard, then "," and a weight's format
     shard_of = [0] * n_terms
-    split: dict[int, list[tuple[int, int, int]]] = {}   # common term (fp) → (low, high, shard) item slices
     for s, sh in enumerate(shards):
         for p in range(sh.first, sh.end):
-            local[p] = f"{p - sh.first},"
+            local[p] = f"{p - sh.first},%.0f"
             shard_of[p] = s
-            if sh.low > 0 or sh.high < n_items:
-                for f in range(n_fields):
-                    split.setdefault(f * n_terms + p, []).append((sh.low, sh.high, s))
-    local *= n_fields
     shard = list(map((shard_of * n_fields).__getitem__, fp))
+    split = _slices(the_plan, n_fields, n_items)
     split_refs: dict[int, list[int]] = {}      # a common term's items, for its slices' postings
     if split:                                  # a common term's entries go to its item's slice
         for i in compress(range(len(fp)), map(split.__contains__, fp)):
-            n = item_of[vector[i]]
+            n = item_of[vector2[i] // 2]
             split_refs.setdefault(fp[i], []).append(n)
             shard[i] = next(s for low, high, s in split[fp[i]] if low <= n < high)
     # A run starts where the vector or the shard changes: there the entry is preceded by
-    # ']]\0["title/a1",[' (heads[v]), elsewhere by ','. Entry i picks choice[2 v + same].
-    same = [False, *map(and_, map(eq, shard, islice(shard, 1, None)), map(eq, vector, islice(vector, 1, None)))]
-    choice = list(chain.from_iterable(zip(heads, repeat(","))))
-    text = "".join(chain.from_iterable(zip(
-        map(choice.__getitem__, map(add, map(add, vector, vector), same)), map(local.__getitem__, fp), weight)))
+    # ']]\0["title/a1",[' (the vector's head), elsewhere by ','. Entry i picks choice[2 v + same].
+    same = [False, *map(and_, map(eq, shard, islice(shard, 1, None)), map(eq, vector2, islice(vector2, 1, None)))]
+    field_heads = ["]]\0[" + _quote(f + "/")[:-1] for f in fields]  # ']]\0["title/'
+    heads = map(add, map(add, map(field_heads.__getitem__, map(itemgetter(1), tfs)),
+                         map(attrgetter("ref"), map(items.__getitem__, item_of))), repeat('",['))
+    choice = [x.replace("%", "%%") for x in chain.from_iterable(zip(heads, repeat(",")))]
+    # One format string for every entry ("…,12,%.0f"), filled with every weight at once: "%.0f"
+    # rounds half to even, exactly as round() does, without an int and a str per entry.
+    form = "".join(chain.from_iterable(zip(map(choice.__getitem__, map(add, vector2, same)),
+                                           map((local * n_fields).__getitem__, fp))))
+    idf_list = [idf_of[t] for t in vocab] * n_fields
+    mask = (1 << shift) - 1
+    text = form % tuple(map(mul, map(idf_list.__getitem__, fp), map(table.__getitem__, map(and_, keys, repeat(mask)))))
     runs = (text + "]]")[3:].split("\0")
     vectors: list[list[str]] = [[] for _ in shards]
     deque(map(list.append, map(vectors.__getitem__, compress(shard, map(not_, same))), runs), maxlen=0)
-    # Postings: the items of each (field, term), ascending, as lunr's ',"a1":{}' keys.
+    return Fragments([",".join(v) for v in vectors], _postings(items, the_plan, n_fields, fp, vector2, item_of, split_refs))
+
+
+def _postings(items: Sequence[Item], the_plan: Plan, n_fields: int, fp: Sequence[int], vector2: Sequence[int],
+              item_of: Sequence[int], split_refs: Mapping[int, list[int]]) -> list[list[list[str]]]:
+    """The items of each (field, term), ascending, as lunr's ',"a1":{}' keys, per shard, field and term."""
+    n_terms, n_items = len(the_plan.vocab), len(items)
     key = _LazyKeys(items).__getitem__
     refs: list[list[str]] = [[] for _ in range(n_fields * n_terms)]
-    deque(map(list.append, map(refs.__getitem__, fp), map(list(map(key, item_of)).__getitem__, vector)), maxlen=0)
+    key_of_vector2 = list(chain.from_iterable(zip(map(key, item_of), repeat(""))))
+    deque(map(list.append, map(refs.__getitem__, fp), map(key_of_vector2.__getitem__, vector2)), maxlen=0)
     joined = list(map("".join, refs))
     postings = []
-    for sh in shards:
+    for sh in the_plan.shards:
         if sh.low == 0 and sh.high >= n_items:
             postings.append([joined[f * n_terms + sh.first:f * n_terms + sh.end] for f in range(n_fields)])
             continue
@@ -338,7 +384,7 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
             r = split_refs.get(f * n_terms + sh.first, [])
             per_field.append(["".join(map(key, r[bisect.bisect_left(r, sh.low):bisect.bisect_left(r, sh.high)]))])
         postings.append(per_field)
-    return Fragments([",".join(v) for v in vectors], postings)
+    return postings
 
 
 def assemble(the_plan: Plan, fields: Sequence[str], parts: Sequence[Fragments]) -> list[str]:
