@@ -246,6 +246,62 @@ def test_a_word_found_as_written_shows_before_its_typo_variants_load(page: Any, 
     assert final == complete[:len(final)]
 
 
+@pytest.fixture(scope="module")
+def phrase_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Twelve documents that all hold the words of one phrase, each text in a file of its own."""
+    root = tmp_path_factory.mktemp("phrase")
+    (root / "seeds").mkdir()
+    (root / "annotations").mkdir()
+    rows = []
+    for k in range(12):
+        order = "good relations" if k % 3 else "relations were not good"   # a third: the words, not the phrase
+        (root / "seeds" / f"d{k}.txt").write_text(f"Report {k}. " + "The envoy spoke. " * k +
+                                                 f"He spoke of {order} with Kabul.\n", "utf-8")
+        rows.append(f"| d{k} | d{k}.txt | Report {k} | Wire | 2020-01-{k + 1:02d} |")
+    (root / "seeds" / "INDEX.md").write_text("# Phrases\n\nOne phrase, many documents.\n\n"
+                                             "| id | file | title | source | published |\n| --- | --- | --- | --- | --- |\n"
+                                             + "\n".join(rows) + "\n", "utf-8")
+    (root / "annotations" / "entities.yaml").write_text("people: {}\n", "utf-8")
+    out = root / "site"
+    assert build_and_write(root, out).ok
+    linked, _ = check(root, config.load(root)[0])
+    shutil.rmtree(out / "search")
+    for path, data in search_stage.build_index(linked, store_bytes=1).items():
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_bytes(data)
+    assert len(list((out / "search").glob("s-*.js"))) == 12
+    return out
+
+
+def test_a_phrase_asks_for_a_few_texts_at_a_time(page: Any, phrase_site: Path, static_server: Any) -> None:
+    """A phrase is checked against the texts of its candidates, best first. Asked for all at
+    once, forty files made the first of them arrive late; a few at a time, the best
+    candidates' texts come first, and each arrival asks for the next ones."""
+    base = static_server(phrase_site)
+    query = '"good relations"'
+    page.goto(base + "search.html")
+    page.wait_for_function("() => window.GlossatorSearch && GlossatorSearch.ready()")
+    ranked = [n for n, _ in page.evaluate("q => GlossatorSearch.search(q)", query)]   # candidates: both words
+    assert len(ranked) == 12
+    phrase = [n for n in ranked if n % 3]      # documents are numbered in INDEX order: d0 is item 0
+
+    held: list[Any] = []
+    page.goto(base + "search.html")            # a fresh page: no text loaded yet
+    page.wait_for_function("() => window.GlossatorSearch && GlossatorSearch.ready()")
+    page.route("**/search/s-*.js", lambda r: held.append(r))
+    page.fill("#q", query)
+    page.wait_for_function("() => document.getElementById('search-status').textContent.includes('checking')",
+                           timeout=10000)
+    page.wait_for_timeout(300)                 # time enough for any further request to be made
+    assert 1 <= len(held) <= 4, f"{len(held)} text files asked for at once"
+    for r in held:
+        r.continue_()
+    page.unroute("**/search/s-*.js")
+    page.wait_for_function(DONE, arg=query, timeout=10000)
+    final = [int(r["ref"], 36) for r in page.eval_on_selector_all("#search-results > li", RESULTS)]
+    assert final == phrase
+
+
 def test_running_a_query_again_leaves_results_on_screen_alone(file_page: Any) -> None:
     """A query runs again as each index file arrives: results already shown for the same
     words are not rebuilt (their nodes stay), so those runs cost next to nothing."""
