@@ -302,6 +302,26 @@ def test_a_phrase_asks_for_a_few_texts_at_a_time(page: Any, phrase_site: Path, s
     assert final == phrase
 
 
+def test_results_are_on_screen_before_their_texts_are_asked_for(file_page: Any) -> None:
+    """Adding a script costs the main thread a few ms from file://: a run puts its results
+    on screen first, and the scripts for their snippets' texts are added in a later task."""
+    file_page.evaluate("""() => { window.order = []; const status = document.getElementById('search-status');
+      new MutationObserver(ms => ms.forEach(m => {
+        if (m.type === 'attributes' && m.attributeName === 'data-shown') order.push('shown');
+        m.addedNodes.forEach(n => { if (n.src && n.src.includes('/search/s-')) order.push('text'); });
+      })).observe(document, {childList: true, subtree: true, attributes: true, attributeFilter: ['data-shown']}); }""")
+    assert search(file_page, "kabulov")
+    order = file_page.evaluate("window.order")
+    assert "text" in order and order.index("shown") < order.index("text"), order
+
+
+def test_the_address_follows_the_query_once_typing_pauses(file_page: Any) -> None:
+    file_page.click("#q")
+    file_page.keyboard.type("kabulov taliban", delay=20)
+    assert "q=" not in file_page.evaluate("location.search")      # not on every keystroke
+    file_page.wait_for_function("() => location.search === '?q=kabulov%20taliban'")
+
+
 def test_running_a_query_again_leaves_results_on_screen_alone(file_page: Any) -> None:
     """A query runs again as each index file arrives: results already shown for the same
     words are not rebuilt (their nodes stay), so those runs cost next to nothing."""

@@ -20,6 +20,7 @@
   var MAX_CHARS = 500;       // of a query; a 10,000-character paste is cut here
   var MAX_WORDS = 12;
   var PAGE = 20;             // results shown at a time
+  var ADDRESS_DELAY = 400;   // ms without typing before the address shows the query
   var EXACT = 10, PREFIX = 2, FUZZY = 1;   // boosts: the word itself counts most
 
   // --- words: the twin of builder/searchtext.py -------------------------------
@@ -122,6 +123,11 @@
     return table;
   }
 
+  /* Scripts are added to the page in a task of their own, after the one that asked for
+     them: adding a script from file:// costs the main thread ~3 ms, and a query run
+     asks for several (the texts of a page of results), which would otherwise hold back
+     the results it has just put on screen. */
+  var toAdd = [];
   function load(file, done) {
     if (requested[file]) return;
     requested[file] = true;
@@ -131,7 +137,12 @@
     s.async = true;
     s.onload = function () { if (done) done(); arrived(); };
     s.onerror = function () { broken = true; if (done) done(); arrived(); };
-    document.head.appendChild(s);
+    if (toAdd.push(s) === 1) setTimeout(addScripts, 0);
+  }
+  function addScripts() {
+    var batch = toAdd;
+    toAdd = [];
+    for (var i = 0; i < batch.length; i++) document.head.appendChild(batch[i]);
   }
 
   // --- vocabulary: exact, prefix and one-typo expansions -----------------------
@@ -604,10 +615,16 @@
     var box = document.getElementById("site-search");
     if (box && params.has("q")) box.value = params.get("q");
     started = true;
+    // The address follows the query once typing pauses: history.replaceState costs ~3 ms
+    // of the main thread from file://, on every keystroke.
+    var addressTimer = 0;
     input.addEventListener("input", function () {
       typed = true;
       schedule();
-      try { history.replaceState(null, "", "?q=" + encodeURIComponent(input.value)); } catch (e) { /* file:// may refuse */ }
+      clearTimeout(addressTimer);
+      addressTimer = setTimeout(function () {
+        try { history.replaceState(null, "", "?q=" + encodeURIComponent(input.value)); } catch (e) { /* file:// may refuse */ }
+      }, ADDRESS_DELAY);
     });
     if (input.form) input.form.addEventListener("submit", function (ev) { ev.preventDefault(); schedule(); });
     schedule();
