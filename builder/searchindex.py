@@ -24,9 +24,12 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from itertools import accumulate, chain, compress, islice, repeat
 from operator import add, and_, attrgetter, eq, itemgetter, mul, not_, rshift
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from builder.searchtext import SEPARATOR, Analyzer, count_elements, split, tally
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LUNR_VERSION = "2.3.9"
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -244,31 +247,14 @@ def _quote(s: str) -> str:
     return f'"{s}"' if _PLAIN.fullmatch(s) else _compact(s)
 
 
-class _LazyKeys(dict[int, str]):
-    """item number → ',"a1":{}', made on first use: each worker needs only its own half."""
+def _table(counted: Counted, items: Sequence[Item], boosts: Mapping[str, float],
+           averages: Sequence[float]) -> tuple[list[float], list[int]]:
+    """The BM25 factors (the term-frequency part times the boosts, in thousandths), and
+    each vector's row in that table: the factor of count c is table[row + c].
 
-    def __init__(self, items: Sequence[Item]) -> None:
-        super().__init__()
-        self.items = items
-
-    def __missing__(self, n: int) -> str:
-        key = self[n] = "," + _quote(self.items[n].ref) + ":{}"
-        return key
-
-
-def _sorted_keys(counted: Counted, items: Sequence[Item], boosts: Mapping[str, float], vocab: Sequence[str],
-                 averages: Sequence[float]) -> tuple[list[int], list[float], int]:
-    """Every entry of every field vector as one int, vector after vector, each vector sorted by term.
-
-    An entry is numbered by its field and term, fp = field * len(vocab) + term position, and
-    its key is fp << shift + the index of its BM25 factor (the term-frequency part times the
-    boosts, in thousandths) in `table`. Vectors of one field, length and item boost have the
-    same factors, so they share one row of the table (counts 0..max): the table stays small
-    and keys mostly fit in a machine word, which sorts and shifts faster. Sorting a vector's
-    keys sorts it by term. Returns (keys, table, shift).
-    """
+    Vectors of one field, length and item boost have the same factors, so they share one
+    row (counts 0..the highest they need): the table stays small."""
     fields, tfs = counted.fields, counted.tfs
-    n_terms = len(vocab)
     k1 = K1 + 1
     table: list[float] = []
     rows: dict[tuple[int, int, float], int] = {}    # (field, length, item boost) → its row in table
@@ -282,18 +268,21 @@ def _sorted_keys(counted: Counted, items: Sequence[Item], boosts: Mapping[str, f
         norm = K1 * (1 - B + B * (length / averages[f]))
         scale = boosts[fields[f]] * boost * 1000
         table += [k1 * c / (norm + c) * scale for c in range(top + 1)]
-    shift = len(table).bit_length()
-    # All entries end to end (C-level maps over the tf dicts), then each vector's slice sorted.
-    dicts = list(map(itemgetter(2), tfs))
-    lengths = list(map(len, dicts))
-    offset = map(add, map(mul, map(itemgetter(1), tfs), repeat(n_terms << shift)), map(rows.__getitem__, classes))
-    position = {t: p << shift for p, t in enumerate(vocab)}
-    flat = list(map(add, map(add, map(position.__getitem__, chain.from_iterable(dicts)),
-                             chain.from_iterable(map(repeat, offset, lengths))),
-                    chain.from_iterable(map(dict.values, dicts))))
-    ends = list(accumulate(lengths))
-    keys = list(chain.from_iterable(map(sorted, map(flat.__getitem__, map(slice, [0, *ends], ends)))))
-    return keys, table, shift
+    return table, list(map(rows.__getitem__, classes))
+
+
+def _numerals(x: np.ndarray) -> np.ndarray:
+    """The decimal digits of non-negative ints as ASCII, one row each, right-aligned after NULs."""
+    import numpy as np
+    width = len(str(int(x.max()))) if len(x) else 1
+    out = np.zeros((len(x), width), np.uint8)
+    y = x.astype(np.int64)
+    for k in range(width - 1, -1, -1):
+        out[:, k] = y % 10 + 48
+        y //= 10
+    for k in range(width - 1):      # leading zeros become NULs, which are dropped when the rows are packed
+        out[x < 10 ** (width - 1 - k), k] = 0
+    return out
 
 
 def _slices(the_plan: Plan, n_fields: int, n_items: int) -> dict[int, list[tuple[int, int, int]]]:
@@ -317,63 +306,90 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
 
     This is most of the build time, so nothing here loops in Python per entry (a term
     of a field vector, ~960,000 at 1,000 documents) nor per run (a field vector's terms
-    within one shard, ~550,000): the entries of every vector are laid end to end in a
-    few flat lists, each computed by a C-level map(), and the shard runs are cut out of
-    one formatted string with str.split. Per vector (~95,000) there is one short loop step.
+    within one shard, ~550,000): the entries are numpy arrays, sorted, weighed, cut at
+    shard and run boundaries and written as ASCII digits by whole-array operations, and
+    Python only looks terms up (one dict lookup per entry) and fills in the vector heads.
     """
+    import numpy as np
     fields = counted.fields
     n_fields, n_items = len(fields), len(items)
     vocab, shards = the_plan.vocab, the_plan.shards
-    n_terms = len(vocab)
+    n_terms, n_shards = len(vocab), len(shards)
     tfs = counted.tfs
-    keys, table, shift = _sorted_keys(counted, items, boosts, vocab, averages)
-    item_of = list(map(itemgetter(0), tfs))
-    fp = list(map(rshift, keys, repeat(shift)))
-    # vector2[i] = 2 × the vector number of entry i (the index of its head in `choice` below)
-    vector2 = list(chain.from_iterable(map(repeat, range(0, 2 * len(tfs), 2), map(len, map(itemgetter(2), tfs)))))
-    local = [""] * n_terms                     # a term's number within its shard, then "," and a weight's format
-    shard_of = [0] * n_terms
-    for s, sh in enumerate(shards):
-        for p in range(sh.first, sh.end):
-            local[p] = f"{p - sh.first},%.0f"
-            shard_of[p] = s
-    shard = list(map((shard_of * n_fields).__getitem__, fp))
-    split = _slices(the_plan, n_fields, n_items)
-    split_refs: dict[int, list[int]] = {}      # a common term's items, for its slices' postings
-    if split:                                  # a common term's entries go to its item's slice
-        for i in compress(range(len(fp)), map(split.__contains__, fp)):
-            n = item_of[vector2[i] // 2]
-            split_refs.setdefault(fp[i], []).append(n)
-            shard[i] = next(s for low, high, s in split[fp[i]] if low <= n < high)
-    # A run starts where the vector or the shard changes: there the entry is preceded by
-    # ']]\0["title/a1",[' (the vector's head), elsewhere by ','. Entry i picks choice[2 v + same].
-    same = [False, *map(and_, map(eq, shard, islice(shard, 1, None)), map(eq, vector2, islice(vector2, 1, None)))]
-    field_heads = ["]]\0[" + _quote(f + "/")[:-1] for f in fields]  # ']]\0["title/'
-    heads = map(add, map(add, map(field_heads.__getitem__, map(itemgetter(1), tfs)),
-                         map(attrgetter("ref"), map(items.__getitem__, item_of))), repeat('",['))
-    choice = [x.replace("%", "%%") for x in chain.from_iterable(zip(heads, repeat(",")))]
-    # One format string for every entry ("…,12,%.0f"), filled with every weight at once: "%.0f"
-    # rounds half to even, exactly as round() does, without an int and a str per entry.
-    form = "".join(chain.from_iterable(zip(map(choice.__getitem__, map(add, vector2, same)),
-                                           map((local * n_fields).__getitem__, fp))))
-    idf_list = [idf_of[t] for t in vocab] * n_fields
-    mask = (1 << shift) - 1
-    text = form % tuple(map(mul, map(idf_list.__getitem__, fp), map(table.__getitem__, map(and_, keys, repeat(mask)))))
-    runs = (text + "]]")[3:].split("\0")
-    vectors: list[list[str]] = [[] for _ in shards]
-    deque(map(list.append, map(vectors.__getitem__, compress(shard, map(not_, same))), runs), maxlen=0)
-    return Fragments([",".join(v) for v in vectors], _postings(items, the_plan, n_fields, fp, vector2, item_of, split_refs))
+    n_vectors = len(tfs)
+    table, row = _table(counted, items, boosts, averages)
+    # Every entry of every field vector, vector after vector: its vector, term and BM25 factor.
+    dicts = list(map(itemgetter(2), tfs))
+    lengths = np.fromiter(map(len, dicts), np.int64, n_vectors)
+    n_entries = int(lengths.sum())
+    position = {t: p for p, t in enumerate(vocab)}
+    term = np.fromiter(map(position.__getitem__, chain.from_iterable(dicts)), np.int64, n_entries)
+    factor = np.fromiter(chain.from_iterable(map(dict.values, dicts)), np.int64, n_entries)
+    factor += np.repeat(np.array(row, np.int64), lengths)
+    vector = np.repeat(np.arange(n_vectors, dtype=np.int64), lengths)
+    item_of = np.fromiter(map(itemgetter(0), tfs), np.int64, n_vectors)
+    fp = np.fromiter(map(itemgetter(1), tfs), np.int64, n_vectors)[vector] * n_terms + term
+    # The same product as round(idf * factor), in the same float64 arithmetic; rint rounds half to even too.
+    idf_array = np.array([idf_of[t] for t in vocab], np.float64)
+    weight = np.rint(idf_array[term] * np.array(table, np.float64)[factor]).astype(np.int64)
+    # Each entry's shard: its term's, or for a common term cut by items, the slice holding its item.
+    first = np.array([sh.first for sh in shards], np.int64)
+    shard = np.searchsorted(first, term, "right") - 1       # (a cut term's last slice, for now)
+    cut = _slices(the_plan, n_fields, n_items)
+    if cut:
+        bounds = sorted((p * (n_items + 1) + low, s) for p, slices in cut.items() for low, _, s in slices)
+        is_cut = np.zeros(n_fields * n_terms, bool)
+        is_cut[list(cut)] = True
+        at = np.flatnonzero(is_cut[fp])
+        starts = np.array([b for b, _ in bounds], np.int64)
+        owner = np.array([s for _, s in bounds], np.int64)
+        shard[at] = owner[np.searchsorted(starts, fp[at] * (n_items + 1) + item_of[vector[at]], "right") - 1]
+    local = term - first[shard]
+    # Shard after shard, vector after vector, term after term (in one vector, term order is shard order).
+    order = np.argsort((shard * n_vectors + vector) * n_terms + term)
+    s, v = shard[order], vector[order]
+    new_shard = np.ones(n_entries, bool)
+    np.not_equal(s[1:], s[:-1], out=new_shard[1:])
+    new_run = new_shard.copy()
+    new_run[1:] |= v[1:] != v[:-1]
+    # Each entry as ASCII: a separator, its term's number, ",", its weight. A run starts with "%s",
+    # filled in below with its vector's head; "\x01" ends a shard's text (JSON strings never hold it).
+    separator = np.array([b",", b"]],%s", b"]]\x01%s", b"%s"]).view(np.uint8).reshape(4, -1)
+    kind = new_run.astype(np.int64) + new_shard
+    if n_entries:
+        kind[0] = 3
+    text = np.concatenate([separator[kind], _numerals(local[order]), np.full((n_entries, 1), ord(","), np.uint8),
+                           _numerals(weight[order])], axis=1)
+    field_heads = ["[" + _quote(f + "/")[:-1] for f in fields]  # '["title/'
+    heads = list(map(add, map(add, map(field_heads.__getitem__, map(itemgetter(1), tfs)),
+                              map(attrgetter("ref"), map(items.__getitem__, item_of.tolist()))), repeat('",[')))
+    runs = text[text != 0].tobytes().decode("ascii") % tuple(map(heads.__getitem__, v[new_run].tolist()))
+    vectors = [""] * n_shards
+    if n_entries:
+        for sh, part in zip(s[new_shard].tolist(), (runs + "]]").split("\x01")):
+            vectors[sh] = part
+    return Fragments(vectors, _postings(items, the_plan, n_fields, fp, item_of[vector], vector, cut))
 
 
-def _postings(items: Sequence[Item], the_plan: Plan, n_fields: int, fp: Sequence[int], vector2: Sequence[int],
-              item_of: Sequence[int], split_refs: Mapping[int, list[int]]) -> list[list[list[str]]]:
-    """The items of each (field, term), ascending, as lunr's ',"a1":{}' keys, per shard, field and term."""
+def _postings(items: Sequence[Item], the_plan: Plan, n_fields: int, fp: np.ndarray, item: np.ndarray,
+              vector: np.ndarray, cut: Mapping[int, list[tuple[int, int, int]]]) -> list[list[list[str]]]:
+    """The items of each (field, term), ascending, as lunr's ',"a1":{}' keys, per shard, field and term.
+
+    All keys in (field, term, item) order make one string, which is cut at each (field, term)."""
+    import numpy as np
     n_terms, n_items = len(the_plan.vocab), len(items)
-    key = _LazyKeys(items).__getitem__
-    refs: list[list[str]] = [[] for _ in range(n_fields * n_terms)]
-    key_of_vector2 = list(chain.from_iterable(zip(map(key, item_of), repeat(""))))
-    deque(map(list.append, map(refs.__getitem__, fp), map(key_of_vector2.__getitem__, vector2)), maxlen=0)
-    joined = list(map("".join, refs))
+    n_fp = n_fields * n_terms
+    order = np.argsort(fp * (int(vector.max()) + 1 if len(vector) else 1) + vector)   # items ascend with vectors
+    fp, item = fp[order], item[order]
+    keys = [""] * n_items
+    for n in np.unique(item).tolist():
+        keys[n] = "," + _quote(items[n].ref) + ":{}"
+    ends = np.cumsum(np.array(list(map(len, keys)), np.int64)[item])
+    at = np.concatenate([[0], ends])                                  # where each entry's key starts
+    bound = np.searchsorted(fp, np.arange(n_fp + 1))                  # each (field, term)'s first entry
+    every = "".join(map(keys.__getitem__, item.tolist()))
+    offsets = at[bound].tolist()
+    joined = list(map(every.__getitem__, map(slice, offsets, offsets[1:])))
     postings = []
     for sh in the_plan.shards:
         if sh.low == 0 and sh.high >= n_items:
@@ -381,8 +397,10 @@ def _postings(items: Sequence[Item], the_plan: Plan, n_fields: int, fp: Sequence
             continue
         per_field = []
         for f in range(n_fields):
-            r = split_refs.get(f * n_terms + sh.first, [])
-            per_field.append(["".join(map(key, r[bisect.bisect_left(r, sh.low):bisect.bisect_left(r, sh.high)]))])
+            p = f * n_terms + sh.first
+            a, b = bound[p], bound[p + 1]
+            low, high = a + np.searchsorted(item[a:b], [sh.low, sh.high])
+            per_field.append([every[at[low]:at[high]]])
         postings.append(per_field)
     return postings
 
