@@ -247,42 +247,42 @@ def _quote(s: str) -> str:
     return f'"{s}"' if _PLAIN.fullmatch(s) else _compact(s)
 
 
-def _table(counted: Counted, items: Sequence[Item], boosts: Mapping[str, float],
-           averages: Sequence[float]) -> tuple[list[float], list[int]]:
-    """The BM25 factors (the term-frequency part times the boosts, in thousandths), and
-    each vector's row in that table: the factor of count c is table[row + c].
-
-    Vectors of one field, length and item boost have the same factors, so they share one
-    row (counts 0..the highest they need): the table stays small."""
-    fields, tfs = counted.fields, counted.tfs
-    k1 = K1 + 1
-    table: list[float] = []
-    rows: dict[tuple[int, int, float], int] = {}    # (field, length, item boost) → its row in table
-    tops: dict[tuple[int, int, float], int] = {}    # … → the highest count it needs
-    classes = list(zip(map(itemgetter(1), tfs), map(itemgetter(3), tfs), (items[n].boost for n, *_ in tfs)))
-    for cls, top in zip(classes, map(max, map(dict.values, map(itemgetter(2), tfs)))):
-        if top > tops.get(cls, 0):
-            tops[cls] = top
-    for (f, length, boost), top in tops.items():
-        rows[(f, length, boost)] = len(table)
-        norm = K1 * (1 - B + B * (length / averages[f]))
-        scale = boosts[fields[f]] * boost * 1000
-        table += [k1 * c / (norm + c) * scale for c in range(top + 1)]
-    return table, list(map(rows.__getitem__, classes))
+def _width(x: np.ndarray) -> int:
+    """Columns for the decimal digits of the largest of x, rounded up to whole pairs."""
+    digits = len(str(int(x.max()))) if len(x) else 1
+    return digits + digits % 2
 
 
-def _numerals(x: np.ndarray) -> np.ndarray:
-    """The decimal digits of non-negative ints as ASCII, one row each, right-aligned after NULs."""
+def _numerals(x: np.ndarray, out: np.ndarray) -> None:
+    """Write non-negative ints into `out` (a row each, `_width(x)` columns) as ASCII digits,
+    right-aligned after NULs: NULs are dropped when the rows are packed into text."""
     import numpy as np
-    width = len(str(int(x.max()))) if len(x) else 1
-    out = np.zeros((len(x), width), np.uint8)
-    y = x.astype(np.int64)
-    for k in range(width - 1, -1, -1):
-        out[:, k] = y % 10 + 48
-        y //= 10
-    for k in range(width - 1):      # leading zeros become NULs, which are dropped when the rows are packed
-        out[x < 10 ** (width - 1 - k), k] = 0
-    return out
+    pairs = out.view(np.uint16)                        # two digits at a time, from a table of "00".."99"
+    two = np.array([b"%02d" % i for i in range(100)]).view(np.uint16)
+    y = x.astype(np.int32) if out.shape[1] < 10 else x.copy()
+    for k in range(pairs.shape[1] - 1, -1, -1):
+        q = y // 100
+        pairs[:, k] = two[y - q * 100]
+        y = q
+    lead = np.full(len(x), out.shape[1] - 1, np.int8)  # leading zeros, which become NULs
+    for p in range(1, out.shape[1]):
+        lead -= x >= 10 ** p
+    out *= np.arange(out.shape[1]) >= lead[:, None]
+
+
+def _byte_rows(strings: Sequence[str]) -> np.ndarray:
+    """The UTF-8 bytes of each string as a row, NUL-padded to the longest (UTF-8 holds no NUL but U+0000,
+    which JSON escapes): rows picked by index and packed without their NULs make the joined text."""
+    import numpy as np
+    table = np.array([s.encode() for s in strings] or [b""])
+    return table.view(np.uint8).reshape(-1, table.itemsize)[:len(strings)]
+
+
+def _own_items(item_of: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """The item numbers in `item_of` (ascending: vectors are in item order), and each one's index in them."""
+    import numpy as np
+    mine = list(dict.fromkeys(item_of.tolist()))
+    return mine, np.searchsorted(np.array(mine, np.int64), item_of)
 
 
 def _slices(the_plan: Plan, n_fields: int, n_items: int) -> dict[int, list[tuple[int, int, int]]]:
@@ -306,9 +306,9 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
 
     This is most of the build time, so nothing here loops in Python per entry (a term
     of a field vector, ~960,000 at 1,000 documents) nor per run (a field vector's terms
-    within one shard, ~550,000): the entries are numpy arrays, sorted, weighed, cut at
-    shard and run boundaries and written as ASCII digits by whole-array operations, and
-    Python only looks terms up (one dict lookup per entry) and fills in the vector heads.
+    within one shard, ~550,000): the entries are numpy arrays, weighed, sorted, cut at
+    shard and run boundaries and written as ASCII digits by whole-array operations.
+    Python looks each entry's term up (one dict lookup) and fills in the vectors' heads.
     """
     import numpy as np
     fields = counted.fields
@@ -317,24 +317,32 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
     n_terms, n_shards = len(vocab), len(shards)
     tfs = counted.tfs
     n_vectors = len(tfs)
-    table, row = _table(counted, items, boosts, averages)
-    # Every entry of every field vector, vector after vector: its vector, term and BM25 factor.
+    # Every entry of every field vector, vector after vector: its vector, term and count.
     dicts = list(map(itemgetter(2), tfs))
     lengths = np.fromiter(map(len, dicts), np.int64, n_vectors)
     n_entries = int(lengths.sum())
     position = {t: p for p, t in enumerate(vocab)}
     term = np.fromiter(map(position.__getitem__, chain.from_iterable(dicts)), np.int64, n_entries)
-    factor = np.fromiter(chain.from_iterable(map(dict.values, dicts)), np.int64, n_entries)
-    factor += np.repeat(np.array(row, np.int64), lengths)
+    count = np.fromiter(chain.from_iterable(map(dict.values, dicts)), np.float64, n_entries)
     vector = np.repeat(np.arange(n_vectors, dtype=np.int64), lengths)
     item_of = np.fromiter(map(itemgetter(0), tfs), np.int64, n_vectors)
-    fp = np.fromiter(map(itemgetter(1), tfs), np.int64, n_vectors)[vector] * n_terms + term
-    # The same product as round(idf * factor), in the same float64 arithmetic; rint rounds half to even too.
+    field_of = np.fromiter(map(itemgetter(1), tfs), np.int64, n_vectors)
+    fp = field_of[vector] * n_terms + term
+    # BM25 in lunr.py's Builder's float operations, in the same order (see weights()), each rounded
+    # as Python rounds it; rint rounds half to even, as round() does.
+    average = np.array(averages, np.float64)[field_of]
+    norm = K1 * (1 - B + B * (np.fromiter(map(itemgetter(3), tfs), np.float64, n_vectors) / average))
+    scale = (np.array([boosts[f] for f in fields], np.float64)[field_of]
+             * np.fromiter(map(attrgetter("boost"), map(items.__getitem__, item_of.tolist())), np.float64, n_vectors)
+             * 1000)
     idf_array = np.array([idf_of[t] for t in vocab], np.float64)
-    weight = np.rint(idf_array[term] * np.array(table, np.float64)[factor]).astype(np.int64)
+    weight = (K1 + 1) * count
+    weight /= norm[vector] + count
+    weight *= scale[vector]
+    weight = np.rint(idf_array[term] * weight).astype(np.int64)
     # Each entry's shard: its term's, or for a common term cut by items, the slice holding its item.
     first = np.array([sh.first for sh in shards], np.int64)
-    shard = np.searchsorted(first, term, "right") - 1       # (a cut term's last slice, for now)
+    shard = (np.searchsorted(first, np.arange(n_terms), "right") - 1)[term]   # (a cut term's last slice, for now)
     cut = _slices(the_plan, n_fields, n_items)
     if cut:
         bounds = sorted((p * (n_items + 1) + low, s) for p, slices in cut.items() for low, _, s in slices)
@@ -344,52 +352,67 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
         starts = np.array([b for b, _ in bounds], np.int64)
         owner = np.array([s for _, s in bounds], np.int64)
         shard[at] = owner[np.searchsorted(starts, fp[at] * (n_items + 1) + item_of[vector[at]], "right") - 1]
-    local = term - first[shard]
     # Shard after shard, vector after vector, term after term (in one vector, term order is shard order).
-    order = np.argsort((shard * n_vectors + vector) * n_terms + term)
+    if n_shards * n_vectors * n_terms < 1 << 62:
+        order = np.argsort((shard * n_vectors + vector) * n_terms + term)
+    else:
+        order = np.lexsort((term, vector, shard))
     s, v = shard[order], vector[order]
     new_shard = np.ones(n_entries, bool)
     np.not_equal(s[1:], s[:-1], out=new_shard[1:])
     new_run = new_shard.copy()
     new_run[1:] |= v[1:] != v[:-1]
-    # Each entry as ASCII: a separator, its term's number, ",", its weight. A run starts with "%s",
-    # filled in below with its vector's head; "\x01" ends a shard's text (JSON strings never hold it).
-    separator = np.array([b",", b"]],%s", b"]]\x01%s", b"%s"]).view(np.uint8).reshape(4, -1)
+    # Each entry as a row of bytes: a separator, its vector's head '["title/a1",[' if it starts a run,
+    # its term's number, ",", its weight; NUL-padded, and packed into text by dropping the NULs.
+    # "\x01" ends a shard (neither JSON nor refs hold it).
+    separator = _byte_rows([",", "]],", "]]\x01", ""])
     kind = new_run.astype(np.int64) + new_shard
-    if n_entries:
-        kind[0] = 3
-    text = np.concatenate([separator[kind], _numerals(local[order]), np.full((n_entries, 1), ord(","), np.uint8),
-                           _numerals(weight[order])], axis=1)
-    field_heads = ["[" + _quote(f + "/")[:-1] for f in fields]  # '["title/'
-    heads = list(map(add, map(add, map(field_heads.__getitem__, map(itemgetter(1), tfs)),
-                              map(attrgetter("ref"), map(items.__getitem__, item_of.tolist()))), repeat('",[')))
-    runs = text[text != 0].tobytes().decode("ascii") % tuple(map(heads.__getitem__, v[new_run].tolist()))
+    kind[:1] = 3
+    mine, item = _own_items(item_of)
+    head = np.concatenate([_byte_rows(["[" + _quote(f + "/")[:-1] for f in fields])[field_of],
+                           _byte_rows([items[n].ref for n in mine])[item],
+                           np.frombuffer(b'",[', np.uint8)[None, :].repeat(n_vectors, 0)], axis=1)
+    local = (term - first[shard])[order]
+    weight = weight[order]
+    wl, ww = _width(local), _width(weight)
+    hw = separator.shape[1] + head.shape[1]
+    at = hw + hw % 2                                   # (the digits are written two at a time: even columns)
+    rows = np.zeros((n_entries, at + wl + 2 + ww), np.uint8)
+    rows[:, :separator.shape[1]] = separator[kind]
+    starts = np.flatnonzero(new_run)
+    rows[starts, separator.shape[1]:hw] = head[v[starts]]
+    _numerals(local, rows[:, at:at + wl])
+    rows[:, at + wl] = ord(",")
+    _numerals(weight, rows[:, at + wl + 2:])
+    parts = rows[rows != 0].tobytes().decode().split("\x01")
+    parts[-1] += "]]"
     vectors = [""] * n_shards
-    if n_entries:
-        for sh, part in zip(s[new_shard].tolist(), (runs + "]]").split("\x01")):
-            vectors[sh] = part
-    return Fragments(vectors, _postings(items, the_plan, n_fields, fp, item_of[vector], vector, cut))
+    for sh, part in zip(s[new_shard].tolist(), parts):
+        vectors[sh] = part
+    return Fragments(vectors, _postings(items, the_plan, n_fields, fp, mine, item[vector]))
 
 
-def _postings(items: Sequence[Item], the_plan: Plan, n_fields: int, fp: np.ndarray, item: np.ndarray,
-              vector: np.ndarray, cut: Mapping[int, list[tuple[int, int, int]]]) -> list[list[list[str]]]:
+def _postings(items: Sequence[Item], the_plan: Plan, n_fields: int, fp: np.ndarray, mine: Sequence[int],
+              item: np.ndarray) -> list[list[list[str]]]:
     """The items of each (field, term), ascending, as lunr's ',"a1":{}' keys, per shard, field and term.
 
-    All keys in (field, term, item) order make one string, which is cut at each (field, term)."""
+    Entry i is of (field, term) fp[i] and item mine[item[i]]. The keys of all entries in
+    (field, term, item) order make one string, cut at each (field, term)."""
     import numpy as np
     n_terms, n_items = len(the_plan.vocab), len(items)
     n_fp = n_fields * n_terms
-    order = np.argsort(fp * (int(vector.max()) + 1 if len(vector) else 1) + vector)   # items ascend with vectors
+    order = np.argsort(fp * len(mine) + item)
     fp, item = fp[order], item[order]
-    keys = [""] * n_items
-    for n in np.unique(item).tolist():
-        keys[n] = "," + _quote(items[n].ref) + ":{}"
-    ends = np.cumsum(np.array(list(map(len, keys)), np.int64)[item])
-    at = np.concatenate([[0], ends])                                  # where each entry's key starts
-    bound = np.searchsorted(fp, np.arange(n_fp + 1))                  # each (field, term)'s first entry
-    every = "".join(map(keys.__getitem__, item.tolist()))
+    keys = ["," + _quote(items[n].ref) + ":{}" for n in mine]
+    rows = _byte_rows(keys)[item]
+    every = rows[rows != 0].tobytes().decode()
+    at = np.zeros(len(item) + 1, np.int64)              # where each entry's key starts in `every`
+    np.cumsum(np.array(list(map(len, keys)), np.int64)[item], out=at[1:])
+    bound = np.zeros(n_fp + 1, np.int64)                # each (field, term)'s first entry
+    np.cumsum(np.bincount(fp, minlength=n_fp), out=bound[1:])
     offsets = at[bound].tolist()
     joined = list(map(every.__getitem__, map(slice, offsets, offsets[1:])))
+    item_numbers = np.array(mine, np.int64)[item]
     postings = []
     for sh in the_plan.shards:
         if sh.low == 0 and sh.high >= n_items:
@@ -397,9 +420,8 @@ def _postings(items: Sequence[Item], the_plan: Plan, n_fields: int, fp: np.ndarr
             continue
         per_field = []
         for f in range(n_fields):
-            p = f * n_terms + sh.first
-            a, b = bound[p], bound[p + 1]
-            low, high = a + np.searchsorted(item[a:b], [sh.low, sh.high])
+            a, b = bound[f * n_terms + sh.first:f * n_terms + sh.first + 2].tolist()
+            low, high = (a + np.searchsorted(item_numbers[a:b], [sh.low, sh.high])).tolist()
             per_field.append([every[at[low]:at[high]]])
         postings.append(per_field)
     return postings
