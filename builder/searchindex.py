@@ -247,27 +247,19 @@ def _quote(s: str) -> str:
     return f'"{s}"' if _PLAIN.fullmatch(s) else _compact(s)
 
 
-def _width(x: np.ndarray) -> int:
-    """Columns for the decimal digits of the largest of x, rounded up to whole pairs."""
-    digits = len(str(int(x.max()))) if len(x) else 1
-    return digits + digits % 2
-
-
-def _numerals(x: np.ndarray, out: np.ndarray) -> None:
-    """Write non-negative ints into `out` (a row each, `_width(x)` columns) as ASCII digits,
-    right-aligned after NULs: NULs are dropped when the rows are packed into text."""
+def _decimal(x: np.ndarray, zero: bytes = b"0") -> np.ndarray:
+    """Each non-negative int in decimal as a row of ASCII, NUL-padded (the NULs are dropped when
+    the rows are packed into text): three digits at a time, picked from a table of 0..999."""
     import numpy as np
-    pairs = out.view(np.uint16)                        # two digits at a time, from a table of "00".."99"
-    two = np.array([b"%02d" % i for i in range(100)]).view(np.uint16)
-    y = x.astype(np.int32) if out.shape[1] < 10 else x.copy()
-    for k in range(pairs.shape[1] - 1, -1, -1):
-        q = y // 100
-        pairs[:, k] = two[y - q * 100]
-        y = q
-    lead = np.full(len(x), out.shape[1] - 1, np.int8)  # leading zeros, which become NULs
-    for p in range(1, out.shape[1]):
-        lead -= x >= 10 ** p
-    out *= np.arange(out.shape[1]) >= lead[:, None]
+    top = int(x.max()) if len(x) else 0
+    if top < 1000:
+        table = np.array([zero] + [b"%d" % i for i in range(1, top + 1)])
+        return table.take(x).view(np.uint8).reshape(len(x), table.itemsize)
+    high = x // 1000
+    low = x - high * 1000
+    low += (high > 0) * 1000                           # after higher digits: 0-padded, "007"
+    table = np.array([zero] + [b"%d" % i for i in range(1, 1000)] + [b"%03d" % i for i in range(1000)])
+    return np.concatenate([_decimal(high, b""), table.take(low).view(np.uint8).reshape(len(x), 3)], axis=1)
 
 
 def _byte_rows(strings: Sequence[str]) -> np.ndarray:
@@ -372,19 +364,12 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
     head = np.concatenate([_byte_rows(["[" + _quote(f + "/")[:-1] for f in fields])[field_of],
                            _byte_rows([items[n].ref for n in mine])[item],
                            np.frombuffer(b'",[', np.uint8)[None, :].repeat(n_vectors, 0)], axis=1)
-    local = (term - first[shard])[order]
-    weight = weight[order]
-    wl, ww = _width(local), _width(weight)
-    hw = separator.shape[1] + head.shape[1]
-    at = hw + hw % 2                                   # (the digits are written two at a time: even columns)
-    rows = np.zeros((n_entries, at + wl + 2 + ww), np.uint8)
-    rows[:, :separator.shape[1]] = separator[kind]
     starts = np.flatnonzero(new_run)
-    rows[starts, separator.shape[1]:hw] = head[v[starts]]
-    _numerals(local, rows[:, at:at + wl])
-    rows[:, at + wl] = ord(",")
-    _numerals(weight, rows[:, at + wl + 2:])
-    parts = rows[rows != 0].tobytes().decode().split("\x01")
+    heads = np.zeros((n_entries, head.shape[1]), np.uint8)
+    heads[starts] = head[v[starts]]
+    rows = np.concatenate([separator.take(kind, 0), heads, _decimal((term - first[shard])[order]),
+                           np.full((n_entries, 1), ord(","), np.uint8), _decimal(weight[order])], axis=1)
+    parts = rows.tobytes().translate(None, b"\0").decode().split("\x01")
     parts[-1] += "]]"
     vectors = [""] * n_shards
     for sh, part in zip(s[new_shard].tolist(), parts):
@@ -405,7 +390,7 @@ def _postings(items: Sequence[Item], the_plan: Plan, n_fields: int, fp: np.ndarr
     fp, item = fp[order], item[order]
     keys = ["," + _quote(items[n].ref) + ":{}" for n in mine]
     rows = _byte_rows(keys)[item]
-    every = rows[rows != 0].tobytes().decode()
+    every = rows.tobytes().translate(None, b"\0").decode()
     at = np.zeros(len(item) + 1, np.int64)              # where each entry's key starts in `every`
     np.cumsum(np.array(list(map(len, keys)), np.int64)[item], out=at[1:])
     bound = np.zeros(n_fp + 1, np.int64)                # each (field, term)'s first entry
