@@ -395,8 +395,11 @@ def _postings(items: Sequence[Item], the_plan: Plan, n_fields: int, fp: np.ndarr
     np.cumsum(np.array(list(map(len, keys)), np.int64)[item], out=at[1:])
     bound = np.zeros(n_fp + 1, np.int64)                # each (field, term)'s first entry
     np.cumsum(np.bincount(fp, minlength=n_fp), out=bound[1:])
-    offsets = at[bound].tolist()
-    joined = list(map(every.__getitem__, map(slice, offsets, offsets[1:])))
+    joined = [""] * n_fp                               # (most terms are in a few of the fields)
+    held = np.flatnonzero(bound[1:] != bound[:-1])
+    pieces = map(every.__getitem__, map(slice, at[bound[held]].tolist(), at[bound[held + 1]].tolist()))
+    for p, piece in zip(held.tolist(), pieces):
+        joined[p] = piece
     item_numbers = np.array(mine, np.int64)[item]
     postings = []
     for sh in the_plan.shards:
