@@ -16,14 +16,13 @@ faster, because each distinct word is analysed once and postings are plain lists
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
 import re
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass
-from itertools import accumulate, chain, compress, islice, repeat
-from operator import add, and_, attrgetter, eq, itemgetter, mul, not_, rshift
+from itertools import accumulate, chain, repeat
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from builder.searchtext import SEPARATOR, Analyzer, count_elements, split, tally
@@ -300,7 +299,8 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
     of a field vector, ~960,000 at 1,000 documents) nor per run (a field vector's terms
     within one shard, ~550,000): the entries are numpy arrays, weighed, sorted, cut at
     shard and run boundaries and written as ASCII digits by whole-array operations.
-    Python looks each entry's term up (one dict lookup) and fills in the vectors' heads.
+    Python only looks each entry's term up (one dict lookup). numpy is imported here, not with
+    the module: a build that makes no search index does not pay for it.
     """
     import numpy as np
     fields = counted.fields
@@ -320,8 +320,8 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
     item_of = np.fromiter(map(itemgetter(0), tfs), np.int64, n_vectors)
     field_of = np.fromiter(map(itemgetter(1), tfs), np.int64, n_vectors)
     fp = field_of[vector] * n_terms + term
-    # BM25 in lunr.py's Builder's float operations, in the same order (see weights()), each rounded
-    # as Python rounds it; rint rounds half to even, as round() does.
+    # Each weight is idf × (2.2 c / (norm + c) × field boost × item boost × 1000) in float64, operation
+    # by operation in that order, so the same float every time, rounded half to even (as round() does).
     average = np.array(averages, np.float64)[field_of]
     norm = K1 * (1 - B + B * (np.fromiter(map(itemgetter(3), tfs), np.float64, n_vectors) / average))
     scale = (np.array([boosts[f] for f in fields], np.float64)[field_of]
@@ -337,13 +337,13 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
     shard = (np.searchsorted(first, np.arange(n_terms), "right") - 1)[term]   # (a cut term's last slice, for now)
     cut = _slices(the_plan, n_fields, n_items)
     if cut:
-        bounds = sorted((p * (n_items + 1) + low, s) for p, slices in cut.items() for low, _, s in slices)
+        bounds = sorted((p * (n_items + 1) + low, k) for p, slices in cut.items() for low, _, k in slices)
         is_cut = np.zeros(n_fields * n_terms, bool)
         is_cut[list(cut)] = True
         at = np.flatnonzero(is_cut[fp])
-        starts = np.array([b for b, _ in bounds], np.int64)
-        owner = np.array([s for _, s in bounds], np.int64)
-        shard[at] = owner[np.searchsorted(starts, fp[at] * (n_items + 1) + item_of[vector[at]], "right") - 1]
+        lows = np.array([b for b, _ in bounds], np.int64)
+        owner = np.array([k for _, k in bounds], np.int64)
+        shard[at] = owner[np.searchsorted(lows, fp[at] * (n_items + 1) + item_of[vector[at]], "right") - 1]
     # Shard after shard, vector after vector, term after term (in one vector, term order is shard order).
     if n_shards * n_vectors * n_terms < 1 << 62:
         order = np.argsort((shard * n_vectors + vector) * n_terms + term)
@@ -356,14 +356,14 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
     new_run[1:] |= v[1:] != v[:-1]
     # Each entry as a row of bytes: a separator, its vector's head '["title/a1",[' if it starts a run,
     # its term's number, ",", its weight; NUL-padded, and packed into text by dropping the NULs.
-    # "\x01" ends a shard (neither JSON nor refs hold it).
+    # "\x01" ends a shard (JSON escapes it; refs are plain).
     separator = _byte_rows([",", "]],", "]]\x01", ""])
     kind = new_run.astype(np.int64) + new_shard
     kind[:1] = 3
     mine, item = _own_items(item_of)
     head = np.concatenate([_byte_rows(["[" + _quote(f + "/")[:-1] for f in fields])[field_of],
                            _byte_rows([items[n].ref for n in mine])[item],
-                           np.frombuffer(b'",[', np.uint8)[None, :].repeat(n_vectors, 0)], axis=1)
+                           np.broadcast_to(_byte_rows(['",[']), (n_vectors, 3))], axis=1)
     starts = np.flatnonzero(new_run)
     heads = np.zeros((n_entries, head.shape[1]), np.uint8)
     heads[starts] = head[v[starts]]
