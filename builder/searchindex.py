@@ -354,21 +354,18 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
     np.not_equal(s[1:], s[:-1], out=new_shard[1:])
     new_run = new_shard.copy()
     new_run[1:] |= v[1:] != v[:-1]
-    # Each entry as a row of bytes: a separator, its vector's head '["title/a1",[' if it starts a run,
-    # its term's number, ",", its weight; NUL-padded, and packed into text by dropping the NULs.
-    # "\x01" ends a shard (JSON escapes it; refs are plain).
-    separator = _byte_rows([",", "]],", "]]\x01", ""])
-    kind = new_run.astype(np.int64) + new_shard
+    # Each entry as a row of bytes: a separator, then if it starts a run its vector's head
+    # '["title/a1",[', then its term's number, ",", its weight; NUL-padded, and packed into text
+    # by dropping the NULs. "\x01" ends a shard (JSON escapes it; refs are plain).
+    kind = new_run.astype(np.int64) + new_shard       # 0 "," 1 "]]," 2 "]]\x01" 3 "" (the first)
     kind[:1] = 3
+    opening = ["[" + _quote(f + "/")[:-1] for f in fields]                         # '["title/'
+    prefix = _byte_rows([","] * n_fields + [sep + o for sep in ("]],", "]]\x01", "") for o in opening])
     mine, item = _own_items(item_of)
-    head = np.concatenate([_byte_rows(["[" + _quote(f + "/")[:-1] for f in fields])[field_of],
-                           _byte_rows([items[n].ref for n in mine])[item],
-                           np.broadcast_to(_byte_rows(['",[']), (n_vectors, 3))], axis=1)
-    starts = np.flatnonzero(new_run)
-    heads = np.zeros((n_entries, head.shape[1]), np.uint8)
-    heads[starts] = head[v[starts]]
-    rows = np.concatenate([separator.take(kind, 0), heads, _decimal((term - first[shard])[order]),
-                           np.full((n_entries, 1), ord(","), np.uint8), _decimal(weight[order])], axis=1)
+    ref = _byte_rows([""] + [items[n].ref + '",[' for n in mine])                 # 'a1",['
+    rows = np.concatenate([prefix.take(kind * n_fields + field_of[v], 0), ref.take((item[v] + 1) * new_run, 0),
+                           _decimal((term - first[shard])[order]), np.full((n_entries, 1), ord(","), np.uint8),
+                           _decimal(weight[order])], axis=1)
     parts = rows.tobytes().translate(None, b"\0").decode().split("\x01")
     parts[-1] += "]]"
     vectors = [""] * n_shards
