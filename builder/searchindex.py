@@ -16,17 +16,19 @@ faster, because each distinct word is analysed once and postings are plain lists
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
 import re
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass
-from itertools import accumulate, chain, compress, islice, repeat
-from operator import add, and_, attrgetter, eq, itemgetter, mul, not_, rshift
-from typing import Mapping, Sequence
+from itertools import accumulate, chain, repeat
+from operator import attrgetter, itemgetter
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from builder.searchtext import SEPARATOR, Analyzer, count_elements, split, tally
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LUNR_VERSION = "2.3.9"
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -244,56 +246,34 @@ def _quote(s: str) -> str:
     return f'"{s}"' if _PLAIN.fullmatch(s) else _compact(s)
 
 
-class _LazyKeys(dict[int, str]):
-    """item number → ',"a1":{}', made on first use: each worker needs only its own half."""
+def _decimal(x: np.ndarray, zero: bytes = b"0") -> np.ndarray:
+    """Each non-negative int in decimal as a row of ASCII, NUL-padded (the NULs are dropped when
+    the rows are packed into text): three digits at a time, picked from a table of 0..999."""
+    import numpy as np
+    top = int(x.max()) if len(x) else 0
+    if top < 1000:
+        table = np.array([zero] + [b"%d" % i for i in range(1, top + 1)])
+        return table.take(x).view(np.uint8).reshape(len(x), table.itemsize)
+    high = x // 1000
+    low = x - high * 1000
+    low += (high > 0) * 1000                           # after higher digits: 0-padded, "007"
+    table = np.array([zero] + [b"%d" % i for i in range(1, 1000)] + [b"%03d" % i for i in range(1000)])
+    return np.concatenate([_decimal(high, b""), table.take(low).view(np.uint8).reshape(len(x), 3)], axis=1)
 
-    def __init__(self, items: Sequence[Item]) -> None:
-        super().__init__()
-        self.items = items
 
-    def __missing__(self, n: int) -> str:
-        key = self[n] = "," + _quote(self.items[n].ref) + ":{}"
-        return key
+def _byte_rows(strings: Sequence[str]) -> np.ndarray:
+    """The UTF-8 bytes of each string as a row, NUL-padded to the longest (UTF-8 holds no NUL but U+0000,
+    which JSON escapes): rows picked by index and packed without their NULs make the joined text."""
+    import numpy as np
+    table = np.array([s.encode() for s in strings] or [b""])
+    return table.view(np.uint8).reshape(-1, table.itemsize)[:len(strings)]
 
 
-def _sorted_keys(counted: Counted, items: Sequence[Item], boosts: Mapping[str, float], vocab: Sequence[str],
-                 averages: Sequence[float]) -> tuple[list[int], list[float], int]:
-    """Every entry of every field vector as one int, vector after vector, each vector sorted by term.
-
-    An entry is numbered by its field and term, fp = field * len(vocab) + term position, and
-    its key is fp << shift + the index of its BM25 factor (the term-frequency part times the
-    boosts, in thousandths) in `table`. Vectors of one field, length and item boost have the
-    same factors, so they share one row of the table (counts 0..max): the table stays small
-    and keys mostly fit in a machine word, which sorts and shifts faster. Sorting a vector's
-    keys sorts it by term. Returns (keys, table, shift).
-    """
-    fields, tfs = counted.fields, counted.tfs
-    n_terms = len(vocab)
-    k1 = K1 + 1
-    table: list[float] = []
-    rows: dict[tuple[int, int, float], int] = {}    # (field, length, item boost) → its row in table
-    tops: dict[tuple[int, int, float], int] = {}    # … → the highest count it needs
-    classes = list(zip(map(itemgetter(1), tfs), map(itemgetter(3), tfs), (items[n].boost for n, *_ in tfs)))
-    for cls, top in zip(classes, map(max, map(dict.values, map(itemgetter(2), tfs)))):
-        if top > tops.get(cls, 0):
-            tops[cls] = top
-    for (f, length, boost), top in tops.items():
-        rows[(f, length, boost)] = len(table)
-        norm = K1 * (1 - B + B * (length / averages[f]))
-        scale = boosts[fields[f]] * boost * 1000
-        table += [k1 * c / (norm + c) * scale for c in range(top + 1)]
-    shift = len(table).bit_length()
-    # All entries end to end (C-level maps over the tf dicts), then each vector's slice sorted.
-    dicts = list(map(itemgetter(2), tfs))
-    lengths = list(map(len, dicts))
-    offset = map(add, map(mul, map(itemgetter(1), tfs), repeat(n_terms << shift)), map(rows.__getitem__, classes))
-    position = {t: p << shift for p, t in enumerate(vocab)}
-    flat = list(map(add, map(add, map(position.__getitem__, chain.from_iterable(dicts)),
-                             chain.from_iterable(map(repeat, offset, lengths))),
-                    chain.from_iterable(map(dict.values, dicts))))
-    ends = list(accumulate(lengths))
-    keys = list(chain.from_iterable(map(sorted, map(flat.__getitem__, map(slice, [0, *ends], ends)))))
-    return keys, table, shift
+def _own_items(item_of: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """The item numbers in `item_of` (ascending: vectors are in item order), and each one's index in them."""
+    import numpy as np
+    mine = list(dict.fromkeys(item_of.tolist()))
+    return mine, np.searchsorted(np.array(mine, np.int64), item_of)
 
 
 def _slices(the_plan: Plan, n_fields: int, n_items: int) -> dict[int, list[tuple[int, int, int]]]:
@@ -317,63 +297,107 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
 
     This is most of the build time, so nothing here loops in Python per entry (a term
     of a field vector, ~960,000 at 1,000 documents) nor per run (a field vector's terms
-    within one shard, ~550,000): the entries of every vector are laid end to end in a
-    few flat lists, each computed by a C-level map(), and the shard runs are cut out of
-    one formatted string with str.split. Per vector (~95,000) there is one short loop step.
+    within one shard, ~550,000): the entries are numpy arrays, weighed, sorted, cut at
+    shard and run boundaries and written as ASCII digits by whole-array operations.
+    Python only looks each entry's term up (one dict lookup). numpy is imported here, not with
+    the module: a build that makes no search index does not pay for it.
     """
+    import numpy as np
     fields = counted.fields
     n_fields, n_items = len(fields), len(items)
     vocab, shards = the_plan.vocab, the_plan.shards
-    n_terms = len(vocab)
+    n_terms, n_shards = len(vocab), len(shards)
     tfs = counted.tfs
-    keys, table, shift = _sorted_keys(counted, items, boosts, vocab, averages)
-    item_of = list(map(itemgetter(0), tfs))
-    fp = list(map(rshift, keys, repeat(shift)))
-    # vector2[i] = 2 × the vector number of entry i (the index of its head in `choice` below)
-    vector2 = list(chain.from_iterable(map(repeat, range(0, 2 * len(tfs), 2), map(len, map(itemgetter(2), tfs)))))
-    local = [""] * n_terms                     # a term's number within its shard, then "," and a weight's format
-    shard_of = [0] * n_terms
-    for s, sh in enumerate(shards):
-        for p in range(sh.first, sh.end):
-            local[p] = f"{p - sh.first},%.0f"
-            shard_of[p] = s
-    shard = list(map((shard_of * n_fields).__getitem__, fp))
-    split = _slices(the_plan, n_fields, n_items)
-    split_refs: dict[int, list[int]] = {}      # a common term's items, for its slices' postings
-    if split:                                  # a common term's entries go to its item's slice
-        for i in compress(range(len(fp)), map(split.__contains__, fp)):
-            n = item_of[vector2[i] // 2]
-            split_refs.setdefault(fp[i], []).append(n)
-            shard[i] = next(s for low, high, s in split[fp[i]] if low <= n < high)
-    # A run starts where the vector or the shard changes: there the entry is preceded by
-    # ']]\0["title/a1",[' (the vector's head), elsewhere by ','. Entry i picks choice[2 v + same].
-    same = [False, *map(and_, map(eq, shard, islice(shard, 1, None)), map(eq, vector2, islice(vector2, 1, None)))]
-    field_heads = ["]]\0[" + _quote(f + "/")[:-1] for f in fields]  # ']]\0["title/'
-    heads = map(add, map(add, map(field_heads.__getitem__, map(itemgetter(1), tfs)),
-                         map(attrgetter("ref"), map(items.__getitem__, item_of))), repeat('",['))
-    choice = [x.replace("%", "%%") for x in chain.from_iterable(zip(heads, repeat(",")))]
-    # One format string for every entry ("…,12,%.0f"), filled with every weight at once: "%.0f"
-    # rounds half to even, exactly as round() does, without an int and a str per entry.
-    form = "".join(chain.from_iterable(zip(map(choice.__getitem__, map(add, vector2, same)),
-                                           map((local * n_fields).__getitem__, fp))))
-    idf_list = [idf_of[t] for t in vocab] * n_fields
-    mask = (1 << shift) - 1
-    text = form % tuple(map(mul, map(idf_list.__getitem__, fp), map(table.__getitem__, map(and_, keys, repeat(mask)))))
-    runs = (text + "]]")[3:].split("\0")
-    vectors: list[list[str]] = [[] for _ in shards]
-    deque(map(list.append, map(vectors.__getitem__, compress(shard, map(not_, same))), runs), maxlen=0)
-    return Fragments([",".join(v) for v in vectors], _postings(items, the_plan, n_fields, fp, vector2, item_of, split_refs))
+    n_vectors = len(tfs)
+    # Every entry of every field vector, vector after vector: its vector, term and count.
+    dicts = list(map(itemgetter(2), tfs))
+    lengths = np.fromiter(map(len, dicts), np.int64, n_vectors)
+    n_entries = int(lengths.sum())
+    position = {t: p for p, t in enumerate(vocab)}
+    term = np.fromiter(map(position.__getitem__, chain.from_iterable(dicts)), np.int64, n_entries)
+    count = np.fromiter(chain.from_iterable(map(dict.values, dicts)), np.float64, n_entries)
+    vector = np.repeat(np.arange(n_vectors, dtype=np.int64), lengths)
+    item_of = np.fromiter(map(itemgetter(0), tfs), np.int64, n_vectors)
+    field_of = np.fromiter(map(itemgetter(1), tfs), np.int64, n_vectors)
+    fp = field_of[vector] * n_terms + term
+    # Each weight is idf × (2.2 c / (norm + c) × field boost × item boost × 1000) in float64, operation
+    # by operation in that order, so the same float every time, rounded half to even (as round() does).
+    average = np.array(averages, np.float64)[field_of]
+    norm = K1 * (1 - B + B * (np.fromiter(map(itemgetter(3), tfs), np.float64, n_vectors) / average))
+    scale = (np.array([boosts[f] for f in fields], np.float64)[field_of]
+             * np.fromiter(map(attrgetter("boost"), map(items.__getitem__, item_of.tolist())), np.float64, n_vectors)
+             * 1000)
+    idf_array = np.array([idf_of[t] for t in vocab], np.float64)
+    weight = (K1 + 1) * count
+    weight /= norm[vector] + count
+    weight *= scale[vector]
+    weight = np.rint(idf_array[term] * weight).astype(np.int64)
+    # Each entry's shard: its term's, or for a common term cut by items, the slice holding its item.
+    first = np.array([sh.first for sh in shards], np.int64)
+    shard = (np.searchsorted(first, np.arange(n_terms), "right") - 1)[term]   # (a cut term's last slice, for now)
+    cut = _slices(the_plan, n_fields, n_items)
+    if cut:
+        bounds = sorted((p * (n_items + 1) + low, k) for p, slices in cut.items() for low, _, k in slices)
+        is_cut = np.zeros(n_fields * n_terms, bool)
+        is_cut[list(cut)] = True
+        at = np.flatnonzero(is_cut[fp])
+        lows = np.array([b for b, _ in bounds], np.int64)
+        owner = np.array([k for _, k in bounds], np.int64)
+        shard[at] = owner[np.searchsorted(lows, fp[at] * (n_items + 1) + item_of[vector[at]], "right") - 1]
+    # Shard after shard, vector after vector, term after term (in one vector, term order is shard order).
+    if n_shards * n_vectors * n_terms < 1 << 62:
+        order = np.argsort((shard * n_vectors + vector) * n_terms + term)
+    else:
+        order = np.lexsort((term, vector, shard))
+    s, v = shard[order], vector[order]
+    new_shard = np.ones(n_entries, bool)
+    np.not_equal(s[1:], s[:-1], out=new_shard[1:])
+    new_run = new_shard.copy()
+    new_run[1:] |= v[1:] != v[:-1]
+    # Each entry as a row of bytes: a separator, then if it starts a run its vector's head
+    # '["title/a1",[', then its term's number, ",", its weight; NUL-padded, and packed into text
+    # by dropping the NULs. "\x01" ends a shard (JSON escapes it; refs are plain).
+    kind = new_run.astype(np.int64) + new_shard       # 0 "," 1 "]]," 2 "]]\x01" 3 "" (the first)
+    kind[:1] = 3
+    opening = ["[" + _quote(f + "/")[:-1] for f in fields]                         # '["title/'
+    prefix = _byte_rows([","] * n_fields + [sep + o for sep in ("]],", "]]\x01", "") for o in opening])
+    mine, item = _own_items(item_of)
+    ref = _byte_rows([""] + [items[n].ref + '",[' for n in mine])                 # 'a1",['
+    rows = np.concatenate([prefix.take(kind * n_fields + field_of[v], 0), ref.take((item[v] + 1) * new_run, 0),
+                           _decimal((term - first[shard])[order]), np.full((n_entries, 1), ord(","), np.uint8),
+                           _decimal(weight[order])], axis=1)
+    parts = rows.tobytes().translate(None, b"\0").decode().split("\x01")
+    parts[-1] += "]]"
+    vectors = [""] * n_shards
+    for sh, part in zip(s[new_shard].tolist(), parts):
+        vectors[sh] = part
+    return Fragments(vectors, _postings(items, the_plan, n_fields, fp, mine, item[vector]))
 
 
-def _postings(items: Sequence[Item], the_plan: Plan, n_fields: int, fp: Sequence[int], vector2: Sequence[int],
-              item_of: Sequence[int], split_refs: Mapping[int, list[int]]) -> list[list[list[str]]]:
-    """The items of each (field, term), ascending, as lunr's ',"a1":{}' keys, per shard, field and term."""
+def _postings(items: Sequence[Item], the_plan: Plan, n_fields: int, fp: np.ndarray, mine: Sequence[int],
+              item: np.ndarray) -> list[list[list[str]]]:
+    """The items of each (field, term), ascending, as lunr's ',"a1":{}' keys, per shard, field and term.
+
+    Entry i is of (field, term) fp[i] and item mine[item[i]]. The keys of all entries in
+    (field, term, item) order make one string, cut at each (field, term)."""
+    import numpy as np
     n_terms, n_items = len(the_plan.vocab), len(items)
-    key = _LazyKeys(items).__getitem__
-    refs: list[list[str]] = [[] for _ in range(n_fields * n_terms)]
-    key_of_vector2 = list(chain.from_iterable(zip(map(key, item_of), repeat(""))))
-    deque(map(list.append, map(refs.__getitem__, fp), map(key_of_vector2.__getitem__, vector2)), maxlen=0)
-    joined = list(map("".join, refs))
+    n_fp = n_fields * n_terms
+    order = np.argsort(fp * len(mine) + item)
+    fp, item = fp[order], item[order]
+    keys = ["," + _quote(items[n].ref) + ":{}" for n in mine]
+    rows = _byte_rows(keys)[item]
+    every = rows.tobytes().translate(None, b"\0").decode()
+    at = np.zeros(len(item) + 1, np.int64)              # where each entry's key starts in `every`
+    np.cumsum(np.array(list(map(len, keys)), np.int64)[item], out=at[1:])
+    bound = np.zeros(n_fp + 1, np.int64)                # each (field, term)'s first entry
+    np.cumsum(np.bincount(fp, minlength=n_fp), out=bound[1:])
+    joined = [""] * n_fp                               # (most terms are in a few of the fields)
+    held = np.flatnonzero(bound[1:] != bound[:-1])
+    pieces = map(every.__getitem__, map(slice, at[bound[held]].tolist(), at[bound[held + 1]].tolist()))
+    for p, piece in zip(held.tolist(), pieces):
+        joined[p] = piece
+    item_numbers = np.array(mine, np.int64)[item]
     postings = []
     for sh in the_plan.shards:
         if sh.low == 0 and sh.high >= n_items:
@@ -381,8 +405,9 @@ def _postings(items: Sequence[Item], the_plan: Plan, n_fields: int, fp: Sequence
             continue
         per_field = []
         for f in range(n_fields):
-            r = split_refs.get(f * n_terms + sh.first, [])
-            per_field.append(["".join(map(key, r[bisect.bisect_left(r, sh.low):bisect.bisect_left(r, sh.high)]))])
+            a, b = bound[f * n_terms + sh.first:f * n_terms + sh.first + 2].tolist()
+            low, high = (a + np.searchsorted(item_numbers[a:b], [sh.low, sh.high])).tolist()
+            per_field.append([every[at[low]:at[high]]])
         postings.append(per_field)
     return postings
 
