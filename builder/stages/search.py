@@ -30,7 +30,7 @@ from builder.searchindex import Plan
 from builder.searchitems import BOOSTS, Catalogue, catalogue
 from builder.searchparallel import in_two
 
-SHARD_BYTES = 300_000      # JSON per index shard (~80 KB gzip): one word's download
+SHARD_BYTES = 150_000      # JSON per index shard (~45 KB gzip): one word's download, parsed in ~10 ms
 STORE_BYTES = 24_000       # document text per store file (~10 KB gzip): a snippet costs little
 SCALE = 1000               # shard weights are integer thousandths
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
