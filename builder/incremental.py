@@ -285,9 +285,16 @@ def _anchor_one(doc: CleanDoc, sidecar: Sidecar | None, entities: tuple[Entity, 
 
 
 def _search_child(send: Any, linked: Linked) -> None:
-    """In a forked process: build the search index at the lowest priority and send it back."""
-    import os
+    """In a forked process: build the search index at the lowest priority and send it back.
 
+    The server's own signal handlers (Ctrl-C, SIGTERM → KeyboardInterrupt) are undone first:
+    at the lowest priority on a busy machine a Python handler may wait seconds for the CPU
+    to run, and the server, stopping, waits for this process to end."""
+    import os
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))   # Linux: only CPU nobody else wants
     except (AttributeError, OSError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import random
 import re
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -250,3 +251,33 @@ def test_a_corpus_reached_through_a_link_sees_its_edits(corpus: Path, tmp_path: 
     rendered, update = rebuild(builder, changed)
     assert "docs/rt-2021-naeem.html" in rendered
     assert_same_as_full_build(builder, corpus)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the index is built in a forked process on Linux only")
+def test_the_search_child_ends_at_once_when_the_server_stops_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server turns SIGTERM into KeyboardInterrupt; its index child, forked at the lowest
+    priority, must not inherit that: on a busy machine the Python handler could wait seconds
+    for the CPU, and the server waits for the child when it stops."""
+    import multiprocessing
+    import signal
+    import time
+
+    from builder import incremental
+
+    monkeypatch.setattr(incremental.search, "build_index", lambda linked: time.sleep(30))
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        receive, send = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=incremental._search_child, args=(send, None))
+        child.start()
+        time.sleep(0.5)
+        child.terminate()
+        child.join(10)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert child.exitcode == -signal.SIGTERM      # killed by the signal, not a KeyboardInterrupt (exit code 1)
