@@ -67,11 +67,19 @@ class Served:
         self.lines: list[str] = []
         for _attempt in range(3):
             self.port = free_port()
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "builder", "serve", str(corpus), "--port", str(self.port)],
-                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
+            # The server is stopped with Ctrl-C, as from a terminal. A test run started in the
+            # background by a non-interactive shell (`pytest &`, as some CI scripts do) ignores
+            # SIGINT, and a child would inherit that and never stop: it gets a handler instead
+            # (undone at exec, so the server starts with Python's own Ctrl-C handling).
+            previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+            try:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-m", "builder", "serve", str(corpus), "--port", str(self.port)],
+                    cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                    env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                )
+            finally:
+                signal.signal(signal.SIGINT, previous)
             self._readers = [threading.Thread(target=self._read, args=(s, tag), daemon=True)
                              for s, tag in ((self.proc.stdout, "out"), (self.proc.stderr, "err"))]
             for t in self._readers:
