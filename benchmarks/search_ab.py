@@ -79,7 +79,8 @@ def main() -> None:
             values = [run[label] for run in runs[name]]
             if isinstance(values[0], dict) and "p90" in values[0]:
                 cells.append(f"{name}: median {statistics.median(v['median'] for v in values):.1f} ms, "
-                             f"p90 {statistics.median(v['p90'] for v in values):.1f} ms")
+                             f"p90 {statistics.median(v['p90'] for v in values):.1f} ms, "
+                             f"max {statistics.median(v['max'] for v in values):.1f} ms")
             elif isinstance(values[0], dict):
                 first = statistics.median(v["first result ms (file://)"] for v in values)
                 gz = statistics.median(v["gzip bytes before first result"] for v in values)

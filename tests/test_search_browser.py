@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 from pathlib import Path
 from typing import Any, Iterator
@@ -320,6 +321,63 @@ def test_the_address_follows_the_query_once_typing_pauses(file_page: Any) -> Non
     file_page.keyboard.type("kabulov taliban", delay=20)
     assert "q=" not in file_page.evaluate("location.search")      # not on every keystroke
     file_page.wait_for_function("() => location.search === '?q=kabulov%20taliban'")
+
+
+def shard_terms(site: Path) -> dict[str, set[str]]:
+    """Index term → the shard files (search/t-….js) that hold it."""
+    where: dict[str, set[str]] = {}
+    for f in (site / "search").glob("t-*.js"):
+        for term in re.findall(r'\["([^"\\]+)",\{"_index"', f.read_text("utf-8")):
+            where.setdefault(term, set()).add(f.name)
+    return where
+
+
+def test_a_word_being_typed_shows_its_completions_before_its_typo_variants_load(
+        page: Any, small_shards_site: Path, static_server: Any, corpus: tuple[Linked, Catalogue]) -> None:
+    """A word being typed that is not a word of the corpus yet is completed; its one-typo
+    variants live elsewhere in the vocabulary. Results from the completions show while the
+    variants' shards load, then the complete results come, as with nothing held back."""
+    base = static_server(small_shards_site)
+    where = shard_terms(small_shards_site)
+    page.goto(base + "search.html")
+    page.wait_for_function("() => window.GlossatorSearch && GlossatorSearch.ready()")
+    query, completions = None, set()
+    for word in [w for w in corpus_words(corpus[0]) if len(w) >= 8 and w.isascii() and w.isalpha()]:
+        expand = page.evaluate("q => GlossatorSearch.explain(q)", word[:6])[0]["expand"]
+        prefix = {t for t, b in expand.items() if b == 2}
+        typos = {t for t, b in expand.items() if b == 1}
+        if 10 not in expand.values() and prefix and typos:
+            completions = set().union(*(where[t] for t in prefix))
+            if set().union(*(where[t] for t in typos)) - completions:
+                query = word[:6]
+                break
+    assert query, "the example corpus has such a word"
+    complete = [n for n, _ in page.evaluate("q => GlossatorSearch.search(q)", query)]
+
+    held: list[Any] = []
+
+    def route(r: Any) -> None:
+        if r.request.url.rsplit("/", 1)[-1] in completions:
+            r.continue_()
+        else:
+            held.append(r)
+
+    page.goto(base + "search.html")            # a fresh page: no shard loaded yet
+    page.wait_for_function("() => window.GlossatorSearch && GlossatorSearch.ready()")
+    page.route("**/search/t-*.js", route)
+    page.fill("#q", query)
+    page.wait_for_function("q => document.getElementById('search-status').dataset.shown === q", arg=query,
+                           timeout=10000)
+    early = [int(r["ref"], 36) for r in page.eval_on_selector_all("#search-results > li", RESULTS)]
+    assert held, "its typo variants live in other shards: those requests are held back"
+    assert early and page.get_attribute("#search-status", "data-state") == "loading"
+    assert set(early) <= set(complete)
+    for r in held:
+        r.continue_()
+    page.unroute("**/search/t-*.js")
+    page.wait_for_function(DONE, arg=query)
+    final = [int(r["ref"], 36) for r in page.eval_on_selector_all("#search-results > li", RESULTS)]
+    assert final == complete[:len(final)]
 
 
 def test_running_a_query_again_leaves_results_on_screen_alone(file_page: Any) -> None:

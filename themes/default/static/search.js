@@ -255,22 +255,25 @@
      the query vector (the boosts) with the item's field vector, divided by the query vector's
      length; summed over fields. A test holds it equal to lunr.Index.query() on the whole index.
      A word found as written need not wait for the shards of its completions and one-typo
-     variants (often several, anywhere in the vocabulary): its matches come `partial`, as
-     they stand, while those load; they rank below the word itself, and are in the next run. */
+     variants (often several, anywhere in the vocabulary), nor a word being typed for those
+     of its typo variants once its completions are in: its matches come `partial`, as they
+     stand, while those load; they rank below, and are in the next run. */
   function scoreWord(word) {
     var fields = word.field ? [word.field] : head.fields, key = JSON.stringify([fields, word.expand]);
     if (cache.has(key)) return cache.get(key);
-    var positions = Object.keys(word.expand), mask = 0, norm = 0, exactReady = false, missing = {};
+    var positions = Object.keys(word.expand), mask = 0, norm = 0, missing = {}, top = 0, topReady = true;
     fields.forEach(function (f) { mask |= 1 << head.fields.indexOf(f); });
+    positions.forEach(function (p) { top = Math.max(top, word.expand[p]); });
     // Asked for in order of boost: the word as written first, then completions, then typos.
     positions.slice().sort(function (a, b) { return word.expand[b] - word.expand[a] || a - b; }).forEach(function (p) {
       var ready = true;
       shardsOf(+p).forEach(function (s) { if (!shards[s]) { ready = false; load(head.shardFiles[s]); } });
-      if (word.expand[p] === EXACT) exactReady = ready;
-      if (!ready) missing[p] = true;
+      if (!ready) { missing[p] = true; if (word.expand[p] === top) topReady = false; }
     });
+    // Results may show once the terms of the highest boost are in: the word as written or,
+    // for a word being typed that is not one yet, its completions (not its typo variants).
     var partial = Object.keys(missing).length > 0;
-    if (partial && (!exactReady || word.negate)) return null;   // "-word" excludes all it finds or waits
+    if (partial && (!topReady || word.negate)) return null;   // "-word" excludes all it finds or waits
     var score = new Float64Array(head.nItems), seen = new Uint8Array(head.nItems), items = [];
     positions.forEach(function (p) {
       var b = word.expand[p];
