@@ -208,6 +208,29 @@ def test_a_closed_phrase_looks_up_its_words_exactly(lab: Any) -> None:
     assert len(expand('"good relat')[1]) > 1                   # still being typed: searched as words, completed
 
 
+def shows_early_then_all(page: Any, base: str, query: str, route: Any, held: list[Any], complete: list[int]) -> None:
+    """Type `query` on a fresh page while `route` holds some shard requests back (in `held`):
+    some of the complete results must show, marked as still loading; once the held shards
+    are let through, the results must be the complete ones, in order."""
+    page.goto(base + "search.html")            # a fresh page: no shard loaded yet
+    page.wait_for_function("() => window.GlossatorSearch && GlossatorSearch.ready()")
+    page.route("**/search/t-*.js", route)
+    page.fill("#q", query)
+    page.wait_for_function("q => document.getElementById('search-status').dataset.shown === q", arg=query,
+                           timeout=10000)
+    early = [int(r["ref"], 36) for r in page.eval_on_selector_all("#search-results > li", RESULTS)]
+    assert held, "its typo variants live in other shards: those requests are held back"
+    assert early and page.get_attribute("#search-status", "data-state") == "loading"
+    assert set(early) <= set(complete)
+    for r in held:
+        r.continue_()
+    page.unroute("**/search/t-*.js")
+    page.wait_for_function(DONE, arg=query)
+    final = [int(r["ref"], 36) for r in page.eval_on_selector_all("#search-results > li", RESULTS)]
+    assert final == complete[:len(final)]
+
+
+
 def test_a_word_found_as_written_shows_before_its_typo_variants_load(page: Any, small_shards_site: Path,
                                                                     static_server: Any) -> None:
     """Only the first index shard a query asks for is served at once; the rest are held back
@@ -229,22 +252,7 @@ def test_a_word_found_as_written_shows_before_its_typo_variants_load(page: Any, 
             served.append(r.request.url)
             r.continue_()
 
-    page.goto(base + "search.html")            # a fresh page: no shard loaded yet
-    page.wait_for_function("() => window.GlossatorSearch && GlossatorSearch.ready()")
-    page.route("**/search/t-*.js", route)
-    page.fill("#q", query)
-    page.wait_for_function("q => document.getElementById('search-status').dataset.shown === q", arg=query,
-                           timeout=10000)
-    early = [int(r["ref"], 36) for r in page.eval_on_selector_all("#search-results > li", RESULTS)]
-    assert held, "its typo variants live in other shards: those requests are held back"
-    assert early and page.get_attribute("#search-status", "data-state") == "loading"
-    assert set(early) <= set(complete)
-    for r in held:
-        r.continue_()
-    page.unroute("**/search/t-*.js")
-    page.wait_for_function(DONE, arg=query)
-    final = [int(r["ref"], 36) for r in page.eval_on_selector_all("#search-results > li", RESULTS)]
-    assert final == complete[:len(final)]
+    shows_early_then_all(page, base, query, route, held, complete)
 
 
 @pytest.fixture(scope="module")
@@ -362,22 +370,7 @@ def test_a_word_being_typed_shows_its_completions_before_its_typo_variants_load(
         else:
             held.append(r)
 
-    page.goto(base + "search.html")            # a fresh page: no shard loaded yet
-    page.wait_for_function("() => window.GlossatorSearch && GlossatorSearch.ready()")
-    page.route("**/search/t-*.js", route)
-    page.fill("#q", query)
-    page.wait_for_function("q => document.getElementById('search-status').dataset.shown === q", arg=query,
-                           timeout=10000)
-    early = [int(r["ref"], 36) for r in page.eval_on_selector_all("#search-results > li", RESULTS)]
-    assert held, "its typo variants live in other shards: those requests are held back"
-    assert early and page.get_attribute("#search-status", "data-state") == "loading"
-    assert set(early) <= set(complete)
-    for r in held:
-        r.continue_()
-    page.unroute("**/search/t-*.js")
-    page.wait_for_function(DONE, arg=query)
-    final = [int(r["ref"], 36) for r in page.eval_on_selector_all("#search-results > li", RESULTS)]
-    assert final == complete[:len(final)]
+    shows_early_then_all(page, base, query, route, held, complete)
 
 
 def test_running_a_query_again_leaves_results_on_screen_alone(file_page: Any) -> None:
