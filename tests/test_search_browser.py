@@ -119,15 +119,20 @@ def corpus_words(linked: Linked) -> list[str]:
 # --- lunr.js and lunr.py agree ------------------------------------------------------------
 
 
+def reindex(site: Path, linked: Linked, **sizes: int) -> None:
+    """Replace the site's search files with an index cut to `sizes` (shard_bytes, store_bytes)."""
+    shutil.rmtree(site / "search")
+    for path, data in search_stage.build_index(linked, **sizes).items():
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_bytes(data)
+
+
 @pytest.fixture(scope="module")
 def small_shards_site(example_site: Path, corpus: tuple[Linked, Catalogue], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example site with its index cut into many tiny shards and stores, common terms in item slices."""
     site = tmp_path_factory.mktemp("small-shards") / "site"
     shutil.copytree(example_site, site)
-    shutil.rmtree(site / "search")
-    for path, data in search_stage.build_index(corpus[0], shard_bytes=800, store_bytes=2_000).items():
-        (site / path).parent.mkdir(parents=True, exist_ok=True)
-        (site / path).write_bytes(data)
+    reindex(site, corpus[0], shard_bytes=800, store_bytes=2_000)
     assert len(list((site / "search").glob("t-*.js"))) > 20
     return site
 
@@ -273,11 +278,7 @@ def phrase_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "annotations" / "entities.yaml").write_text("people: {}\n", "utf-8")
     out = root / "site"
     assert build_and_write(root, out).ok
-    linked, _ = check(root, config.load(root)[0])
-    shutil.rmtree(out / "search")
-    for path, data in search_stage.build_index(linked, store_bytes=1).items():
-        (out / path).parent.mkdir(parents=True, exist_ok=True)
-        (out / path).write_bytes(data)
+    reindex(out, check(root, config.load(root)[0])[0], store_bytes=1)
     assert len(list((out / "search").glob("s-*.js"))) == 12
     return out
 

@@ -397,11 +397,11 @@
     return f;
   }
 
-  /* Does item n hold every phrase? true, false, or null until its text is loaded. */
-  function hasPhrases(n, phrases, fetch) {
+  /* Does item n hold every phrase? true, false, or null until its text is loaded (asked for here). */
+  function hasPhrases(n, phrases) {
     if (!phrases.length) return true;
     var text = textOf(n);
-    if (text === null) { if (fetch) needText(n); return null; }
+    if (text === null) { needText(n); return null; }
     return phrases.every(function (ph) {
       var re = ph.re || (ph.re = phraseRegex(ph.words));
       if (ph.field && ph.field !== "title" && ph.field !== "text") return true;   // words already required there
@@ -411,19 +411,18 @@
   }
 
   /* Phrase matches in rank order. Texts are fetched for the best unchecked candidates
-     first, FETCH_AHEAD files at a time, so the first results come after a few small files;
-     each item is checked once per query (the answers are kept while the phrases stay). */
-  var FETCH_AHEAD = 40, checkedFor = { key: null, answers: new Map() };
+     first, a few files at a time (needText), so the first results come after a few small
+     files; each item is checked once per query (the answers are kept while the phrases stay). */
+  var checkedFor = { key: null, answers: new Map() };
   function withPhrases(items, phrases) {
     var key = JSON.stringify(phrases.map(function (ph) { return [ph.words, ph.field]; }));
     if (checkedFor.key !== key) checkedFor = { key: key, answers: new Map() };
-    var answers = checkedFor.answers, shown = [], found = 0, unknown = 0, fetched = 0;
+    var answers = checkedFor.answers, shown = [], found = 0, unknown = 0;
     for (var i = 0; i < items.length; i++) {
       var n = items[i][0], ok = answers.get(n);
       if (ok === undefined) {
-        ok = hasPhrases(n, phrases, false);
-        if (ok === null) { if (fetched < FETCH_AHEAD && needText(n)) fetched++; }
-        else answers.set(n, ok);
+        ok = hasPhrases(n, phrases);
+        if (ok !== null) answers.set(n, ok);
       }
       if (ok === null) unknown++;
       else if (ok) { found++; if (!unknown) shown.push(items[i]); }
