@@ -295,6 +295,8 @@ def test_404_page_works_at_any_depth(tmp_path: Path, pages_server, page, with_ba
         assert response.status == 404
         if not with_base_url:
             page.wait_for_selector("#root-fallback", state="hidden", timeout=5000)
+            # Re-pointed stylesheets load again: until they have, the page has none with an href.
+            page.wait_for_function("() => [...document.styleSheets].filter(s => s.href).length >= 2", timeout=5000)
         sheets = page.evaluate("() => [...document.styleSheets].filter(s => s.href).map(s => [s.href, s.cssRules.length])")
         assert [prefix + "static/style.css", prefix + "static/speakers.css"] == [h for h, _ in sheets], missing
         assert all(n > 0 for _, n in sheets)
