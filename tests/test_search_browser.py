@@ -213,12 +213,18 @@ def test_a_closed_phrase_looks_up_its_words_exactly(lab: Any) -> None:
     assert len(expand('"good relat')[1]) > 1                   # still being typed: searched as words, completed
 
 
+def fresh_search_page(page: Any, base: str) -> None:
+    """search.html with its head loaded and its idle warm-up (one shard) done, nothing else."""
+    page.goto(base + "search.html")
+    page.wait_for_function("() => window.GlossatorSearch && GlossatorSearch.ready()")
+    page.evaluate("() => GlossatorSearch.warmed()")
+
+
 def shows_early_then_all(page: Any, base: str, query: str, route: Any, held: list[Any], complete: list[int]) -> None:
     """Type `query` on a fresh page while `route` holds some shard requests back (in `held`):
     some of the complete results must show, marked as still loading; once the held shards
     are let through, the results must be the complete ones, in order."""
-    page.goto(base + "search.html")            # a fresh page: no shard loaded yet
-    page.wait_for_function("() => window.GlossatorSearch && GlossatorSearch.ready()")
+    fresh_search_page(page, base)              # no shard loaded yet but the warm-up's
     page.route("**/search/t-*.js", route)
     page.fill("#q", query)
     page.wait_for_function("q => document.getElementById('search-status').dataset.shown === q", arg=query,
@@ -296,8 +302,7 @@ def test_a_phrase_asks_for_a_few_texts_at_a_time(page: Any, phrase_site: Path, s
     phrase = [n for n in ranked if n % 3]      # documents are numbered in INDEX order: d0 is item 0
 
     held: list[Any] = []
-    page.goto(base + "search.html")            # a fresh page: no text loaded yet
-    page.wait_for_function("() => window.GlossatorSearch && GlossatorSearch.ready()")
+    fresh_search_page(page, base)              # no text loaded yet
     page.route("**/search/s-*.js", lambda r: held.append(r))
     page.fill("#q", query)
     page.wait_for_function("() => document.getElementById('search-status').textContent.includes('checking')",
@@ -372,6 +377,105 @@ def test_a_word_being_typed_shows_its_completions_before_its_typo_variants_load(
             held.append(r)
 
     shows_early_then_all(page, base, query, route, held, complete)
+
+
+def field_terms(cat: Catalogue, field: str) -> set[str]:
+    analyzer = Analyzer()
+    return {t for item in cat.items for t in analyzer.terms(item.fields.get(field) or "")}
+
+
+def test_a_fielded_word_completes_and_corrects_to_terms_of_that_field(lab: Any, corpus: tuple[Linked, Catalogue]) -> None:
+    """`speaker:sel` wants speakers whose names start "sel": completions and one-typo
+    variants from the whole vocabulary would load shards of words no speaker has."""
+    speakers = field_terms(corpus[1], "speakers")
+
+    def expand(query: str) -> dict[str, int]:
+        explained = lab.evaluate("q => GlossatorSearch.explain(q)", query)
+        return explained[0]["expand"] if explained else {}      # a stop word: nothing to look up
+
+    checked = 0
+    for term in sorted(speakers):
+        prefix = term[:3]
+        if prefix in STOP_WORDS or set(expand(prefix)) <= speakers:
+            continue                            # every completion names a speaker anyway
+        fielded = expand("speaker:" + prefix)
+        assert term in fielded and set(fielded) <= speakers, prefix
+        checked += 1
+    assert checked >= 3
+    assert expand("speaker:kabulv") == {"kabulov": 1}            # a typo, corrected within the field
+    assert expand("speaker:embassy") == {}                        # a word no speaker's name has
+    assert "embassi" in expand("text:embassy")                    # the text: every term
+
+
+def test_a_word_being_typed_shows_results_once_one_of_its_completions_is_in(
+        page: Any, small_shards_site: Path, static_server: Any, corpus: tuple[Linked, Catalogue]) -> None:
+    """Completions of a short prefix are the most frequent words starting so, each with
+    many postings: they fill several shards. Results show as soon as one completion's
+    shards are in (the most frequent completion's are asked for first), then the
+    complete results, as with nothing held back."""
+    base = static_server(small_shards_site)
+    where = shard_terms(small_shards_site)
+    fresh_search_page(page, base)
+    warm = loaded_shards(page)
+    query, first = None, set()
+    for word in [w for w in corpus_words(corpus[0]) if len(w) >= 6 and w.isascii() and w.isalpha()]:
+        expand = page.evaluate("q => GlossatorSearch.explain(q)", word[:4])[0]["expand"]
+        needed = set().union(*(where[t] for t in expand)) - warm
+        smallest = min((where[t] for t in expand), key=len, default=set())
+        if 10 not in expand.values() and len(needed - smallest) >= 2 and not smallest & warm:
+            query, first = word[:4], smallest    # four letters: completed, no typo variants
+            break
+    assert query, "the example corpus has such a prefix"
+    complete = [n for n, _ in page.evaluate("q => GlossatorSearch.search(q)", query)]
+
+    held: list[Any] = []
+
+    def route(r: Any) -> None:                   # one completion's shards only
+        if r.request.url.rsplit("/", 1)[-1] in first:
+            r.continue_()
+        else:
+            held.append(r)
+
+    shows_early_then_all(page, base, query, route, held, complete)
+
+
+def loaded_shards(page: Any) -> set[str]:
+    return set(page.evaluate("""() => performance.getEntriesByType('resource').map(e => e.name.split('/').pop())
+        .filter(n => n.startsWith('t-'))"""))
+
+
+def test_an_idle_search_page_loads_one_shard_and_a_page_with_a_query_only_its_own(
+        page: Any, small_shards_site: Path, static_server: Any) -> None:
+    """Before the first query, while the page is idle, the shard of the most frequent word
+    comes in (the code that reads shards runs once before a keystroke waits for it); a
+    page opened with a query asks for that query's shards only."""
+    base = static_server(small_shards_site)
+    where = shard_terms(small_shards_site)
+    fresh_search_page(page, base)
+    assert len(loaded_shards(page)) == 1
+    page.goto(base + "search.html?q=kabulov")
+    page.wait_for_function(DONE, arg="kabulov")
+    page.evaluate("() => GlossatorSearch.warmed()")
+    page.wait_for_timeout(300)
+    expand = page.evaluate("q => GlossatorSearch.explain(q)", "kabulov")[0]["expand"]
+    assert loaded_shards(page) == set().union(*(where[t] for t in expand))
+
+
+def test_two_letters_being_typed_fetch_the_shards_of_their_likeliest_completions(
+        page: Any, small_shards_site: Path, static_server: Any) -> None:
+    """Completion starts at three letters; at two, the shards of the most frequent words
+    starting so are fetched, so that the third letter usually finds them in."""
+    base = static_server(small_shards_site)
+    where = shard_terms(small_shards_site)
+    fresh_search_page(page, base)
+    before = loaded_shards(page)
+    page.click("#q")
+    page.keyboard.type("ka")
+    page.wait_for_function("n => performance.getEntriesByType('resource').filter(e => e.name.includes('/t-')).length > n",
+                           arg=len(before))
+    page.wait_for_timeout(200)
+    fetched = loaded_shards(page) - before
+    assert fetched and fetched <= set().union(*(f for t, f in where.items() if t.startswith("ka")))
 
 
 def test_running_a_query_again_leaves_results_on_screen_alone(file_page: Any) -> None:

@@ -4,7 +4,8 @@ Files (all under search/, all loaded as <script>, so search works from file://):
 
 - search/index.js: the head — document titles, sources and dates, the vocabulary
   (front-coded, with a document-frequency class per term for prefix completion),
-  and the names of the other files;
+  which of its terms each field but the text holds (for fielded completion), and
+  the names of the other files;
 - search/t-<hash>.js: the index shards, each a lunr index (`lunr.Index.load` JSON)
   over a range of terms (or over a slice of the items of one very common term),
   holding every posting and weight of those terms;
@@ -29,6 +30,7 @@ from builder.models import Documents, SitePath
 from builder.searchindex import Plan
 from builder.searchitems import BOOSTS, Catalogue, catalogue
 from builder.searchparallel import in_two
+from builder.searchtext import Analyzer
 
 SHARD_BYTES = 150_000      # JSON per index shard (~45 KB gzip): one word's download, parsed in ~10 ms
 STORE_BYTES = 24_000       # document text per store file (~10 KB gzip): a snippet costs little
@@ -55,7 +57,7 @@ def _build(linked: Documents, shard_bytes: int, store_bytes: int, parallel: bool
     def meanwhile(the_plan: Plan) -> None:   # in the main process while the forked half finishes
         first, stores = _stores(cat, store_bytes)
         ready.update(first=first, stores=[_add(store_files, "s", i, text) for i, text in enumerate(stores)],
-                     vocab=front_code(the_plan))
+                     vocab=front_code(the_plan), fieldTerms=field_terms(cat, fields, the_plan))
 
     if cat.items:
         the_plan, shard_json = in_two(cat.items, fields, BOOSTS, shard_bytes, parallel, meanwhile=meanwhile)
@@ -68,7 +70,7 @@ def _build(linked: Documents, shard_bytes: int, store_bytes: int, parallel: bool
     head = {
         "fields": list(fields), "scale": SCALE,
         "docs": [[d.title, d.source, d.date, d.datetime, d.href] for d in cat.docs],
-        "quoteStart": _quote_starts(cat), "vocab": ready["vocab"],
+        "quoteStart": _quote_starts(cat), "vocab": ready["vocab"], "fieldTerms": ready["fieldTerms"],
         "ranges": [[sh.first, sh.end] for sh in the_plan.shards],
         "shards": shard_names, "stores": ready["stores"], "storeFirst": ready["first"],
     }
@@ -101,6 +103,24 @@ def front_code(the_plan: Plan) -> str:
         lines.append(chr(48 + shared) + chr(48 + min(the_plan.df[term].bit_length(), 60)) + term[shared:])
         prev = term
     return "\n".join(lines)
+
+
+def field_terms(cat: Catalogue, fields: tuple[str, ...], the_plan: Plan) -> dict[str, list[int]]:
+    """For each field but the reading text: the vocabulary positions of its terms, as gaps
+    (each number the distance from the one before). `speaker:sel` completes and corrects
+    to terms of speakers' names: the most frequent words starting "sel" overall are
+    elsewhere, in shards the query would load for nothing."""
+    analyzer, position = Analyzer(), {t: i for i, t in enumerate(the_plan.vocab)}
+    out: dict[str, list[int]] = {}
+    for name in fields:
+        if name == "text":
+            continue
+        terms: set[str] = set()
+        for value in {item.fields.get(name) or "" for item in cat.items}:
+            terms.update(analyzer.terms(value))
+        positions = sorted(position[t] for t in terms if t in position)
+        out[name] = [b - a for a, b in zip([0, *positions], positions)]
+    return out
 
 
 def _quote_starts(cat: Catalogue) -> list[int]:

@@ -60,13 +60,13 @@
 
   // --- index files ------------------------------------------------------------
 
-  var head = null, shards = [], tables = [], stores = [], requested = {}, inflight = 0;
+  var head = null, shards = [], stores = [], requested = {}, inflight = 0;
   var broken = false, started = false, listeners = [];
 
   function receive(entry) {
     var kind = entry[0], n = entry[1], data = entry[2];
     if (kind === "head") setHead(data);
-    else if (kind === "t") { shards[n] = lunr.Index.load(data); tables[n] = tabulate(shards[n]); }
+    else if (kind === "t") shards[n] = lunr.Index.load(data);
     else if (kind === "s") stores[n] = data;
   }
 
@@ -74,9 +74,9 @@
      (runs are coalesced): a phrase's first candidates can be confirmed, and a word's
      results shown, as soon as their own files are in, not when the last of a batch is.
      Waiting callers (tests, benchmarks) retry once nothing is in flight. */
-  function arrived() {
+  function arrived(now) {
     inflight--;
-    if (started) schedule();
+    if (started) { if (now) runSafely(); else schedule(); }
     if (inflight > 0) return;
     var waiting = listeners;
     listeners = [];
@@ -106,38 +106,51 @@
       fields: data.fields, docs: data.docs, quoteStart: data.quoteStart, vocab: vocab, df: df,
       ranges: data.ranges, starts: data.ranges.map(function (r) { return r[0]; }),
       shardFiles: data.shards, storeFiles: data.stores, storeFirst: data.storeFirst,
-      scale: data.scale, nDocs: data.docs.length, nItems: data.docs.length + data.quoteStart[data.quoteStart.length - 1]
+      scale: data.scale, nDocs: data.docs.length, nItems: data.docs.length + data.quoteStart[data.quoteStart.length - 1],
+      inField: {}
     };
+    Object.keys(data.fieldTerms || {}).forEach(function (f) {
+      var has = head.inField[f] = new Uint8Array(lines.length), gaps = data.fieldTerms[f], at = 0;
+      for (var i = 0; i < gaps.length; i++) has[at += gaps[i]] = 1;
+    });
   }
 
-  /* A shard's field vectors regrouped by term: term index → [item, field, weight, …].
-     The same numbers lunr.Index.query() reads, in the order a one-word query wants them. */
-  function tabulate(idx) {
-    var table = [], fieldIndex = {}, vectors = idx.fieldVectors;
-    head.fields.forEach(function (f, i) { fieldIndex[f] = i; });
-    for (var key in vectors) {
-      var slash = key.indexOf("/"), f = fieldIndex[key.slice(0, slash)], n = parseInt(key.slice(slash + 1), 36);
-      var e = vectors[key].elements;
-      for (var i = 0; i < e.length; i += 2) (table[e[i]] || (table[e[i]] = [])).push(n, f, e[i + 1]);
+  /* The weight of term number k in a field vector's elements [k, weight, …] (sorted by k):
+     what lunr.Index.query() reads for each posting. Looked up for the postings a query
+     needs, so a shard costs nothing past lunr.Index.load when it arrives. */
+  function weightOf(e, k) {
+    var lo = 0, hi = e.length >> 1;
+    while (lo < hi) {
+      var mid = (lo + hi) >>> 1, at = e[mid << 1];
+      if (at === k) return e[(mid << 1) + 1];
+      if (at < k) lo = mid + 1; else hi = mid;
     }
-    return table;
+    return 0;
   }
 
-  /* Scripts are added to the page in a task of their own, after the one that asked for
-     them: adding a script from file:// costs the main thread ~3 ms, and a query run
-     asks for several (the texts of a page of results), which would otherwise hold back
-     the results it has just put on screen. */
+  /* Index shards (`now`) are added to the page at once, and the query runs again as soon
+     as each has run: a keystroke's results wait for them. Other files (the texts of a page
+     of results) are added in a task of their own, after the one that asked for them:
+     adding a script from file:// costs the main thread ~3 ms, and a run asks for several,
+     which would otherwise hold back the results it has just put on screen; their runs are
+     coalesced (schedule). */
   var toAdd = [];
-  function load(file, done) {
+  function load(file, done, now) {
     if (requested[file]) return;
     requested[file] = true;
     inflight++;
     var s = document.createElement("script");
     s.src = file;
     s.async = true;
-    s.onload = function () { if (done) done(); arrived(); };
-    s.onerror = function () { broken = true; if (done) done(); arrived(); };
-    if (toAdd.push(s) === 1) setTimeout(addScripts, 0);
+    s.onload = function () { if (done) done(); arrived(now); };
+    s.onerror = function () { broken = true; if (done) done(); arrived(now); };
+    if (now) document.head.appendChild(s);
+    else if (toAdd.push(s) === 1) setTimeout(addScripts, 0);
+  }
+  /* The shards of term `pos`, if not in yet: fetched in the background, for a word the
+     reader is likely to type next. */
+  function prefetch(pos) {
+    shardsOf(pos).forEach(function (s) { if (!shards[s]) load(head.shardFiles[s]); });
   }
   function addScripts() {
     var batch = toAdd;
@@ -163,9 +176,15 @@
     return out;
   }
 
-  function prefixed(p, limit) {
+  /* Is term `pos` in `field`? Yes for any field the head does not list (the text holds nearly every term). */
+  function inField(pos, field) {
+    var has = field && head.inField[field];
+    return !has || has[pos] === 1;
+  }
+
+  function prefixed(p, limit, field) {
     var v = head.vocab, out = [];
-    for (var i = lowerBound(v, p); i < v.length && v[i].lastIndexOf(p, 0) === 0; i++) out.push(i);
+    for (var i = lowerBound(v, p); i < v.length && v[i].lastIndexOf(p, 0) === 0; i++) if (inField(i, field)) out.push(i);
     out.sort(function (a, b) { return head.df[b] - head.df[a] || v[a].length - v[b].length || a - b; });
     return out.slice(0, limit);
   }
@@ -235,14 +254,17 @@
       ws.forEach(function (w, k) {
         if (isStop(w) || count >= MAX_WORDS) { if (count >= MAX_WORDS) truncated = true; return; }
         count++;
-        var s = stem(w), expand = {}, pos = position(s);
-        if (pos >= 0) expand[pos] = EXACT;
+        // A fielded word (speaker:sel) completes and corrects to terms of that field only.
+        var s = stem(w), expand = {}, pos = position(s), f = part.field;
+        if (pos >= 0 && inField(pos, f)) expand[pos] = EXACT;
         var lastWord = part.last && typing && k === ws.length - 1;
         if (w.length > 40 || exact) { out.push({ word: w, field: part.field, negate: part.negate, expand: expand }); return; }
         if (part.prefix || (lastWord && w.length >= 3)) {
-          prefixed(w, part.prefix ? 30 : 10).forEach(function (p) { if (!expand[p]) expand[p] = PREFIX; });
+          prefixed(w, part.prefix ? 30 : 10, f).forEach(function (p) { if (!expand[p]) expand[p] = PREFIX; });
+        } else if (lastWord && w.length === 2) {
+          prefixed(w, 3, f).forEach(prefetch);     // the next letter will want its completions
         }
-        if (w.length >= 5) oneTypo(s).forEach(function (p) { if (!expand[p]) expand[p] = FUZZY; });
+        if (w.length >= 5) oneTypo(s).forEach(function (p) { if (!expand[p] && inField(p, f)) expand[p] = FUZZY; });
         out.push({ word: w, field: part.field, negate: part.negate, expand: expand });
       });
     });
@@ -261,17 +283,18 @@
   function scoreWord(word) {
     var fields = word.field ? [word.field] : head.fields, key = JSON.stringify([fields, word.expand]);
     if (cache.has(key)) return cache.get(key);
-    var positions = Object.keys(word.expand), mask = 0, norm = 0, missing = {}, top = 0, topReady = true;
+    var positions = Object.keys(word.expand), mask = 0, norm = 0, missing = {}, top = 0, topReady = false;
     fields.forEach(function (f) { mask |= 1 << head.fields.indexOf(f); });
     positions.forEach(function (p) { top = Math.max(top, word.expand[p]); });
-    // Asked for in order of boost: the word as written first, then completions, then typos.
-    positions.slice().sort(function (a, b) { return word.expand[b] - word.expand[a] || a - b; }).forEach(function (p) {
+    // Asked for in order of boost (the word as written first, then completions, then typos),
+    // and among equals the most frequent first: it finds the most.
+    positions.slice().sort(function (a, b) { return word.expand[b] - word.expand[a] || head.df[b] - head.df[a] || a - b; }).forEach(function (p) {
       var ready = true;
-      shardsOf(+p).forEach(function (s) { if (!shards[s]) { ready = false; load(head.shardFiles[s]); } });
-      if (!ready) { missing[p] = true; if (word.expand[p] === top) topReady = false; }
+      shardsOf(+p).forEach(function (s) { if (!shards[s]) { ready = false; load(head.shardFiles[s], null, true); } });
+      if (!ready) missing[p] = true; else if (word.expand[p] === top) topReady = true;
     });
-    // Results may show once the terms of the highest boost are in: the word as written or,
-    // for a word being typed that is not one yet, its completions (not its typo variants).
+    // Results may show once a term of the highest boost is in: the word as written or, for a
+    // word being typed that is not one yet, one of its completions (not only typo variants).
     var partial = Object.keys(missing).length > 0;
     if (partial && (!topReady || word.negate)) return null;   // "-word" excludes all it finds or waits
     var score = new Float64Array(head.nItems), seen = new Uint8Array(head.nItems), items = [];
@@ -280,13 +303,16 @@
       norm += b * b;
       if (missing[p]) return;
       shardsOf(+p).forEach(function (s) {
-        var posting = shards[s].invertedIndex[head.vocab[p]], list = posting && tables[s][posting._index];
-        if (!list) return;
-        for (var i = 0; i < list.length; i += 3) {
-          if (!(mask & (1 << list[i + 1]))) continue;
-          var n = list[i];
-          if (!seen[n]) { seen[n] = 1; items.push(n); }
-          score[n] += b * list[i + 2];
+        var idx = shards[s], posting = idx.invertedIndex[head.vocab[p]];
+        if (!posting) return;
+        for (var f = 0; f < head.fields.length; f++) {
+          var name = head.fields[f], refs = posting[name];
+          if (!(mask & (1 << f)) || !refs) continue;
+          for (var ref in refs) {
+            var n = parseInt(ref, 36);
+            if (!seen[n]) { seen[n] = 1; items.push(n); }
+            score[n] += b * weightOf(idx.fieldVectors[name + "/" + ref].elements, posting._index);
+          }
         }
       });
     });
@@ -301,10 +327,14 @@
 
   /* {items: [[n, score]…], pending: bool, partial: bool}: every item matching every word, best
      first; `partial` while completions or typo variants of a word are still loading. */
+  var lastRank = { key: null, result: null };
   function rank(p) {
     var found = p.words.map(scoreWord);
     if (found.some(function (m) { return m === null; })) return { items: null, pending: true };
     var partial = found.some(function (m) { return m.partial; });
+    // A query runs again as each text file arrives: the ranking it has is kept (once complete).
+    var key = partial ? null : JSON.stringify(p.words);
+    if (key !== null && lastRank.key === key) return lastRank.result;
     var plus = found.filter(function (m, i) { return !p.words[i].negate; });
     var minus = found.filter(function (m, i) { return p.words[i].negate; });
     if (!plus.length) return { items: [], pending: false, partial: partial };
@@ -317,7 +347,9 @@
       items.push([n, total]);
     });
     items.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
-    return { items: items, pending: false, partial: partial };
+    var result = { items: items, pending: false, partial: partial };
+    if (key !== null) lastRank = { key: key, result: result };
+    return result;
   }
 
   // --- documents, quotes and their text --------------------------------------------
@@ -590,14 +622,15 @@
     more.hidden = items.length <= n;
   }
 
+  function runSafely() {
+    try { run(); } catch (e) { say("Search failed: " + e.message, "error", input.value); }
+  }
+  /* A run as soon as the page is free: runs asked for while one is waiting are one run. */
   var scheduled = false;
   function schedule() {
     if (scheduled) return;
     scheduled = true;
-    setTimeout(function () {
-      scheduled = false;
-      try { run(); } catch (e) { say("Search failed: " + e.message, "error", input.value); }
-    }, 0);
+    setTimeout(function () { scheduled = false; runSafely(); }, 0);
   }
 
   function start() {
@@ -622,7 +655,7 @@
     var addressTimer = 0;
     input.addEventListener("input", function () {
       typed = true;
-      schedule();
+      runSafely();     // in the keystroke's own task: a task queued behind index files could wait ~10 ms
       clearTimeout(addressTimer);
       addressTimer = setTimeout(function () {
         try { history.replaceState(null, "", "?q=" + encodeURIComponent(input.value)); } catch (e) { /* file:// may refuse */ }
@@ -630,6 +663,29 @@
     });
     if (input.form) input.form.addEventListener("submit", function (ev) { ev.preventDefault(); schedule(); });
     schedule();
+    warmUp();
+  }
+
+  /* Before the first query, while the page is idle: the shard of the most frequent word,
+     read once, so that the code which loads and scores a shard has run before the reader's
+     first word needs it (its first run costs several times the next). */
+  var warmed, warmDone;
+  warmed = new Promise(function (resolve) { warmDone = resolve; });
+  function warmUp() {
+    if (!window.requestIdleCallback) return warmDone();
+    requestIdleCallback(function () {
+      if (!head && !broken) return warmUp();
+      if (broken || input.value || !head.vocab.length) return warmDone();
+      var best = 0, expand = {};
+      for (var i = 1; i < head.df.length; i++) if (head.df[i] > head.df[best]) best = i;
+      expand[best] = EXACT;
+      var file = head.shardFiles[shardsOf(best)[0]];
+      if (requested[file]) return warmDone();
+      load(file, function () {
+        if (shardsOf(best).every(function (s) { return shards[s]; })) scoreWord({ field: null, negate: false, expand: expand });
+        warmDone();
+      });
+    }, { timeout: 2000 });
   }
 
   var queued = window.glossatorSearch || [];
@@ -656,7 +712,9 @@
         return out;
       });
     },
-    ready: function () { return !!head; }
+    ready: function () { return !!head; },
+    /* For tests that hold index files back: resolves once the idle warm-up has run (or was not needed). */
+    warmed: function () { return warmed; }
   };
   queued.forEach(function (e) { receive(e); });
   start();
