@@ -6,9 +6,11 @@ Exit status: 0 success, 1 the corpus has errors, 2 a wrong command line.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import sys
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import NoReturn, Sequence, TextIO
 
 from builder import __version__, bundle, config, diagnostics, pipeline, scaffold
 
@@ -220,3 +222,22 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return 130
+
+
+def run() -> NoReturn:
+    """The `glossator` command: main(), then an exit that skips the interpreter's teardown.
+
+    A build leaves some 150 MB of small objects behind; Python's own exit collects and frees
+    them one by one, ~0.15 s after the work is done, while the author waits for the prompt.
+    Everything is written and closed by then and the streams are flushed here. If a child
+    process is still running (none should be), the ordinary exit waits for it as usual.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):    # a closed pipe: nothing more can reach it anyway
+            pass
+    if multiprocessing.active_children():
+        sys.exit(code)
+    os._exit(code)
