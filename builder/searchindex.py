@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass
 from itertools import accumulate, chain, repeat
 from operator import attrgetter, itemgetter
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from builder.searchtext import SEPARATOR, Analyzer, count_elements, split, tally
 
@@ -34,6 +35,16 @@ LUNR_VERSION = "2.3.9"
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 K1 = 1.2
 B = 0.75
+
+
+def _numpy() -> Any:
+    """numpy, imported when an index is first built. On import its OpenBLAS starts a thread per
+    core that spins for a while: ~50 ms of CPU taken from the pages rendered beside the index.
+    The index does no linear algebra, so one thread (unless the environment says otherwise)."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    import numpy
+
+    return numpy
 
 
 @dataclass(frozen=True)
@@ -249,7 +260,7 @@ def _quote(s: str) -> str:
 def _decimal(x: np.ndarray, zero: bytes = b"0") -> np.ndarray:
     """Each non-negative int in decimal as a row of ASCII, NUL-padded (the NULs are dropped when
     the rows are packed into text): three digits at a time, picked from a table of 0..999."""
-    import numpy as np
+    np = _numpy()
     top = int(x.max()) if len(x) else 0
     if top < 1000:
         table = np.array([zero] + [b"%d" % i for i in range(1, top + 1)])
@@ -264,14 +275,14 @@ def _decimal(x: np.ndarray, zero: bytes = b"0") -> np.ndarray:
 def _byte_rows(strings: Sequence[str]) -> np.ndarray:
     """The UTF-8 bytes of each string as a row, NUL-padded to the longest (UTF-8 holds no NUL but U+0000,
     which JSON escapes): rows picked by index and packed without their NULs make the joined text."""
-    import numpy as np
+    np = _numpy()
     table = np.array([s.encode() for s in strings] or [b""])
     return table.view(np.uint8).reshape(-1, table.itemsize)[:len(strings)]
 
 
 def _own_items(item_of: np.ndarray) -> tuple[list[int], np.ndarray]:
     """The item numbers in `item_of` (ascending: vectors are in item order), and each one's index in them."""
-    import numpy as np
+    np = _numpy()
     mine = list(dict.fromkeys(item_of.tolist()))
     return mine, np.searchsorted(np.array(mine, np.int64), item_of)
 
@@ -302,7 +313,7 @@ def fragments(counted: Counted, items: Sequence[Item], boosts: Mapping[str, floa
     Python only looks each entry's term up (one dict lookup). numpy is imported here, not with
     the module: a build that makes no search index does not pay for it.
     """
-    import numpy as np
+    np = _numpy()
     fields = counted.fields
     n_fields, n_items = len(fields), len(items)
     vocab, shards = the_plan.vocab, the_plan.shards
@@ -380,7 +391,7 @@ def _postings(items: Sequence[Item], the_plan: Plan, n_fields: int, fp: np.ndarr
 
     Entry i is of (field, term) fp[i] and item mine[item[i]]. The keys of all entries in
     (field, term, item) order make one string, cut at each (field, term)."""
-    import numpy as np
+    np = _numpy()
     n_terms, n_items = len(the_plan.vocab), len(items)
     n_fp = n_fields * n_terms
     order = np.argsort(fp * len(mine) + item)
