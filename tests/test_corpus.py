@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from builder.models import SourcePath
 from builder.stages import corpus
 from tests.factory import make_corpus
@@ -121,3 +124,29 @@ def test_a_url_that_is_not_http_is_not_linked() -> None:
     _, _, metas, diags = corpus.parse_index(index, SourcePath("seeds/INDEX.md"))
     assert metas[0].url == ""
     assert [(d.severity, d.line) for d in diags] == [("warning", 5)] and "not an http(s) address" in diags[0].message
+
+
+# --- INDEX.md's cells: plain runs skip the inline parser -------------------------------------
+
+CELL = st.lists(st.sampled_from(list("ab :-.#1é\\`*_[]()!<>&;/\"'~=+@") + ["http://x.y", "&amp;", "[l](http://e.f)", "[ref]"]),
+                max_size=20).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(CELL, min_size=3, max_size=3), min_size=1, max_size=6), CELL)
+def test_index_cells_read_as_the_full_markdown_parse_reads_them(rows: list[list[str]], title: str) -> None:
+    """parse_index leaves out the inline pass for cells with nothing but plain text (most of
+    them): every cell and the title must come out as markdown-it's own inline pass gives them."""
+    lines = [f"# {title}", "", "| id | file | title |", "| --- | --- | --- |"]
+    lines += ["| " + " | ".join(c.replace("|", "") for c in row) + " |" for row in rows]
+    lines += ["", "[ref]: http://r.s"]
+    text = "\n".join(lines) + "\n"
+    full = [t for t in corpus.markdown().parse(text) if t.type == "inline"]
+    env: dict = {}
+    fast = [t for t in corpus._blocks_only().parse(text, env) if t.type == "inline"]
+    corpus._inline(fast, env)
+    assert [t.content for t in fast] == [t.content for t in full]
+    for f, g in zip(fast, full):
+        assert corpus._marked(f) == corpus._marked(g), f.content
+        assert corpus._cell_url(f) == corpus._cell_url(g), f.content
+    assert corpus.parse_index(text, SourcePath("seeds/INDEX.md"))[0] == corpus._plain(full[0])
