@@ -40,7 +40,6 @@ print(json.dumps({
     "ok": result.ok, "wall": now - t0, "pages": result.pages, "annotations": result.annotations,
     "cpu": self_ru.ru_utime + self_ru.ru_stime + kids_ru.ru_utime + kids_ru.ru_stime,
     "peak_mb": max(self_ru.ru_maxrss, kids_ru.ru_maxrss) / 1024, "stages": stages,
-    "bytes": sum(len(b) for b in result.site.values()),
 }))
 sys.stdout.flush()
 os._exit(0)   # as `glossator build` ends (builder.cli.run): no interpreter teardown
@@ -57,7 +56,8 @@ def run_once(corpus: Path, out: Path, workers: int | None) -> dict:
     proc = subprocess.run([sys.executable, "-c", ONE_RUN, str(corpus), str(out)], capture_output=True, text=True,
                           env=env, cwd=Path(__file__).resolve().parents[1], check=True)
     process = time.perf_counter() - started
-    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "process": process}
+    written = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())   # the site's pages are on disk, not in memory
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "process": process, "bytes": written}
 
 
 def main() -> None:

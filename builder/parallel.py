@@ -34,28 +34,25 @@ def workers() -> int:
 def _run_chunk(chunk: Sequence[object]) -> list[object]:
     assert _TASK is not None
     results = [_TASK(item) for item in chunk]
-    if _AFTER is not None:
-        _AFTER(results)
-    return results
+    return _AFTER(results) if _AFTER is not None else results
 
 
 def map_ordered(fn: Callable[[T], R], items: Sequence[T], n_workers: int | None = None,
                 heavy: Callable[[T], bool] | None = None,
-                after: Callable[[list[R]], None] | None = None) -> list[R]:
+                after: Callable[[list[R]], list[Any]] | None = None) -> list[Any]:
     """[fn(x) for x in items], spread over forked processes when that pays.
 
     `heavy` marks the items that cost far more than the rest (a page listing the whole
     corpus): they are handed out first, one to a task, so that no worker is left with
     one of them at the end while the others wait. `after` is called with each task's
-    results in the process that computed them (a worker writes the pages it rendered,
-    instead of leaving all of them for this process to write once the pool is done).
+    results in the process that computed them, and what it returns (one value per item)
+    comes back instead: a worker writes the pages it rendered and sends back only their
+    names, instead of sending every page to this process to write once the pool is done.
     """
     n = workers() if n_workers is None else n_workers
     if n <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
         results = [fn(x) for x in items]
-        if after is not None:
-            after(results)
-        return results
+        return after(results) if after is not None else results
     global _TASK, _AFTER
     _TASK, _AFTER = fn, after  # type: ignore[assignment]
     try:

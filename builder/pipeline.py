@@ -150,7 +150,7 @@ def _build(corpus_dir: Path, settings: config.Settings | None, progress: Progres
         return BuildResult(diags, {}, n_docs, n_ann, time.perf_counter() - started)
     progress("rendering and indexing")
     try:
-        files = render.render(linked, settings, corpus_dir, staging)
+        files = render.render(linked, settings, corpus_dir, staging)   # with staging, the pages are on disk
         if staging is not None:
             staging.write(files)   # what the workers did not: static files
     except BaseException:
@@ -159,21 +159,26 @@ def _build(corpus_dir: Path, settings: config.Settings | None, progress: Progres
     index_files = index.result()
     if staging is not None:
         staging.written(index_files)
+        site = staging.site(files)
+        return BuildResult(diags, staging.site({**files, **publish.site_files(site, settings)}),
+                           n_docs, n_ann, time.perf_counter() - started)
     files.update(index_files)
     files.update(publish.site_files(files, settings))
     return BuildResult(diags, dict(sorted(files.items())), n_docs, n_ann, time.perf_counter() - started)
 
 
-def _search_files(prepared: Prepared, staging: write.Staging | None) -> dict[SitePath, bytes]:
-    """The search index's files, written into `staging` by the process that made them.
+def _search_files(prepared: Prepared, staging: write.Staging | None) -> Mapping[SitePath, bytes] | list[SitePath]:
+    """The search index's files; with `staging`, written there by the process that made them,
+    which sends back only their names (see write.OnDisk).
 
     The index is usually done before the pages are, so its child has time to spare for
     the ~280 files of 1,000 documents, which the parent would otherwise write last, when
     everything else is waiting for it."""
     files = search.build_index(prepared, parallel=False)
-    if staging is not None:
-        staging.write(files)
-    return files
+    if staging is None:
+        return files
+    staging.write(files)
+    return sorted(files)
 
 
 def build_and_write(corpus_dir: Path, out: Path, settings: config.Settings | None = None,

@@ -113,16 +113,39 @@ def test_map_halves_stops_its_child_when_the_parents_half_fails(monkeypatch) -> 
 
 @pytest.mark.parametrize("n", [1, 2])
 def test_after_sees_every_result_once_in_the_process_that_computed_it(tmp_path: Path, n: int) -> None:
-    """map_ordered's `after` runs where the results were made (a worker writes its own pages)."""
+    """map_ordered's `after` runs where the results were made (a worker writes its own pages),
+    and what it returns comes back in their place (the pages' names, not the pages)."""
     items = list(range(parallel.MIN_ITEMS * 3))
 
-    def after(results: list[tuple[int, int]]) -> None:
+    def after(results: list[tuple[int, int]]) -> list[tuple[int, int]]:
         for x, pid in results:
             assert pid == os.getpid()
             (tmp_path / f"{x}.{pid}").write_text("")
+        return [(x, pid) for x, pid in results]
 
     out = parallel.map_ordered(lambda x: (x, os.getpid()), items, n, heavy=lambda x: x == 5, after=after)
     assert [x for x, _ in out] == items
     written = sorted((int(p.name.split(".")[0]), int(p.name.split(".")[1])) for p in tmp_path.iterdir())
     assert written == sorted(out)
+    assert parallel.map_ordered(lambda x: x * 2, items, n, after=lambda done: [str(x) for x in done]) == \
+        [str(x * 2) for x in items]
     assert all(pid != os.getpid() for _, pid in out) == (n > 1), "with two workers, none of it is done here"
+
+
+def test_a_written_build_reports_the_site_the_in_memory_build_makes(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """build_and_write's pages and index files are written by the processes that made them and
+    only named to this one (write.OnDisk reads them back when asked): the site it reports is
+    the one build() returns whole, byte for byte."""
+    from builder import pipeline
+    from builder.stages import write
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synth
+
+    monkeypatch.setenv("GLOSSATOR_WORKERS", "2")
+    corpus = synth.write(tmp_path / "corpus", docs=parallel.MIN_ITEMS * 2)
+    written = pipeline.build_and_write(corpus, tmp_path / "site")
+    whole = pipeline.build(corpus)
+    assert isinstance(written.site, write.OnDisk) and not isinstance(whole.site, write.OnDisk)
+    assert list(written.site) == list(whole.site) and written.pages == whole.pages
+    assert dict(written.site) == dict(whole.site)

@@ -354,9 +354,11 @@ def speakers_css(hues: Mapping[EntityId, int]) -> str:
 
 
 def render(linked: Linked, settings: Settings, corpus_dir: Path, staging: Staging | None = None) -> dict[SitePath, bytes]:
-    """Every page and static file. With `staging`, each worker also writes the pages it
-    rendered there as soon as they are done (creating files costs the parent's time otherwise,
-    after the last page, when everything waits for it)."""
+    """Every page and static file. With `staging`, each worker writes the pages it rendered
+    there as soon as they are done, and only the other files are returned: the pages are
+    on disk (staging.site() reads them back). Creating files costs the parent's time
+    otherwise, after the last page, when everything waits for it; and sending the pages
+    back costs both processes memory."""
     theme = theme_for(corpus_dir, settings)
     env = environment(theme)
     pages = Pages(linked, settings)
@@ -366,12 +368,17 @@ def render(linked: Linked, settings: Settings, corpus_dir: Path, staging: Stagin
     makers = page_makers(pages)
     for name in PAGE_TEMPLATES:   # compiled here, once, not again in every worker
         env.get_template(name)
+    def write(done: list[tuple[SitePath, bytes]]) -> list[SitePath]:   # in the worker
+        assert staging is not None
+        staging.write(dict(done))
+        return [path for path, _ in done]
+
     made = parallel.map_ordered(lambda path: render_page(env, makers[path]), list(makers),
-                                heavy=lambda path: path in LISTINGS,
-                                after=(lambda done: staging.write(dict(done))) if staging is not None else None)
+                                heavy=lambda path: path in LISTINGS, after=write if staging is not None else None)
     if staging is not None:
-        staging.written(path for path, _ in made)
-    files.update(made)
+        staging.written(made)
+    else:
+        files.update(made)
     return files
 
 

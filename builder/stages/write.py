@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Iterator, Mapping
 
 from builder.models import SitePath
 
@@ -53,6 +53,14 @@ class Staging:
         """Files that a forked process wrote into the open folder: finish() leaves them be."""
         self._written.update(paths)
 
+    def where(self) -> Path:
+        """Where the new site's files are: the staging folder until finish(), then `out`."""
+        return self.folder if self.folder is not None else self.out
+
+    def site(self, files: Mapping[SitePath, bytes]) -> Mapping[SitePath, bytes]:
+        """`files` and every file forked processes wrote here, as one site (see OnDisk)."""
+        return OnDisk(files, frozenset(self._written), self.where)
+
     def write(self, files: Mapping[SitePath, bytes]) -> None:
         self.open()
         for rel in sorted(files):
@@ -94,3 +102,38 @@ def swap(staging: Path, out: Path) -> None:
         old.rename(out)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+
+class OnDisk(Mapping[SitePath, bytes]):
+    """A built site, in path order, whose files are partly in memory and partly only on disk.
+
+    The processes that render pages and build the search index write their files into the
+    staging folder themselves; sending the bytes back as well (62 MB at 1,000 documents)
+    cost the parent twice that in fresh memory, a receive buffer and the copy unpickled
+    from it, and the build ~0.2 s. A file only on disk is read from wherever the site is
+    when it is asked for: after the swap, from the output folder.
+    """
+
+    def __init__(self, memory: Mapping[SitePath, bytes], on_disk: Iterable[SitePath], where: Callable[[], Path]) -> None:
+        self._memory = dict(memory)
+        self._disk = frozenset(on_disk) - self._memory.keys()
+        self._where = where
+        self._paths = sorted(self._memory.keys() | self._disk)
+
+    def __getitem__(self, path: SitePath) -> bytes:
+        if path in self._memory:
+            return self._memory[path]
+        if path in self._disk:
+            return (self._where() / path).read_bytes()
+        raise KeyError(path)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._memory or path in self._disk
+
+    def __iter__(self) -> Iterator[SitePath]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
