@@ -159,9 +159,8 @@ def _build(corpus_dir: Path, settings: config.Settings | None, progress: Progres
     index_files = index.result()
     if staging is not None:
         staging.written(index_files)
-        site = staging.site(files)
-        return BuildResult(diags, staging.site({**files, **publish.site_files(site, settings)}),
-                           n_docs, n_ann, time.perf_counter() - started)
+        files.update(publish.site_files(staging.site(files), settings))
+        return BuildResult(diags, staging.site(files), n_docs, n_ann, time.perf_counter() - started)
     files.update(index_files)
     files.update(publish.site_files(files, settings))
     return BuildResult(diags, dict(sorted(files.items())), n_docs, n_ann, time.perf_counter() - started)

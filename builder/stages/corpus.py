@@ -30,17 +30,21 @@ FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm
 MAX_BYTES = 64 * 1024 * 1024
 
 
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
 @cache
 def markdown() -> MarkdownIt:
     """One parser for every file: making one costs a third of a millisecond, parsing keeps no state in it."""
-    return MarkdownIt("commonmark", {"html": False}).enable("table")
+    return _parser()
 
 
 @cache
 def _blocks_only() -> MarkdownIt:
     """markdown() without its inline pass: INDEX.md's cells get theirs from _inline (a table of
     1,000 documents is 5,000 cells, ~60 ms of inline parsing before any document is read)."""
-    return MarkdownIt("commonmark", {"html": False}).enable("table").disable(["inline", "text_join"])
+    return _parser().disable(["inline", "text_join"])
 
 
 # Where an inline rule other than plain text can match: a line break, an escape, a code span,

@@ -368,6 +368,7 @@ def render(linked: Linked, settings: Settings, corpus_dir: Path, staging: Stagin
     makers = page_makers(pages)
     for name in PAGE_TEMPLATES:   # compiled here, once, not again in every worker
         env.get_template(name)
+
     def write(done: list[tuple[SitePath, bytes]]) -> list[SitePath]:   # in the worker
         assert staging is not None
         staging.write(dict(done))

@@ -104,7 +104,6 @@ def swap(staging: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-
 class OnDisk(Mapping[SitePath, bytes]):
     """A built site, in path order, whose files are partly in memory and partly only on disk.
 

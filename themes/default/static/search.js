@@ -147,11 +147,15 @@
     if (now) document.head.appendChild(s);
     else if (toAdd.push(s) === 1) setTimeout(addScripts, 0);
   }
-  /* The shards of term `pos`, if not in yet: fetched in the background, for a word the
-     reader is likely to type next. */
-  function prefetch(pos) {
-    shardsOf(pos).forEach(function (s) { if (!shards[s]) load(head.shardFiles[s]); });
+  /* Ask for the shards of term `pos` that are not in yet; true if all are. `now`: a query
+     waits for them (see load); otherwise fetched in the background, for a word the reader
+     is likely to type next. */
+  function needShards(pos, now) {
+    var ready = true;
+    shardsOf(pos).forEach(function (s) { if (!shards[s]) { ready = false; load(head.shardFiles[s], null, now); } });
+    return ready;
   }
+  function prefetch(pos) { needShards(pos, false); }
   function addScripts() {
     var batch = toAdd;
     toAdd = [];
@@ -289,9 +293,7 @@
     // Asked for in order of boost (the word as written first, then completions, then typos),
     // and among equals the most frequent first: it finds the most.
     positions.slice().sort(function (a, b) { return word.expand[b] - word.expand[a] || head.df[b] - head.df[a] || a - b; }).forEach(function (p) {
-      var ready = true;
-      shardsOf(+p).forEach(function (s) { if (!shards[s]) { ready = false; load(head.shardFiles[s], null, true); } });
-      if (!ready) missing[p] = true; else if (word.expand[p] === top) topReady = true;
+      if (!needShards(+p, true)) missing[p] = true; else if (word.expand[p] === top) topReady = true;
     });
     // Results may show once a term of the highest boost is in: the word as written or, for a
     // word being typed that is not one yet, one of its completions (not only typo variants).
@@ -669,8 +671,7 @@
   /* Before the first query, while the page is idle: the shard of the most frequent word,
      read once, so that the code which loads and scores a shard has run before the reader's
      first word needs it (its first run costs several times the next). */
-  var warmed, warmDone;
-  warmed = new Promise(function (resolve) { warmDone = resolve; });
+  var warmDone, warmed = new Promise(function (resolve) { warmDone = resolve; });
   function warmUp() {
     if (!window.requestIdleCallback) return warmDone();
     requestIdleCallback(function () {
