@@ -28,6 +28,13 @@ def cancelled_icon_load(request) -> bool:  # noqa: ANN001 - a playwright Request
     (net::ERR_ABORTED) when the page goes away, by navigation or live reload: not a broken
     link. A missing icon still shows, as its 404 response."""
     return request.url.endswith("/static/favicon.svg") and request.failure == "net::ERR_ABORTED"
+
+
+def search_warmed(page) -> None:  # noqa: ANN001 - a playwright Page
+    """On search.html, wait for the idle warm-up (one index shard, search.js warmUp) to be in:
+    leaving the page while it loads cancels it (net::ERR_ABORTED), which a test that counts
+    failed requests would take for a broken link. Other pages: nothing to wait for."""
+    page.evaluate("() => window.GlossatorSearch && GlossatorSearch.warmed()")
 CHROMIUM = os.environ.get("GLOSSATOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -15,7 +15,7 @@ from builder import bundle
 from builder.cli import main
 from builder.config import Settings
 from builder.models import SitePath
-from tests.conftest import cancelled_icon_load
+from tests.conftest import cancelled_icon_load, search_warmed
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -248,6 +248,7 @@ def test_unzipped_bundle_works_from_file_url_with_no_request_outside(example_zip
 
     # Search: type a query, follow a result to its passage.
     page.goto(root + "search.html")
+    search_warmed(page)
     page.fill("#q", "Kabulov")
     result = page.locator("#search-results a").first
     result.wait_for(timeout=5000)

@@ -20,7 +20,7 @@ from builder import publish
 from builder.config import Settings
 from builder.models import SitePath
 from builder.pipeline import build, build_and_write
-from tests.conftest import cancelled_icon_load
+from tests.conftest import cancelled_icon_load, search_warmed
 
 ROOT = Path(__file__).resolve().parents[1]
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -248,6 +248,7 @@ def test_site_under_a_sub_path_every_link_resource_and_fragment_resolves(tmp_pat
         url = queue.pop()
         response = page.goto(url, wait_until="load")
         assert response is not None and response.status in (200, 304), url
+        search_warmed(page)
         info = page.evaluate(REFS_JS)
         ids[url] = set(info["ids"])
         for tag, raw, absolute in info["refs"]:
