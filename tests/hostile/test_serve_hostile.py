@@ -1,0 +1,237 @@
+"""`glossator serve` against hostile corpora and hostile clients.
+
+It reads the corpus through the same checks as `build` (a link out of the corpus is
+refused, /dev/zero is never read); it answers a crowd, drops idle and slow connections,
+answers during the first build, and answers only requests whose Host header names the
+address it listens on (DNS rebinding).
+
+Servers are real `python -m builder serve` processes on free ports, stopped with Ctrl-C
+(SIGINT), as in tests/test_serve.py; every wait has a deadline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from builder import config, diagnostics, pipeline
+
+from .corpus import ROOT, Corpus, build, person
+
+TEXT = "Zamir Kabulov said on Tuesday that the embassy is safe.\nThe talks went on.\n"
+
+
+def corpus(root: Path) -> Path:
+    c = Corpus(title="Served corpus", entities={"people": {"zamir-kabulov": person("Zamir Kabulov")}})
+    c.doc("a", "a.txt", TEXT, "Report A", published="2021-08-17")
+    c.sidecars["a"] = {"quotes": [{"text": "the embassy is safe", "speaker": "zamir-kabulov"}]}
+    return c.write(root)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(check: Callable[[], object], timeout: float, what: str) -> object:
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+    return value
+
+
+def limit_memory() -> None:
+    """In the server process: a regression that reads /dev/zero fails with MemoryError
+    instead of taking the machine's memory."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+
+
+class Server:
+    """A server process, what it printed, and a way to stop it as from a terminal."""
+
+    def __init__(self, argv: Callable[[int], list[str]], root: Path, memory_limit: bool = False) -> None:
+        self.lines: list[str] = []
+        self.root = root
+        self.port = free_port()
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)   # see tests/test_serve.py
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, *argv(self.port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                preexec_fn=limit_memory if memory_limit else None)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        self._reader = threading.Thread(target=lambda: self.lines.extend(self.proc.stdout),  # type: ignore[arg-type]
+                                        daemon=True)
+        self._reader.start()
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def printed(self, text: str) -> bool:
+        return any(text in line for line in self.lines)
+
+    def wait_printed(self, *texts: str, timeout: float = 60) -> None:
+        wait_until(lambda: self.proc.poll() is not None or any(self.printed(t) for t in texts), timeout,
+                   f"the server to print one of {texts}:\n{self.output}")
+        assert self.proc.poll() is None, f"the server ended:\n{self.output}"
+
+    def wait_listening(self, timeout: float = 60) -> None:
+        def listening() -> bool:
+            assert self.proc.poll() is None, f"the server ended:\n{self.output}"
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            except OSError:
+                return False
+            return True
+
+        wait_until(listening, timeout, "the server to listen")
+
+    def stop(self, timeout: float = 10) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f"the server did not stop within {timeout} s:\n{self.output}") from None
+        self._reader.join(timeout=5)
+        return self.proc.returncode
+
+
+@contextmanager
+def serving(root: Path, memory_limit: bool = False) -> Iterator[Server]:
+    """`glossator serve root`, once its first build is over."""
+    server = Server(lambda port: ["-m", "builder", "serve", str(root), "--port", str(port)], root, memory_limit)
+    try:
+        server.wait_printed("built ", "build failed", "build crashed")
+        yield server
+    finally:
+        server.stop()
+
+
+def request(port: int, target: str, host: str | None = "127.0.0.1", timeout: float = 5,
+            extra: str = "") -> tuple[int, dict[str, str], bytes]:
+    """One request, written exactly as given (host None: no Host header): status, headers, body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        head = f"GET {target} HTTP/1.1\r\n" + (f"Host: {host}\r\n" if host is not None else "")
+        s.sendall(f"{head}{extra}Connection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    top, _, body = data.partition(b"\r\n\r\n")
+    lines = top.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+def status_of(port: int) -> dict:
+    code, _, body = request(port, "/__glossator/status")
+    assert code == 200, body
+    return json.loads(body)
+
+
+def read_until(sock: socket.socket, marker: bytes, data: bytes = b"") -> bytes:
+    while marker not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"the connection closed before {marker!r}: {data!r}"
+        data += chunk
+    return data
+
+
+def closed(sock: socket.socket) -> bool:
+    """Whether the server closed the connection (blocks until it does or the socket times out)."""
+    try:
+        while chunk := sock.recv(65536):
+            del chunk
+    except ConnectionResetError:
+        pass
+    except TimeoutError:
+        return False
+    return True
+
+
+# --- the corpus: read through the same checks as `build` -----------------------------------
+
+
+def test_an_index_linked_outside_the_corpus_is_refused_as_build_refuses_it(tmp_path: Path) -> None:
+    root = corpus(tmp_path / "corpus")
+    outside = tmp_path / "elsewhere" / "INDEX.md"
+    outside.parent.mkdir()
+    outside.write_text((root / "seeds" / "INDEX.md").read_text("utf-8").replace("Served corpus", "TOPSECRET title"))
+    (root / "seeds" / "INDEX.md").unlink()
+    os.symlink(outside, root / "seeds" / "INDEX.md")
+    built = build(root, tmp_path / "site")
+    expected = [m.groups() for m in built.errors() if m["path"] == "seeds/INDEX.md"]
+    assert built.code == 1 and expected, built.err
+    with serving(root) as server:
+        assert server.printed("build failed"), server.output
+        status = status_of(server.port)
+        assert not status["ok"]
+        found = [tuple(d["where"].split(":")) + (d["message"],) for d in status["diagnostics"]
+                 if d["path"] == "seeds/INDEX.md" and d["severity"] == "error"]
+        assert found == expected, (found, expected)
+        for target in ("/", "/index.html"):
+            code, _, body = request(server.port, target)
+            assert code == 503 and b"TOPSECRET" not in body, (target, code)
+    assert "Traceback" not in server.output and "TOPSECRET" not in server.output, server.output
+
+
+@pytest.mark.parametrize("name", ["annotations/entities.yaml", "annotations/a.yaml"])
+def test_a_file_linked_to_dev_zero_ends_the_first_build_promptly_as_build_does(tmp_path: Path, name: str) -> None:
+    """/dev/zero never ends: serve must not read it to see whether it changed."""
+    root = corpus(tmp_path / "corpus")
+    (root / name).unlink()
+    os.symlink("/dev/zero", root / name)
+    built = build(root, tmp_path / "site")
+    expected = [m.groups() for m in built.errors() if m["path"] == name]
+    assert built.code in (0, 1) and "Traceback" not in built.err, built.err
+    started = time.monotonic()
+    with serving(root, memory_limit=True) as server:
+        assert time.monotonic() - started < 30, "the first build took too long"
+        status = status_of(server.port)
+        assert status["ok"] == (built.code == 0), (status, built.err)
+        found = [tuple(d["where"].split(":")) + (d["message"],) for d in status["diagnostics"]
+                 if d["path"] == name and d["severity"] == "error"]
+        assert found == expected, (found, expected)
+    assert "Traceback" not in server.output and "MemoryError" not in server.output, server.output
+
+
+def test_an_index_linked_to_dev_zero_during_the_session_is_refused_promptly(tmp_path: Path) -> None:
+    root = corpus(tmp_path / "corpus")
+    with serving(root, memory_limit=True) as server:
+        assert status_of(server.port)["ok"], server.output
+        index = root / "seeds" / "INDEX.md"
+        link = index.with_name("INDEX.md.tmp~")
+        os.symlink("/dev/zero", link)
+        os.replace(link, index)
+        status = wait_until(lambda: (s := status_of(server.port))["builds"] >= 2 and not s["building"] and s, 30,
+                            f"the rebuild:\n{server.output}")
+        # the command line refuses to start on such a folder; the build's own stages say why
+        found = pipeline.check(root, config.load(root)[0])[1]
+        expected = [(f"{d.path}:{d.line}:{d.column}", d.message) for d in diagnostics.sort(found)
+                    if d.severity == "error"]
+        assert ("seeds/INDEX.md:1:1", "seeds/INDEX.md is a link that leaves the corpus") in expected, expected
+        assert [(d["where"], d["message"]) for d in status["diagnostics"] if d["severity"] == "error"] == expected
+        code, _, body = request(server.port, "/index.html")
+        assert code == 200 and b"Served corpus" in body     # the last good site
+    assert "Traceback" not in server.output and "MemoryError" not in server.output, server.output
