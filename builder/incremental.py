@@ -528,17 +528,22 @@ class IncrementalBuilder:
         return changed | (old_pages - set(self.pages))
 
     def _render(self, path: str) -> set[SitePath]:
-        """Render one out-of-date page (or the search index); the site files that changed."""
-        self.dirty.discard(path)
-        if path == SEARCH:
-            assert self.linked is not None
-            new = search.build_index(self.linked)
-            old, self.search = self.search, dict(new)
-            return {p for p in old.keys() | new.keys() if old.get(p) != new.get(p)}
-        page, data = render.render_page(self.env, self.makers[SitePath(path)])
-        before = self.pages.get(page)
-        self.pages[page] = data
-        return {page} if before != data else set()
+        """Render one out-of-date page (or the search index); the site files that changed.
+
+        It stays marked out of date until it is in place: get(), which reads without the lock,
+        then waits for it instead of finding neither the page nor a reason to render it."""
+        try:
+            if path == SEARCH:
+                assert self.linked is not None
+                new = search.build_index(self.linked)
+                old, self.search = self.search, dict(new)
+                return {p for p in old.keys() | new.keys() if old.get(p) != new.get(p)}
+            page, data = render.render_page(self.env, self.makers[SitePath(path)])
+            before = self.pages.get(page)
+            self.pages[page] = data
+            return {page} if before != data else set()
+        finally:
+            self.dirty.discard(path)
 
     def render_pending(self, stop: Callable[[], bool] = lambda: False) -> Update:
         """Render out-of-date pages until none are left or `stop()` says so (checked between pages)."""

@@ -235,3 +235,26 @@ def test_an_index_linked_to_dev_zero_during_the_session_is_refused_promptly(tmp_
         code, _, body = request(server.port, "/index.html")
         assert code == 200 and b"Served corpus" in body     # the last good site
     assert "Traceback" not in server.output and "MemoryError" not in server.output, server.output
+
+
+def test_a_page_asked_for_while_it_renders_is_waited_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crowd asks for a page that the build loop is rendering: each gets it, none a 404."""
+    from builder.incremental import IncrementalBuilder
+    from builder.stages import render
+
+    builder = IncrementalBuilder(corpus(tmp_path / "corpus"))
+    assert builder.build().ok
+    rendering = threading.Event()
+    render_page = render.render_page
+
+    def slow(env, maker):  # noqa: ANN001, ANN202
+        rendering.set()
+        time.sleep(0.3)
+        return render_page(env, maker)
+
+    monkeypatch.setattr(render, "render_page", slow)
+    first = threading.Thread(target=builder.get, args=("index.html",), daemon=True)
+    first.start()
+    assert rendering.wait(10)
+    assert builder.get("index.html") is not None
+    first.join(timeout=10)
