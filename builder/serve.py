@@ -7,12 +7,14 @@
 
 The server is handed a build function (an IncrementalBuilder), waits for edits to settle,
 and keeps serving the last good site when a build fails, showing the errors in every open
-page. It binds 127.0.0.1 unless told otherwise and serves nothing but the site's files.
+page. It binds 127.0.0.1 unless told otherwise and serves nothing but the site's files, and
+only to requests that name its address and arrive promptly (builder/serveguard.py).
 """
 
 from __future__ import annotations
 
 import errno
+import io
 import json
 import mimetypes
 import os
@@ -32,6 +34,7 @@ from urllib.parse import parse_qs, quote, unquote
 from builder import diagnostics
 from builder.diagnostics import Diagnostic
 from builder.incremental import IncrementalBuilder, Update
+from builder.serveguard import SEND_SECONDS, HeadTooLarge, Hosts, Incoming
 
 PREFIX = "/__glossator/"
 SCRIPT_PATH = PREFIX + "livereload.js"
@@ -283,12 +286,14 @@ def _event(name: str, data: object) -> str:
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024   # the listen backlog (5 by default): a page opening at once, many tabs, a crawl
 
     def __init__(self, address: tuple[str, int], app: "App") -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.app = app
         super().__init__(address, Handler)
+        self.hosts = Hosts.bound(address[0], self.server_address[1])
 
     def handle_error(self, request: object, client_address: object) -> None:
         import sys
@@ -304,6 +309,23 @@ class Server(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     server: Server
     protocol_version = "HTTP/1.1"
+    timeout = SEND_SECONDS          # writes; requests are read through `Incoming`, with a deadline
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()          # the plain buffered file setup() made: read with a deadline instead
+        self.incoming = Incoming(self.connection)
+        self.rfile = io.BufferedReader(self.incoming)
+
+    def handle_one_request(self) -> None:
+        self.incoming.start()       # this request's line and headers have REQUEST_SECONDS to arrive
+        self.requestline = self.request_version = self.command = ""     # set once the request line is read
+        try:
+            super().handle_one_request()
+        except HeadTooLarge:
+            self.close_connection = True
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE if self.requestline
+                            else HTTPStatus.REQUEST_URI_TOO_LONG)
 
     def version_string(self) -> str:
         return "glossator-serve"
@@ -319,6 +341,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def respond(self, head: bool) -> None:
         app = self.server.app
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1:
+            self.close_connection = True
+            return self.plain(HTTPStatus.BAD_REQUEST, "bad request: one Host header is required", head)
+        if not self.server.hosts.allows(hosts[0]):     # a page of another site, its name pointed here
+            self.close_connection = True
+            return self.plain(HTTPStatus.MISDIRECTED_REQUEST, "glossator serve answers only to the address it "
+                              "listens on (Host: 127.0.0.1, localhost, [::1] or the --host given)", head)
         raw = self.path
         if not raw.startswith("/"):
             return self.plain(HTTPStatus.BAD_REQUEST, "bad request", head)

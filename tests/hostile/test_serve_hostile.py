@@ -27,6 +27,7 @@ from typing import Callable, Iterator
 import pytest
 
 from builder import config, diagnostics, pipeline
+from builder.serveguard import REQUEST_SECONDS, Hosts
 
 from .corpus import ROOT, Corpus, build, person
 
@@ -258,3 +259,146 @@ def test_a_page_asked_for_while_it_renders_is_waited_for(tmp_path: Path, monkeyp
     assert rendering.wait(10)
     assert builder.get("index.html") is not None
     first.join(timeout=10)
+
+
+# --- the crowd ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with serving(corpus(tmp_path_factory.mktemp("shared") / "corpus")) as server:
+        yield server
+
+
+def test_256_concurrent_requests_are_all_answered(shared: Server) -> None:
+    n, bound = 256, 5.0
+    results: list[object] = [None] * n
+    go = threading.Barrier(n + 1)
+
+    def get(i: int) -> None:
+        go.wait()
+        try:
+            results[i] = request(shared.port, "/index.html", timeout=bound)[0]
+        except OSError as exc:
+            results[i] = repr(exc)
+
+    threads = [threading.Thread(target=get, args=(i,), daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    go.wait()
+    started = time.monotonic()
+    for t in threads:
+        t.join(timeout=3 * bound)
+    seconds = time.monotonic() - started
+    failed = [r for r in results if r != 200]
+    assert not failed, f"{len(failed)} of {n} requests failed: {sorted(set(map(str, failed)))}"
+    assert seconds < bound, f"{n} concurrent requests took {seconds:.1f} s"
+
+
+def test_idle_and_slow_connections_are_dropped_and_event_streams_stay(shared: Server) -> None:
+    port = shared.port
+    bound = REQUEST_SECONDS + 10          # generous: the server drops them after REQUEST_SECONDS
+    stream = socket.create_connection(("127.0.0.1", port), timeout=bound)
+    stream.sendall(b"GET /__glossator/events?page=index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    seen = read_until(stream, b"event: status")
+    opened = time.monotonic()
+    idle = socket.create_connection(("127.0.0.1", port), timeout=bound)          # sends nothing
+    kept = socket.create_connection(("127.0.0.1", port), timeout=bound)          # a keep-alive left open
+    kept.sendall(b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert read_until(kept, b"</html>").startswith(b"HTTP/1.1 200")
+    slow = socket.create_connection(("127.0.0.1", port), timeout=bound)          # headers, a byte at a time
+    dropped_at: list[float] = []
+
+    def trickle() -> None:
+        for byte in b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"x" * 1000:
+            try:
+                slow.send(bytes([byte]))
+            except OSError:
+                break
+            time.sleep(0.25)
+        dropped_at.append(time.monotonic())
+
+    started = time.monotonic()
+    sender = threading.Thread(target=trickle, daemon=True)
+    sender.start()
+    try:
+        assert closed(idle), "an idle connection was kept open"
+        assert closed(kept), "an idle keep-alive connection was kept open"
+        sender.join(timeout=bound)
+        assert dropped_at and dropped_at[0] - started < bound, "a connection sending its headers slowly was kept"
+        # the event stream, older than the timeout, still carries events: an edit's "building" status
+        time.sleep(max(0.0, opened + REQUEST_SECONDS + 1 - time.monotonic()))
+        (shared.root / "seeds" / "a.txt").write_text(TEXT, "utf-8")
+        read_until(stream, b"event: status", seen.partition(b"event: status")[2])
+    finally:
+        for s in (stream, idle, kept, slow):
+            s.close()
+
+
+def test_an_oversized_request_is_refused(shared: Server) -> None:
+    def answer(data: bytes) -> bytes:
+        with socket.create_connection(("127.0.0.1", shared.port), timeout=10) as s:
+            try:
+                s.sendall(data)
+            except OSError:
+                pass        # refused before it was all sent
+            return read_until(s, b"\r\n\r\n").split(b"\r\n")[0]
+
+    assert answer(b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").split()[1] == b"414"
+    many = b"".join(b"X-%d: %s\r\n" % (i, b"x" * 20_000) for i in range(4))      # 80 KB of headers
+    assert answer(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + many + b"\r\n").split()[1] == b"431"
+    assert request(shared.port, "/index.html")[0] == 200
+
+
+# --- strangers: the Host header ---------------------------------------------------------------
+
+PATHS = ("/", "/index.html", "/docs/a.html", "/__glossator/status", "/__glossator/livereload.js",
+         "/__glossator/events?page=index.html")
+
+
+def test_a_host_that_is_not_this_server_is_refused_on_every_path(shared: Server) -> None:
+    port = shared.port
+    strangers = ("evil.example", f"evil.example:{port}", f"127.0.0.1.nip.io:{port}", f"localhost.evil.example:{port}",
+                 f"127.0.0.1:{port + 1}", f"localhost:{port}0", "localhost:", f"[::1]x:{port}", "127.1",
+                 f"0x7f.0.0.1:{port}", f"192.168.1.10:{port}", "")
+    for path in PATHS:
+        for host in strangers:
+            code, headers, body = request(port, path, host=host)
+            assert code == 421, (path, host, code)
+            assert headers["content-type"].startswith("text/plain") and len(body) < 300, (path, host)
+            assert b"Served corpus" not in body and b"diagnostics" not in body, (path, host)
+        assert request(port, path, host=None)[0] == 400, path                                  # no Host
+        assert request(port, path, extra="Host: evil.example\r\n")[0] == 400, path             # two Hosts
+
+
+def test_the_names_of_this_server_are_accepted(shared: Server) -> None:
+    port = shared.port
+    for host in ("127.0.0.1", f"127.0.0.1:{port}", "localhost", f"localhost:{port}", f"LocalHost:{port}",
+                 "[::1]", f"[::1]:{port}"):
+        for path in ("/", "/index.html", "/__glossator/status"):
+            code, _, body = request(port, path, host=host)
+            assert code == 200, (host, path, code, body[:200])
+
+
+def test_the_hosts_each_address_accepts() -> None:
+    local = Hosts.bound("127.0.0.1", 8000)
+    assert all(local.allows(h) for h in ("127.0.0.1", "localhost:8000", "[::1]:8000", "LOCALHOST"))
+    assert not any(local.allows(h) for h in (None, "", "evil.example", "127.0.0.1:8001", "192.168.1.10:8000", "[::1",
+                                             "localhost:8000:8000", "localhost:+8000", "localhost:８０００"))
+    given = Hosts.bound("192.168.1.10", 8000)
+    assert given.allows("192.168.1.10:8000") and given.allows("localhost")
+    assert not given.allows("192.168.1.11:8000")
+    named = Hosts.bound("box.lan", 8000)
+    assert named.allows("box.lan:8000") and named.allows("BOX.LAN") and not named.allows("evil.box.lan")
+    six = Hosts.bound("::1", 8000)
+    assert six.allows("[::1]:8000") and not six.allows("::1")
+    # listening on every address: its IP addresses and this machine's name, no other names
+    for wildcard in ("0.0.0.0", "::"):
+        every = Hosts.bound(wildcard, 8000)
+        own = socket.gethostname().lower()
+        for good in ("192.168.1.10:8000", "10.0.0.7", "[2001:db8::1]:8000", "[fe80::1]", "0.0.0.0:8000",
+                     own, f"{own}.local:8000", "localhost:8000"):
+            assert every.allows(good), (wildcard, good)
+        for bad in ("evil.example:8000", "192.168.1.10.nip.io:8000", "127.1", "0x7f.0.0.1", "2130706433",
+                    "192.168.1.10:8001", "[2001:db8::1]x", f"{own}.evil.example"):
+            assert not every.allows(bad), (wildcard, bad)
