@@ -84,7 +84,9 @@ class Served:
                              for s, tag in ((self.proc.stdout, "out"), (self.proc.stderr, "err"))]
             for t in self._readers:
                 t.start()
-            wait_until(lambda: self.proc.poll() is not None or self.printed("serving http://"), 60, "the server")
+            # it answers at once ("building…"); the tests start from the first build's result
+            wait_until(lambda: self.proc.poll() is not None or self.printed("out: built ")
+                       or self.printed("build failed"), 60, "the server and its first build")
             if self.proc.poll() is None:
                 return
             if self.proc.returncode != 2:   # 2: the port was taken meanwhile; try another

@@ -402,3 +402,74 @@ def test_the_hosts_each_address_accepts() -> None:
         for bad in ("evil.example:8000", "192.168.1.10.nip.io:8000", "127.1", "0x7f.0.0.1", "2130706433",
                     "192.168.1.10:8001", "[2001:db8::1]x", f"{own}.evil.example"):
             assert not every.allows(bad), (wildcard, bad)
+
+
+# --- the first build -------------------------------------------------------------------------
+
+SLOW_FIRST_BUILD = r"""
+import sys, time
+from pathlib import Path
+from builder import serve
+from builder.incremental import IncrementalBuilder
+
+corpus, release, port = Path(sys.argv[1]).resolve(), Path(sys.argv[2]), int(sys.argv[3])
+
+
+class SlowFirstBuild(IncrementalBuilder):
+    "The first build waits until the test creates `release` (at most a minute)."
+
+    def build(self, changed=None, first=()):
+        deadline = time.monotonic() + 60
+        while not release.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return super().build(changed, first)
+
+
+sys.exit(serve.serve(corpus, "127.0.0.1", port, sys.stdout, sys.stderr, builder=SlowFirstBuild(corpus)))
+"""
+
+
+def test_requests_during_a_slow_first_build_are_answered_at_once(tmp_path: Path) -> None:
+    root = corpus(tmp_path / "corpus")
+    release = tmp_path / "release"
+    server = Server(lambda port: ["-c", SLOW_FIRST_BUILD, str(root), str(release), str(port)], root)
+    try:
+        server.wait_listening()
+        started = time.monotonic()
+        code, headers, page = request(server.port, "/index.html", timeout=3)
+        assert code == 503 and headers.get("retry-after") and b"Building the site" in page, (code, page)
+        assert b'<script src="/__glossator/livereload.js"' in page
+        status = status_of(server.port)
+        assert status["building"] and status["builds"] == 0, status
+        for target in ("/static/style.css", "/search/index.json", "/docs/a.html", "/"):
+            code, headers, _ = request(server.port, target, timeout=3)
+            assert code == 503 and headers.get("retry-after"), (target, code)
+        assert time.monotonic() - started < 3, "the answers during the first build were slow"
+        # the "building…" page reloads once the site is there
+        version = re.search(rb'data-version="(\d+)" data-run="(\w+)"', page)
+        assert version, page
+        stream = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        with stream:
+            stream.sendall(b"GET /__glossator/events?page=index.html&since=%s&run=%s HTTP/1.1\r\n"
+                           b"Host: 127.0.0.1\r\n\r\n" % version.groups())
+            seen = read_until(stream, b"event: status")
+            release.touch()
+            read_until(stream, b"event: reload", seen)
+        code, _, page = request(server.port, "/index.html")
+        assert code == 200 and b"Served corpus" in page, code
+        assert status_of(server.port)["builds"] == 1
+    finally:
+        release.touch()
+        assert server.stop() == 0, server.output
+    assert "Traceback" not in server.output, server.output
+
+
+def test_ctrl_c_during_the_first_build_stops_at_once(tmp_path: Path) -> None:
+    root = corpus(tmp_path / "corpus")
+    server = Server(lambda port: ["-c", SLOW_FIRST_BUILD, str(root), str(tmp_path / "never"), str(port)], root)
+    server.wait_listening()
+    assert status_of(server.port)["building"]
+    started = time.monotonic()
+    assert server.stop(timeout=10) == 0, server.output
+    assert time.monotonic() - started < 4, "stopping waited for the first build"
+    assert "Traceback" not in server.output, server.output
