@@ -82,7 +82,10 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("-p", "--port", type=int, default=8000, help="the port to listen on (default: 8000)")
     v.add_argument("--host", default="127.0.0.1",
                    help="the address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 shares the site "
-                        "with your network)")
+                        "with your network). A request is answered only if its Host header is 127.0.0.1, localhost, "
+                        "[::1] or the --host given (with this port or none); with 0.0.0.0 or :: also any IP address "
+                        "and this machine's name (and name.local). Other names get 421, so that a web page cannot "
+                        "point its own domain at this machine (DNS rebinding) and read the site")
 
     i = sub.add_parser("init", help="start a new corpus", description=(
         "Create a corpus that builds at once: seeds/INDEX.md and one document, annotations/ with entities and a "

@@ -18,6 +18,7 @@ that is asked for (`get()`) before its turn is rendered on the spot.
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import threading
 import time
@@ -43,12 +44,21 @@ SEARCH_AFTER = 2.0               # seconds without a build before the index is r
 
 
 class Files:
-    """The bytes of input files, read once and re-read only when told they changed."""
+    """The bytes of input files, read once and re-read only when told they changed.
 
-    def __init__(self) -> None:
+    Only what a build would read is read: regular files of at most corpus.MAX_BYTES that
+    are inside one of `roots` (the corpus, the built-in theme), links followed. Any other
+    file gets a digest that says why it was not read, and the stage that reads it (through
+    corpus.read_text, as the build does) reports the problem.
+    """
+
+    def __init__(self, roots: Iterable[Path]) -> None:
+        self.roots = tuple(roots)
         self._data: dict[Path, tuple[bytes | None, str | None]] = {}
+        self._real = corpus.RealPaths()
 
     def forget(self, paths: Iterable[Path] | None) -> None:
+        self._real = corpus.RealPaths()     # one per build: folders may have become links
         if paths is None:
             self._data.clear()
         else:
@@ -65,13 +75,16 @@ class Files:
     def _entry(self, path: Path) -> tuple[bytes | None, str | None]:
         entry = self._data.get(path)
         if entry is None:
-            try:
-                data: bytes | None = path.read_bytes()
-            except OSError:
-                data = None
-            entry = (data, hashlib.blake2b(data, digest_size=16).hexdigest() if data is not None else None)
-            self._data[path] = entry
+            entry = self._data[path] = self._read(path)
         return entry
+
+    def _read(self, path: Path) -> tuple[bytes | None, str | None]:
+        if not any(self._real.within(path, root) for root in self.roots):
+            return None, "unread: a link that leaves the corpus"
+        data, problem = corpus.read_bytes(path, real=self._real)
+        if data is None:
+            return None, None if problem is None or problem[0] == "file not found" else f"unread: {problem[0]}"
+        return data, hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 class Memo:
@@ -142,7 +155,8 @@ class Checker:
             self._resolved.clear()      # a document file or folder may now be (or no longer be) a link
         listed = set(self._listing or ())
         if changed is None or any(p == self.dir / "annotations" or (p.parent == self.dir / "annotations" and (
-                p.suffix in (".yaml", ".yml")) and (p in listed) != p.exists()) for p in changed):
+                p.suffix in (".yaml", ".yml")) and (p in listed) != (p.is_file() and p.stem != "entities"))
+                for p in changed):
             self._listing = None        # sidecars came or went
         for memo in (self.index, self.read, self.entities, self.sidecars, self.cleaned, self.anchored):
             memo.misses = []
@@ -175,7 +189,7 @@ class Checker:
         index = self.dir / "seeds" / "INDEX.md"
 
         def parse() -> tuple[bool, str, str, tuple, tuple[Diagnostic, ...]]:
-            text, diags = corpus.read_text(index, index_rel)
+            text, diags = corpus.read_text(index, index_rel, within=self.dir)
             if text is None:
                 return False, "", "", (), diags
             title, intro, metas, index_diags = corpus.parse_index(text, index_rel)
@@ -203,9 +217,8 @@ class Checker:
 
         known_entities = self._same("entity ids", frozenset(e.id for e in entities))
         known_docs = self._same("doc ids", frozenset(doc_ids))
-        folder = self.dir / "annotations"
-        if self._listing is None:
-            self._listing = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
+        if self._listing is None:   # as the build lists them: files only, x.yaml over x.yml
+            self._listing = sorted(annotations.sidecar_files(self.dir).values())
         files = self._listing
         sidecars: list[Sidecar] = []
         found: list[Diagnostic] = []
@@ -414,7 +427,7 @@ class IncrementalBuilder:
         self._search_child: Any = None
         self._closed = False
         self._last_build = 0.0
-        self.files = Files()
+        self.files = Files((corpus_dir, theme.BUILTIN_THEME))
         self.checker = Checker(corpus_dir, self.files)
         self.linker = Linker()
         self.lock = threading.RLock()
@@ -450,7 +463,10 @@ class IncrementalBuilder:
         with self.lock:
             started = time.perf_counter()
             self._last_build = time.monotonic()
-            paths = None if changed is None else [Path(p).resolve() for p in changed]
+            # a changed file by its name in its (resolved) folder, as the caches know it, and by where it
+            # leads if it is a link: a file just replaced by a link must be read (or refused) again
+            paths = None if changed is None else sorted({q for p in map(Path, changed)
+                                                        for q in (p.parent.resolve() / p.name, p.resolve())})
             self.files.forget(paths)
             checked = self.checker.check(paths)
             linked, found_l = self.linker.link(checked.corpus, checked.docs, checked.entities)
@@ -520,21 +536,26 @@ class IncrementalBuilder:
         return changed | (old_pages - set(self.pages))
 
     def _render(self, path: str) -> set[SitePath]:
-        """Render one out-of-date page (or the search index); the site files that changed."""
-        self.dirty.discard(path)
-        if path == SEARCH:
-            assert self.linked is not None
-            new = search.build_index(self.linked)
-            old, self.search = self.search, dict(new)
-            return {p for p in old.keys() | new.keys() if old.get(p) != new.get(p)}
-        page, data, problem = render.render_page(self.env, self.makers[SitePath(path)])
-        if problem is not None:     # the theme fails on this page: keep showing the last good one
-            self.render_problems[page] = problem
-            return set()
-        self.render_problems.pop(page, None)
-        before = self.pages.get(page)
-        self.pages[page] = data
-        return {page} if before != data else set()
+        """Render one out-of-date page (or the search index); the site files that changed.
+
+        It stays marked out of date until it is in place: get(), which reads without the lock,
+        then waits for it instead of finding neither the page nor a reason to render it."""
+        try:
+            if path == SEARCH:
+                assert self.linked is not None
+                new = search.build_index(self.linked)
+                old, self.search = self.search, dict(new)
+                return {p for p in old.keys() | new.keys() if old.get(p) != new.get(p)}
+            page, data, problem = render.render_page(self.env, self.makers[SitePath(path)])
+            if problem is not None:     # the theme fails on this page: keep showing the last good one
+                self.render_problems[page] = problem
+                return set()
+            self.render_problems.pop(page, None)
+            before = self.pages.get(page)
+            self.pages[page] = data
+            return {page} if before != data else set()
+        finally:
+            self.dirty.discard(path)
 
     def render_pending(self, stop: Callable[[], bool] = lambda: False) -> Update:
         """Render out-of-date pages until none are left or `stop()` says so (checked between pages)."""

@@ -3,16 +3,19 @@
     watchdog events ─► Changes (a burst from one save becomes one batch)
                     ─► build loop: builder.build(changed, open pages) ─► Hub: "status" and "reload" events
     HTTP (one thread per request): site files from the builder, with the reload script injected
-                                   into HTML; /__glossator/{livereload.js,events,status}
+                                   into HTML; /__glossator/{livereload.js,events,status};
+                                   answering from the start, "building…" until the first build is done
 
 The server is handed a build function (an IncrementalBuilder), waits for edits to settle,
 and keeps serving the last good site when a build fails, showing the errors in every open
-page. It binds 127.0.0.1 unless told otherwise and serves nothing but the site's files.
+page. It binds 127.0.0.1 unless told otherwise and serves nothing but the site's files, and
+only to requests that name its address and arrive promptly (builder/serveguard.py).
 """
 
 from __future__ import annotations
 
 import errno
+import io
 import json
 import mimetypes
 import os
@@ -32,6 +35,7 @@ from urllib.parse import parse_qs, quote, unquote
 from builder import diagnostics
 from builder.diagnostics import Diagnostic
 from builder.incremental import IncrementalBuilder, Update
+from builder.serveguard import SEND_SECONDS, HeadTooLarge, Hosts, Incoming
 
 PREFIX = "/__glossator/"
 SCRIPT_PATH = PREFIX + "livereload.js"
@@ -238,9 +242,9 @@ class Hub:
         with self._lock:
             return len(self._clients)
 
-    def changed(self, paths: Iterable[str]) -> None:
-        """Site files changed: tell the pages that show them to reload."""
-        pages, everything = set(), False
+    def changed(self, paths: Iterable[str], everything: bool = False) -> None:
+        """Site files changed (`everything`: every page did): tell the pages that show them to reload."""
+        pages = set()
         for p in paths:
             if p.endswith(".html"):
                 pages.add(p)
@@ -283,12 +287,14 @@ def _event(name: str, data: object) -> str:
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024   # the listen backlog (5 by default): a page opening at once, many tabs, a crawl
 
     def __init__(self, address: tuple[str, int], app: "App") -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.app = app
         super().__init__(address, Handler)
+        self.hosts = Hosts.bound(address[0], self.server_address[1])
 
     def handle_error(self, request: object, client_address: object) -> None:
         import sys
@@ -304,6 +310,23 @@ class Server(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     server: Server
     protocol_version = "HTTP/1.1"
+    timeout = SEND_SECONDS          # writes; requests are read through `Incoming`, with a deadline
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()          # the plain buffered file setup() made: read with a deadline instead
+        self.incoming = Incoming(self.connection)
+        self.rfile = io.BufferedReader(self.incoming)
+
+    def handle_one_request(self) -> None:
+        self.incoming.start()       # this request's line and headers have REQUEST_SECONDS to arrive
+        self.requestline = self.request_version = self.command = ""     # set once the request line is read
+        try:
+            super().handle_one_request()
+        except HeadTooLarge:
+            self.close_connection = True
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE if self.requestline
+                            else HTTPStatus.REQUEST_URI_TOO_LONG)
 
     def version_string(self) -> str:
         return "glossator-serve"
@@ -319,6 +342,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def respond(self, head: bool) -> None:
         app = self.server.app
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1:
+            self.close_connection = True
+            return self.plain(HTTPStatus.BAD_REQUEST, "bad request: one Host header is required", head)
+        if not self.server.hosts.allows(hosts[0]):     # a page of another site, its name pointed here
+            self.close_connection = True
+            return self.plain(HTTPStatus.MISDIRECTED_REQUEST, "glossator serve answers only to the address it "
+                              "listens on (Host: 127.0.0.1, localhost, [::1] or the --host given)", head)
         raw = self.path
         if not raw.startswith("/"):
             return self.plain(HTTPStatus.BAD_REQUEST, "bad request", head)
@@ -337,6 +368,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.internal(path[len(PREFIX):], parse_qs(query), head)
         page = page_of(path)
         version = app.hub.version       # read before the bytes: a page is never older than its version
+        if not app.ready.is_set():
+            return self.building(page, version, head)
         data = app.builder.get(page)
         if data is None:
             if app.builder.get(page + "/index.html") is not None:
@@ -391,6 +424,14 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             hub.disconnect(client)
 
+    def building(self, page: str, version: int, head: bool) -> None:
+        """During the first build: a page that reloads when the site is there; other files later."""
+        if page.endswith(".html"):
+            body, kind = inject(BUILDING, version, self.server.app.hub.run), TYPES[".html"]
+        else:
+            body, kind = b"the site is being built: try again in a moment\n", TYPES[".txt"]
+        self.send(HTTPStatus.SERVICE_UNAVAILABLE, kind, body, head, retry_after=1)
+
     def not_found(self, head: bool) -> None:
         page = self.server.app.builder.get("404.html")
         if page is None:
@@ -401,12 +442,14 @@ class Handler(BaseHTTPRequestHandler):
     def plain(self, status: HTTPStatus, text: str, head: bool) -> None:
         self.send(status, "text/plain; charset=utf-8", (text + "\n").encode(), head)
 
-    def send(self, status: HTTPStatus, kind: str, body: bytes, head: bool) -> None:
+    def send(self, status: HTTPStatus, kind: str, body: bytes, head: bool, retry_after: int = 0) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
+        if retry_after:
+            self.send_header("Retry-After", str(retry_after))
         self.end_headers()
         if not head:
             self.wfile.write(body)
@@ -436,6 +479,10 @@ PLACEHOLDER = (b'<!doctype html><html lang="en"><head><meta charset="utf-8">'
                b"<title>Glossator: the site could not be built</title></head><body>"
                b"<h1>The site could not be built</h1><p>Fix the problems listed here (and in the terminal); "
                b"this page reloads when the build succeeds.</p></body></html>")
+BUILDING = (b'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            b'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            b"<title>Glossator: building the site&hellip;</title></head><body>"
+            b"<h1>Building the site&hellip;</h1><p>This page reloads when the first build is done.</p></body></html>")
 
 
 # --- the server as a whole --------------------------------------------------------------
@@ -452,6 +499,7 @@ class App:
         self.hub = hub
         self.changes = Changes()
         self.stopping = threading.Event()
+        self.ready = threading.Event()     # set when the first build is over: until then, "building…"
         self.watcher = Watcher(corpus_dir, self.changes, watch_also)
         self.script = resources.files("builder").joinpath("livereload.js").read_bytes()
         self.builds = 0
@@ -463,22 +511,38 @@ class App:
         self.server = Server((host, port), self)
         return self.server
 
-    def first_build(self) -> Update:
-        update = self.builder.build()
-        self.builds += 1
-        self.report(update, first=True)
+    def first_build(self) -> Update | None:
+        """The first build, on the build thread: requests meanwhile get a "building…" page at once."""
+        try:
+            update: Update | None = self.builder.build()
+        except Exception as exc:  # a bug in a stage: report it, serve the "could not be built" page, wait for edits
+            self.crashed(exc, "build crashed: fix the problem, or save a file to try again")
+            update = None
+        else:
+            self.builds += 1
+        self.ready.set()        # before the status says so: a client that sees it can read the site
+        self.hub.changed((), everything=True)     # the "building…" pages reload into the site
+        if update is None:
+            self.hub.set_status(status_of(False, (), self.hub.version, False, self.builds))
+        else:
+            self.report(update, first=True)
         return update
 
-    def start(self) -> None:
+    def start(self, banner: str = "") -> None:
+        """Answer requests, print `banner`, then build for the first time and watch for edits."""
         assert self.server is not None
-        self.watcher.start()
+        self.watcher.start()    # before the first build: an edit made during it is built after it
         for target, name in ((self.server.serve_forever, "http"), (self.loop, "build")):
             t = threading.Thread(target=target, name=f"glossator-{name}", daemon=True)
             t.start()
             self.threads.append(t)
+            if name == "http" and banner:
+                self.out.write(banner)
+                self.out.flush()
 
     def loop(self) -> None:
-        """Wait for edits to settle, rebuild, tell the open pages; render the rest when idle."""
+        """Build; then wait for edits to settle, rebuild, tell the open pages; render the rest when idle."""
+        self.first_build()
         busy = lambda: self.changes.pending() or self.stopping.is_set()  # noqa: E731
         while not self.stopping.is_set():
             if not busy():
@@ -495,16 +559,19 @@ class App:
             try:
                 update = self.builder.build(batch, first=self.hub.open_pages())
             except Exception as exc:  # a bug in a stage must not end the session: report it, keep serving
-                import traceback
-
-                self.err.write("".join(traceback.format_exception(exc)))
-                self.err.write("build crashed: still serving the last good site\n")
-                self.err.flush()
+                self.crashed(exc, "build crashed: still serving the last good site")
                 self.hub.set_status({**self.hub.status, "building": False})
                 continue
             self.builds += 1
             self.report(update, batch=batch)
             self.hub.changed(update.changed)
+
+    def crashed(self, exc: Exception, line: str) -> None:
+        import traceback
+
+        self.err.write("".join(traceback.format_exception(exc)))
+        self.err.write(line + "\n")
+        self.err.flush()
 
     def report(self, update: Update, first: bool = False, batch: frozenset[Path] | None = None) -> None:
         """The terminal line (and diagnostics, as `build` prints them) and every page's overlay."""
@@ -529,11 +596,14 @@ class App:
         self.err.flush()
 
     def stop(self) -> None:
+        """Stop at once, also during the first build: that one cannot be cut short, and is left to
+        end with the process (it holds the builder, and no background work has started yet)."""
         self.stopping.set()
         self.changes.wake()
         self.hub.close()
+        built = self.ready.is_set()
         close = getattr(self.builder, "close", None)
-        if close is not None:
+        if close is not None and built:
             close()
         self.watcher.stop()
         if self.server is not None:
@@ -541,7 +611,8 @@ class App:
                 self.server.shutdown()
             self.server.server_close()
         for t in self.threads:
-            t.join(timeout=5)
+            if built or t.name != "glossator-build":
+                t.join(timeout=5)
 
 
 def settle() -> None:
@@ -586,13 +657,11 @@ def serve(corpus_dir: Path, host: str, port: int, out: TextIO, err: TextIO,
     if _main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
     try:
-        app.first_build()
-        app.start()
         url = f"http://{f'[{host}]' if ':' in host else host}:{server.server_address[1]}/"
-        out.write(f"serving {url}  (watching seeds/, annotations/, themes/, {SETTINGS_FILE}; Ctrl-C to stop)\n")
+        banner = f"serving {url}  (watching seeds/, annotations/, themes/, {SETTINGS_FILE}; Ctrl-C to stop)\n"
         if host not in ("127.0.0.1", "localhost", "::1"):
-            out.write(f"note: listening on {host}: other machines on the network can read the site\n")
-        out.flush()
+            banner += f"note: listening on {host}: other machines on the network can read the site\n"
+        app.start(banner)       # answers at once; the first build runs on the build thread
         while not app.stopping.wait(1.0):
             pass
     except KeyboardInterrupt:

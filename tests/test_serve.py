@@ -84,7 +84,9 @@ class Served:
                              for s, tag in ((self.proc.stdout, "out"), (self.proc.stderr, "err"))]
             for t in self._readers:
                 t.start()
-            wait_until(lambda: self.proc.poll() is not None or self.printed("serving http://"), 60, "the server")
+            # it answers at once ("building…"); the tests start from the first build's result
+            wait_until(lambda: self.proc.poll() is not None or self.printed("out: built ")
+                       or self.printed("build failed"), 60, "the server and its first build")
             if self.proc.poll() is None:
                 return
             if self.proc.returncode != 2:   # 2: the port was taken meanwhile; try another
@@ -456,7 +458,7 @@ def test_directory_urls_and_many_clients(shared: Served) -> None:
     try:
         for _ in range(12):   # open pages, each holding an event stream
             s = socket.create_connection(("127.0.0.1", served.port), timeout=5)
-            s.sendall(b"GET /__glossator/events?page=index.html&since=0 HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.sendall(b"GET /__glossator/events?page=index.html&since=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             read_until(s, b"event: status")
             streams.append(s)
         started = time.monotonic()
@@ -494,7 +496,7 @@ def test_build_and_bundle_output_have_no_reload_script(example_site: Path, share
 
 def test_ctrl_c_stops_cleanly(served: Served) -> None:
     stream = socket.create_connection(("127.0.0.1", served.port), timeout=5)
-    stream.sendall(b"GET /__glossator/events?page=index.html HTTP/1.1\r\nHost: x\r\n\r\n")
+    stream.sendall(b"GET /__glossator/events?page=index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     read_until(stream, b"event: status")
     try:
         assert served.stop(signal.SIGINT) == 0

@@ -136,7 +136,7 @@ def read_text(path: Path, rel: SourcePath, within: Path | None = None,
     regular files are read, and never more than `max_bytes` of them (a device or a pipe
     would never end).
     """
-    data, problem = _read_bytes(path, within, real, max_bytes)
+    data, problem = read_bytes(path, within, real, max_bytes)
     if problem:
         message, hint = problem
         return None, (error(rel, 1, 1, message.replace("{rel}", rel), hint),)
@@ -153,9 +153,10 @@ def read_text(path: Path, rel: SourcePath, within: Path | None = None,
     return text.replace("\r\n", "\n").replace("\r", "\n"), ()
 
 
-def _read_bytes(path: Path, within: Path | None, real: RealPaths | None,
-                max_bytes: int) -> tuple[bytes | None, tuple[str, str] | None]:
-    """The bytes of a regular file, or (message, hint) saying why they are not read."""
+def read_bytes(path: Path, within: Path | None = None, real: RealPaths | None = None,
+               max_bytes: int = MAX_BYTES) -> tuple[bytes | None, tuple[str, str] | None]:
+    """The bytes of a regular file, or (message, hint) saying why they are not read: the one
+    place that reads an author's file (read_text decodes; serve digests)."""
     try:
         if within is not None and (os.path.lexists(path)) and not (real or RealPaths()).within(path, within):
             return None, ("{rel} is a link that leaves the corpus", "copy the file into the corpus instead of linking to it")
