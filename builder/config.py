@@ -8,7 +8,9 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from builder import langtag
 from builder.diagnostics import Diagnostic, error
+from builder.models import SourcePath
 
 FILE = "glossator.toml"
 
@@ -33,11 +35,14 @@ def load(corpus_dir: Path, **overrides: str | None) -> tuple[Settings, tuple[Dia
     path = corpus_dir / FILE
     settings = Settings()
     diags: list[Diagnostic] = []
-    if path.exists() and not path.resolve().is_relative_to(corpus_dir.resolve()):
-        return settings, (error(FILE, 1, 1, f"{FILE} is a link that leaves the corpus",
-                                "copy the file into the corpus instead of linking to it"),)
+    text = ""
     if path.exists():
-        text = path.read_text("utf-8")
+        from builder.stages.corpus import read_text   # one reader for every file: links, BOM, UTF-16, bad bytes
+
+        read, problems = read_text(path, SourcePath(FILE), within=corpus_dir)
+        if read is None:
+            return settings, problems
+        text = read
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -58,12 +63,16 @@ def load(corpus_dir: Path, **overrides: str | None) -> tuple[Settings, tuple[Dia
                 values[key] = value
         settings = replace(settings, **values)
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
-    if settings.base_url and not re.match(r"https?://[^/\s]+(/\S*)?$", settings.base_url):
-        diags.append(error(FILE, _line_of(path.read_text("utf-8"), "base_url") if path.exists() else 1, 1,
+    if settings.base_url and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", settings.base_url):
+        diags.append(error(FILE, _line_of(text, "base_url"), 1,
                            f"base_url '{settings.base_url}' is not an http(s) URL",
                            "e.g. base_url = \"https://example.github.io/my-corpus/\""))
+    wrong_language = langtag.problem(settings.language)
+    if wrong_language:
+        diags.append(error(FILE, _line_of(text, "language"), 1,
+                           f"language {wrong_language[0]}", wrong_language[1]))
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", settings.theme):
-        diags.append(error(FILE, 1, 1, f"theme '{settings.theme}' is not a folder name"))
+        diags.append(error(FILE, _line_of(text, "theme"), 1, f"theme '{settings.theme}' is not a folder name"))
     if settings.base_url and not settings.base_url.endswith("/"):
         settings = replace(settings, base_url=settings.base_url + "/")
     return settings, tuple(diags)
