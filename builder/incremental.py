@@ -123,7 +123,7 @@ class Checker:
         self.files = files
         self.index, self.read, self.entities, self.sidecars = Memo(), Memo(), Memo(), Memo()
         self.cleaned, self.anchored, self.named = Memo(), Memo(), Memo()
-        self._pattern: tuple[tuple[Entity, ...], Any] | None = None
+        self._pattern: tuple[tuple[Entity, ...], Any, anchoring.Accented] | None = None
         self._last: dict[str, frozenset] = {}
         self._resolved: dict[object, Path | None] = {}     # DocMeta → its file, as corpus.resolve_file finds it
         self._listing: list[Path] | None = None             # the sidecar files, as annotations.load lists them
@@ -151,7 +151,8 @@ class Checker:
         doc_ids = tuple(d.meta.id for d in raw.docs)
         entities, found_e = self.entities.get("entities", self.files.digest(self.dir / "annotations" / "entities.yaml"),
                                               lambda: annotations.load_entities(self.dir))
-        sidecars, found_a = self._sidecars(doc_ids, entities)
+        sidecars, found_a = self._sidecars(None if not doc_ids and diagnostics.has_errors(found_r) else doc_ids,
+                                           entities, annotations.entity_ids(entities, found_e))
         specs = {s.doc: s.clean for s in sidecars}
         by_doc = {s.doc: s for s in sidecars}
         cleaned: list[CleanDoc] = []
@@ -197,12 +198,15 @@ class Checker:
                 docs.append(doc)
         return Corpus(title, intro, index_rel, tuple(docs)), tuple(found)
 
-    def _sidecars(self, doc_ids: tuple[DocId, ...], entities: tuple[Entity, ...]) -> tuple[list[Sidecar], list[Diagnostic]]:
-        """Every sidecar (annotations.load_for per document), each parsed once per content."""
+    def _sidecars(self, doc_ids: tuple[DocId, ...] | None, entities: tuple[Entity, ...],
+                  entity_ids: frozenset[EntityId] | None) -> tuple[list[Sidecar], list[Diagnostic]]:
+        """Every sidecar (annotations.load_for per document), each parsed once per content.
+        `doc_ids`, `entity_ids`: None when INDEX.md, entities.yaml could not be loaded."""
         import difflib
 
-        known_entities = self._same("entity ids", frozenset(e.id for e in entities))
-        known_docs = self._same("doc ids", frozenset(doc_ids))
+        known_entities = None if entity_ids is None else self._same("entity ids", entity_ids)
+        known_docs = None if doc_ids is None else self._same("doc ids", frozenset(doc_ids))
+        places = self._same("place ids", annotations.person_like_places(entities))
         folder = self.dir / "annotations"
         if self._listing is None:
             self._listing = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
@@ -214,16 +218,16 @@ class Checker:
             if file.stem == "entities":
                 continue
             rel = SourcePath(f"annotations/{file.name}")
-            if file.stem not in known_docs:
-                close = difflib.get_close_matches(file.stem, doc_ids, n=1)
+            if known_docs is not None and file.stem not in known_docs:
+                close = difflib.get_close_matches(file.stem, doc_ids or (), n=1)
                 found.append(error(rel, 1, 1, f"sidecar for unknown document '{file.stem}'",
                                    f"did you mean '{close[0]}.yaml'?" if close else
                                    "a sidecar is named after a document id from seeds/INDEX.md"))
                 continue
             names.append(rel)
-            key = (self.files.digest(file), known_entities, known_docs)
+            key = (self.files.digest(file), known_entities, known_docs, places)
             sidecar, diags = self.sidecars.get(rel, key, lambda file=file, rel=rel: annotations.load_sidecar(
-                file, rel, DocId(file.stem), set(known_entities), set(known_docs)))
+                file, rel, DocId(file.stem), known_entities, known_docs, places=places))
             found.extend(diags)
             if sidecar is not None:
                 sidecars.append(sidecar)
@@ -267,11 +271,13 @@ class Checker:
         time the pattern of hundreds takes (anchor() builds it on every call).
         """
         if self._pattern is None or self._pattern[0] is not entities:
-            self._pattern = (entities, whole_words(anchoring.alias_table(entities)))
-        pattern = self._pattern[1]
+            table = anchoring.alias_table(entities)
+            self._pattern = (entities, whole_words(table), anchoring.accented(table))
+        pattern, accented = self._pattern[1], self._pattern[2]
 
         def named() -> tuple[Entity, ...]:
             found = {m.group() for m in pattern.finditer(doc.text)}
+            found.update(p for p, _ in anchoring.look_alike_phrases(doc.text, accented))   # for their warnings
             return tuple(e for e in entities if e.name in found or any(a in found for a in e.aliases))
 
         return self.named.get(doc.meta.id, (doc.text, entities), named)
