@@ -42,7 +42,7 @@ def main() -> None:
         times = []
         for _ in range(args.rounds):
             start = time.process_time()
-            render.render(linked, settings, corpus)
+            render.render(linked, settings, corpus)[0]
             times.append(time.process_time() - start)
     print(f"documents {args.docs}: render CPU seconds, median of {args.rounds} rounds {statistics.median(times):.2f} "
           f"(first {times[0]:.2f}; {', '.join(f'{t:.2f}' for t in times)}; load average {os.getloadavg()[0]:.1f})")

@@ -37,7 +37,7 @@ def site_for(work: Path, docs: int) -> Path:
     if not site.exists():
         settings = config.load(corpus)[0]
         linked, _ = check(corpus, settings)
-        files = render.render(linked, settings, corpus)
+        files = render.render(linked, settings, corpus)[0]
         files.update(search.build_index(linked))
         write.write_site(files, site)
     return site

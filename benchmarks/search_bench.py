@@ -37,7 +37,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from builder import config  # noqa: E402
+from builder import config, theme  # noqa: E402
 from builder.pipeline import check  # noqa: E402
 from builder.searchtext import STOP_WORDS  # noqa: E402
 from builder.stages import render, search, write  # noqa: E402
@@ -327,12 +327,12 @@ def main() -> None:
         linked, _ = check(corpus, settings)
         checked = time.perf_counter() - t
         if not site.exists():      # the site as pipeline.build() makes it: pages, then the index
-            files = render.render(linked, settings, corpus)
+            files = render.render(linked, settings, corpus)[0]
             files.update(search.build_index(linked))
             write.write_site(files, site)
         else:                      # pages kept from an earlier run: refresh the index and the scripts
             shutil.rmtree(site / "search")
-            fresh = {**render.static_files(render.theme_for(corpus, settings)), **search.build_index(linked)}
+            fresh = {**theme.static_files(theme.theme_for(corpus, settings)[0])[0], **search.build_index(linked)}
             for path, data in fresh.items():
                 (site / path).parent.mkdir(parents=True, exist_ok=True)
                 (site / path).write_bytes(data)

@@ -41,7 +41,7 @@ def one_round(corpus: Path, out: Path) -> dict[str, float]:
 
     prepared = timed("prepare (read, clean, anchor)", lambda: pipeline.prepare_corpus(corpus))
     linked, _ = timed("link", lambda: pipeline.link(prepared))
-    files = timed("render", lambda: render.render(linked, settings, corpus))
+    files = timed("render", lambda: render.render(linked, settings, corpus)[0])
     searchparallel._ANALYZER.clear()   # every round cold, as a fresh build is
     files.update(timed("search index", lambda: search.build_index(linked, parallel=False)))
     timed("write", lambda: write.write_site(files, out))

@@ -29,6 +29,7 @@ from urllib.parse import unquote
 from builder import config, pipeline
 from builder.diagnostics import Diagnostic, error
 from builder.models import SitePath
+from builder.stages import write
 
 # Attributes through which an element makes the browser load something.
 LOADING_ATTRS: dict[str, tuple[str, ...]] = {
@@ -75,6 +76,31 @@ def bundle(corpus_dir: Path, settings: config.Settings, top: str,
         return BundleResult(result, problems)
     progress("zipping")
     return BundleResult(result, (), zip_bytes(result.site, top))
+
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")   # a zip with entries, an empty zip
+
+
+def target_problem(corpus_dir: Path, target: Path, force: bool = False) -> write.OutputProblem | None:
+    """Why writing the zip to `target` could lose someone's file, or None when it is safe."""
+    corpus = Path(os.path.realpath(corpus_dir))
+    real = Path(os.path.realpath(target))
+    for part in write.CORPUS_PARTS:
+        if real == corpus / part or real.is_relative_to(corpus / part):
+            what = "the corpus's settings file" if part == "glossator.toml" else f"inside the corpus's {part}/ folder"
+            return write.OutputProblem(f"this is {what}", "write the zip elsewhere, e.g. "
+                                       f"{default_target(corpus_dir).name}", True)
+    if not os.path.lexists(target):
+        return None
+    if not real.is_file():
+        return write.OutputProblem("exists and is not a file", "name a new .zip file", True)
+    if force:
+        return None
+    with open(real, "rb") as f:
+        if f.read(4) in ZIP_MAGIC:
+            return None
+    return write.OutputProblem("exists and is not a zip: writing the bundle would replace it",
+                               "name a new .zip file, or pass --force to replace this one", False)
 
 
 def default_target(corpus_dir: Path) -> Path:

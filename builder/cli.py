@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn, Sequence, TextIO
 
-from builder import __version__, bundle, config, diagnostics, pipeline, scaffold
+from builder import __version__, bundle, config, diagnostics, parallel, pipeline, scaffold
+from builder.stages import write
 
 EXIT_OK, EXIT_CORPUS, EXIT_USAGE = 0, 1, 2
 
@@ -52,6 +53,9 @@ def parser() -> argparse.ArgumentParser:
     _corpus_arg(b)
     b.add_argument("-o", "--out", type=Path, help="output folder (default: the 'output' setting, site/)")
     b.add_argument("--base-url", help="where the site will be published (adds sitemap.xml and canonical links)")
+    b.add_argument("--force", action="store_true",
+                   help="replace the output folder even though it does not look like a site Glossator built "
+                        "(never the corpus itself, nor a folder that holds it)")
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
 
     c = sub.add_parser("check", help="validate everything, write nothing",
@@ -65,6 +69,7 @@ def parser() -> argparse.ArgumentParser:
     _corpus_arg(z)
     z.add_argument("-o", "--out", type=Path, metavar="FILE.zip",
                    help="the zip to write, or a folder to write it in (default: CORPUS/<folder name>-site.zip)")
+    z.add_argument("--force", action="store_true", help="replace FILE.zip even though it is not a zip")
     z.add_argument("-q", "--quiet", action="store_true", help="print only problems")
 
     v = sub.add_parser("serve", help="live-reload authoring server on 127.0.0.1", description=(
@@ -117,11 +122,14 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_CORPUS
     corpus_dir, settings, found = opened
     if diagnostics.has_errors(found):
-        err.write(diagnostics.report(found) + "\n")
+        err.write(diagnostics.report(found) + "\nbuild failed: nothing was written\n")
         return EXIT_CORPUS
     target = args.out if args.out else corpus_dir / settings.output
+    problem = write.output_problem(corpus_dir, target, args.force)
+    if problem is not None:
+        return refuse_output(problem, "build", args.out, corpus_dir, settings, err)
     reporter = Reporter(err, args.quiet)
-    result = pipeline.build_and_write(corpus_dir, target, settings, reporter.progress)
+    result = pipeline.build_and_write(corpus_dir, target, settings, reporter.progress, force=args.force)
     reporter.done()
     report = diagnostics.report((*found, *result.diagnostics))
     if report:
@@ -133,6 +141,20 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(f"built {plural(result.documents, 'document')}, {plural(result.annotations, 'annotation')}, "
                   f"{plural(result.pages, 'page')} in {result.seconds:.2f} s → {target}\n")
     return EXIT_OK
+
+
+def refuse_output(problem: write.OutputProblem, command: str, given: Path | None, corpus_dir: Path,
+                  settings: config.Settings, err: TextIO) -> int:
+    """Say why the output cannot be written there, touching nothing: as a command-line error
+    (exit 2) when --out named it, else at the `output` setting (exit 1)."""
+    if given is not None:
+        err.write(f"glossator {command}: error: --out {given}: {problem.message}\n  hint: {problem.hint}\n")
+        return EXIT_USAGE
+    at = config.position(corpus_dir, "output")
+    where = f"{config.FILE}:{at[0]}:{at[1]}" if at else settings.output
+    err.write(f"{where}: error: output '{settings.output}': {problem.message}\n  hint: {problem.hint}"
+              f"{'' if problem.always else ', or build elsewhere with --out'}\n")
+    return EXIT_CORPUS
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -162,6 +184,11 @@ def cmd_bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     target = args.out or bundle.default_target(corpus_dir)
     if target.is_dir():
         target = target / bundle.default_target(corpus_dir).name
+    problem = bundle.target_problem(corpus_dir, target, args.force)
+    if problem is not None:
+        err.write(f"glossator bundle: error: {'--out ' if args.out else ''}{target}: {problem.message}\n"
+                  f"  hint: {problem.hint}\n")
+        return EXIT_USAGE if args.out else EXIT_CORPUS
     result = None
     if not diagnostics.has_errors(found):
         reporter = Reporter(err, args.quiet)
@@ -222,6 +249,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return 130
+    except parallel.WorkerLost as exc:
+        err.write(f"glossator {args.command}: error: {exc}\n  nothing was written; the previous output is unchanged\n")
+        return EXIT_CORPUS
 
 
 def run() -> NoReturn:

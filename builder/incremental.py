@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Collection, Hashable, Iterable, Mapping, Sequence
 
-from builder import config, diagnostics, mdtext, urls
+from builder import config, diagnostics, mdtext, theme, urls
 from builder.diagnostics import Diagnostic, error
 from builder.models import (
     AnchoredDoc, AnnotationId, CleanDoc, Corpus, DocId, Entity, EntityId, Linked, RawDoc, Sidecar, SitePath,
@@ -435,6 +435,11 @@ class IncrementalBuilder:
         self.search: dict[SitePath, bytes] = {}
         self.dirty: set[str] = set()
         self.diagnostics: tuple[Diagnostic, ...] = ()
+        self.render_problems: dict[SitePath, Diagnostic] = {}   # pages a theme template failed on
+        self._theme_key: object = None
+        self._theme_env: Any = None
+        self._theme_statics: dict[SitePath, bytes] = {}
+        self._theme_problems: tuple[Diagnostic, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -455,7 +460,8 @@ class IncrementalBuilder:
             self.files.forget(paths)
             checked = self.checker.check(paths)
             linked, found_l = self.linker.link(checked.corpus, checked.docs, checked.entities)
-            diags = diagnostics.sort((*checked.diagnostics, *found_l))
+            theme_key, found_t = self._theme(checked.settings)
+            diags = diagnostics.sort((*checked.diagnostics, *found_l, *found_t))
             rechecked = tuple(str(n) for m in (self.checker.index, self.checker.read, self.checker.entities,
                                                self.checker.sidecars) for n in m.misses)
             counts = {"documents": len(linked.docs), "annotations": sum(len(d.spans) for d in linked.docs)}
@@ -463,28 +469,44 @@ class IncrementalBuilder:
             if diagnostics.has_errors(diags):
                 return Update(False, diags, pending=self.pending, rechecked=rechecked,
                               seconds=time.perf_counter() - started, **counts)
-            changed_files = self._update(checked, linked)
+            changed_files = self._update(checked, linked, theme_key)
             if SEARCH in self.dirty:
                 self._cancel_search()       # it is indexing a corpus that is already out of date
             done = [p for p in sorted(self.dirty) if p in first]
             for path in done:
                 changed_files |= self._render(path)
-            return Update(True, diags, tuple(sorted(changed_files)), tuple(done), self.pending, rechecked,
-                          seconds=time.perf_counter() - started, **counts)
+            diags = diagnostics.sort((*diags, *theme.on_pages(self.render_problems.items())))
+            return Update(not diagnostics.has_errors(diags), diags, tuple(sorted(changed_files)), tuple(done),
+                          self.pending, rechecked, seconds=time.perf_counter() - started, **counts)
 
-    def _update(self, checked: Checked, linked: Linked) -> set[SitePath]:
+    def _theme(self, settings: config.Settings) -> tuple[object, tuple[Diagnostic, ...]]:
+        """The theme's key (its folders and the digests of their files) and its problems; a
+        new template environment and static files when the key changed."""
+        the_theme, found = theme.theme_for(self.dir, settings)
+        listed: list[tuple[Path, str | None]] = []
+        for folder in (*the_theme.templates, *the_theme.static):
+            files, problems = theme.theme_files(the_theme, folder)
+            listed.extend((p, self.files.digest(p)) for _, p in files)
+            found += tuple(problems)
+        key = (the_theme, tuple(listed))
+        if key != self._theme_key:
+            env = render.environment(the_theme)
+            statics, found_s = theme.static_files(the_theme)
+            self._theme_key, self._theme_env, self._theme_statics = key, env, statics
+            self._theme_problems = (*found, *found_s, *theme.compile_all(env, the_theme))
+        return key, tuple(self._theme_problems)
+
+    def _update(self, checked: Checked, linked: Linked, theme_key: object) -> set[SitePath]:
         """Take the newly linked corpus as the site's; mark what it makes out of date."""
-        theme = render.theme_for(self.dir, checked.settings)
-        theme_files = tuple((p, self.files.digest(p)) for folder in (*theme.templates, *theme.static)
-                            if folder.is_dir() for p in sorted(folder.rglob("*")) if p.is_file())
         metas = tuple(d.meta for d in linked.docs)
-        global_key = (checked.settings, theme, theme_files, linked.corpus.title, linked.corpus.intro_md, metas,
+        global_key = (checked.settings, theme_key, linked.corpus.title, linked.corpus.intro_md, metas,
                       linked.entities)
         pages = render.Pages(linked, checked.settings)
         old_statics, old_pages = self.statics, set(self.pages)
         if global_key != self.global_key:
-            self.env = render.environment(theme)
-            self.statics = render.static_files(theme)
+            self.env = self._theme_env
+            self.statics = dict(self._theme_statics)
+            self.render_problems = {}
             self.statics[SitePath("static/speakers.css")] = render.speakers_css(pages.hues).encode("utf-8")
             self.statics[SitePath("static/pygments.css")] = (mdtext.pygments_css() + "\n").encode("utf-8")
             self.makers = render.page_makers(pages)
@@ -511,7 +533,11 @@ class IncrementalBuilder:
             new = search.build_index(self.linked)
             old, self.search = self.search, dict(new)
             return {p for p in old.keys() | new.keys() if old.get(p) != new.get(p)}
-        page, data = render.render_page(self.env, self.makers[SitePath(path)])
+        page, data, problem = render.render_page(self.env, self.makers[SitePath(path)])
+        if problem is not None:     # the theme fails on this page: keep showing the last good one
+            self.render_problems[page] = problem
+            return set()
+        self.render_problems.pop(page, None)
         before = self.pages.get(page)
         self.pages[page] = data
         return {page} if before != data else set()
@@ -536,7 +562,9 @@ class IncrementalBuilder:
                 path = min(pages)
                 changed |= self._render(path)
                 rendered.append(path)
-        return Update(self.ok, self.diagnostics, tuple(sorted(changed)), tuple(rendered), self.pending,
+        found = diagnostics.sort((*self.diagnostics, *theme.on_pages(self.render_problems.items())))
+        return Update(self.ok and not diagnostics.has_errors(found), found, tuple(sorted(changed)), tuple(rendered),
+                      self.pending,
                       seconds=time.perf_counter() - started)
 
     def _search_loop(self) -> None:

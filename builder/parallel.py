@@ -14,6 +14,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -61,9 +63,14 @@ def map_ordered(fn: Callable[[T], R], items: Sequence[T], n_workers: int | None 
         rest = [i for i in range(len(items)) if i not in marked]
         size = -(-len(rest) // (n * 4)) or 1  # a few chunks per worker evens out uneven items
         tasks = [[i] for i in big] + [rest[k:k + size] for k in range(0, len(rest), size)]
-        with multiprocessing.get_context("fork").Pool(n) as pool:
-            # imap: the parent unpickles finished chunks while the workers compute the next.
-            parts = list(pool.imap(_run_chunk, [[items[i] for i in t] for t in tasks], chunksize=1))
+        # A process pool that notices a worker dying (killed, out of memory): the build then
+        # fails with WorkerLost instead of waiting forever for the chunk the worker held.
+        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
+            try:
+                # map: the parent unpickles finished chunks while the workers compute the next.
+                parts = list(pool.map(_run_chunk, [[items[i] for i in t] for t in tasks]))
+            except BrokenProcessPool as exc:
+                raise WorkerLost("a worker process ended before its work was done (killed, or out of memory?)") from exc
     finally:
         _TASK = _AFTER = None
     out: list[R] = [None] * len(items)  # type: ignore[list-item]
@@ -110,6 +117,10 @@ def _child(conn: Any, fn: Callable[[], Any]) -> None:
         conn.close()
 
 
+class WorkerLost(RuntimeError):
+    """A worker process died without sending its result: nothing it was making can be trusted."""
+
+
 class Background:
     """fn() computed in a forked child while this process goes on; `result()` waits for it.
 
@@ -142,6 +153,8 @@ class Background:
         if self._child is not None:
             try:
                 ok, payload = self._conn.recv()
+            except (EOFError, OSError) as exc:
+                raise WorkerLost("a worker process ended before its work was done (killed, or out of memory?)") from exc
             finally:
                 self._child.join()
                 self._child = None

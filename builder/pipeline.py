@@ -155,12 +155,16 @@ def _build(corpus_dir: Path, settings: config.Settings | None, progress: Progres
         return BuildResult(diags, {}, n_docs, n_ann, time.perf_counter() - started)
     progress("rendering and indexing")
     try:
-        files = render.render(linked, settings, corpus_dir, staging)   # with staging, the pages are on disk
+        files, found_r = render.render(linked, settings, corpus_dir, staging)   # with staging, the pages are on disk
+        if diagnostics.has_errors(found_r):
+            index.cancel()
+            return BuildResult(diagnostics.sort((*diags, *found_r)), {}, n_docs, n_ann, time.perf_counter() - started)
         if staging is not None:
             staging.write(files)   # what the workers did not: static files
     except BaseException:
         index.cancel()
         raise
+    diags = diagnostics.sort((*diags, *found_r))
     index_files = index.result()
     if staging is not None:
         staging.written(index_files)
@@ -186,8 +190,13 @@ def _search_files(prepared: Prepared, staging: write.Staging | None) -> Mapping[
 
 
 def build_and_write(corpus_dir: Path, out: Path, settings: config.Settings | None = None,
-                    progress: Progress = lambda _: None) -> BuildResult:
+                    progress: Progress = lambda _: None, force: bool = False) -> BuildResult:
+    """build(), then the site swapped into `out`; nothing is touched when `out` is a folder a
+    build must not replace (write.output_problem)."""
     started = time.perf_counter()
+    problem = write.output_problem(corpus_dir, out, force)
+    if problem is not None:
+        return BuildResult((diagnostics.error(str(out), 1, 1, problem.message, problem.hint),))
     with write.Staging(out) as staging:
         result = build(corpus_dir, settings, progress, staging)
         if result.ok:

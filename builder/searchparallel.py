@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 from typing import Callable, Mapping, Sequence
 
+from builder.parallel import WorkerLost
 from builder.searchindex import Counted, Fragments, Item, Plan, assemble, count, fragments, idf, plan
 from builder.searchtext import Analyzer
 
@@ -88,6 +89,8 @@ def in_two(items: Sequence[Item], fields: Sequence[str], boosts: Mapping[str, fl
             if meanwhile:
                 meanwhile(the_plan)
             frag_b: Fragments = mine.recv()
+        except (EOFError, OSError) as exc:
+            raise WorkerLost("a worker process ended before its work was done (killed, or out of memory?)") from exc
         finally:
             child.join()
         return the_plan, assemble(the_plan, fields, [frag_a, frag_b])

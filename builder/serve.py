@@ -568,10 +568,9 @@ def _rel(path: Path, root: Path) -> str:
 def serve(corpus_dir: Path, host: str, port: int, out: TextIO, err: TextIO,
           builder: Builder | None = None) -> int:
     """Run until Ctrl-C. Exit status: 0 when stopped, 2 when the address cannot be used."""
-    from builder.stages import render
+    from builder.theme import BUILTIN_THEME as builtin
 
     corpus_dir = corpus_dir.resolve()
-    builtin = render.BUILTIN_THEME
     hub = Hub()
     builder = builder or IncrementalBuilder(corpus_dir, search_in_background=hub.changed)
     app = App(corpus_dir, builder, hub, out, err, watch_also=[builtin] if not builtin.is_relative_to(corpus_dir) else [])

@@ -15,6 +15,7 @@ from builder import bundle
 from builder.cli import main
 from builder.config import Settings
 from builder.models import SitePath
+from builder.stages import write
 from tests.conftest import cancelled_icon_load, search_warmed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,7 +143,8 @@ def test_zip_has_the_whole_site_under_one_folder_sorted_with_fixed_dates(example
     names = [i.filename for i in infos]
     assert names == sorted(names)
     assert {n.split("/", 1)[0] for n in names} == {"example-site"}
-    on_disk = sorted(p.relative_to(example_site).as_posix() for p in example_site.rglob("*") if p.is_file())
+    on_disk = sorted(p.relative_to(example_site).as_posix() for p in example_site.rglob("*")
+                     if p.is_file() and p.name != write.MARKER)   # the marker says who wrote a folder: not part of a site
     assert [n.split("/", 1)[1] for n in names] == on_disk
     assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
     assert {i.external_attr >> 16 for i in infos} == {0o644}
@@ -198,7 +200,8 @@ def test_outside_resource_fails_names_file_and_url_and_writes_nothing(tmp_path: 
     (templates / "base.html").write_text(base.replace(
         "</head>", '<script src="https://cdn.example.com/analytics.js"></script>\n</head>', 1), "utf-8")
     target = tmp_path / "c-site.zip"
-    target.write_bytes(b"the previous bundle")
+    previous = bundle.zip_bytes({SitePath("index.html"): b"the previous bundle"}, "c-site")
+    target.write_bytes(previous)
     code, out, err = run("bundle", str(corpus), "-o", str(target))
     assert code == 1
     # once, at its first use, with a count of the others (every page has it)
@@ -207,7 +210,7 @@ def test_outside_resource_fails_names_file_and_url_and_writes_nothing(tmp_path: 
     assert err.count("analytics.js") == 1 and err.count("hint: copy the file into your theme's static/ folder") == 1
     assert f"bundle failed: nothing was written; {target} is unchanged" in err
     assert out == ""
-    assert target.read_bytes() == b"the previous bundle"
+    assert target.read_bytes() == previous
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "c-site.zip"]
 
 

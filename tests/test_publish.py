@@ -118,7 +118,7 @@ def test_404_page_with_base_url_links_absolutely_and_is_not_indexed(published) -
     soup = html(published[SitePath("404.html")])
     assert soup.find("meta", attrs={"name": "robots"})["content"] == "noindex"
     assert not soup.find("link", rel="canonical")
-    assert not soup.find(id="root-fallback") and "fetch(" not in str(soup)
+    assert soup.find(id="root-fallback").a["href"] == BASE and "fetch(" not in str(soup)
     urls = [el.get("href") or el.get("src") or el.get("action")
             for el in soup.find_all(href=True) + soup.find_all(src=True) + soup.find_all(action=True)]
     assert BASE + "static/style.css" in urls and BASE + "index.html" in urls and BASE + "search.html" in urls

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder import docmarkup, markup
+from builder import docmarkup, markup, theme
 from builder.stages import render
 
 # The initials macro as _macros.html had it before the `initials` filter.
@@ -26,7 +26,7 @@ NAMES = ["Zamir Kabulov", "kabul", "Jean-Luc Picard", "1st Battalion", "", "  ",
 
 
 def _env() -> jinja2.Environment:
-    return render.environment(render.Theme((render.BUILTIN_THEME / "templates",), ()))
+    return render.environment(theme.Theme((theme.BUILTIN_THEME / "templates",), ()))
 
 
 @pytest.mark.parametrize("name", NAMES)

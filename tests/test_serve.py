@@ -435,14 +435,18 @@ def test_nothing_outside_the_site_is_served(shared: Served, tmp_path: Path) -> N
         assert b"TOP SECRET" not in body and b"root:" not in body and b"| id |" not in body, target
 
 
-def test_a_theme_symlink_out_of_the_corpus_is_not_published(tmp_path: Path) -> None:
+def test_a_theme_symlink_out_of_the_corpus_is_refused_as_build_refuses_it(tmp_path: Path) -> None:
     from builder.incremental import IncrementalBuilder
 
     corpus = copy_corpus(ROOT, tmp_path / "corpus")
     (tmp_path / "secret.txt").write_text("TOP SECRET", "utf-8")
+    (corpus / "themes/default/static").mkdir(parents=True, exist_ok=True)
     (corpus / "themes/default/static/leak.txt").symlink_to(tmp_path / "secret.txt")
     builder = IncrementalBuilder(corpus)
-    assert builder.build().ok
+    update = builder.build()
+    assert not update.ok
+    assert [(d.path, d.message) for d in update.diagnostics if d.severity == "error"] == [
+        ("themes/default/static/leak.txt", "themes/default/static/leak.txt is a link that leaves the corpus")]
     assert builder.get("static/leak.txt") is None
 
 

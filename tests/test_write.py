@@ -11,7 +11,9 @@ from builder.stages import write
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    """The site's files, without the marker that says Glossator wrote the folder."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and p.relative_to(root).as_posix() != write.MARKER}
 
 
 def test_writes_every_file_and_replaces_the_previous_site(tmp_path: Path) -> None:
@@ -20,6 +22,7 @@ def test_writes_every_file_and_replaces_the_previous_site(tmp_path: Path) -> Non
     write.write_site({SitePath("index.html"): b"two", SitePath("docs/deep/b.html"): b"b",
                       SitePath("search/t-1.js"): b"t"}, out)
     assert _tree(out) == {"index.html": b"two", "docs/deep/b.html": b"b", "search/t-1.js": b"t"}
+    assert (out / write.MARKER).read_bytes() == write.MARKER_TEXT
     assert [p.name for p in tmp_path.iterdir()] == ["site"], "no staging or old folder left behind"
 
 

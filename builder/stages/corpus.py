@@ -6,6 +6,7 @@ source blocks with the line each starts on.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -27,6 +28,7 @@ REQUIRED = ("id", "file", "title")
 KNOWN = ("id", "file", "title", "source", "published", "url", "language", "author")
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 MAX_BYTES = 64 * 1024 * 1024
+NAME_BYTES = 255         # the longest file name (one path component) file systems allow
 
 
 def _parser() -> MarkdownIt:
@@ -134,26 +136,19 @@ def read(corpus_dir: Path) -> tuple[Corpus, tuple[Diagnostic, ...]]:
 
 
 def read_text(path: Path, rel: SourcePath, within: Path | None = None,
-              real: RealPaths | None = None) -> tuple[str | None, tuple[Diagnostic, ...]]:
+              real: RealPaths | None = None, max_bytes: int = MAX_BYTES) -> tuple[str | None, tuple[Diagnostic, ...]]:
     """UTF-8 text with BOM and CRLF removed, or a diagnostic that says where it went wrong.
 
     With `within`, a file that is (or goes through) a link leaving that folder is refused
-    unread: a corpus publishes its own files, never whatever a link points at.
+    unread: a corpus publishes its own files, never whatever a link points at. Only
+    regular files are read, and never more than `max_bytes` of them (a device or a pipe
+    would never end).
     """
-    if within is not None and path.exists() and not (real or RealPaths()).within(path, within):
-        return None, (error(rel, 1, 1, f"{rel} is a link that leaves the corpus",
-                            "copy the file into the corpus instead of linking to it"),)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            return None, (error(rel, 1, 1, f"the file is larger than {MAX_BYTES // 2**20} MiB",
-                                "split it into several documents"),)
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None, (error(rel, 1, 1, "file not found"),)
-    except IsADirectoryError:
-        return None, (error(rel, 1, 1, "this is a folder, not a file"),)
-    except OSError as exc:
-        return None, (error(rel, 1, 1, f"cannot read the file: {exc.strerror}"),)
+    data, problem = _read_bytes(path, within, real, max_bytes)
+    if problem:
+        message, hint = problem
+        return None, (error(rel, 1, 1, message.replace("{rel}", rel), hint),)
+    assert data is not None
     wide = _wide_encoding(data)
     if wide:
         return None, (error(rel, 1, 1, f"the file is {wide}, not UTF-8",
@@ -169,6 +164,41 @@ def read_text(path: Path, rel: SourcePath, within: Path | None = None,
                   "re-save the file as UTF-8 (e.g. `iconv -f windows-1252 -t utf-8`)"),
         )
     return text.replace("\r\n", "\n").replace("\r", "\n"), ()
+
+
+def _read_bytes(path: Path, within: Path | None, real: RealPaths | None,
+                max_bytes: int) -> tuple[bytes | None, tuple[str, str] | None]:
+    """The bytes of a regular file, or (message, hint) saying why they are not read."""
+    try:
+        if within is not None and (os.path.lexists(path)) and not (real or RealPaths()).within(path, within):
+            return None, ("{rel} is a link that leaves the corpus", "copy the file into the corpus instead of linking to it")
+        # Non-blocking: opening a named pipe would otherwise wait for a writer.
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as f:
+            info = os.fstat(f.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                return None, ("this is a folder, not a file", "")
+            if not stat.S_ISREG(info.st_mode):
+                return None, ("this is not a regular file (a device, a pipe or a socket)",
+                              "a corpus holds plain files: copy the content into one")
+            if info.st_size > max_bytes:
+                return None, (f"the file is larger than {_size(max_bytes)}", "split it into several files")
+            data = f.read(max_bytes + 1)
+    except FileNotFoundError:
+        return None, ("file not found", "")
+    except IsADirectoryError:
+        return None, ("this is a folder, not a file", "")
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return None, ("the file name is too long for the file system (at most 255 bytes a name)",
+                          "give the file a shorter name")
+        return None, (f"cannot read the file: {exc.strerror}", "")
+    if len(data) > max_bytes:
+        return None, (f"the file is larger than {_size(max_bytes)}", "split it into several files")
+    return data, None
+
+
+def _size(n: int) -> str:
+    return f"{n // 2**20} MiB" if n >= 2**20 else f"{n // 1024} KiB"
 
 
 def _wide_encoding(data: bytes) -> str | None:
@@ -405,6 +435,10 @@ def resolve_file(corpus_dir: Path, meta: DocMeta, real: RealPaths | None = None)
         return None, error(meta.where.path, meta.where.line, 1, f"file '{meta.file}' is an absolute path", hint)
     if ".." in pure.parts:
         return None, error(meta.where.path, meta.where.line, 1, f"file '{meta.file}' leaves seeds/ ('..')", hint)
+    if any(len(os.fsencode(part)) > NAME_BYTES for part in pure.parts):
+        return None, error(meta.where.path, meta.where.line, 1,
+                           f"file '{meta.file[:60]}…': a name in it is longer than {NAME_BYTES} bytes, "
+                           "more than file systems allow", "give the file a shorter name")
     real = real or RealPaths()
     seeds = real.folder(corpus_dir / "seeds")
     path = real.file(os.path.join(seeds, pure))
@@ -426,7 +460,7 @@ def read_document(corpus_dir: Path, meta: DocMeta, real: RealPaths | None = None
         return None, (error(meta.where.path, meta.where.line, 1,
                             f"file '{meta.file}' has an unknown type '{path.suffix}'",
                             "documents are .txt, .md or .html files"),)
-    if not path.exists():
+    if not os.path.lexists(path):
         return None, (error(meta.where.path, meta.where.line, 1, f"file '{meta.file}' not found in seeds/",
                             _closest_file(corpus_dir / "seeds", meta.file)),)
     text, diags = read_text(path, rel)

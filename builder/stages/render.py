@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
@@ -19,60 +18,18 @@ from markupsafe import Markup
 
 from builder import docmarkup, mdtext, parallel, urls
 from builder.config import Settings
+from builder.diagnostics import Diagnostic, has_errors
 from builder.models import AnchoredDoc, AnnotationId, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath
+from builder.theme import (
+    ContainedLoader, Theme, compile_all, on_pages, rendering_problem, static_files, template_problems, theme_for,
+)
 
 if TYPE_CHECKING:
     from builder.stages.write import Staging
 
 
-def _builtin_theme() -> Path:
-    """themes/default of the source tree, or its installed copy (packaged as builder.themes)."""
-    source = Path(__file__).resolve().parents[2] / "themes" / "default"
-    if (source / "templates").is_dir():
-        return source
-    return Path(str(resources.files("builder"))) / "themes" / "default"
-
-
-BUILTIN_THEME = _builtin_theme()
 KIND_LABEL = {"person": "People", "organization": "Organisations", "place": "Places"}
-PAGE_TEMPLATES = ("index.html", "document.html", "entity.html", "entities.html", "timeline.html", "quotes.html",
-                  "search.html", "404.html")
 LISTINGS = frozenset({"quotes.html", "timeline.html"})   # pages that list the whole corpus: the slowest to render
-
-
-@dataclass(frozen=True)
-class Theme:
-    templates: tuple[Path, ...]   # searched in order
-    static: tuple[Path, ...]      # copied in order; later folders override earlier ones
-
-
-def theme_for(corpus_dir: Path, settings: Settings) -> Theme:
-    own = (corpus_dir / "themes" / settings.theme).resolve()
-    if not own.is_relative_to(corpus_dir.resolve()):
-        own = BUILTIN_THEME  # a theme folder that links out of the corpus is not the corpus's to publish
-    folders = [p for p in (own, BUILTIN_THEME.resolve()) if p.is_dir()]
-    folders = list(dict.fromkeys(folders))
-    return Theme(tuple(p / "templates" for p in folders), tuple(reversed([p / "static" for p in folders])))
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    """True unless `path` is (or goes through) a link that leaves `folder`."""
-    return path.resolve().is_relative_to(folder.resolve())
-
-
-class ContainedLoader(jinja2.BaseLoader):
-    """FileSystemLoader's search order, refusing templates that link out of their folder."""
-
-    def __init__(self, folders: tuple[Path, ...]) -> None:
-        self.folders = folders
-
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-        for folder in self.folders:
-            path = folder / template
-            if path.is_file() and _inside(path, folder):
-                mtime = path.stat().st_mtime
-                return path.read_text("utf-8"), str(path), lambda p=path, m=mtime: p.stat().st_mtime == m
-        raise jinja2.TemplateNotFound(template)
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -105,7 +62,7 @@ class Environment(jinja2.Environment):
 
 def environment(theme: Theme) -> jinja2.Environment:
     env = Environment(
-        loader=ContainedLoader(theme.templates),
+        loader=ContainedLoader(theme),
         autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         auto_reload=False,   # a build reads each template once; serve makes a new environment when a theme file changes
@@ -127,17 +84,6 @@ def environment(theme: Theme) -> jinja2.Environment:
     env.filters["note_items"] = lambda notes: Markup(docmarkup.notes_html(notes, lambda text: do_truncate(env, text, 70)))
     env.filters["related_items"] = lambda related: Markup(docmarkup.related_html(related))
     return env
-
-
-def static_files(theme: Theme) -> dict[SitePath, bytes]:
-    files: dict[SitePath, bytes] = {}
-    for folder in theme.static:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.name.startswith(".") and _inside(path, folder):
-                files[SitePath("static/" + path.relative_to(folder).as_posix())] = path.read_bytes()
-    return files
 
 
 class Pages:
@@ -353,34 +299,38 @@ def speakers_css(hues: Mapping[EntityId, int]) -> str:
     return "/* Speaker hues, generated from the corpus. */\n" + "\n".join(rules) + "\n"
 
 
-def render(linked: Linked, settings: Settings, corpus_dir: Path, staging: Staging | None = None) -> dict[SitePath, bytes]:
-    """Every page and static file. With `staging`, each worker writes the pages it rendered
-    there as soon as they are done, and only the other files are returned: the pages are
-    on disk (staging.site() reads them back). Creating files costs the parent's time
-    otherwise, after the last page, when everything waits for it; and sending the pages
-    back costs both processes memory."""
-    theme = theme_for(corpus_dir, settings)
+def render(linked: Linked, settings: Settings, corpus_dir: Path, staging: Staging | None = None
+           ) -> tuple[dict[SitePath, bytes], tuple[Diagnostic, ...]]:
+    """Every page and static file, and the theme's problems. With `staging`, each worker writes
+    the pages it rendered there as soon as they are done, and only the other files are
+    returned: the pages are on disk (staging.site() reads them back). Creating files costs
+    the parent's time otherwise, after the last page, when everything waits for it; and
+    sending the pages back costs both processes memory."""
+    theme, found = theme_for(corpus_dir, settings)
     env = environment(theme)
+    files, found_static = static_files(theme)
+    found += found_static + template_problems(theme) + compile_all(env, theme)   # compiled once, before workers fork
+    if has_errors(found):
+        return {}, found
     pages = Pages(linked, settings)
-    files = static_files(theme)
     files[SitePath("static/speakers.css")] = speakers_css(pages.hues).encode("utf-8")
     files[SitePath("static/pygments.css")] = (mdtext.pygments_css() + "\n").encode("utf-8")
     makers = page_makers(pages)
-    for name in PAGE_TEMPLATES:   # compiled here, once, not again in every worker
-        env.get_template(name)
 
-    def write(done: list[tuple[SitePath, bytes]]) -> list[SitePath]:   # in the worker
+    def write(done: list[Rendered]) -> list[Rendered]:   # in the worker
         assert staging is not None
-        staging.write(dict(done))
-        return [path for path, _ in done]
+        staging.write({path: data for path, data, _ in done if data is not None})
+        return [(path, None, problem) for path, _, problem in done]
 
-    made = parallel.map_ordered(lambda path: render_page(env, makers[path]), list(makers),
-                                heavy=lambda path: path in LISTINGS, after=write if staging is not None else None)
+    made: list[Rendered] = parallel.map_ordered(lambda path: render_page(env, makers[path]), list(makers),
+                                                heavy=lambda path: path in LISTINGS,
+                                                after=write if staging is not None else None)
+    found += on_pages((path, problem) for path, _, problem in made if problem is not None)
     if staging is not None:
-        staging.written(made)
+        staging.written(path for path, _, problem in made if problem is None)
     else:
-        files.update(made)
-    return files
+        files.update((path, data) for path, data, _ in made if data is not None)
+    return files, found
 
 
 PageMaker = Callable[[], tuple[SitePath, str, dict[str, Any]]]
@@ -405,7 +355,17 @@ def page_makers(pages: Pages) -> dict[SitePath, PageMaker]:
     return makers
 
 
-def render_page(env: jinja2.Environment, make: PageMaker) -> tuple[SitePath, bytes]:
-    """One page, exactly as `render()` renders it."""
+Rendered = tuple[SitePath, "bytes | None", "Diagnostic | None"]
+
+
+def render_page(env: jinja2.Environment, make: PageMaker) -> Rendered:
+    """One page, exactly as `render()` renders it: (path, bytes, None), or (path, None, the
+    problem) when the theme's template fails on it."""
     path, template, context = make()
-    return path, env.get_template(template).render(context).encode("utf-8")
+    try:
+        return path, env.get_template(template).render(context).encode("utf-8"), None
+    except Exception as exc:   # a theme's template can raise anything; ours never do
+        problem = rendering_problem(exc, env.loader.theme)
+        if problem is None:
+            raise
+        return path, None, problem

@@ -208,7 +208,7 @@ def test_a_language_setting_that_is_not_a_tag_is_refused_at_its_line(tmp_path):
     c.settings = 'title = "T"\nlanguage = "en_GB"\n'
     run = build(c.write(tmp_path / "corpus"), tmp_path / "out")
     d = one(run, "glossator.toml", "language 'en_GB' is not a BCP 47 language tag")
-    assert (d.line, d.col) == (2, 1) and "'en-GB'" in d.hint
+    assert (d.line, d.col) == (2, 12) and "'en-GB'" in d.hint
     assert not (tmp_path / "out").exists()
 
 
