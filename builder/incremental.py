@@ -151,8 +151,10 @@ class Checker:
         doc_ids = tuple(d.meta.id for d in raw.docs)
         entities, found_e = self.entities.get("entities", self.files.digest(self.dir / "annotations" / "entities.yaml"),
                                               lambda: annotations.load_entities(self.dir))
-        sidecars, found_a = self._sidecars(None if not doc_ids and diagnostics.has_errors(found_r) else doc_ids,
-                                           entities, annotations.entity_ids(entities, found_e))
+        sidecars, found_a = self._sidecars(
+            doc_ids, entities, entities_loaded=annotations.entity_ids(entities, found_e) is not None,
+            index_loaded=bool(doc_ids) or not diagnostics.has_errors(found_r),
+            places=self._same("person-like places", annotations.person_like_places(entities)))
         specs = {s.doc: s.clean for s in sidecars}
         by_doc = {s.doc: s for s in sidecars}
         cleaned: list[CleanDoc] = []
@@ -198,15 +200,16 @@ class Checker:
                 docs.append(doc)
         return Corpus(title, intro, index_rel, tuple(docs)), tuple(found)
 
-    def _sidecars(self, doc_ids: tuple[DocId, ...] | None, entities: tuple[Entity, ...],
-                  entity_ids: frozenset[EntityId] | None) -> tuple[list[Sidecar], list[Diagnostic]]:
+    def _sidecars(self, doc_ids: tuple[DocId, ...], entities: tuple[Entity, ...], entities_loaded: bool = True,
+                  index_loaded: bool = True, places: frozenset[EntityId] = frozenset(),
+                  ) -> tuple[list[Sidecar], list[Diagnostic]]:
         """Every sidecar (annotations.load_for per document), each parsed once per content.
-        `doc_ids`, `entity_ids`: None when INDEX.md, entities.yaml could not be loaded."""
+        References go unchecked when entities.yaml or INDEX.md could not be loaded (no cascades);
+        `places`: annotations.person_like_places."""
         import difflib
 
-        known_entities = None if entity_ids is None else self._same("entity ids", entity_ids)
-        known_docs = None if doc_ids is None else self._same("doc ids", frozenset(doc_ids))
-        places = self._same("place ids", annotations.person_like_places(entities))
+        known_entities = self._same("entity ids", frozenset(e.id for e in entities))
+        known_docs = self._same("doc ids", frozenset(doc_ids))
         folder = self.dir / "annotations"
         if self._listing is None:
             self._listing = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
@@ -218,16 +221,17 @@ class Checker:
             if file.stem == "entities":
                 continue
             rel = SourcePath(f"annotations/{file.name}")
-            if known_docs is not None and file.stem not in known_docs:
-                close = difflib.get_close_matches(file.stem, doc_ids or (), n=1)
+            if index_loaded and file.stem not in known_docs:
+                close = difflib.get_close_matches(file.stem, doc_ids, n=1)
                 found.append(error(rel, 1, 1, f"sidecar for unknown document '{file.stem}'",
                                    f"did you mean '{close[0]}.yaml'?" if close else
                                    "a sidecar is named after a document id from seeds/INDEX.md"))
                 continue
             names.append(rel)
-            key = (self.files.digest(file), known_entities, known_docs, places)
+            key = (self.files.digest(file), known_entities, known_docs, entities_loaded, index_loaded, places)
             sidecar, diags = self.sidecars.get(rel, key, lambda file=file, rel=rel: annotations.load_sidecar(
-                file, rel, DocId(file.stem), known_entities, known_docs, places=places))
+                file, rel, DocId(file.stem), known_entities if entities_loaded else None,
+                known_docs if index_loaded else None, places=places))
             found.extend(diags)
             if sidecar is not None:
                 sidecars.append(sidecar)
