@@ -433,3 +433,26 @@ def test_an_index_without_a_table_is_the_only_error(tmp_path):
     c.index_raw = "# Title\n\nNo table here.\n"
     d = only_error(build(c.write(tmp_path / "corpus"), tmp_path / "out"))
     assert d.path == "seeds/INDEX.md" and "no table" in d.message
+
+
+SERVE_CASES = {
+    "entities.yaml does not parse": lambda c: setattr(c, "entities", "people:\n  zamir-kabulov: {name: 'Zamir\n"),
+    "INDEX.md has no table": lambda c: setattr(c, "index_raw", "# Title\n\nNo table here.\n"),
+    "a person listed under places speaks": lambda c: (
+        setattr(c, "entities", {"places": {"zamir-kabulov": person("Zamir Kabulov")}})),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SERVE_CASES))
+def test_glossator_serve_says_what_build_says(tmp_path, case):
+    """The live server checks with builder/incremental.py: the same single error (no cascade
+    into the sidecars), the same warning."""
+    from builder import pipeline
+    from builder.incremental import IncrementalBuilder
+
+    c = base()
+    SERVE_CASES[case](c)
+    root = c.write(tmp_path / "corpus")
+    served = IncrementalBuilder(root).build().diagnostics
+    built = pipeline.build(root).diagnostics
+    assert sorted(served) == sorted(built) and len(built) == 1, [d.format() for d in served]
