@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path, PurePosixPath
 
+from builder import langtag
 from builder.diagnostics import Diagnostic, error
 from builder.models import SourcePath
 from builder.stages.corpus import read_text
@@ -64,9 +65,12 @@ def load(corpus_dir: Path, **overrides: str | None) -> tuple[Settings, tuple[Dia
                 values[key] = value
         settings = replace(settings, **values)
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
-    if settings.base_url and not re.match(r"https?://[^/\s]+(/\S*)?$", settings.base_url):
+    if settings.base_url and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", settings.base_url):
         diags.append(error(FILE, *where(text, "base_url"), f"base_url '{settings.base_url}' is not an http(s) URL",
                            "e.g. base_url = \"https://example.github.io/my-corpus/\""))
+    wrong_language = langtag.problem(settings.language)
+    if wrong_language:
+        diags.append(error(FILE, *where(text, "language"), f"language {wrong_language[0]}", wrong_language[1]))
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", settings.theme) or settings.theme in (".", ".."):
         diags.append(error(FILE, *where(text, "theme"), f"theme '{settings.theme}' is not a folder name",
                            "the name of a folder in themes/, e.g. theme = \"default\""))

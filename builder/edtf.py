@@ -29,8 +29,18 @@ _POINT = re.compile(
 )
 
 
+HINT = (
+    "EDTF dates look like 2024-05-28, 2021-08 (month), 2017 (year), 2021-08-31~ (approximate), "
+    "2017? (uncertain), 201X (decade), 2021-08-09/2021-08-15 or 2018/.. (intervals)"
+)
+
+
 class EdtfError(ValueError):
-    """Raised with a message an author can act on."""
+    """Raised with a message an author can act on, and a hint: what to write instead."""
+
+    def __init__(self, message: str, hint: str = HINT) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 @record
@@ -192,6 +202,16 @@ def parse(text: str) -> Edtf:
 
     Kept per string (the values are frozen): a corpus writes the same few dates again and again."""
     text = text.strip()
+    try:
+        return _parse(text)
+    except EdtfError:
+        better = _written_otherwise(text)
+        if better is None:
+            raise
+        raise better from None
+
+
+def _parse(text: str) -> Edtf:
     if not text:
         raise EdtfError("an empty date is not EDTF (leave the field out for an unknown date)")
     if "/" in text:
@@ -208,7 +228,60 @@ def parse(text: str) -> Edtf:
     return Edtf(text, _point(text), None, False)
 
 
-HINT = (
-    "EDTF dates look like 2024-05-28, 2021-08 (month), 2017 (year), 2021-08-31~ (approximate), "
-    "2017? (uncertain), 201X (decade), 2021-08-09/2021-08-15 or 2018/.. (intervals)"
+
+# --- dates written another common way: say what EDTF writes instead ------------------------
+
+_MONTH_NUMBERS = {**{m.lower(): n for n, m in enumerate(_MONTHS, 1)},
+                  **{m[:3].lower(): n for n, m in enumerate(_MONTHS, 1)}, "sept": 9}
+_NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")            # 13/03/2024, 03/13/2024, 13.03.2024
+_YEAR_FIRST = re.compile(r"(\d{4})([/.-])(\d{1,2})\2(\d{1,2})")         # 2024/03/13, 2024-3-13
+_ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
+_IN_WORDS = (   # (pattern, group of the day or None, group of the month, group of the year)
+    (re.compile(_ORDINAL + r"\.?\s+(?:of\s+)?([a-z]+)\.?,?\s+(\d{4})", re.I), 1, 2, 3),   # 13 March 2024
+    (re.compile(r"([a-z]+)\.?\s+" + _ORDINAL + r",?\s+(\d{4})", re.I), 2, 1, 3),          # March 13, 2024
+    (re.compile(r"([a-z]+)\.?,?\s+(\d{4})", re.I), None, 1, 2),                             # March 2024
 )
+
+
+def _iso(year: int, month: int, day: int | None = None) -> str | None:
+    """YYYY-MM-DD (or YYYY-MM) if that day (month) exists."""
+    if not (1 <= year <= 9999 and 1 <= month <= 12):
+        return None
+    if day is None:
+        return f"{year:04d}-{month:02d}"
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _written_otherwise(text: str) -> EdtfError | None:
+    """For a date written day-first, month-first, with slashes or in words: an error that
+    names its EDTF form (and both forms when it could be read either way). Else None."""
+    m = _NUMERIC.fullmatch(text)
+    if m:
+        a, b, year = int(m[1]), int(m[3]), int(m[4])
+        day_first, month_first = _iso(year, b, a), _iso(year, a, b)
+        if day_first and month_first and day_first != month_first:
+            return EdtfError(f"'{text}' is not EDTF, and it can be read two ways: day-first it is {day_first}, "
+                             f"month-first {month_first}", f"write {day_first} or {month_first}: EDTF writes year-month-day")
+        if day_first and day_first == month_first:
+            return EdtfError(f"'{text}' is not EDTF, which writes year-month-day: {day_first}", f"write {day_first}")
+        if day_first:
+            return EdtfError(f"'{text}' is a day-first date; EDTF writes year-month-day: {day_first}", f"write {day_first}")
+        if month_first:
+            return EdtfError(f"'{text}' is a month-first date; EDTF writes year-month-day: {month_first}",
+                             f"write {month_first}")
+        return EdtfError(f"'{text}' is not an EDTF date, and no such day exists read day-first or month-first")
+    m = _YEAR_FIRST.fullmatch(text)
+    if m:
+        iso = _iso(int(m[1]), int(m[3]), int(m[4]))
+        return EdtfError(f"'{text}' is not an EDTF date: EDTF writes year-month-day with '-' and two-digit "
+                         f"months and days", f"write {iso}") if iso else None
+    for pattern, day, month, year in _IN_WORDS:
+        m = pattern.fullmatch(text)
+        number = _MONTH_NUMBERS.get(m[month].lower()) if m else None
+        if m and number:
+            iso = _iso(int(m[year]), number, int(m[day]) if day else None)
+            if iso:
+                return EdtfError(f"'{text}' is not an EDTF date", f"write {iso} (EDTF writes year-month-day)")
+    return None

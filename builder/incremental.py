@@ -136,7 +136,7 @@ class Checker:
         self.files = files
         self.index, self.read, self.entities, self.sidecars = Memo(), Memo(), Memo(), Memo()
         self.cleaned, self.anchored, self.named = Memo(), Memo(), Memo()
-        self._pattern: tuple[tuple[Entity, ...], Any] | None = None
+        self._pattern: tuple[tuple[Entity, ...], Any, anchoring.Accented] | None = None
         self._last: dict[str, frozenset] = {}
         self._resolved: dict[object, Path | None] = {}     # DocMeta → its file, as corpus.resolve_file finds it
         self._listing: list[Path] | None = None             # the sidecar files, as annotations.load lists them
@@ -165,7 +165,10 @@ class Checker:
         doc_ids = tuple(d.meta.id for d in raw.docs)
         entities, found_e = self.entities.get("entities", self.files.digest(self.dir / "annotations" / "entities.yaml"),
                                               lambda: annotations.load_entities(self.dir))
-        sidecars, found_a = self._sidecars(doc_ids, entities)
+        sidecars, found_a = self._sidecars(
+            doc_ids, entities, entities_loaded=annotations.entity_ids(entities, found_e) is not None,
+            index_loaded=bool(doc_ids) or not diagnostics.has_errors(found_r),
+            places=self._same("person-like places", annotations.person_like_places(entities)))
         specs = {s.doc: s.clean for s in sidecars}
         by_doc = {s.doc: s for s in sidecars}
         cleaned: list[CleanDoc] = []
@@ -211,8 +214,12 @@ class Checker:
                 docs.append(doc)
         return Corpus(title, intro, index_rel, tuple(docs)), tuple(found)
 
-    def _sidecars(self, doc_ids: tuple[DocId, ...], entities: tuple[Entity, ...]) -> tuple[list[Sidecar], list[Diagnostic]]:
-        """Every sidecar (annotations.load_for per document), each parsed once per content."""
+    def _sidecars(self, doc_ids: tuple[DocId, ...], entities: tuple[Entity, ...], entities_loaded: bool = True,
+                  index_loaded: bool = True, places: frozenset[EntityId] = frozenset(),
+                  ) -> tuple[list[Sidecar], list[Diagnostic]]:
+        """Every sidecar (annotations.load_for per document), each parsed once per content.
+        References go unchecked when entities.yaml or INDEX.md could not be loaded (no cascades);
+        `places`: annotations.person_like_places."""
         import difflib
 
         known_entities = self._same("entity ids", frozenset(e.id for e in entities))
@@ -227,16 +234,17 @@ class Checker:
             if file.stem == "entities":
                 continue
             rel = SourcePath(f"annotations/{file.name}")
-            if file.stem not in known_docs:
+            if index_loaded and file.stem not in known_docs:
                 close = difflib.get_close_matches(file.stem, doc_ids, n=1)
                 found.append(error(rel, 1, 1, f"sidecar for unknown document '{file.stem}'",
                                    f"did you mean '{close[0]}.yaml'?" if close else
                                    "a sidecar is named after a document id from seeds/INDEX.md"))
                 continue
             names.append(rel)
-            key = (self.files.digest(file), known_entities, known_docs)
+            key = (self.files.digest(file), known_entities, known_docs, entities_loaded, index_loaded, places)
             sidecar, diags = self.sidecars.get(rel, key, lambda file=file, rel=rel: annotations.load_sidecar(
-                file, rel, DocId(file.stem), set(known_entities), set(known_docs)))
+                file, rel, DocId(file.stem), known_entities if entities_loaded else None,
+                known_docs if index_loaded else None, places=places))
             found.extend(diags)
             if sidecar is not None:
                 sidecars.append(sidecar)
@@ -280,11 +288,13 @@ class Checker:
         time the pattern of hundreds takes (anchor() builds it on every call).
         """
         if self._pattern is None or self._pattern[0] is not entities:
-            self._pattern = (entities, whole_words(anchoring.alias_table(entities)))
-        pattern = self._pattern[1]
+            table = anchoring.alias_table(entities)
+            self._pattern = (entities, whole_words(table), anchoring.accented(table))
+        pattern, accented = self._pattern[1], self._pattern[2]
 
         def named() -> tuple[Entity, ...]:
             found = {m.group() for m in pattern.finditer(doc.text)}
+            found.update(p for p, _ in anchoring.look_alike_phrases(doc.text, accented))   # for their warnings
             return tuple(e for e in entities if e.name in found or any(a in found for a in e.aliases))
 
         return self.named.get(doc.meta.id, (doc.text, entities), named)

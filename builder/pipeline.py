@@ -51,22 +51,27 @@ class _Shared:
 
     corpus_dir: Path
     files: Mapping[str, Path]
-    entity_ids: frozenset[EntityId]
-    doc_ids: frozenset[DocId]
+    entity_ids: frozenset[EntityId] | None   # None: entities.yaml could not be loaded (references go unchecked)
+    doc_ids: frozenset[DocId] | None         # None: INDEX.md could not be read
     names: anchoring.Aliases
     real: corpus.RealPaths   # made for this build: folders are looked up once
+    person_like_places: frozenset[EntityId]  # places named like a person: a speaker is warned about
 
 
-def shared_by(corpus_dir: Path, metas: Sequence[DocMeta], entities: Sequence[Entity]) -> _Shared:
-    return _Shared(corpus_dir, annotations.sidecar_files(corpus_dir), frozenset(e.id for e in entities),
-                   frozenset(m.id for m in metas), anchoring.aliases(entities), corpus.RealPaths())
+def shared_by(corpus_dir: Path, metas: Sequence[DocMeta], entities: Sequence[Entity],
+              index_found: Sequence[Diagnostic] = (), entities_found: Sequence[Diagnostic] = ()) -> _Shared:
+    """What every document's preparation reads. With the problems found reading INDEX.md and
+    entities.yaml, references go unchecked when either could not be loaded."""
+    return _Shared(corpus_dir, annotations.sidecar_files(corpus_dir), annotations.entity_ids(entities, entities_found),
+                   corpus.doc_ids(metas, index_found), anchoring.aliases(entities), corpus.RealPaths(),
+                   annotations.person_like_places(entities))
 
 
 def prepare(shared: _Shared, meta: DocMeta) -> tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...]]:
     """One document through read → load its sidecar → clean → anchor."""
     raw, found_r = corpus.read_document(shared.corpus_dir, meta, shared.real)
     sidecar, found_a = annotations.load_for(shared.files.get(meta.id), meta.id, shared.entity_ids, shared.doc_ids,
-                                            shared.real)
+                                            shared.real, shared.person_like_places)
     if raw is None:
         return None, None, (*found_r, *found_a)
     cleaned, found_c = clean.clean(raw, sidecar.clean if sidecar else CleanSpec())
@@ -89,8 +94,8 @@ def prepare_corpus(corpus_dir: Path, progress: Progress = lambda _: None) -> Pre
     title, intro, metas, found = corpus.read_index(corpus_dir)
     progress("loading annotations")
     entities, found_e = annotations.load_entities(corpus_dir)
-    shared = shared_by(corpus_dir, metas, entities)
-    files, doc_ids = shared.files, [m.id for m in metas]
+    shared = shared_by(corpus_dir, metas, entities, found, found_e)
+    files = shared.files
     progress("cleaning and anchoring")
     # Half in a forked child. Its records come back as plain tuples (builder.transfer):
     # pickle's own handling of records costs twice as much (benchmarks/transfer_bench.py).
@@ -101,7 +106,7 @@ def prepare_corpus(corpus_dir: Path, progress: Progress = lambda _: None) -> Pre
     anchored = tuple(a for _, a, _ in prepared if a is not None)
     found_d = [d for _, _, ds in prepared for d in ds]
     return Prepared(Corpus(title, intro, corpus.INDEX, raws), anchored, entities,
-                    (*found, *found_e, *annotations.orphan_sidecars(files, doc_ids), *found_d))
+                    (*found, *found_e, *annotations.orphan_sidecars(files, shared.doc_ids), *found_d))
 
 
 def link(prepared: Prepared, progress: Progress = lambda _: None) -> tuple[Linked, tuple[Diagnostic, ...]]:

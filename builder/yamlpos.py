@@ -63,8 +63,10 @@ def load(text: str, path: str) -> tuple[Loaded | None, tuple[Diagnostic, ...]]:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or "YAML syntax error"
         context = f" ({exc.context})" if exc.context else ""
+        lines = text.split("\n")
+        near = "\n".join(lines[max(0, line - 2):line])   # the line of the error and the one before it
         return None, (
-            error(path, line, col, f"YAML syntax error: {problem}{context}", _yaml_hint(problem)),
+            error(path, line, col, f"YAML syntax error: {problem}{context}", _yaml_hint(problem, near)),
         )
     except yaml.YAMLError as exc:
         return None, (error(path, 1, 1, f"YAML error: {exc}"),)
@@ -186,11 +188,13 @@ def _scalar(node: Any) -> Any:
     return value
 
 
-def _yaml_hint(problem: str) -> str:
+def _yaml_hint(problem: str, near: str = "") -> str:
+    """What to do, from libyaml's problem and the lines where it was found (libyaml often calls
+    a tab "a character that cannot start any token")."""
+    if "tab" in problem or re.search(r"^ *\t", near, re.M):
+        return "YAML indents with spaces, not tabs: replace the tab at the start of the line with spaces"
     if "mapping values are not allowed" in problem:
         return 'a value that contains ": " must be quoted, e.g. text: "He said: yes"'
-    if "found character '\\t'" in problem or "tab" in problem:
-        return "YAML indents with spaces, not tabs"
     if "could not find expected ':'" in problem or "expected key" in problem or "expected <block end>" in problem:
         return "check the indentation of this line and the one before it"
     if "end of stream" in problem:

@@ -11,11 +11,12 @@ import bisect
 import difflib
 import hashlib
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from builder.diagnostics import Diagnostic, error
+from builder.diagnostics import Diagnostic, error, warning
 from builder.models import (
     AnchoredDoc, Annotation, AnnotationId, CleanDoc, Entity, EntityId, Selector, Sidecar, SourcePath, Span, Where,
 )
@@ -84,11 +85,35 @@ def closest_passage(text: str, needle: str, limit: int = 4000) -> tuple[str, int
                 best = (r, start, end)
     if best[0] < 0.4:
         return None
-    # Trim the window to the part that matches, so the hint shows what to copy.
+    # Trim the window to the words that match, so the hint shows what to copy: whole words,
+    # never a word cut where the needle's first or last letters happened to match.
     matcher.set_seq1(text[best[1]:best[2]])
     blocks = [b for b in matcher.get_matching_blocks() if b.size]
     start, end = best[1] + blocks[0].a, best[1] + blocks[-1].a + blocks[-1].size
+    while start > best[1] and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < best[2] and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1
     return text[start:end], start
+
+
+_FORMS = {"NFC": "NFC, composed: é as one character", "NFD": "NFD, decomposed: e and a combining accent"}
+
+
+def normalisation_form(text: str) -> str:
+    return next((_FORMS[f] for f in ("NFC", "NFD") if unicodedata.is_normalized(f, text)), "a mixed form")
+
+
+def normalisation_look_alike(text: str, phrase: str) -> str | None:
+    """If `phrase` is not in `text` but its NFC or NFD form is (it looks the same, its code
+    points differ): how each is written, for a message. Else None."""
+    if phrase.isascii() or phrase in text:
+        return None
+    for form in ("NFC", "NFD"):
+        other = unicodedata.normalize(form, phrase)
+        if other != phrase and other in text:
+            return f"the text writes it in {_FORMS[form]}; this is in {normalisation_form(phrase)}"
+    return None
 
 
 def _context(text: str, start: int, end: int, width: int = 30) -> str:
@@ -108,6 +133,11 @@ def _not_found(doc: CleanDoc, ann: Annotation, hits: list[int], fitting: list[in
         where = "; ".join(f"line {source_line(doc, h)}: {_context(doc.text, h, h + len(sel.text))}" for h in hits[:5])
         return error(w.path, w.line, w.column,
                      f"{ann.kind}: {short!r} is in the text, but not with this prefix/suffix", where)
+    look_alike = normalisation_look_alike(doc.text, sel.text)
+    if look_alike:
+        return error(w.path, w.line, w.column, f"{ann.kind}: text not found in {doc.raw.meta.id}: {short!r}",
+                     f"the text has it, but it differs in Unicode normalisation: {look_alike}; "
+                     "copy the passage from the text")
     close = closest_passage(doc.text, sel.text)
     hint = ""
     if close:
@@ -210,18 +240,47 @@ def alias_mentions(
 
 
 @dataclass(frozen=True)
+class Accented:
+    """The names and aliases another Unicode normalisation writes otherwise (José: é as one
+    character, or e and a combining accent), and those of them not in NFC."""
+
+    phrases: tuple[str, ...] = ()
+    not_nfc: tuple[str, ...] = ()
+
+
+def accented(phrases: Iterable[str]) -> Accented:
+    found = tuple(p for p in phrases if not p.isascii() and (
+        not unicodedata.is_normalized("NFC", p) or not unicodedata.is_normalized("NFD", p)))
+    return Accented(found, tuple(p for p in found if not unicodedata.is_normalized("NFC", p)))
+
+
+def look_alike_phrases(text: str, names: Accented) -> Iterable[tuple[str, str]]:
+    """(phrase, how it and the text differ) for each name or alias that the text holds only in
+    another Unicode normalisation: it looks the same there, and is never found. An NFC text
+    (nearly every one) is checked for the few phrases not in NFC only; with no accented phrase
+    (most corpora), no text is looked at."""
+    if not names.phrases:
+        return
+    for phrase in names.not_nfc if unicodedata.is_normalized("NFC", text) else names.phrases:
+        look_alike = normalisation_look_alike(text, phrase)
+        if look_alike:
+            yield phrase, look_alike
+
+
+@dataclass(frozen=True)
 class Aliases:
     """Every entity name and alias, compiled once for the whole corpus."""
 
     pattern: WholeWords
     table: Mapping[str, tuple[EntityId, ...]]
     entities: Mapping[EntityId, Entity]
+    accented: Accented = Accented()
 
 
 def aliases(entities: Iterable[Entity]) -> Aliases:
     entities = tuple(entities)
     table = alias_table(entities)
-    return Aliases(whole_words(table), table, {e.id: e for e in entities})
+    return Aliases(whole_words(table), table, {e.id: e for e in entities}, accented(table))
 
 
 def anchor_document(doc: CleanDoc, sidecar: Sidecar | None, names: Aliases) -> tuple[AnchoredDoc, tuple[Diagnostic, ...]]:
@@ -237,6 +296,11 @@ def anchor_document(doc: CleanDoc, sidecar: Sidecar | None, names: Aliases) -> t
             f"{'s' * (len(offsets) != 1)} in {doc.meta.id} say{'s' * (len(offsets) == 1)} not which",
             f"in annotations/{doc.meta.id}.yaml add a mention (with entity:) or a not-mention for each: {places}",
         ))
+    for phrase, look_alike in look_alike_phrases(doc.text, names.accented):
+        w = names.entities[names.table[phrase][0]].where_of(phrase)
+        diags.append(warning(w.path, w.line, w.column,
+                             f"'{phrase}' is not found where a text has a look-alike of it that differs "
+                             f"in Unicode normalisation ({look_alike})", "retype it, or copy it from the text"))
     visible = [s for s in spans if s.kind != "not-mention"] + auto
     visible.sort(key=lambda s: (s.start, -s.end, s.kind, s.id))
     return AnchoredDoc(doc, tuple(visible), sidecar.path if sidecar else None), tuple(diags)

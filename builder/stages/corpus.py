@@ -12,19 +12,18 @@ import re
 import stat
 from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from builder import edtf
+from builder import edtf, ids, langtag
 from builder.diagnostics import Diagnostic, error, warning
 from builder.models import Block, Corpus, DocId, DocMeta, Mark, RawDoc, SourcePath, Where
 
 if TYPE_CHECKING:  # bs4 takes a fifth of a second to import: only saved pages need it
     from bs4 import BeautifulSoup, Tag
 
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 REQUIRED = ("id", "file", "title")
 KNOWN = ("id", "file", "title", "source", "published", "url", "language", "author")
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
@@ -114,6 +113,15 @@ def read_index(corpus_dir: Path) -> tuple[str, str, tuple[DocMeta, ...], tuple[D
     return title, intro, metas, (*diags, *index_diags)
 
 
+def doc_ids(metas: Iterable[DocMeta], found: Iterable[Diagnostic]) -> frozenset[DocId] | None:
+    """The ids that references are checked against; None when INDEX.md could not be read (no
+    rows, and errors): then every sidecar and link would be reported too, burying its error."""
+    metas = tuple(metas)
+    if not metas and any(d.severity == "error" for d in found):
+        return None
+    return frozenset(m.id for m in metas)
+
+
 def read(corpus_dir: Path) -> tuple[Corpus, tuple[Diagnostic, ...]]:
     """The index and every document, one after the other (pipeline.check spreads the documents over cores)."""
     title, intro, metas, index_diags = read_index(corpus_dir)
@@ -141,6 +149,11 @@ def read_text(path: Path, rel: SourcePath, within: Path | None = None,
         message, hint = problem
         return None, (error(rel, 1, 1, message.replace("{rel}", rel), hint),)
     assert data is not None
+    wide = _wide_encoding(data)
+    if wide:
+        return None, (error(rel, 1, 1, f"the file is {wide}, not UTF-8",
+                            f"re-save it as UTF-8, e.g. `iconv -f {wide} -t UTF-8 {path.name} > {path.stem}.utf8{path.suffix}` "
+                            "and put that file in its place"),)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -189,6 +202,23 @@ def _size(n: int) -> str:
     return f"{n // 2**20} MiB" if n >= 2**20 else f"{n // 1024} KiB"
 
 
+def _wide_encoding(data: bytes) -> str | None:
+    """The encoding (as iconv names it) of a file saved as UTF-16 or UTF-32: it starts with their
+    byte order mark, or it is ASCII with a NUL byte beside every character (then valid UTF-8,
+    NULs and all). None for anything else."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:4096]
+    pairs = len(head) // 2
+    if pairs >= 2 and head[1::2].count(0) * 10 >= pairs * 9:
+        return "UTF-16LE"
+    if pairs >= 2 and head[0::2].count(0) * 10 >= pairs * 9:
+        return "UTF-16BE"
+    return None
+
+
 # --- INDEX.md -----------------------------------------------------------------
 
 
@@ -215,7 +245,42 @@ def parse_index(text: str, rel: SourcePath) -> tuple[str, str, tuple[DocMeta, ..
         return title, "\n".join(lines[title_end:]).strip(), (), tuple(diags)
     intro = "\n".join(lines[title_end:table_start]).strip()
     metas, table_diags = _parse_table(tokens, lines, rel)
-    return title, intro, metas, (*diags, *table_diags)
+    return title, intro, metas, (*diags, *table_diags, *_rows_after_the_table(tokens, lines, rel))
+
+
+_ROW = re.compile(r" {0,3}\|.*\|")
+
+
+def _rows_after_the_table(tokens: list[Token], lines: list[str], rel: SourcePath) -> list[Diagnostic]:
+    """Table rows the table does not hold, never dropped without a word: markdown-it ends a
+    table at a blank line, and the `| … |` lines after it become a paragraph or a second table."""
+    first = next(t for t in tokens if t.type == "table_open")
+    end = first.map[1] if first.map else len(lines)   # the first line after the table (0-based)
+    found: list[Diagnostic] = []
+    for tok in tokens:
+        if tok.level != 0 or not tok.map or tok.map[0] < end or tok is first:
+            continue
+        start, stop = tok.map
+        if tok.type == "table_open":
+            found.append(error(rel, start + 1, lines[start].index("|") + 1,
+                               "a second table: only the first table of INDEX.md lists documents",
+                               f"move its rows into the first table (it ends on line {end}), with no blank line "
+                               "between them"))
+            continue
+        if tok.type != "paragraph_open":
+            continue
+        row = next((n for n in range(start, stop) if _ROW.match(lines[n])), None)
+        if row is None:
+            continue
+        col = lines[row].index("|") + 1
+        if row == start and all(not line.strip() for line in lines[end:start]):
+            blank = f"line {start}" if start - end == 1 else f"lines {end + 1}–{start}"
+            found.append(error(rel, row + 1, col, "this row is not in the table of documents: a blank line ends the table",
+                               f"remove the blank {blank} so that the row follows the others"))
+        else:
+            found.append(error(rel, row + 1, col, f"this row is not in the table of documents, which ends on line {end}",
+                               "move the row into the table, with no blank line before it"))
+    return found
 
 
 def _plain(inline: Token) -> str:
@@ -316,9 +381,12 @@ def _parse_table(tokens: list[Token], lines: list[str], rel: SourcePath) -> tupl
         text = {c: (_plain(t) if t is not None else "") for c, t in values.items()}
         doc_id = text["id"]
         where = Where(rel, line_no, col_of("id"))
-        if not SLUG.fullmatch(doc_id):
+        if not ids.SLUG.fullmatch(doc_id):
             diags.append(error(rel, line_no, col_of("id"), f"document id '{doc_id}' is not a slug",
-                               "use lowercase letters, digits and '-', starting with a letter or digit, e.g. rt-2021-naeem"))
+                               ids.hint(doc_id, None, "document ids")))
+            continue
+        if len(doc_id) > ids.MAX_LENGTH:
+            diags.append(error(rel, line_no, col_of("id"), ids.too_long("document id", doc_id), ids.TOO_LONG_HINT))
             continue
         if doc_id in seen:
             diags.append(error(rel, line_no, col_of("id"), f"document id '{doc_id}' is used twice",
@@ -336,7 +404,10 @@ def _parse_table(tokens: list[Token], lines: list[str], rel: SourcePath) -> tupl
             try:
                 published = edtf.parse(text["published"])
             except edtf.EdtfError as exc:
-                diags.append(error(rel, line_no, col_of("published"), f"published: {exc}", edtf.HINT))
+                diags.append(error(rel, line_no, col_of("published"), f"published: {exc}", exc.hint))
+        wrong_language = langtag.problem(text["language"]) if text.get("language") else None
+        if wrong_language:
+            diags.append(error(rel, line_no, col_of("language"), f"language {wrong_language[0]}", wrong_language[1]))
         url = _cell_url(values["url"]) if values.get("url") is not None else ""
         if url and not re.match(r"https?://[^\s/]+", url, re.I):
             diags.append(warning(rel, line_no, col_of("url"), f"url '{url[:80]}' is not an http(s) address; it is not linked",
