@@ -1,0 +1,147 @@
+"""Cleaning is bounded in time and memory: the source view's diff of a huge paragraph,
+`replace` entries that grow the text without end, and `drop` patterns that would make a
+backtracking regex engine run for years.
+
+Builds and checks run in a fresh interpreter (time and peak memory measured) with a
+timeout, so a hang fails the test instead of stalling the suite. The bounds are generous
+for slow CI machines; the figures on a laptop are a small fraction of them.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from builder import srcdiff
+from builder.docmarkup import visible
+from builder.models import CleanSpec
+from builder.stages import clean
+
+from .corpus import ROOT, Corpus, Run, build, build_measured, leftovers, snapshot
+
+WORDS = ("the envoy said talks would resume and ministers agreed with a plan in the city on that day "
+         "after a report in the news about relations trade security and the embassy").split()
+
+
+def sentences_text(size: int, seed: int = 2) -> str:
+    """About `size` characters of sentences on one line: one paragraph."""
+    rng = random.Random(seed)
+    parts: list[str] = []
+    total = 0
+    while total < size:
+        s = f"Sentence {len(parts)} says " + " ".join(rng.choice(WORDS) for _ in range(rng.randrange(8, 30))) + ". "
+        parts.append(s)
+        total += len(s)
+    return "".join(parts).rstrip()
+
+
+def check_measured(corpus: Path, timeout: float) -> Run:
+    """`glossator check` in a fresh interpreter, killed after `timeout` seconds."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run([sys.executable, "-m", "builder", "check", str(corpus)], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=ROOT)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+# --- the source view of a huge paragraph ------------------------------------------------------
+
+
+def test_a_1_mb_paragraph_with_a_replace_rule_builds_in_seconds(tmp_path: Path) -> None:
+    """Before: the character diff of this paragraph had not finished after 200 s. Now ~1 s."""
+    text = sentences_text(1_000_000)
+    hits = text.count("envoy")
+    c = Corpus().doc("a", "a.txt", text + "\n", "One huge paragraph")
+    c.sidecars["a"] = {"clean": {"replace": [{"from": "envoy", "to": "envoi"}]}}
+    out = tmp_path / "site"
+    run = build_measured(c.write(tmp_path / "corpus"), out, timeout=120)
+    assert run.code == 0, run.err[-3000:]
+    assert run.seconds < 30, f"a 1 MB paragraph with one replace rule took {run.seconds:.1f} s"
+    page = (out / "docs" / "a.html").read_text("utf-8")
+    # Diffed word by word, sentence by sentence: each replacement is marked where it is.
+    assert page.count("envo<del>y</del><ins>i</ins>") > hits * 0.9
+    assert page.count("<del>") <= hits
+
+
+def test_a_100_kb_doubled_paragraph_builds_in_seconds(tmp_path: Path) -> None:
+    """Before: ~60-110 s (the character diff of 100 KB against 50 KB)."""
+    half = sentences_text(50_000, seed=3)
+    c = Corpus().doc("a", "a.txt", f"{half} {half}\nAnother paragraph.\n", "Doubled")
+    out = tmp_path / "site"
+    run = build_measured(c.write(tmp_path / "corpus"), out, timeout=120)
+    assert run.code == 0, run.err[-3000:]
+    assert run.seconds < 30, f"a doubled 100 KB paragraph took {run.seconds:.1f} s"
+    page = (out / "docs" / "a.html").read_text("utf-8")
+    assert f"<del> {visible(half)}</del>" in page
+    assert "the same text written twice in a row" in page
+
+
+# --- the word diff --------------------------------------------------------------------------
+
+DIFFS = [
+    # (before, after, source view HTML)
+    ("Kabulâ€TMs remarks", "Kabul’s remarks", "Kabul<del>â€TM</del><ins>’</ins>s remarks"),
+    ("The envoy said so. He left.", "The envoi said so. He left.", "The envo<del>y</del><ins>i</ins> said so. He left."),
+    ("S one. S one.", "S one.", "S one.<del> S one.</del>"),
+    ("the envoy said and the envoy left", "the envoi said and the envoi left",
+     "the envo<del>y</del><ins>i</ins> said and the envo<del>y</del><ins>i</ins> left"),
+    ("One. Two envoy. Three. Four envoy.", "One. Two envoi. Three. Four envoi.",
+     "One. Two envo<del>y</del><ins>i</ins>. Three. Four envo<del>y</del><ins>i</ins>."),
+    ("talks resume today", "talks will resume today", "talks <ins>will </ins>resume today"),
+    ("a\x07b", "ab", 'a<del><span class="ctl" title="control character U+0007">\u2407</span></del>b'),
+    ("<b> & x", "<b> & y", "&lt;b&gt; &amp; <del>x</del><ins>y</ins>"),
+    ("abc", "", "<del>abc</del>"),
+]
+
+
+@pytest.mark.parametrize("before,after,html", DIFFS)
+def test_the_source_view_diff_by_words(before: str, after: str, html: str) -> None:
+    assert srcdiff.diff_html(before, after, visible, srcdiff.Budget(len(before))) == html
+
+
+def test_a_changed_part_over_the_limit_is_shown_removed_and_inserted_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(srcdiff, "MAX_CHANGED_CHARS", 20)
+    before, after = "Start. The envoy said this. And the envoy said that. End.", "Start. The envoi said this. And the envoi said that. End."
+    assert srcdiff.diff_html(before, after, visible, srcdiff.Budget(len(before))) == (
+        "Start. The envo<del>y said this. And the envoy</del><ins>i said this. And the envoi</ins> said that. End.")
+
+
+def test_comparisons_the_budget_cannot_pay_for_are_shown_whole() -> None:
+    """Each search is charged 1 + the places in b of each item of a in its range: here the
+    sentences cost 1; the words 5 ("x " 1, "b " 1 + 2, "b" 1), then 1 on each side of "b "."""
+    before, after = "a a x b b", "a a y b b z"
+    budget = srcdiff.Budget(0)
+    budget.left = 7
+    assert srcdiff.diff_html(before, after, visible, budget) == "a a <del>x b b</del><ins>y b b z</ins>"
+    budget.left = 8
+    assert srcdiff.diff_html(before, after, visible, budget) == "a a <del>x</del><ins>y</ins> b b<ins> z</ins>"
+    assert budget.left == 0
+
+
+def _strip(html: str, tag: str) -> str:
+    """The text with `tag` elements removed and the other's tags dropped."""
+    other = "ins" if tag == "del" else "del"
+    return re.sub(rf"</?{other}>", "", re.sub(rf"<{tag}>.*?</{tag}>", "", html, flags=re.S))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab .!\n€", max_size=40), st.text(alphabet="ab .!\n€", max_size=40))
+def test_the_diff_reads_as_before_without_insertions_and_as_after_without_deletions(before: str, after: str) -> None:
+    html = srcdiff.diff_html(before, after, lambda s: s, srcdiff.Budget(len(before)))
+    assert _strip(html, "ins") == before
+    assert _strip(html, "del") == after
+
+
+def test_sentences_and_words_join_back_to_the_text() -> None:
+    text = 'One. Two!  Three?\nFour... five "six." seven'
+    assert srcdiff.sentences(text) == ["One. ", "Two!  ", "Three?\n", "Four... ", 'five "six." ', "seven"]
+    assert "".join(srcdiff.WORDS.findall(text)) == text
+
+
