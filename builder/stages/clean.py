@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 
 from functools import cache
 
-from builder.diagnostics import Diagnostic, warning
+from builder.diagnostics import Diagnostic, error, warning
 from builder.models import CleanDoc, CleanSpec, Edit, Mark, Paragraph, RawDoc
 
 
@@ -28,6 +28,11 @@ def fixer() -> tuple[Any, Any]:
         unescape_html=False, fix_latin_ligatures=False, fix_character_width=False,
         uncurl_quotes=False, fix_line_breaks=False, normalization=None, explain=True,
     )
+
+# Replacements may make a document's text at most GROWTH_FACTOR times as long as its source,
+# plus GROWTH_ALLOWANCE characters: 12 entries of `e` → 40 `e`s would otherwise reach 4 GB.
+GROWTH_FACTOR = 2
+GROWTH_ALLOWANCE = 1_000_000
 
 MIN_RUN_PARAGRAPHS = 2
 MIN_RUN_CHARS = 100
@@ -45,16 +50,31 @@ Rule = Callable[[State, CleanSpec], tuple[State, tuple[Edit, ...], tuple[Diagnos
 
 
 def replace_rule(state: State, spec: CleanSpec) -> tuple[State, tuple[Edit, ...], tuple[Diagnostic, ...]]:
-    """Declared replacements, on the raw text the author sees in the source file."""
+    """Declared replacements, on the raw text the author sees in the source file. The first
+    entry that would grow the text past the limit (see GROWTH_FACTOR) is an error, and no
+    entry from it on is applied."""
     edits: list[Edit] = []
     diags: list[Diagnostic] = []
     out = list(state)
+    source = sum(len(p.text) for p in state)
+    limit = GROWTH_FACTOR * source + GROWTH_ALLOWANCE
+    size = source
     for rule in spec.replace:
-        hits = 0
-        for i, para in enumerate(out):
-            n = para.text.count(rule.old)
+        counts = [para.text.count(rule.old) for para in out]
+        hits = sum(counts)
+        grown = size + hits * (len(rule.new) - len(rule.old))
+        if grown > limit:   # counted before replacing: the text that would be too long is never made
+            diags.append(error(rule.where.path, rule.where.line, rule.where.column,
+                               f"replace: this entry would make the document's text {grown:,} characters long, "
+                               f"over the limit of {limit:,} ({GROWTH_FACTOR}× its source's {source:,} characters "
+                               f"plus {GROWTH_ALLOWANCE:,}); it and the entries after it were not applied",
+                               "an entry whose 'to' contains its 'from' multiplies the text each time an entry repeats it: "
+                               "replace with text that does not contain what is replaced, or write the entry once"))
+            break
+        size = grown
+        for i, n in enumerate(counts):
             if n:
-                hits += n
+                para = out[i]
                 out[i] = Para(para.block, para.text.replace(rule.old, rule.new))
                 edits.append(Edit("replace", para.block, f"replaced {rule.old!r} with {rule.new!r} ({n}×)"))
         if not hits:

@@ -83,6 +83,51 @@ def test_a_100_kb_doubled_paragraph_builds_in_seconds(tmp_path: Path) -> None:
     assert "the same text written twice in a row" in page
 
 
+# --- replace entries that grow the text ------------------------------------------------------
+
+
+def test_replace_entries_that_grow_the_text_stop_at_the_entry_that_crosses_the_limit(tmp_path: Path) -> None:
+    """12 entries of e → 40 e's: 35 characters would become 4 × 10^19. Before: a MemoryError
+    (with a 4 GB address-space limit) or the machine's memory exhausted."""
+    text = "the envoy said these were the terms\n"
+    c = Corpus().doc("a", "a.txt", text, "Growth")
+    c.sidecars["a"] = {"clean": {"replace": [{"from": "e", "to": "e" * 40} for _ in range(12)]}}
+    good = Corpus().doc("a", "a.txt", text).write(tmp_path / "good")
+    out = tmp_path / "site"
+    assert build(good, out).code == 0
+    before = snapshot(out)
+    run = build_measured(c.write(tmp_path / "corpus"), out, timeout=120)
+    assert run.code == 1, run.err[-3000:]
+    assert "Traceback" not in run.err
+    # Entries are two YAML lines each from line 3: the 4th (~16 million characters) crosses
+    # the limit of 2 × 35 + 1,000,000; the 3rd (~400,000) does not.
+    errors = [(m["line"], m["msg"]) for m in run.errors()]
+    assert errors == [("9", errors[0][1])], run.err
+    assert "replace: this entry would make the document's text" in errors[0][1]
+    assert "over the limit of 1,000,070" in errors[0][1]
+    assert "hint: " in run.err
+    assert run.peak_mib < 400, f"peak {run.peak_mib:.0f} MiB"
+    assert snapshot(out) == before and leftovers(out) == []
+
+
+def test_replace_may_grow_the_text_up_to_the_limit() -> None:
+    from builder.models import Block, CleanSpec, DocId, DocMeta, RawDoc, ReplaceRule, SourcePath, Where
+
+    where = Where(SourcePath("annotations/a.yaml"), 3, 5)
+    meta = DocMeta(DocId("a"), SourcePath("a.txt"), "A", Where(SourcePath("seeds/INDEX.md")))
+    doc = RawDoc(meta, "txt", (Block("p", "x" * 1000, 1),))
+    limit = clean.GROWTH_FACTOR * 1000 + clean.GROWTH_ALLOWANCE
+    only_replace = (("replace", clean.replace_rule),)   # (the doubled rule would halve y…y)
+    at_limit = CleanSpec(replace=(ReplaceRule("x", "y" * (limit // 1000), where),))
+    cleaned, diags = clean.clean(doc, at_limit, only_replace)
+    assert diags == () and len(cleaned.text) == limit
+    over = CleanSpec(replace=(ReplaceRule("x", "y" * (limit // 1000 + 1), where),
+                              ReplaceRule("x", "z", where)))
+    cleaned, diags = clean.clean(doc, over, only_replace)
+    assert [(d.severity, d.line, d.column) for d in diags] == [("error", 3, 5)]
+    assert cleaned.text == "x" * 1000   # neither the entry that crossed the limit nor the ones after it
+
+
 # --- the word diff --------------------------------------------------------------------------
 
 DIFFS = [
