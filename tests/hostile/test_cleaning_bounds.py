@@ -128,6 +128,74 @@ def test_replace_may_grow_the_text_up_to_the_limit() -> None:
     assert cleaned.text == "x" * 1000   # neither the entry that crossed the limit nor the ones after it
 
 
+# --- drop patterns ---------------------------------------------------------------------------
+
+
+def test_a_catastrophically_backtracking_drop_pattern_does_not_hang_check(tmp_path: Path) -> None:
+    """Python's re takes ~2^n steps for /(a+)+$/ on n a's and a b: with 40 a's, hours."""
+    c = Corpus().doc("a", "a.txt", "Body.\n" + "a" * 40 + "b\n" + "a" * 100_000 + "\n", "Backtracking")
+    c.sidecars["a"] = {"clean": {"drop": ["/(a+)+$/"]}}
+    try:
+        run = check_measured(c.write(tmp_path / "corpus"), timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("glossator check did not finish in 60 s")
+    assert run.code == 0, run.err
+    out = tmp_path / "site"
+    assert build(tmp_path / "corpus", out).code == 0
+    page = (out / "docs" / "a.html").read_text("utf-8")
+    article = page[page.index("<article"):page.index("</article>")]
+    assert "a" * 40 + "b" in article and "a" * 100_000 not in article   # the run of a's alone matches
+
+
+UNSUPPORTED = [
+    (r"/(\w+) \1/", "backreferences"),
+    (r"/(?P<w>\w+) (?P=w)/", "backreferences"),
+    (r"/Share(?= this)/", "lookahead and lookbehind"),
+    (r"/(?<!not )shared/", "lookahead and lookbehind"),
+    (r"/Share this\Z/", "write \\z for the end of the text"),
+    (r"/(?>a+)b/", "atomic groups and possessive repeats"),
+    (r"/a{1001}/", "may count to 1000 at most"),
+]
+
+
+@pytest.mark.parametrize("pattern,hint", UNSUPPORTED)
+def test_a_pattern_re2_cannot_match_in_linear_time_is_a_positioned_error_with_a_hint(
+        tmp_path: Path, pattern: str, hint: str) -> None:
+    """Python's re accepts each of these (and did, before); RE2 does not, and is never swapped for re."""
+    c = Corpus().doc("a", "a.txt", "Share this\nBody.\n", "Patterns")
+    c.sidecars["a"] = {"clean": {"drop": ["Body.", pattern]}}
+    out = tmp_path / "site"
+    run = build(c.write(tmp_path / "corpus"), out)
+    assert run.code == 1, run.err
+    assert [(m["path"], m["line"], m["col"]) for m in run.errors()] == [("annotations/a.yaml", "4", "5")], run.err
+    assert "drop: bad regular expression" in run.err
+    assert hint in run.err, run.err
+    assert not out.exists()
+
+
+def test_a_drop_pattern_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    pattern = "(?:" + "|".join(f"word{i}" for i in range(200_000)) + ")"   # ~1.5 MB
+    c = Corpus().doc("a", "a.txt", "word7\nBody.\n", "A huge pattern")
+    c.sidecars["a"] = {"clean": {"drop": [f"/{pattern}/"]}}
+    run = build_measured(c.write(tmp_path / "corpus"), tmp_path / "site", timeout=120)
+    assert run.code == 1
+    assert re.search(r"^annotations/a\.yaml:3:5: error: drop: the regular expression is [\d,]+ characters long, "
+                     r"over the limit of 10,000$", run.err, re.M), run.err
+    assert run.seconds < 30
+
+
+def test_drop_patterns_still_match_whole_paragraphs(tmp_path: Path) -> None:
+    c = Corpus().doc("a", "a.txt", "Version 1 Version 2\nBody.\nShare this story\n", "Patterns")
+    c.sidecars["a"] = {"clean": {"drop": [r"/Version \d+ Version \d+/", "/Share (this|that) .*/", "/Body/"]}}
+    out = tmp_path / "site"
+    run = build(c.write(tmp_path / "corpus"), out)
+    assert run.code == 0, run.err
+    page = (out / "docs" / "a.html").read_text("utf-8")
+    article = page[page.index("<article"):page.index("</article>")]
+    assert "Body." in article and "Version" not in article and "Share" not in article
+    assert "annotations/a.yaml:5:5: warning: drop: no paragraph matches" in run.err   # /Body/ is not all of "Body."
+
+
 # --- the word diff --------------------------------------------------------------------------
 
 DIFFS = [
