@@ -197,26 +197,38 @@ def drop_rule(state: State, spec: CleanSpec) -> tuple[State, tuple[Edit, ...], t
 
 
 def repeated_run_rule(state: State, spec: CleanSpec) -> tuple[State, tuple[Edit, ...], tuple[Diagnostic, ...]]:
-    """A run of paragraphs that repeats an earlier run (a page captured twice) is dropped."""
-    texts = [p.text.strip() for p in state]
+    """A run of paragraphs that repeats an earlier run (a page captured twice) is dropped.
+
+    Linear in the number of paragraphs: at most MAX_CANDIDATES earlier places are tried for
+    each, the one that allows the longest run first, and a place is not tried when it cannot
+    give a longer run, or one of MIN_RUN_CHARS. (Paragraphs left empty are left out: cleaning
+    removes them anyway.)"""
+    live = [k for k, p in enumerate(state) if p.text.strip()]
+    texts = [state[k].text.strip() for k in live]
+    n = len(texts)
+    chars = [0]   # chars[k]: characters in texts[:k]
+    for t in texts:
+        chars.append(chars[-1] + len(t))
     seen: dict[str, list[int]] = {}
-    keep = [True] * len(texts)
+    keep = [True] * len(state)
     edits: list[Edit] = []
     i = 0
-    while i < len(texts):
+    while i < n:
         best_len, best_j = 0, -1
-        for j in seen.get(texts[i], [])[-MAX_CANDIDATES:]:
-            length = 0
-            while i + length < len(texts) and j + length < i and texts[j + length] == texts[i + length]:
+        for j in seen.get(texts[i], [])[-MAX_CANDIDATES:]:   # oldest first: the longest run possible
+            bound = min(i - j, n - i)   # the earlier run ends before this one starts
+            if bound <= best_len or chars[i + bound] - chars[i] < MIN_RUN_CHARS:
+                break   # the places after this one allow shorter runs still
+            length = 1
+            while length < bound and texts[j + length] == texts[i + length]:
                 length += 1
             if length > best_len:
                 best_len, best_j = length, j
-        chars = sum(len(t) for t in texts[i:i + best_len])
-        if best_len >= MIN_RUN_PARAGRAPHS and chars >= MIN_RUN_CHARS:
-            first_block = state[best_j].block
+        if best_len >= MIN_RUN_PARAGRAPHS and chars[i + best_len] - chars[i] >= MIN_RUN_CHARS:
+            first_block = state[live[best_j]].block
             for k in range(i, i + best_len):
-                keep[k] = False
-                edits.append(Edit("repeated-run", state[k].block,
+                keep[live[k]] = False
+                edits.append(Edit("repeated-run", state[live[k]].block,
                                   f"repeats an earlier run of {best_len} paragraphs (from source paragraph {first_block + 1})"))
             for k in range(i, i + best_len):
                 seen.setdefault(texts[k], []).append(k)

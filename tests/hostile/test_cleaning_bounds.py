@@ -258,3 +258,48 @@ def test_sentences_and_words_join_back_to_the_text() -> None:
     assert "".join(srcdiff.WORDS.findall(text)) == text
 
 
+# --- repeated runs --------------------------------------------------------------------------
+
+
+def test_half_a_million_one_letter_paragraphs_build_in_seconds(tmp_path: Path) -> None:
+    """Before: ~280 s in the repeated-run rule (64 earlier places tried for each paragraph,
+    each compared as far as it could go, for runs too short to count)."""
+    c = Corpus().doc("a", "a.txt", "a\n" * 500_000, "Many short paragraphs")
+    out = tmp_path / "site"
+    run = build_measured(c.write(tmp_path / "corpus"), out, timeout=120)
+    assert run.code == 0, run.err[-3000:]
+    assert run.seconds < 60, f"500,000 one-letter paragraphs took {run.seconds:.1f} s"
+
+
+def reference_repeated_runs(texts: list[str]) -> list[tuple[int, int, int]]:
+    """The rule as first written (quadratic in the worst case): (paragraph, run length, run start) dropped."""
+    seen: dict[str, list[int]] = {}
+    dropped: list[tuple[int, int, int]] = []
+    i = 0
+    while i < len(texts):
+        best_len, best_j = 0, -1
+        for j in seen.get(texts[i], [])[-clean.MAX_CANDIDATES:]:
+            length = 0
+            while i + length < len(texts) and j + length < i and texts[j + length] == texts[i + length]:
+                length += 1
+            if length > best_len:
+                best_len, best_j = length, j
+        if best_len >= clean.MIN_RUN_PARAGRAPHS and sum(len(t) for t in texts[i:i + best_len]) >= clean.MIN_RUN_CHARS:
+            dropped += [(k, best_len, best_j) for k in range(i, i + best_len)]
+            for k in range(i, i + best_len):
+                seen.setdefault(texts[k], []).append(k)
+            i += best_len
+            continue
+        seen.setdefault(texts[i], []).append(i)
+        i += 1
+    return dropped
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["p0 " * 40, "p1", "p2 " * 10, "p3 " * 40, "p4"]), max_size=60))
+def test_the_linear_repeated_run_rule_drops_what_the_first_one_did(texts: list[str]) -> None:
+    state = tuple(clean.Para(i, t) for i, t in enumerate(texts))
+    _, edits, _ = clean.repeated_run_rule(state, CleanSpec())
+    expected = reference_repeated_runs(texts)
+    assert [(e.block, e.detail) for e in edits] == [
+        (k, f"repeats an earlier run of {n} paragraphs (from source paragraph {j + 1})") for k, n, j in expected]
