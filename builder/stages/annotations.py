@@ -20,11 +20,11 @@ import jsonschema_rs
 
 from builder import edtf, yamlpos
 from builder.diagnostics import Diagnostic, error, warning
+from builder.droppattern import drop_regex
 from builder.models import (
     Annotation, AnnotationId, CleanSpec, DocId, DropRule, Entity, EntityId,
     ReplaceRule, Selector, Sidecar, SourcePath, Where,
 )
-from builder.stages.clean import drop_regex
 from builder.stages.corpus import RealPaths, read_text
 
 if TYPE_CHECKING:  # python-jsonschema (a tenth of a second to import) only explains invalid files

@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any, Callable, Sequence
 
 from builder.diagnostics import Diagnostic, error, warning
+from builder.droppattern import drop_regex
 from builder.models import CleanDoc, CleanSpec, Edit, Mark, Paragraph, RawDoc
 
 
@@ -31,9 +32,6 @@ def fixer() -> tuple[Any, Any]:
 # plus GROWTH_ALLOWANCE characters: 12 entries of `e` → 40 `e`s would otherwise reach 4 GB.
 GROWTH_FACTOR = 2
 GROWTH_ALLOWANCE = 1_000_000
-# A drop entry written /…/ is an RE2 regular expression (linear-time matching: no pattern can
-# hang a build), at most this long.
-MAX_REGEX_CHARS = 10_000
 
 MIN_RUN_PARAGRAPHS = 2
 MIN_RUN_CHARS = 100
@@ -127,46 +125,6 @@ def doubled_rule(state: State, spec: CleanSpec) -> tuple[State, tuple[Edit, ...]
         else:
             out.append(para)
     return tuple(out), tuple(edits), ()
-
-
-def drop_regex(pattern: str) -> tuple[Any, str, str]:
-    """(compiled RE2 pattern or None, why not, hint) for a drop entry's /pattern/.
-
-    RE2 matches in time linear in the text, whatever the pattern (Python's `re` can take
-    years on `(a+)+$`). It never falls back to another engine: what it cannot do (backreferences,
-    lookaround) is refused here, with a hint."""
-    if len(pattern) > MAX_REGEX_CHARS:
-        return None, f"the regular expression is {len(pattern):,} characters long, over the limit of {MAX_REGEX_CHARS:,}", \
-            "a drop pattern describes a paragraph; to drop one exact paragraph, write its text without slashes"
-    import re2   # imported on first use, like ftfy: most corpora have no drop pattern
-
-    options = re2.Options()
-    options.log_errors = False   # the error comes back to us; RE2 would also print it
-    try:
-        return re2.compile(pattern, options), "", ""
-    except re2.error as exc:
-        detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        return None, f"bad regular expression: {detail[:200]}", _regex_hint(pattern, detail)
-
-
-RE2_SYNTAX = "https://github.com/google/re2/wiki/Syntax"
-
-
-def _regex_hint(pattern: str, detail: str) -> str:
-    if "(?=" in detail or "(?!" in detail or "(?<=" in detail or "(?<!" in detail:
-        return f"lookahead and lookbehind ((?=…), (?!…), (?<=…), (?<!…)) are not supported: drop patterns are RE2 ({RE2_SYNTAX})"
-    if any(f"\\{d}" in detail for d in "123456789") or "(?P=" in pattern:
-        return f"backreferences (\\1, (?P=name)) are not supported: drop patterns are RE2 ({RE2_SYNTAX})"
-    if "\\Z" in detail:
-        return "write \\z for the end of the text (RE2 has no \\Z)"
-    if "(?>" in detail or "++" in detail or "*+" in detail or "?+" in detail:
-        return f"atomic groups and possessive repeats are not supported (nor needed: RE2 never backtracks); see {RE2_SYNTAX}"
-    if "repetition size" in detail:
-        return "a counted repeat {n,m} may count to 1000 at most"
-    if "too large" in detail:
-        return "the pattern is too large for RE2 to compile; write a shorter one"
-    return (f"a drop entry written /…/ is an RE2 regular expression ({RE2_SYNTAX}), close to Python's; "
-            "write it without slashes to match text exactly")
 
 
 def drop_rule(state: State, spec: CleanSpec) -> tuple[State, tuple[Edit, ...], tuple[Diagnostic, ...]]:
