@@ -9,8 +9,8 @@ fine, each level looking only at what the level above found changed:
    sentences that changed by words (a word with the spaces after it, or a punctuation
    mark with them); where two changed stretches have as many sentences each, they are
    compared sentence by sentence;
-3. a changed stretch of words shows the characters that changed inside it when they are
-   one stretch (`Kabul<del>â€TM</del><ins>’</ins>s`), else the words.
+3. a changed stretch of words is shown without the characters it starts and ends with on
+   both sides (`Kabul<del>â€TM</del><ins>’</ins>s`, `envo<del>y</del><ins>i</ins>`).
 
 Every search difflib makes is paid for, before it starts, from one budget per document (the
 places it will look at: see BudgetedMatcher); what the budget cannot pay for, and a changed
@@ -147,6 +147,7 @@ class _Differ:
             self._compare(WORDS.findall("".join(a)), WORDS.findall("".join(b)), self._word_pair)
 
     def _word_pair(self, a: Sequence[str], b: Sequence[str]) -> None:
+        """A changed stretch of words, its common first and last characters set aside."""
         x, y = "".join(a), "".join(b)
         head = common_prefix(x, y)
         tail = common_suffix(x, y, min(len(x), len(y)) - head)
