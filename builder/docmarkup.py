@@ -6,7 +6,6 @@ Pure functions from the linked corpus to HTML fragments; templates place them.
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -16,7 +15,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import markupsafe
 
-from builder import mdtext, urls
+from builder import mdtext, srcdiff, urls
 from builder.edtf import Edtf
 from builder.markup import Markup, markupsafe_escape, render_spans
 from builder.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, Mark, PassageRef, SitePath, Span
@@ -269,6 +268,7 @@ def source_view_html(doc: AnchoredDoc) -> str:
     for edit in clean.edits:
         reasons.setdefault(edit.block, []).append(edit.detail)
     out: list[str] = []
+    budget = srcdiff.Budget(sum(len(b.text) for b in clean.raw.blocks))
     for i, block in enumerate(clean.raw.blocks):
         after = clean.cleaned_blocks[i]
         why = reasons.get(i, [])
@@ -277,23 +277,10 @@ def source_view_html(doc: AnchoredDoc) -> str:
         if after is None:
             out.append(f'<div class="src removed">{line}<del>{visible(block.text)}</del>{note}</div>')
         elif after != block.text:
-            out.append(f'<div class="src changed">{line}<span class="src-text">{_diff(block.text, after)}</span>{note}</div>')
+            out.append(f'<div class="src changed">{line}<span class="src-text">{srcdiff.diff_html(block.text, after, visible, budget)}</span>{note}</div>')
         else:
             out.append(f'<div class="src">{line}<span class="src-text">{visible(block.text)}</span></div>')
     return "\n".join(out)
-
-
-def _diff(before: str, after: str) -> str:
-    sm = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    parts: list[str] = []
-    for op, a0, a1, b0, b1 in sm.get_opcodes():
-        if op == "equal":
-            parts.append(visible(before[a0:a1]))
-        if op in ("delete", "replace"):
-            parts.append(f"<del>{visible(before[a0:a1])}</del>")
-        if op in ("insert", "replace"):
-            parts.append(f"<ins>{visible(after[b0:b1])}</ins>")
-    return "".join(parts)
 
 
 def snippet(text: str, start: int, end: int, width: int = 90) -> tuple[str, str, str]:

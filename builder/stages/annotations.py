@@ -21,6 +21,7 @@ import jsonschema_rs
 
 from builder import edtf, ids, yamlpos
 from builder.diagnostics import Diagnostic, error, warning
+from builder.droppattern import drop_regex
 from builder.models import (
     Annotation, AnnotationId, CleanSpec, DocId, DropRule, Entity, EntityId,
     ReplaceRule, Selector, Sidecar, SourcePath, Where,
@@ -268,11 +269,9 @@ def load_sidecar(
     )
     for rule in spec.drop:
         if rule.regex:
-            try:
-                re.compile(rule.pattern)
-            except re.error as exc:
-                diags.append(error(rel, rule.where.line, rule.where.column, f"drop: bad regular expression: {exc}",
-                                   "a drop entry written /…/ is a Python regular expression; write it without slashes to match text exactly"))
+            compiled, why, hint = drop_regex(rule.pattern)
+            if compiled is None:
+                diags.append(error(rel, rule.where.line, rule.where.column, f"drop: {why}", hint))
 
     def check_entity(value: str | None, p: tuple[object, ...], role: str) -> None:
         if value is not None and entities is not None and value not in entities:

@@ -7,13 +7,12 @@ file itself is never touched.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Callable, Sequence
 
-from functools import cache
-
-from builder.diagnostics import Diagnostic, warning
+from builder.diagnostics import Diagnostic, error, warning
+from builder.droppattern import drop_regex
 from builder.models import CleanDoc, CleanSpec, Edit, Mark, Paragraph, RawDoc
 
 
@@ -28,6 +27,11 @@ def fixer() -> tuple[Any, Any]:
         unescape_html=False, fix_latin_ligatures=False, fix_character_width=False,
         uncurl_quotes=False, fix_line_breaks=False, normalization=None, explain=True,
     )
+
+# Replacements may make a document's text at most GROWTH_FACTOR times as long as its source,
+# plus GROWTH_ALLOWANCE characters: 12 entries of `e` → 40 `e`s would otherwise reach 4 GB.
+GROWTH_FACTOR = 2
+GROWTH_ALLOWANCE = 1_000_000
 
 MIN_RUN_PARAGRAPHS = 2
 MIN_RUN_CHARS = 100
@@ -45,16 +49,31 @@ Rule = Callable[[State, CleanSpec], tuple[State, tuple[Edit, ...], tuple[Diagnos
 
 
 def replace_rule(state: State, spec: CleanSpec) -> tuple[State, tuple[Edit, ...], tuple[Diagnostic, ...]]:
-    """Declared replacements, on the raw text the author sees in the source file."""
+    """Declared replacements, on the raw text the author sees in the source file. The first
+    entry that would grow the text past the limit (see GROWTH_FACTOR) is an error, and no
+    entry from it on is applied."""
     edits: list[Edit] = []
     diags: list[Diagnostic] = []
     out = list(state)
+    source = sum(len(p.text) for p in state)
+    limit = GROWTH_FACTOR * source + GROWTH_ALLOWANCE
+    size = source
     for rule in spec.replace:
-        hits = 0
-        for i, para in enumerate(out):
-            n = para.text.count(rule.old)
+        counts = [para.text.count(rule.old) for para in out]
+        hits = sum(counts)
+        grown = size + hits * (len(rule.new) - len(rule.old))
+        if grown > limit:   # counted before replacing: the text that would be too long is never made
+            diags.append(error(rule.where.path, rule.where.line, rule.where.column,
+                               f"replace: this entry would make the document's text {grown:,} characters long, "
+                               f"over the limit of {limit:,} ({GROWTH_FACTOR}× its source's {source:,} characters "
+                               f"plus {GROWTH_ALLOWANCE:,}); it and the entries after it were not applied",
+                               "an entry whose 'to' contains its 'from' multiplies the text each time an entry repeats it: "
+                               "replace with text that does not contain what is replaced, or write the entry once"))
+            break
+        size = grown
+        for i, n in enumerate(counts):
             if n:
-                hits += n
+                para = out[i]
                 out[i] = Para(para.block, para.text.replace(rule.old, rule.new))
                 edits.append(Edit("replace", para.block, f"replaced {rule.old!r} with {rule.new!r} ({n}×)"))
         if not hits:
@@ -114,9 +133,8 @@ def drop_rule(state: State, spec: CleanSpec) -> tuple[State, tuple[Edit, ...], t
     diags: list[Diagnostic] = []
     dropped: set[int] = set()
     for rule in spec.drop:
-        try:
-            pattern = re.compile(rule.pattern) if rule.regex else None
-        except re.error:
+        pattern = drop_regex(rule.pattern)[0] if rule.regex else None
+        if rule.regex and pattern is None:
             continue  # reported by the annotations stage
         hits = 0
         for i, para in enumerate(state):
@@ -137,26 +155,38 @@ def drop_rule(state: State, spec: CleanSpec) -> tuple[State, tuple[Edit, ...], t
 
 
 def repeated_run_rule(state: State, spec: CleanSpec) -> tuple[State, tuple[Edit, ...], tuple[Diagnostic, ...]]:
-    """A run of paragraphs that repeats an earlier run (a page captured twice) is dropped."""
-    texts = [p.text.strip() for p in state]
+    """A run of paragraphs that repeats an earlier run (a page captured twice) is dropped.
+
+    Linear in the number of paragraphs: at most MAX_CANDIDATES earlier places are tried for
+    each, the one that allows the longest run first, and a place is not tried when it cannot
+    give a longer run, or one of MIN_RUN_CHARS. (Paragraphs left empty are left out: cleaning
+    removes them anyway.)"""
+    live = [k for k, p in enumerate(state) if p.text.strip()]
+    texts = [state[k].text.strip() for k in live]
+    n = len(texts)
+    chars = [0]   # chars[k]: characters in texts[:k]
+    for t in texts:
+        chars.append(chars[-1] + len(t))
     seen: dict[str, list[int]] = {}
-    keep = [True] * len(texts)
+    keep = [True] * len(state)
     edits: list[Edit] = []
     i = 0
-    while i < len(texts):
+    while i < n:
         best_len, best_j = 0, -1
-        for j in seen.get(texts[i], [])[-MAX_CANDIDATES:]:
-            length = 0
-            while i + length < len(texts) and j + length < i and texts[j + length] == texts[i + length]:
+        for j in seen.get(texts[i], [])[-MAX_CANDIDATES:]:   # oldest first: the longest run possible
+            bound = min(i - j, n - i)   # the earlier run ends before this one starts
+            if bound <= best_len or chars[i + bound] - chars[i] < MIN_RUN_CHARS:
+                break   # the places after this one allow shorter runs still
+            length = 1
+            while length < bound and texts[j + length] == texts[i + length]:
                 length += 1
             if length > best_len:
                 best_len, best_j = length, j
-        chars = sum(len(t) for t in texts[i:i + best_len])
-        if best_len >= MIN_RUN_PARAGRAPHS and chars >= MIN_RUN_CHARS:
-            first_block = state[best_j].block
+        if best_len >= MIN_RUN_PARAGRAPHS and chars[i + best_len] - chars[i] >= MIN_RUN_CHARS:
+            first_block = state[live[best_j]].block
             for k in range(i, i + best_len):
-                keep[k] = False
-                edits.append(Edit("repeated-run", state[k].block,
+                keep[live[k]] = False
+                edits.append(Edit("repeated-run", state[live[k]].block,
                                   f"repeats an earlier run of {best_len} paragraphs (from source paragraph {first_block + 1})"))
             for k in range(i, i + best_len):
                 seen.setdefault(texts[k], []).append(k)
