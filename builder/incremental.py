@@ -126,6 +126,7 @@ class Checked:
     docs: tuple[AnchoredDoc, ...]
     entities: tuple[Entity, ...]
     diagnostics: tuple[Diagnostic, ...]
+    incomplete: frozenset[DocId] = frozenset()   # documents whose file or sidecar could not be read
 
 
 class Checker:
@@ -139,7 +140,8 @@ class Checker:
         self._pattern: tuple[tuple[Entity, ...], Any, anchoring.Accented] | None = None
         self._last: dict[str, frozenset] = {}
         self._resolved: dict[object, Path | None] = {}     # DocMeta → its file, as corpus.resolve_file finds it
-        self._listing: list[Path] | None = None             # the sidecar files, as annotations.load lists them
+        self._listing: list[Path] | None = None
+        self._unread: set[DocId] = set()             # the sidecar files, as annotations.load lists them
 
     def _same(self, name: str, value: frozenset) -> frozenset:
         """The previous object when equal, so that memo keys holding it compare by identity."""
@@ -161,6 +163,7 @@ class Checker:
         for memo in (self.index, self.read, self.entities, self.sidecars, self.cleaned, self.anchored):
             memo.misses = []
         settings, found_s = config.load(self.dir)
+        self._unread = set()
         raw, found_r = self._read_corpus()
         doc_ids = tuple(d.meta.id for d in raw.docs)
         entities, found_e = self.entities.get("entities", self.files.digest(self.dir / "annotations" / "entities.yaml"),
@@ -184,7 +187,7 @@ class Checker:
         self.anchored.keep_only(known)
         self.named.keep_only(known)
         found = (*found_s, *found_r, *found_e, *found_a, *found_c, *found_n)
-        return Checked(settings, raw, anchored, entities, found)
+        return Checked(settings, raw, anchored, entities, found, frozenset(self._unread))
 
     def _read_corpus(self) -> tuple[Corpus, tuple[Diagnostic, ...]]:
         """corpus.read(), re-reading only the documents whose row or bytes changed."""
@@ -212,6 +215,8 @@ class Checker:
             found.extend(diags)
             if doc is not None:
                 docs.append(doc)
+            else:
+                self._unread.add(meta.id)
         return Corpus(title, intro, index_rel, tuple(docs)), tuple(found)
 
     def _sidecars(self, doc_ids: tuple[DocId, ...], entities: tuple[Entity, ...], entities_loaded: bool = True,
@@ -248,6 +253,8 @@ class Checker:
             found.extend(diags)
             if sidecar is not None:
                 sidecars.append(sidecar)
+            else:
+                self._unread.add(DocId(file.stem))
         self.sidecars.keep_only(set(names))
         return sidecars, found
 
@@ -479,7 +486,7 @@ class IncrementalBuilder:
                                                         for q in (p.parent.resolve() / p.name, p.resolve())})
             self.files.forget(paths)
             checked = self.checker.check(paths)
-            linked, found_l = self.linker.link(checked.corpus, checked.docs, checked.entities)
+            linked, found_l = self.linker.link(checked.corpus, checked.docs, checked.entities, checked.incomplete)
             theme_key, found_t = self._theme(checked.settings)
             diags = diagnostics.sort((*checked.diagnostics, *found_l, *found_t))
             rechecked = tuple(str(n) for m in (self.checker.index, self.checker.read, self.checker.entities,

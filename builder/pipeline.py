@@ -67,16 +67,20 @@ def shared_by(corpus_dir: Path, metas: Sequence[DocMeta], entities: Sequence[Ent
                    annotations.person_like_places(entities))
 
 
-def prepare(shared: _Shared, meta: DocMeta) -> tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...]]:
-    """One document through read → load its sidecar → clean → anchor."""
+def prepare(shared: _Shared, meta: DocMeta
+            ) -> tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool]:
+    """One document through read → load its sidecar → clean → anchor; the last value says
+    whether everything of it was read (its file, and its sidecar if it has one)."""
     raw, found_r = corpus.read_document(shared.corpus_dir, meta, shared.real)
-    sidecar, found_a = annotations.load_for(shared.files.get(meta.id), meta.id, shared.entity_ids, shared.doc_ids,
+    file = shared.files.get(meta.id)
+    sidecar, found_a = annotations.load_for(file, meta.id, shared.entity_ids, shared.doc_ids,
                                             shared.real, shared.person_like_places)
+    complete = raw is not None and (file is None or sidecar is not None)
     if raw is None:
-        return None, None, (*found_r, *found_a)
+        return None, None, (*found_r, *found_a), complete
     cleaned, found_c = clean.clean(raw, sidecar.clean if sidecar else CleanSpec())
     anchored, found_n = anchoring.anchor_document(cleaned, sidecar, shared.names)
-    return raw, anchored, (*found_r, *found_a, *found_c, *found_n)
+    return raw, anchored, (*found_r, *found_a, *found_c, *found_n), complete
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class Prepared:
     docs: tuple[AnchoredDoc, ...]
     entities: tuple[Entity, ...]
     diagnostics: tuple[Diagnostic, ...]
+    incomplete: frozenset[DocId] = frozenset()   # documents whose file or sidecar could not be read
 
 
 def prepare_corpus(corpus_dir: Path, progress: Progress = lambda _: None) -> Prepared:
@@ -102,16 +107,17 @@ def prepare_corpus(corpus_dir: Path, progress: Progress = lambda _: None) -> Pre
     # The parent keeps a little more than half: it also unpacks what the child sends.
     prepared = parallel.map_halves(partial(prepare, shared), metas, transfer.encode_all, transfer.decode_all,
                                    cut=len(metas) * 54 // 100)
-    raws = tuple(r for r, _, _ in prepared if r is not None)
-    anchored = tuple(a for _, a, _ in prepared if a is not None)
-    found_d = [d for _, _, ds in prepared for d in ds]
+    raws = tuple(r for r, _, _, _ in prepared if r is not None)
+    anchored = tuple(a for _, a, _, _ in prepared if a is not None)
+    found_d = [d for _, _, ds, _ in prepared for d in ds]
+    incomplete = frozenset(meta.id for meta, (_, _, _, complete) in zip(metas, prepared) if not complete)
     return Prepared(Corpus(title, intro, corpus.INDEX, raws), anchored, entities,
-                    (*found, *found_e, *annotations.orphan_sidecars(files, shared.doc_ids), *found_d))
+                    (*found, *found_e, *annotations.orphan_sidecars(files, shared.doc_ids), *found_d), incomplete)
 
 
 def link(prepared: Prepared, progress: Progress = lambda _: None) -> tuple[Linked, tuple[Diagnostic, ...]]:
     progress("linking")
-    linked, found = linking.link(prepared.corpus, prepared.docs, prepared.entities)
+    linked, found = linking.link(prepared.corpus, prepared.docs, prepared.entities, prepared.incomplete)
     return linked, (*prepared.diagnostics, *found)
 
 

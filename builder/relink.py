@@ -181,7 +181,8 @@ class Linker:
         self.previous: dict[DocId, DocFacts] = {}         # their facts before it
         self._doc_index: dict[DocId, int] = {}
 
-    def link(self, corpus_: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity]) -> tuple[Linked, tuple[Diagnostic, ...]]:
+    def link(self, corpus_: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity],
+             incomplete: frozenset[DocId] = frozenset()) -> tuple[Linked, tuple[Diagnostic, ...]]:
         order = tuple(d.meta.id for d in docs)
         old = self.facts
         facts = {}
@@ -232,14 +233,15 @@ class Linker:
             related=related, timeline=timeline, mentions_of=mentions_of, quotes_by=quotes_by,
         )
         self.linked = linked
-        return linked, self._check_targets(passages, changed)
+        return linked, self._check_targets(passages, changed, incomplete)
 
     def _position(self, ref: PassageRef) -> tuple[int, int]:
         """Where a quote comes in the corpus: linking numbers quotes in document order."""
         doc = self.facts[ref.doc]
         return self._doc_index[ref.doc], next(n for n, (r, _) in enumerate(doc.quotes) if r == ref)
 
-    def _check_targets(self, passages: Mapping[PassageRef, Span], changed: set[DocId]) -> tuple[Diagnostic, ...]:
+    def _check_targets(self, passages: Mapping[PassageRef, Span], changed: set[DocId],
+                       incomplete: frozenset[DocId]) -> tuple[Diagnostic, ...]:
         """linking.check_targets(), per document, over the passages of the documents it points into."""
         found: list[Diagnostic] = []
         for doc_id in self.order:
@@ -248,10 +250,10 @@ class Linker:
             if cached is not None and doc_id not in changed and not (f.targets & changed):
                 found.extend(cached[1])
                 continue
-            inputs = (f, *(self.facts.get(t) for t in sorted(f.targets)))
-            if cached is None or len(cached[0]) != len(inputs) or any(a is not b for a, b in zip(cached[0], inputs)):
+            inputs = (f, *(self.facts.get(t) for t in sorted(f.targets)), f.targets & incomplete)
+            if cached is None or len(cached[0]) != len(inputs) or any(a is not b and a != b for a, b in zip(cached[0], inputs)):
                 near = {ref: span for t in f.targets if t in self.facts for ref, span in self.facts[t].passages.items()}
-                cached = (inputs, tuple(linking.check_targets([f.doc], near)))  # type: ignore[arg-type]
+                cached = (inputs, tuple(linking.check_targets([f.doc], near, incomplete)))  # type: ignore[arg-type]
                 self.check[doc_id] = cached
             found.extend(cached[1])
         for gone in set(self.check) - set(self.order):

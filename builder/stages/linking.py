@@ -13,7 +13,7 @@ import math
 import re
 from collections import defaultdict
 from types import MappingProxyType
-from typing import Iterable, Mapping, Sequence
+from typing import AbstractSet, Iterable, Mapping, Sequence
 
 from builder.diagnostics import Diagnostic, error
 from builder.models import (
@@ -70,12 +70,15 @@ def parse_target(target: str) -> tuple[str, str, str]:
     return "url", target, ""
 
 
-def link(corpus: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity]) -> tuple[Linked, tuple[Diagnostic, ...]]:
+def link(corpus: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity],
+         incomplete: AbstractSet[DocId] = frozenset()) -> tuple[Linked, tuple[Diagnostic, ...]]:
+    """`incomplete`: documents whose file or sidecar could not be read: links into them go
+    unchecked (their own error is the one to fix, not one more in every file that points there)."""
     passages: dict[PassageRef, Span] = {}
     for doc in docs:
         for span in doc.spans:
             passages.setdefault(PassageRef(doc.meta.id, span.id), span)
-    diags = list(check_targets(docs, passages))
+    diags = list(check_targets(docs, passages, incomplete))
     statements, statement_of = group_statements(docs, passages)
     mentions_of, quotes_by = by_entity(docs)
     linked = Linked(
@@ -93,7 +96,8 @@ def link(corpus: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity]
     return linked, tuple(diags)
 
 
-def check_targets(docs: Sequence[AnchoredDoc], passages: dict[PassageRef, Span]) -> Iterable[Diagnostic]:
+def check_targets(docs: Sequence[AnchoredDoc], passages: Mapping[PassageRef, Span],
+                  incomplete: AbstractSet[DocId] = frozenset()) -> Iterable[Diagnostic]:
     ids_in: dict[DocId, list[str]] = defaultdict(list)
     for ref in passages:
         ids_in[ref.doc].append(ref.id)
@@ -104,7 +108,7 @@ def check_targets(docs: Sequence[AnchoredDoc], passages: dict[PassageRef, Span])
                 if not target:
                     continue
                 kind, doc_id, frag = parse_target(target)
-                if kind != "doc" or not frag:
+                if kind != "doc" or not frag or doc_id in incomplete:
                     continue
                 found = passages.get(PassageRef(DocId(doc_id), AnnotationId(frag)))
                 w = ann.where

@@ -456,3 +456,21 @@ def test_glossator_serve_says_what_build_says(tmp_path, case):
     served = IncrementalBuilder(root).build().diagnostics
     built = pipeline.build(root).diagnostics
     assert sorted(served) == sorted(built) and len(built) == 1, [d.format() for d in served]
+
+
+def test_a_broken_sidecar_does_not_cascade_into_links_that_point_into_its_document(tmp_path: Path) -> None:
+    """b.yaml has a YAML error: a.yaml's same-as into b cannot be checked, and must not be reported."""
+    from builder.incremental import IncrementalBuilder
+
+    c = base()
+    c.doc("b", "b.txt", "Kabulov said the embassy is safe.\n", "Report B")
+    c.sidecars["a"] = {"quotes": [{"text": "the embassy is safe", "speaker": "zamir-kabulov", "same-as": "doc:b#q1"}]}
+    c.sidecars["b"] = "quotes:\n  - {id: q1, text: the embassy is safe, speaker: zamir-kabulov\n"
+    root = c.write(tmp_path / "c")
+    run = build(root, tmp_path / "out")
+    assert run.code == 1 and [m["path"] for m in run.errors()] == ["annotations/b.yaml"], run.err
+    update = IncrementalBuilder(root).build()
+    assert [d.path for d in update.diagnostics if d.severity == "error"] == ["annotations/b.yaml"]
+    (root / "annotations" / "b.yaml").write_text("quotes:\n  - {id: q2, text: the embassy is safe, speaker: zamir-kabulov}\n")
+    run = build(root, tmp_path / "out")
+    assert [m["path"] for m in run.errors()] == ["annotations/a.yaml"] and "no annotation 'q1'" in run.err, run.err
