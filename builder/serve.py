@@ -474,15 +474,19 @@ def inject(html: bytes, version: int, run: str = "") -> bytes:
     return html[:at] + tag + html[at:] if at >= 0 else html + tag
 
 
-PLACEHOLDER = (b'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-               b'<meta name="viewport" content="width=device-width, initial-scale=1">'
-               b"<title>Glossator: the site could not be built</title></head><body>"
-               b"<h1>The site could not be built</h1><p>Fix the problems listed here (and in the terminal); "
-               b"this page reloads when the build succeeds.</p></body></html>")
-BUILDING = (b'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            b'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            b"<title>Glossator: building the site&hellip;</title></head><body>"
-            b"<h1>Building the site&hellip;</h1><p>This page reloads when the first build is done.</p></body></html>")
+def _notice(title: str, body: str) -> bytes:
+    """A page of serve's own (never in a built site), readable light or dark, on any width."""
+    return ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<meta name="color-scheme" content="light dark">'
+            '<style>body{font:1.05rem/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}</style>'
+            f"<title>Glossator: {title}</title></head><body><h1>{title[:1].upper() + title[1:]}</h1>"
+            f"<p>{body}</p></body></html>").encode("utf-8")
+
+
+PLACEHOLDER = _notice("the site could not be built",
+                      "Fix the problems listed here (and in the terminal); this page reloads when the build succeeds.")
+BUILDING = _notice("building the site&hellip;", "This page reloads when the first build is done.")
 
 
 # --- the server as a whole --------------------------------------------------------------
