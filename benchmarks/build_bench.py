@@ -24,7 +24,7 @@ ONE_RUN = r"""
 import json, resource, sys, time, os
 t0 = time.perf_counter()
 from pathlib import Path
-from builder import pipeline
+from builder.run import pipeline
 stages = {}
 last = [time.perf_counter(), None]
 def progress(stage):
@@ -42,7 +42,7 @@ print(json.dumps({
     "peak_mb": max(self_ru.ru_maxrss, kids_ru.ru_maxrss) / 1024, "stages": stages,
 }))
 sys.stdout.flush()
-os._exit(0)   # as `glossator build` ends (builder.cli.run): no interpreter teardown
+os._exit(0)   # as `glossator build` ends (builder.commands.cli.run): no interpreter teardown
 """
 
 

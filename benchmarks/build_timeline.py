@@ -28,8 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import synth  # noqa: E402
 
-from builder import parallel, pipeline  # noqa: E402
-from builder.stages import render, search, write  # noqa: E402
+from builder.run import executor as parallel, pipeline  # noqa: E402
+from builder.html import render
+from builder.search import files as search
+from builder.site import staging as write  # noqa: E402
 
 IMPORTED = time.perf_counter() - T0
 

@@ -1,4 +1,4 @@
-"""What making a record costs: @record (builder/records.py) against dataclass(frozen=True, slots=True).
+"""What making a record costs: @record (builder/core/records.py) against dataclass(frozen=True, slots=True).
 
 For a few model classes, a twin made by dataclasses with the same fields and defaults
 is timed beside the real one, rounds interleaved; the fastest round of each is printed
@@ -16,7 +16,7 @@ import timeit
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from builder.models import Annotation, PassageRef, Selector, Span, Where  # noqa: E402
+from builder.core.models import Annotation, PassageRef, Selector, Span, Where  # noqa: E402
 
 
 def twin(cls: type) -> type:

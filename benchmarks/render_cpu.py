@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import synth  # noqa: E402
 
-from builder import config, pipeline  # noqa: E402
-from builder.stages import render  # noqa: E402
+from builder.read import settings as config
+from builder.run import pipeline  # noqa: E402
+from builder.html import render  # noqa: E402
 
 
 def main() -> None:

@@ -23,9 +23,11 @@ ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 import search_bench  # noqa: E402
 
-from builder import config  # noqa: E402
-from builder.pipeline import check  # noqa: E402
-from builder.stages import render, search, write  # noqa: E402
+from builder.read import settings as config  # noqa: E402
+from builder.run.pipeline import check  # noqa: E402
+from builder.html import render
+from builder.search import files as search
+from builder.site import staging as write  # noqa: E402
 
 SEARCH_JS = "themes/default/static/search.js"
 

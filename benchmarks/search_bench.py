@@ -1,7 +1,7 @@
 """Search benchmark: index build time, bytes before the first result, and browser timings.
 
 Writes a synthetic corpus (seeds/INDEX.md, seeds/*.txt, annotations/entities.yaml,
-annotations/<id>.yaml), builds it with builder.pipeline.build, then measures:
+annotations/<id>.yaml), builds it with builder.run.pipeline.build, then measures:
 
 - index build: `search.build_index(linked)` alone, median of --runs runs;
 - sizes: every search file, raw and gzip; what search.html downloads before its
@@ -37,10 +37,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from builder import config, theme  # noqa: E402
-from builder.pipeline import check  # noqa: E402
-from builder.searchtext import STOP_WORDS  # noqa: E402
-from builder.stages import render, search, write  # noqa: E402
+from builder.html import theme
+from builder.read import settings as config  # noqa: E402
+from builder.run.pipeline import check  # noqa: E402
+from builder.search.words import STOP_WORDS  # noqa: E402
+from builder.html import render
+from builder.search import files as search
+from builder.site import staging as write  # noqa: E402
 
 SYLLABLES = "ka ba ro mi tu ve sha lin dor an ek ul zar pe to ni ga ha mu sel vi ra ko de".split()
 SOURCES = ["Daily Courier", "RT", "Anadolu Agency", "TASS", "Reuters", "Kabul Now", "Tolo News",
@@ -154,7 +157,7 @@ def time_build(linked: object, runs: int) -> dict[str, float]:
     process): wall seconds, and CPU seconds of this process and of the forked half."""
     import os
 
-    from builder import searchparallel
+    from builder.search import halves as searchparallel
     wall, cpu, child = [], [], []
     for _ in range(runs):
         searchparallel._ANALYZER.clear()
@@ -171,8 +174,8 @@ def time_build(linked: object, runs: int) -> dict[str, float]:
 
 def time_docs_only(linked: object, runs: int) -> float:
     """Our builder over the documents alone, no quote items: comparable with lunr.py's anchor."""
-    from builder.searchitems import BOOSTS, catalogue
-    from builder.searchparallel import _ANALYZER, in_two
+    from builder.search.catalogue import BOOSTS, catalogue
+    from builder.search.halves import _ANALYZER, in_two
     cat = catalogue(linked)  # type: ignore[arg-type]
     docs = [i for i in cat.items[:len(cat.docs)]]
     times = []
@@ -188,7 +191,7 @@ def time_lunr_py(linked: object) -> float:
     """lunr.py's own Builder over the documents alone (the issue's 6.5 s anchor)."""
     from lunr import lunr
 
-    from builder.searchitems import BOOSTS, catalogue
+    from builder.search.catalogue import BOOSTS, catalogue
     cat = catalogue(linked)  # type: ignore[arg-type]
     docs = [{"ref": i.ref, **{f: i.fields.get(f, "") for f in BOOSTS}} for i in cat.items[:len(cat.docs)]]
     t = time.perf_counter()

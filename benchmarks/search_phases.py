@@ -25,9 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import synth  # noqa: E402
 
-from builder import config, pipeline, searchindex, searchparallel  # noqa: E402
-from builder.searchitems import BOOSTS, catalogue  # noqa: E402
-from builder.stages import search  # noqa: E402
+from builder.read import settings as config
+from builder.run import pipeline
+from builder.search import halves as searchparallel, lunr_index as searchindex  # noqa: E402
+from builder.search.catalogue import BOOSTS, catalogue  # noqa: E402
+from builder.search import files as search  # noqa: E402
 
 T = TypeVar("T")
 

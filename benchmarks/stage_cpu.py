@@ -25,8 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import synth  # noqa: E402
 
-from builder import config, pipeline, searchparallel  # noqa: E402
-from builder.stages import render, search, write  # noqa: E402
+from builder.read import settings as config
+from builder.run import pipeline
+from builder.search import halves as searchparallel  # noqa: E402
+from builder.html import render
+from builder.search import files as search
+from builder.site import staging as write  # noqa: E402
 
 
 def one_round(corpus: Path, out: Path) -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""Sending prepared documents between processes: pickle's own way against builder.transfer.
+"""Sending prepared documents between processes: pickle's own way against builder.run.transfer.
 
 Prepares a synthetic corpus in one process (as the build's child does for its half),
 then times, with the collector paused as in a build, pickle.dumps/loads of the records
@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import synth  # noqa: E402
 
-from builder import pipeline, transfer  # noqa: E402
-from builder.stages import annotations, corpus  # noqa: E402
+from builder.run import pipeline, transfer  # noqa: E402
+from builder.read import annotations, corpus  # noqa: E402
 
 
 def prepared(folder: Path) -> list:

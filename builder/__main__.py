@@ -1,5 +1,5 @@
 """`python -m builder` is the `glossator` command."""
 
-from builder.cli import run
+from builder.commands.cli import run
 
 run()

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import pytest
 
-from builder.pipeline import build_and_write
+from builder.run.pipeline import build_and_write
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,10 +7,10 @@ import re
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from builder.models import (
+from builder.core.models import (
     Annotation, Block, CleanSpec, DocId, DocMeta, Entity, EntityId, RawDoc, Selector, SourcePath, Where,
 )
-from builder.stages import anchoring, clean
+from builder.prepare import anchoring, clean
 
 W = Where(SourcePath("annotations/a.yaml"), 2, 3)
 
@@ -82,7 +82,7 @@ def test_aliases_longest_match_whole_words_case_sensitive() -> None:
 
 
 def test_explicit_mentions_and_not_mentions_override_alias_hits() -> None:
-    from builder.models import Sidecar
+    from builder.core.models import Sidecar
 
     ents = [_entity("kabul", "Kabul"), _entity("zk", "Zamir Kabulov")]
     doc = doc_of("Mr. Kabul spoke in Kabul.")
@@ -109,7 +109,7 @@ def test_interval_overlap_index_agrees_with_brute_force(raw: list[tuple[int, int
        st.text("abAB _-é.", max_size=60))
 def test_whole_word_matches_are_the_look_behind_patterns(phrases: list[str], text: str) -> None:
     """WholeWords checks "not inside a word" on its matches instead of in the pattern: same matches."""
-    from builder.textsearch import trie_pattern, whole_words
+    from builder.prepare.phrases import trie_pattern, whole_words
 
     reference = re.compile(r"(?<!\w)(?:" + trie_pattern(phrases) + r")(?!\w)")
     assert [m.span() for m in whole_words(phrases).finditer(text)] == [m.span() for m in reference.finditer(text)]

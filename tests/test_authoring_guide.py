@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from builder.pipeline import build
+from builder.run.pipeline import build
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "authoring.md"
 FILE_BLOCK = re.compile(r"\*\*File: (?P<path>[^*]+)\*\*\n\n```[a-z]*\n(?P<body>.*?)\n```", re.S)

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from builder import bundle
-from builder.cli import main
-from builder.config import Settings
-from builder.models import SitePath
-from builder.stages import write
+from builder.site import bundle
+from builder.commands.cli import main
+from builder.read.settings import Settings
+from builder.core.models import SitePath
+from builder.site import staging as write
 from tests.conftest import cancelled_icon_load, search_warmed
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from builder.models import Block, CleanSpec, DocId, DocMeta, DropRule, RawDoc, ReplaceRule, SourcePath, Where
-from builder.stages import clean
+from builder.core.models import Block, CleanSpec, DocId, DocMeta, DropRule, RawDoc, ReplaceRule, SourcePath, Where
+from builder.prepare import clean
 
 W = Where(SourcePath("annotations/a.yaml"), 3, 5)
 
@@ -89,7 +89,7 @@ def test_printable_ascii_is_what_ftfy_leaves_alone(text: str) -> None:
 
 
 def test_source_formatting_follows_paragraphs_left_as_written_only() -> None:
-    from builder.models import Block, CleanSpec, DocMeta, Mark, RawDoc, ReplaceRule, SourcePath, Where
+    from builder.core.models import Block, CleanSpec, DocMeta, Mark, RawDoc, ReplaceRule, SourcePath, Where
 
     meta = DocMeta(id="d", file=SourcePath("d.md"), title="D", where=Where(SourcePath("seeds/INDEX.md")))  # type: ignore[arg-type]
     raw = RawDoc(meta, "md", (Block("p", "Kept as written.", 1, (Mark(0, 4, "em"),)),

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from builder.cli import main
+from builder.commands.cli import main
 from tests.factory import two_docs
 
 

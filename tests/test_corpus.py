@@ -7,8 +7,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder.models import SourcePath
-from builder.stages import corpus
+from builder.core.models import SourcePath
+from builder.read import corpus
 from tests.factory import make_corpus
 
 INDEX = """\

@@ -27,7 +27,7 @@ def build(out: Path, seed: str) -> None:
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path):
-    from builder.pipeline import build_and_write
+    from builder.run.pipeline import build_and_write
 
     a, b, c = tmp_path / "one" / "site", tmp_path / "two" / "elsewhere", tmp_path / "three" / "out"
     build(a, "1")

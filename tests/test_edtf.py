@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from builder import edtf
+from builder.core import edtf
 
 
 @pytest.mark.parametrize("text, html, label, exact", [

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from builder.diagnostics import Diagnostic
-from builder.pipeline import build
+from builder.core.diagnostics import Diagnostic
+from builder.run.pipeline import build
 from tests.factory import ENTITIES, TEXT_A, make_corpus, two_docs
 
 

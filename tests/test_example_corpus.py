@@ -52,7 +52,7 @@ NOT_IN_READING_TEXT = (
 
 @pytest.fixture(scope="module")
 def result():
-    from builder.pipeline import build
+    from builder.run.pipeline import build
 
     return build(CORPUS)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.pipeline import build
+from builder.run.pipeline import build
 
 HERE = Path(__file__).resolve().parent / "golden"
 CORPUS, EXPECTED = HERE / "corpus", HERE / "expected"

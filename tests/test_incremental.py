@@ -12,10 +12,12 @@ from typing import Callable
 
 import pytest
 
-from builder import config, pipeline
-from builder.incremental import SEARCH, IncrementalBuilder
-from builder.relink import Linker, Statements
-from builder.stages import linking, render
+from builder.read import settings as config
+from builder.run import pipeline
+from builder.run.incremental import SEARCH, IncrementalBuilder
+from builder.prepare.relink import Linker, Statements
+from builder.html import render
+from builder.prepare import linking
 from tests.conftest import ROOT, copy_corpus
 
 RT = "annotations/rt-2021-naeem.yaml"
@@ -262,7 +264,7 @@ def test_the_search_child_ends_at_once_when_the_server_stops_it(monkeypatch: pyt
     import signal
     import time
 
-    from builder import incremental
+    from builder.run import incremental
 
     monkeypatch.setattr(incremental.search, "build_index", lambda linked: time.sleep(30))
 

@@ -11,9 +11,10 @@ import jsonschema
 import pytest
 import yaml
 
-from builder import scaffold, yamlpos
-from builder.cli import main
-from builder.pipeline import build
+from builder.commands import init as scaffold
+from builder.read import yamlpos
+from builder.commands.cli import main
+from builder.run.pipeline import build
 from tests.test_publish import check_pages_workflow
 
 EXPECTED = [
@@ -78,7 +79,7 @@ def test_sidecar_has_a_quote_a_date_and_a_note_and_every_yaml_names_its_local_sc
 
 
 def test_schemas_are_the_builders_own(corpus: Path) -> None:
-    builtin = Path(scaffold.__file__).parent / "schemas"
+    builtin = Path(scaffold.__file__).parents[1] / "schemas"
     for name in ("sidecar", "entities"):
         copied = corpus / "annotations" / ".schemas" / f"{name}.schema.json"
         assert copied.read_bytes() == (builtin / f"{name}.schema.json").read_bytes()
@@ -87,7 +88,7 @@ def test_schemas_are_the_builders_own(corpus: Path) -> None:
 def test_settings_file_comments_every_setting_and_sets_none(corpus: Path) -> None:
     from dataclasses import fields
 
-    from builder.config import Settings
+    from builder.read.settings import Settings
     import tomllib
 
     text = (corpus / "glossator.toml").read_text("utf-8")
@@ -164,7 +165,7 @@ def test_scaffold_files_are_packaged() -> None:
     The package-data patterns in pyproject.toml must match every scaffold file."""
     import tomllib
 
-    root = Path(scaffold.__file__).parent
+    root = Path(scaffold.__file__).parents[1]
     pyproject = tomllib.loads((root.parent / "pyproject.toml").read_text("utf-8"))
     patterns = pyproject["tool"]["setuptools"]["package-data"]["builder"]
     shipped = {p for pattern in patterns for p in root.glob(pattern) if p.is_file()}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builder.models import PassageRef
-from builder.pipeline import check
-from builder.config import Settings
-from builder.stages import linking
+from builder.core.models import PassageRef
+from builder.run.pipeline import check
+from builder.read.settings import Settings
+from builder.prepare import linking
 from tests.factory import two_docs
 
 QUOTE = "Our embassy is guarded by the Taliban"
@@ -35,7 +35,7 @@ def test_same_words_different_speakers_is_a_conflict(tmp_path: Path) -> None:
 
 
 def test_conflict_is_marked_on_both_passages_and_in_the_register(tmp_path: Path) -> None:
-    from builder.pipeline import build
+    from builder.run.pipeline import build
 
     root = two_docs(tmp_path,
                     sidecar_a=f"quotes:\n  - {{id: ka, text: {QUOTE}, speaker: zamir-kabulov}}\n",

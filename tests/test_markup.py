@@ -8,7 +8,7 @@ import html.parser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder.markup import Markup, render_spans
+from builder.html.spans import Markup, render_spans
 
 TAGS = ("span", "time", "a", "mark")
 

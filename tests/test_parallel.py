@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from builder import parallel
+from builder.run import executor as parallel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -136,8 +136,8 @@ def test_a_written_build_reports_the_site_the_in_memory_build_makes(tmp_path: Pa
     """build_and_write's pages and index files are written by the processes that made them and
     only named to this one (write.OnDisk reads them back when asked): the site it reports is
     the one build() returns whole, byte for byte."""
-    from builder import pipeline
-    from builder.stages import write
+    from builder.run import pipeline
+    from builder.site import staging as write
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import synth

@@ -16,10 +16,10 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from builder import publish
-from builder.config import Settings
-from builder.models import SitePath
-from builder.pipeline import build, build_and_write
+from builder.site import publish
+from builder.read.settings import Settings
+from builder.core.models import SitePath
+from builder.run.pipeline import build, build_and_write
 from tests.conftest import cancelled_icon_load, search_warmed
 
 ROOT = Path(__file__).resolve().parents[1]

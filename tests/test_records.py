@@ -8,8 +8,8 @@ import pickle
 
 import pytest
 
-from builder import edtf, models
-from builder.records import record
+from builder.core import edtf, models
+from builder.core.records import record
 
 RECORDS = [c for m in (models, edtf) for c in vars(m).values()
            if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == m.__name__]

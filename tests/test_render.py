@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from builder.pipeline import build
+from builder.run.pipeline import build
 from tests.factory import two_docs
 
 SIDE_A = """\

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder import docmarkup, markup, theme
-from builder.stages import render
+from builder.html import document as docmarkup, spans as markup, theme
+from builder.html import render
 
 # The initials macro as _macros.html had it before the `initials` filter.
 OLD_INITIALS = """\
@@ -49,7 +49,7 @@ def test_dict_fields_as_jinja_reads_them() -> None:
 
 
 def test_date_view_matches_the_date() -> None:
-    from builder.edtf import parse
+    from builder.core.edtf import parse
 
     for text in ("2021-08-16", "2021-08", "2021-08-16~", "2021?", "2021-21", "2021-08-16/2021-08-20", "../2021"):
         d = parse(text)

@@ -15,13 +15,13 @@ from typing import Any, Iterator
 
 import pytest
 
-from builder import config
-from builder.models import Linked
-from builder.pipeline import build_and_write, check
-from builder.searchindex import monolithic
-from builder.searchitems import BOOSTS, Catalogue, catalogue
-from builder.searchtext import STOP_WORDS, Analyzer, lunr_py_pipeline, porter, words
-from builder.stages import search as search_stage
+from builder.read import settings as config
+from builder.core.models import Linked
+from builder.run.pipeline import build_and_write, check
+from builder.search.lunr_index import monolithic
+from builder.search.catalogue import BOOSTS, Catalogue, catalogue
+from builder.search.words import STOP_WORDS, Analyzer, lunr_py_pipeline, porter, words
+from builder.search import files as search_stage
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = ['"', ":", "*", "~~", "x" * 10_000, "((", "\\", "<script>", "a:b:c", "-", "+", "^", '"""',

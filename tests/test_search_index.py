@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from builder import config
-from builder.pipeline import check
-from builder.searchindex import js_order, monolithic
-from builder.searchitems import BOOSTS, Catalogue, catalogue
-from builder.searchparallel import in_two
-from builder.searchtext import lunr_py_pipeline
-from builder.stages import search
+from builder.read import settings as config
+from builder.run.pipeline import check
+from builder.search.lunr_index import js_order, monolithic
+from builder.search.catalogue import BOOSTS, Catalogue, catalogue
+from builder.search.halves import in_two
+from builder.search.words import lunr_py_pipeline
+from builder.search import files as search
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -133,13 +133,13 @@ def test_javascript_order_puts_astral_characters_before_high_bmp() -> None:
 
 
 def test_refs_in_bulk_are_the_base_36_numbers() -> None:
-    from builder.searchitems import ref, refs
+    from builder.search.catalogue import ref, refs
     for n in (0, 1, 36, 37, 1296, 1297, 46657):
         assert refs(n) == [ref(i) for i in range(n)]
 
 
 def test_store_quote_offsets_count_utf16_units_like_javascript() -> None:
-    from builder.searchitems import Catalogue, DocCard, QuoteCard
+    from builder.search.catalogue import Catalogue, DocCard, QuoteCard
     text = "Zürich 😀 said: “we 𝒜gree” and 😀 left"
     start, end = text.index("we"), text.index(" and")
     cat = Catalogue((), (DocCard("t", "s", "", "", "docs/a.html", text),), (QuoteCard(0, "q1", "", start, end),))

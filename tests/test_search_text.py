@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from builder.searchtext import SEPARATOR, STOP_WORDS, Analyzer, porter, split, trim, words
+from builder.search.words import SEPARATOR, STOP_WORDS, Analyzer, porter, split, trim, words
 
 # lunr.js 2.3.9's stemmer on words lunr.py's stemmer gets wrong, and classic Porter cases.
 LUNR_JS_STEMS = [

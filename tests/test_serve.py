@@ -27,8 +27,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from builder import cli
-from builder.serve import Changes, Hub, inject, page_of
+from builder.commands import cli
+from builder.commands.serve import Changes, Hub, inject, page_of
 from tests.conftest import ROOT, cancelled_icon_load, copy_corpus
 
 DOC = "rt-2021-naeem"
@@ -438,7 +438,7 @@ def test_nothing_outside_the_site_is_served(shared: Served, tmp_path: Path) -> N
 
 
 def test_a_theme_symlink_out_of_the_corpus_is_refused_as_build_refuses_it(tmp_path: Path) -> None:
-    from builder.incremental import IncrementalBuilder
+    from builder.run.incremental import IncrementalBuilder
 
     corpus = copy_corpus(ROOT, tmp_path / "corpus")
     (tmp_path / "secret.txt").write_text("TOP SECRET", "utf-8")

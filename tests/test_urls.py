@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from builder import urls
-from builder.models import SitePath
+from builder.core import urls
+from builder.core.models import SitePath
 
 
 @pytest.mark.parametrize("target, page, fragment, expected", [

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from builder.models import SitePath
-from builder.stages import write
+from builder.core.models import SitePath
+from builder.site import staging as write
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -56,7 +56,7 @@ def test_a_build_writes_its_search_files_from_the_index_process_and_a_link_error
         tmp_path: Path) -> None:
     """The search index's child writes its own files into the staging folder; when linking
     fails after that child has started, the child is stopped and the folder removed."""
-    from builder import pipeline
+    from builder.run import pipeline
     from tests.factory import two_docs
 
     root = two_docs(tmp_path / "corpus")

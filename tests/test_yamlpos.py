@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from builder import yamlpos
+from builder.read import yamlpos
 
 
 def test_values_and_positions() -> None:

@@ -115,7 +115,7 @@ def build(corpus: Path, out: Path) -> Run:
     """`glossator build` in this process (fast): exit code, stdout, stderr."""
     import io
 
-    from builder.cli import main
+    from builder.commands.cli import main
 
     o, e = io.StringIO(), io.StringIO()
     started = time.perf_counter()
@@ -125,7 +125,7 @@ def build(corpus: Path, out: Path) -> Run:
 
 _MEASURE = r"""
 import io, json, resource, sys, time
-from builder.cli import main
+from builder.commands.cli import main
 o, e = io.StringIO(), io.StringIO()
 t = time.perf_counter()
 try:

@@ -20,10 +20,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder import droppattern, srcdiff
-from builder.docmarkup import visible
-from builder.models import CleanSpec
-from builder.stages import clean
+from builder.core import droppattern
+from builder.html import sourcediff as srcdiff
+from builder.html.document import visible
+from builder.core.models import CleanSpec
+from builder.prepare import clean
 
 from .corpus import ROOT, Corpus, Run, build, build_measured, leftovers, snapshot
 
@@ -111,7 +112,7 @@ def test_replace_entries_that_grow_the_text_stop_at_the_entry_that_crosses_the_l
 
 
 def test_replace_may_grow_the_text_up_to_the_limit() -> None:
-    from builder.models import Block, CleanSpec, DocId, DocMeta, RawDoc, ReplaceRule, SourcePath, Where
+    from builder.core.models import Block, CleanSpec, DocId, DocMeta, RawDoc, ReplaceRule, SourcePath, Where
 
     where = Where(SourcePath("annotations/a.yaml"), 3, 5)
     meta = DocMeta(DocId("a"), SourcePath("a.txt"), "A", Where(SourcePath("seeds/INDEX.md")))

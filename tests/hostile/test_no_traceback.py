@@ -102,7 +102,7 @@ TEMPLATE_CASES = {
     "missing parent": ("index.html", '{% extends "layout.html" %}\n', 1, "template error: template 'layout.html' not found"),
     "a page the document template fails": (
         "document.html", '{% extends "base.html" %}\n{% block main %}{{ doc.nothing.deeper }}{% endblock %}\n', 2,
-        "template error: 'builder.models.DocMeta object' has no attribute 'nothing' (rendering docs/a.html)"),
+        "template error: 'builder.core.models.DocMeta object' has no attribute 'nothing' (rendering docs/a.html)"),
 }
 
 
@@ -137,7 +137,7 @@ def test_one_template_mistake_on_many_pages_is_one_error(tmp_path: Path) -> None
 
 
 def test_template_errors_in_serve_are_reported_and_the_last_good_page_kept(tmp_path: Path) -> None:
-    from builder.incremental import IncrementalBuilder
+    from builder.run.incremental import IncrementalBuilder
 
     root = base().write(tmp_path / "c")
     builder = IncrementalBuilder(root)

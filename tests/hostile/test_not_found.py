@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from builder.config import Settings
-from builder.incremental import IncrementalBuilder
-from builder.pipeline import build, build_and_write
-from builder.serve import App, Hub
+from builder.read.settings import Settings
+from builder.run.incremental import IncrementalBuilder
+from builder.run.pipeline import build, build_and_write
+from builder.commands.serve import App, Hub
 from tests.conftest import copy_corpus
 
 CORPUS = Path(__file__).resolve().parents[1] / "golden" / "corpus"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from builder.cli import main
-from builder.stages import write
+from builder.commands.cli import main
+from builder.site import staging as write
 
 from .corpus import snapshot
 from .test_inputs import base
@@ -136,7 +136,7 @@ def test_an_output_that_is_a_file_is_refused(world: tuple[Path, Path]) -> None:
 
 
 def test_build_and_write_refuses_too_for_callers_of_the_library(world: tuple[Path, Path]) -> None:
-    from builder import pipeline
+    from builder.run import pipeline
 
     parent, corpus = world
     before = snapshot(parent)

@@ -26,8 +26,10 @@ from typing import Callable, Iterator
 
 import pytest
 
-from builder import config, diagnostics, pipeline
-from builder.serveguard import REQUEST_SECONDS, Hosts
+from builder.core import diagnostics
+from builder.read import settings as config
+from builder.run import pipeline
+from builder.commands.serveguard import REQUEST_SECONDS, Hosts
 
 from .corpus import ROOT, Corpus, build, person
 
@@ -240,8 +242,8 @@ def test_an_index_linked_to_dev_zero_during_the_session_is_refused_promptly(tmp_
 
 def test_a_page_asked_for_while_it_renders_is_waited_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A crowd asks for a page that the build loop is rendering: each gets it, none a 404."""
-    from builder.incremental import IncrementalBuilder
-    from builder.stages import render
+    from builder.run.incremental import IncrementalBuilder
+    from builder.html import render
 
     builder = IncrementalBuilder(corpus(tmp_path / "corpus"))
     assert builder.build().ok
@@ -409,8 +411,8 @@ def test_the_hosts_each_address_accepts() -> None:
 SLOW_FIRST_BUILD = r"""
 import sys, time
 from pathlib import Path
-from builder import serve
-from builder.incremental import IncrementalBuilder
+from builder.commands import serve
+from builder.run.incremental import IncrementalBuilder
 
 corpus, release, port = Path(sys.argv[1]).resolve(), Path(sys.argv[2]), int(sys.argv[3])
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from builder.models import SitePath
-from builder.stages import write
+from builder.core.models import SitePath
+from builder.site import staging as write
 
 from .corpus import ROOT, leftovers, snapshot
 
@@ -177,7 +177,7 @@ def _descendants(pid: int) -> list[int]:
 
 
 def test_staging_folders_are_git_ignored_in_this_repository_and_in_a_new_corpus(tmp_path: Path) -> None:
-    from builder import scaffold
+    from builder.commands import init as scaffold
 
     names = [".site.glossator-new-abcd1234/index.html", ".site.glossator-old-abcd1234/index.html",
              ".site.glossator-init-abcd1234/x", "._site.glossator-new-abcd1234/index.html"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.cli import main
+from builder.commands.cli import main
 
 from .test_inputs import base
 

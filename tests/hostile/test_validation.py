@@ -54,7 +54,7 @@ def only_error(run: Run) -> Said:
 
 def check(corpus: Path) -> Run:
     """`glossator check` in this process."""
-    from builder.cli import main
+    from builder.commands.cli import main
 
     o, e = io.StringIO(), io.StringIO()
     code = main(["check", str(corpus), "-q"], out=o, err=e)
@@ -150,7 +150,7 @@ def test_every_schema_pattern_is_anchored_at_the_very_end_in_both_engines():
     import jsonschema
     import jsonschema_rs
 
-    from builder.stages import annotations
+    from builder.read import annotations
 
     fitting = {"slug": "a-b", "wikidata": "Q42", "target": "doc:a#b", "same-as": "doc:a#b"}
     patterns = _patterns(annotations.schema("sidecar")) + _patterns(annotations.schema("entities"))
@@ -164,8 +164,8 @@ def test_every_schema_pattern_is_anchored_at_the_very_end_in_both_engines():
 
 
 def test_the_schemas_limit_ids_to_what_the_code_does():
-    from builder import ids
-    from builder.stages import annotations
+    from builder.core import ids
+    from builder.read import annotations
 
     assert annotations.schema("sidecar")["$defs"]["slug"]["maxLength"] == ids.MAX_LENGTH
     for group in ("people", "organizations", "places"):
@@ -178,7 +178,7 @@ def test_the_schemas_limit_ids_to_what_the_code_does():
 @pytest.mark.parametrize("tag", ["en", "en-GB", "zh-Hant-TW", "sr-Latn", "ast", "es-419", "de-CH-1996",
                                  "x-private", "en-US-x-twain", "i-klingon", "zh-min-nan", "EN-gb"])
 def test_well_formed_language_tags_are_taken(tag):
-    from builder import langtag
+    from builder.core import langtag
 
     assert langtag.problem(tag) is None
 
@@ -188,7 +188,7 @@ def test_well_formed_language_tags_are_taken(tag):
     ("en GB", "'en-GB'"), ("en-GB-", "en, en-GB"), ("zh-Hant-TW-toolongsubtag", "en, en-GB"), ("fr\n", "'fr'"),
 ])
 def test_malformed_language_tags_are_explained(tag, hint):
-    from builder import langtag
+    from builder.core import langtag
 
     found = langtag.problem(tag)
     assert found is not None
@@ -445,10 +445,10 @@ SERVE_CASES = {
 
 @pytest.mark.parametrize("case", sorted(SERVE_CASES))
 def test_glossator_serve_says_what_build_says(tmp_path, case):
-    """The live server checks with builder/incremental.py: the same single error (no cascade
+    """The live server checks with builder/run/incremental.py: the same single error (no cascade
     into the sidecars), the same warning."""
-    from builder import pipeline
-    from builder.incremental import IncrementalBuilder
+    from builder.run import pipeline
+    from builder.run.incremental import IncrementalBuilder
 
     c = base()
     SERVE_CASES[case](c)
@@ -460,7 +460,7 @@ def test_glossator_serve_says_what_build_says(tmp_path, case):
 
 def test_a_broken_sidecar_does_not_cascade_into_links_that_point_into_its_document(tmp_path: Path) -> None:
     """b.yaml has a YAML error: a.yaml's same-as into b cannot be checked, and must not be reported."""
-    from builder.incremental import IncrementalBuilder
+    from builder.run.incremental import IncrementalBuilder
 
     c = base()
     c.doc("b", "b.txt", "Kabulov said the embassy is safe.\n", "Report B")

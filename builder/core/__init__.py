@@ -1,0 +1,1 @@
+"""Records, ids, settings' types, diagnostics, dates and site paths: what every other layer shares."""

@@ -1,0 +1,302 @@
+"""The records passed between stages, and the string types that keep ids apart.
+
+Every record is a frozen dataclass (builder.core.records.record) holding tuples, so a stage
+can only hand on new values, never change the ones it was given.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Mapping, NewType, Protocol, Sequence
+
+from builder.core.edtf import Edtf
+from builder.core.records import record
+
+DocId = NewType("DocId", str)          # a document's slug: names docs/<id>.html
+EntityId = NewType("EntityId", str)    # an entity's slug: names entities/<id>.html
+AnnotationId = NewType("AnnotationId", str)
+SourcePath = NewType("SourcePath", str)  # corpus-relative POSIX path, as shown in diagnostics
+SitePath = NewType("SitePath", str)      # output path relative to the site root: "docs/a.html"
+
+BlockKind = Literal["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre"]
+EntityKind = Literal["person", "organization", "place"]
+AnnotationKind = Literal["quote", "date", "mention", "not-mention", "link", "note"]
+
+
+@record
+class Where:
+    """A position in an author's file."""
+
+    path: SourcePath
+    line: int = 1
+    column: int = 1
+
+
+# --- read corpus -------------------------------------------------------------
+
+
+@record
+class Mark:
+    """Inline formatting the source gives its text (Markdown emphasis, code, links): drawn on
+    the page, never an annotation. Offsets are into the text of the block (or, in a CleanDoc,
+    into the reading text)."""
+
+    start: int
+    end: int
+    kind: Literal["em", "strong", "code", "link"]
+    href: str = ""       # link: an http(s) or mailto URL
+
+
+@record
+class Block:
+    """One paragraph-like unit of a source file, with the line it starts on."""
+
+    kind: BlockKind
+    text: str
+    line: int
+    marks: tuple[Mark, ...] = ()
+
+
+@record
+class DocMeta:
+    id: DocId
+    file: SourcePath
+    title: str
+    where: Where                       # the INDEX.md row
+    source: str = ""
+    published: Edtf | None = None
+    url: str = ""
+    language: str = ""
+    author: str = ""
+    extra: tuple[tuple[str, str], ...] = ()   # other columns, in table order
+
+
+@record
+class RawDoc:
+    meta: DocMeta
+    format: Literal["txt", "md", "html"]
+    blocks: tuple[Block, ...]
+
+
+@record
+class Corpus:
+    title: str
+    intro_md: str
+    index_path: SourcePath
+    docs: tuple[RawDoc, ...]
+
+
+# --- annotations --------------------------------------------------------------
+
+
+@record
+class Selector:
+    """A W3C text quote selector, plus an occurrence number for repeated passages."""
+
+    text: str
+    prefix: str = ""
+    suffix: str = ""
+    occurrence: int | None = None
+
+
+@record
+class Annotation:
+    kind: AnnotationKind
+    selector: Selector
+    where: Where
+    id: AnnotationId | None = None       # explicit id, or None to derive one
+    speaker: EntityId | None = None      # quote
+    via: EntityId | None = None          # quote
+    same_as: str | None = None           # quote: "doc:<id>#<annotation id>"
+    note: str = ""                       # quote, note: Markdown
+    date: Edtf | None = None             # date
+    event: str = ""                      # date
+    entity: EntityId | None = None       # mention
+    to: str | None = None                # link
+
+
+@record
+class DropRule:
+    pattern: str
+    regex: bool
+    where: Where
+
+
+@record
+class ReplaceRule:
+    old: str
+    new: str
+    where: Where
+
+
+@record
+class CleanSpec:
+    drop: tuple[DropRule, ...] = ()
+    replace: tuple[ReplaceRule, ...] = ()
+
+
+@record
+class Sidecar:
+    doc: DocId
+    path: SourcePath
+    clean: CleanSpec = CleanSpec()
+    annotations: tuple[Annotation, ...] = ()
+
+
+@record
+class Entity:
+    id: EntityId
+    kind: EntityKind
+    name: str
+    where: Where
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    wikidata: str = ""
+    phrase_where: tuple[tuple[str, Where], ...] = ()   # where the name and each alias are written
+
+    def where_of(self, phrase: str) -> Where:
+        return next((w for p, w in self.phrase_where if p == phrase), self.where)
+
+
+# --- clean --------------------------------------------------------------------
+
+
+@record
+class Edit:
+    """What one cleaning rule did to one source block."""
+
+    rule: str          # "replace", "ftfy", "doubled", "drop", "repeated-run"
+    block: int         # index into RawDoc.blocks
+    detail: str        # human-readable: what and why
+
+
+@record
+class Paragraph:
+    kind: BlockKind
+    text: str
+    start: int         # offset of the paragraph in the reading text
+    block: int         # index of the source block it came from
+
+
+@record
+class CleanDoc:
+    raw: RawDoc
+    text: str                           # the reading text: paragraphs joined by "\n\n"
+    paragraphs: tuple[Paragraph, ...]
+    edits: tuple[Edit, ...]
+    cleaned_blocks: tuple[str | None, ...]   # per raw block: its reading text, or None if removed
+    marks: tuple[Mark, ...] = ()             # the source's inline formatting, on paragraphs cleaning left as written
+
+    @property
+    def meta(self) -> DocMeta:
+        return self.raw.meta
+
+
+# --- anchor -------------------------------------------------------------------
+
+
+@record
+class Span:
+    """An annotation placed on the reading text: [start, end) character offsets."""
+
+    start: int
+    end: int
+    id: AnnotationId
+    annotation: Annotation
+    auto: bool = False                  # an alias hit, not written in a sidecar
+
+    @property
+    def kind(self) -> AnnotationKind:
+        return self.annotation.kind
+
+
+@record
+class AnchoredDoc:
+    doc: CleanDoc
+    spans: tuple[Span, ...]             # sorted by (start, -end)
+    sidecar: SourcePath | None = None
+
+    @property
+    def meta(self) -> DocMeta:
+        return self.doc.meta
+
+
+# --- link ---------------------------------------------------------------------
+
+
+@record
+class PassageRef:
+    """A pointer to an annotation in a document: what cross-page links target."""
+
+    doc: DocId
+    id: AnnotationId
+
+
+@record
+class Statement:
+    """Passages that report the same words: one statement, maybe several speakers."""
+
+    passages: tuple[PassageRef, ...]
+    speakers: tuple[EntityId, ...]
+
+    @property
+    def conflict(self) -> bool:
+        return len(self.speakers) > 1
+
+    @property
+    def travelled(self) -> bool:
+        return len({p.doc for p in self.passages}) > 1
+
+
+@record
+class TimelineEntry:
+    date: Edtf
+    label: str
+    doc: DocId
+    ref: AnnotationId | None            # None: the document's publication date
+    kind: Literal["event", "published"]
+
+
+@record
+class Related:
+    doc: DocId
+    reason: str
+
+
+@record
+class Linked:
+    """The whole corpus, cross-referenced: every table render needs, computed once."""
+
+    corpus: Corpus
+    docs: tuple[AnchoredDoc, ...]
+    entities: tuple[Entity, ...]
+    passages: Mapping[PassageRef, Span]                     # every annotation, by (doc, id)
+    statements: tuple[Statement, ...]
+    statement_of: Mapping[PassageRef, int]                  # quote -> index into statements
+    related: Mapping[DocId, tuple[Related, ...]]
+    timeline: tuple[TimelineEntry, ...]
+    mentions_of: Mapping[EntityId, tuple[PassageRef, ...]]  # mentions, in corpus order
+    quotes_by: Mapping[EntityId, tuple[PassageRef, ...]]    # quotes by a speaker, in corpus order
+
+
+class Documents(Protocol):
+    """What reads only the documents and entities (the search index): a Linked corpus, or
+    one that is prepared but not yet linked (so the index can start before linking ends)."""
+
+    @property
+    def docs(self) -> Sequence[AnchoredDoc]: ...
+
+    @property
+    def entities(self) -> Sequence[Entity]: ...
+
+
+# --- output -------------------------------------------------------------------
+
+
+@record
+class Site:
+    """Every output file, by site path. Nothing is written until the whole site exists."""
+
+    files: tuple[tuple[SitePath, bytes], ...]
+
+    def as_dict(self) -> dict[SitePath, bytes]:
+        return dict(self.files)

@@ -1,0 +1,49 @@
+"""Slugs and site-relative links: the one place that knows how pages are named.
+
+Every internal link is relative and names a file, so one build works on GitHub
+Pages under any sub-path, on any static server and from file://.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from builder.core.models import DocId, EntityId, SitePath
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def doc_page(doc: DocId) -> SitePath:
+    return SitePath(f"docs/{doc}.html")
+
+
+def entity_page(entity: EntityId) -> SitePath:
+    return SitePath(f"entities/{entity}.html")
+
+
+def relative(target: SitePath, from_page: SitePath, fragment: str = "") -> str:
+    """A link from one site file to another, relative, naming the file."""
+    rel = _relative(target, from_page[:from_page.rfind("/") + 1])
+    return f"{rel}#{fragment}" if fragment else rel
+
+
+@lru_cache(maxsize=16384)
+def _relative(target: str, folder: str) -> str:
+    """`target` from a page in `folder` ('' or ending in '/'): the same for every page there."""
+    here = folder.split("/")[:-1]
+    there = target.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    return "../" * (len(here) - common) + "/".join(there[common:])
+
+
+def root_prefix(page: SitePath) -> str:
+    """The path from a page back to the site root: '' or '../'."""
+    depth = page.count("/")
+    return "../" * depth

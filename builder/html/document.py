@@ -1,0 +1,452 @@
+"""How a document's annotations look: spans → Markup, paragraphs → blocks, and the source view.
+
+Pure functions from the linked corpus to HTML fragments; templates place them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from html import escape
+from urllib.parse import quote
+from typing import Any, Callable, Mapping, Sequence
+
+import markupsafe
+
+from builder.core import urls
+from builder.html import markdown as mdtext, sourcediff as srcdiff
+from builder.core.edtf import Edtf
+from builder.html.spans import Markup, markupsafe_escape, render_spans
+from builder.core.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, Mark, PassageRef, SitePath, Span
+from builder.prepare.linking import parse_target
+
+RANK = {"quote": 0, "link": 1, "note": 2, "date": 3, "mention": 4}
+HEADING_SHIFT = {"h1": "h2", "h2": "h3", "h3": "h4", "h4": "h5", "h5": "h6", "h6": "h6"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """Lookups a document page needs, built once per corpus."""
+
+    linked: Linked
+    entities: Mapping[EntityId, Entity]
+    titles: Mapping[DocId, str]
+
+    @cached_property
+    def statement_of(self) -> dict[tuple[DocId, AnnotationId], int]:
+        """linked.statement_of by (document, annotation): no PassageRef to make and hash for every quote."""
+        return {(ref.doc, ref.id): i for ref, i in self.linked.statement_of.items()}
+
+
+@lru_cache(maxsize=4096)
+def initials(name: str) -> str:
+    parts = [p for p in name.replace("-", " ").split() if p[:1].isalpha()]
+    return "".join(p[0].upper() for p in (parts[:1] + parts[-1:] if len(parts) > 1 else parts)) or "?"
+
+
+@lru_cache(maxsize=8192)
+def date_view(date: Edtf) -> tuple[str, str | None, str]:
+    """(datetime attribute, EDTF text when the attribute cannot say it all or None, label) of a date."""
+    return date.html, None if date.exact else date.text, date.label
+
+
+def target_href(target: str, ctx: Context, page: SitePath) -> tuple[str, str]:
+    """(href, label) for a link annotation's `to`."""
+    kind, ident, frag = parse_target(target)
+    if kind == "doc":
+        return urls.relative(urls.doc_page(DocId(ident)), page, frag), ctx.titles.get(DocId(ident), ident)
+    if kind == "entity":
+        ent = ctx.entities.get(EntityId(ident))
+        return urls.relative(urls.entity_page(EntityId(ident)), page), ent.name if ent else ident
+    return safe_url(target), target
+
+
+def safe_url(url: str) -> str:
+    """An author's URL as a valid href: characters a URL may not hold are percent-encoded."""
+    return quote(url.strip(), safe=":/?#[]@!$&'()*+,;=%~-._")
+
+
+def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
+                held: Sequence[Span] = (), in_link: bool = False) -> Markup:
+    """One annotation's element. `held`: for a mention, the focusable annotations its link holds;
+    `in_link`: for a focusable one, that it sits inside a mention's link (see `link_holds`)."""
+    ann = span.annotation
+    kind = ann.kind   # span.kind, without a property call for each test below
+    first = (("id", span.id),)
+    if kind == "quote":
+        speaker = ctx.entities.get(ann.speaker) if ann.speaker else None
+        name = speaker.name if speaker else "unknown speaker"
+        classes = "quote"
+        trail = ""
+        st_index = ctx.statement_of.get((doc.meta.id, span.id))
+        if st_index is not None:
+            ref = PassageRef(doc.meta.id, span.id)
+            st = ctx.linked.statements[st_index]
+            if st.conflict:
+                classes += " conflict"
+                others = [p for p in st.passages if p != ref
+                          and ctx.linked.passages[p].annotation.speaker != ann.speaker]
+                for other in others[:3]:
+                    o_span = ctx.linked.passages[other]
+                    o_name = ctx.entities[o_span.annotation.speaker].name if o_span.annotation.speaker in ctx.entities else "?"
+                    href = urls.relative(urls.doc_page(other.doc), page, other.id)
+                    trail += (f'<a class="conflict-link" href="{escape(href)}" '
+                              f'aria-label="{escape(f"Conflicting attribution: {o_name} in {ctx.titles.get(other.doc, other.doc)}")}" '
+                              f'title="{escape(f"Also attributed to {o_name}")}"></a>')
+            elif st.travelled:
+                classes += " travelled"
+        via = ctx.entities.get(ann.via) if ann.via else None
+        lead = speaker_tag(name, via.name if via else None)
+        attrs = (("class", classes), ("data-speaker", ann.speaker or ""))
+        if ann.note:  # the note is listed beside the text; the quote opens it on focus
+            attrs = (("class", classes + " has-note"), attrs[1], ("aria-describedby", f"{span.id}-body"))
+            if not in_link:
+                first += (("tabindex", "0"),)
+        return Markup(span.start, span.end, "span", attrs, first, lead=lead, trail=trail, rank=RANK["quote"])
+    if kind == "date" and ann.date:
+        datetime, edtf, label = date_view(ann.date)
+        attrs: tuple[tuple[str, str], ...] = (("datetime", datetime),) + (() if edtf is None else (("data-edtf", edtf),))
+        attrs += (("data-label", label), ("title", label), ("class", "date"))
+        # Focusable once (not on every fragment), and never inside a link: the link is the stop then.
+        return Markup(span.start, span.end, "time", attrs, first + ((("tabindex", "0"),) if not in_link else ()),
+                      rank=RANK["date"])
+    if kind == "mention" and ann.entity:
+        ent = ctx.entities.get(ann.entity)
+        href = urls.relative(urls.entity_page(ann.entity), page)
+        title = ent.name if ent else ann.entity
+        if not held:   # most mentions hold nothing: no lists to build
+            return Markup(span.start, span.end, "a", (("class", "mention" if span.auto else "mention explicit"),
+                          ("data-entity", ann.entity), ("href", href), ("title", title)), first, rank=RANK["mention"])
+        dates = [h.annotation.date.label for h in held if h.kind == "date" and h.annotation.date]
+        if dates:
+            title += " · " + ", ".join(dates)
+        attrs = (("class", "mention" + ("" if span.auto else " explicit") + " holds"),
+                 ("data-entity", ann.entity), ("href", href), ("title", title))
+        notes = " ".join(f"{h.id}-body" for h in held if h.kind != "date")
+        if notes:
+            attrs += (("aria-describedby", notes),)
+        return Markup(span.start, span.end, "a", attrs, first, rank=RANK["mention"])
+    if kind == "link" and ann.to:
+        href, label = target_href(ann.to, ctx, page)
+        external = parse_target(ann.to)[0] == "url"
+        go = (f'<a class="xref-go{" external" if external else ""}" href="{escape(href)}" '
+              f'aria-label="{escape("Go to: " + label, quote=True)}"'
+              f'{" rel=" + chr(34) + "noopener noreferrer" + chr(34) if external else ""}></a>')
+        return Markup(span.start, span.end, "span", (("class", "xref"), ("data-href", href)), first,
+                      trail=go, rank=RANK["link"])
+    if kind == "note":
+        return Markup(span.start, span.end, "span",
+                      (("class", "note"), ("aria-describedby", f"{span.id}-body")),
+                      first + ((("tabindex", "0"),) if not in_link else ()), rank=RANK["note"])
+    return Markup(span.start, span.end, "span", (("class", kind),), first)
+
+
+@lru_cache(maxsize=4096)
+def speaker_tag(name: str, via: str | None) -> str:
+    """A quote's chip: the same for every quote of a speaker (through a go-between), so made once."""
+    label = name + (f", via {via}" if via is not None else "")
+    return (f'<span class="speaker-tag" role="img" aria-label="{escape(label, quote=True)}:" '
+            f'title="{escape(label, quote=True)}" data-initials="{escape(initials(name), quote=True)}"></span>')
+
+
+def quote_of(doc: AnchoredDoc, span: Span) -> str:
+    return doc.doc.text[span.start:span.end]
+
+
+def focusable(span: Span) -> bool:
+    """Annotations that take keyboard focus: dates, notes, and quotes that carry a note."""
+    return span.kind in ("date", "note") or (span.kind == "quote" and bool(span.annotation.note))
+
+
+def link_holds(spans: Sequence[Span]) -> dict[AnnotationId, list[Span]]:
+    """For each mention, the focusable annotations that nesting would put inside its <a>.
+
+    An element that takes focus may not sit inside a link (HTML forbids it, and a
+    keyboard would meet two stops in one place). Such a date or note gives up its
+    own tab stop; the link becomes the stop and describes it instead. The nesting
+    rule is render_spans': the span that starts first, or is longer, is outside;
+    for equal ranges the mention (highest rank) is inside.
+    """
+    mentions = sorted((s for s in spans if s.annotation.kind == "mention"), key=lambda s: (s.start, -s.end))
+    if not mentions:
+        return {}
+    starts = [m.start for m in mentions]
+    longest = max(m.end - m.start for m in mentions)
+    held: dict[AnnotationId, list[Span]] = {}
+    for f in spans:
+        ann = f.annotation   # focusable(f), inline: this runs for every annotation of every document
+        if not (ann.kind == "date" or ann.kind == "note" or (ann.kind == "quote" and ann.note)):
+            continue
+        i = bisect.bisect_right(starts, f.start) - 1
+        while i >= 0 and mentions[i].start >= f.start - longest:
+            m = mentions[i]
+            if m.start <= f.start < m.end and (m.start < f.start or m.end > f.end):
+                held.setdefault(m.id, []).append(f)   # every link around it (an inner one may be degraded)
+            i -= 1
+    return held
+
+
+def by_paragraph(doc: AnchoredDoc, markups: Sequence[Markup]) -> list[list[Markup]]:
+    """The markups that touch each paragraph (a span may cross paragraphs), in one pass."""
+    starts = [p.start for p in doc.doc.paragraphs]
+    buckets: list[list[Markup]] = [[] for _ in starts]
+    after, before = bisect.bisect_right, bisect.bisect_left
+    for m in markups:
+        first = after(starts, m.start) - 1
+        if first < 0:
+            first = 0
+        last = before(starts, m.end) - 1
+        if last <= first:   # most markups lie in one paragraph
+            buckets[first].append(m)
+        else:
+            for i in range(first, last + 1):
+                buckets[i].append(m)
+    return buckets
+
+
+_MARK_TAGS = {"em": "em", "strong": "strong", "code": "code", "link": "a"}
+_SOURCE_LINK = (("class", "source-link"), ("rel", "nofollow noopener"))
+
+
+def mark_markup(mark: Mark) -> Markup:
+    """The source's own emphasis, code or link: drawn inside the annotations over the same words."""
+    attrs = (("href", mark.href), *_SOURCE_LINK) if mark.kind == "link" else ()
+    return Markup(mark.start, mark.end, _MARK_TAGS[mark.kind], attrs, rank=100)
+
+
+def reading_html(doc: AnchoredDoc, ctx: Context, page: SitePath) -> str:
+    """The article's content: paragraphs with every annotation marked up."""
+    holds = link_holds(doc.spans)
+    in_link = {f.id for fs in holds.values() for f in fs}
+    markups = [span_markup(doc, s, ctx, page, holds.get(s.id, ()), s.id in in_link) for s in doc.spans]
+    markups += [mark_markup(m) for m in doc.doc.marks]
+    out: list[str] = []
+    in_list = False
+    for para, local in zip(doc.doc.paragraphs, by_paragraph(doc, markups)):
+        inner = render_spans(para.text, local, para.start)
+        if para.kind == "li" and not in_list:
+            out.append("<ul>")
+            in_list = True
+        elif para.kind != "li" and in_list:
+            out.append("</ul>")
+            in_list = False
+        if para.kind == "li":
+            out.append(f"<li>{inner}</li>")
+        elif para.kind in HEADING_SHIFT:
+            tag = HEADING_SHIFT[para.kind]
+            out.append(f"<{tag}>{inner}</{tag}>")
+        elif para.kind == "blockquote":
+            out.append(f"<blockquote><p>{inner}</p></blockquote>")
+        elif para.kind == "pre":
+            out.append(f"<pre>{inner}</pre>")
+        else:
+            out.append(f"<p>{inner}</p>")
+    if in_list:
+        out.append("</ul>")
+    return "\n".join(out)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _control(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    picture = chr(0x2400 + code) if code < 0x20 else ("\u2421" if code == 0x7F else f"U+{code:04X}")
+    return f'<span class="ctl" title="control character U+{code:04X}">{picture}</span>'
+
+
+def visible(text: str) -> str:
+    """Source text as HTML: escaped, with control characters (not allowed in HTML) shown as symbols."""
+    return _CONTROL.sub(_control, escape(text, quote=False))
+
+
+def source_view_html(doc: AnchoredDoc) -> str:
+    """The raw source, block by block, with removals and replacements marked."""
+    clean = doc.doc
+    reasons: dict[int, list[str]] = {}
+    for edit in clean.edits:
+        reasons.setdefault(edit.block, []).append(edit.detail)
+    out: list[str] = []
+    budget = srcdiff.Budget(sum(len(b.text) for b in clean.raw.blocks))
+    for i, block in enumerate(clean.raw.blocks):
+        after = clean.cleaned_blocks[i]
+        why = reasons.get(i, [])
+        line = f'<span class="src-line"><span class="visually-hidden">line </span>{block.line}</span>'
+        note = "".join(f'<span class="why">{visible(w)}</span>' for w in why)
+        if after is None:
+            out.append(f'<div class="src removed">{line}<del>{visible(block.text)}</del>{note}</div>')
+        elif after != block.text:
+            out.append(f'<div class="src changed">{line}<span class="src-text">{srcdiff.diff_html(block.text, after, visible, budget)}</span>{note}</div>')
+        else:
+            out.append(f'<div class="src">{line}<span class="src-text">{visible(block.text)}</span></div>')
+    return "\n".join(out)
+
+
+def snippet(text: str, start: int, end: int, width: int = 90) -> tuple[str, str, str]:
+    """(before, passage, after) around a passage, cut at word boundaries, for listings."""
+    a = start - width if start > width else 0
+    b = min(len(text), end + width)
+    before = text[a:start]
+    if "\n\n" in before:   # most passages have no paragraph break this close: no list to make
+        before = before.split("\n\n")[-1]
+    after = text[end:b]
+    if "\n\n" in after:
+        after = after[:after.index("\n\n")]
+    if a > 0 and before and not before[0].isspace() and (space := before.find(" ")) >= 0:
+        before = "…" + before[space + 1:]
+    if b < len(text) and after and (space := after.rfind(" ")) >= 0:
+        after = after[:space] + "…"
+    return before, text[start:end], after
+
+
+def speakers_in(doc: AnchoredDoc) -> list[tuple[EntityId, int]]:
+    counts: dict[EntityId, int] = {}
+    for s in doc.spans:
+        ann = s.annotation
+        if ann.kind == "quote" and ann.speaker:
+            counts[ann.speaker] = counts.get(ann.speaker, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def hue_table(speakers: Sequence[EntityId]) -> dict[EntityId, int]:
+    """Hues spread by the golden angle, so neighbours in the list never look alike."""
+    return {s: round((i * 137.508) % 360) for i, s in enumerate(sorted(set(speakers)))}
+
+
+# --- listings ---------------------------------------------------------------------------
+# Entity pages, the quotes register and the timeline list every passage of the corpus, tens
+# of thousands of rows. As template loops each row cost a macro call and a dozen escape()
+# calls (each making a Markup); as f-strings the same bytes cost a fraction of that. The
+# templates place these fragments; `_macros.html`'s `passage` macro is `passage_html`.
+
+
+def h(value: object) -> str:
+    """`value` as an autoescaping template prints `{{ value }}`: markupsafe's escaping, as a str."""
+    if type(value) is str:
+        return markupsafe_escape(value)
+    return str(markupsafe.escape(value))
+
+
+esc = markupsafe_escape   # h() for a value known to be a str, without the call to h (the rows below make 300,000)
+
+
+def passage_html(p: Mapping[str, Any], show_doc: bool = True, show_speaker: bool = False) -> str:
+    """A passage in a listing (a dict of `Pages.passage`): its words in context, who said it, where."""
+    speaker = p["speaker"]
+    quote = " is-quote" if p["is_quote"] else ""
+    data = f' data-speaker="{esc(p["speaker_id"])}"' if speaker else ""
+    who = (f'<span class="who"><span class="chip" aria-hidden="true">{esc(p["speaker_initials"])}</span>'
+           f'{esc(p["speaker_name"])}</span>') if show_speaker and speaker else ""
+    via = f'<span class="via">via {esc(p["via"].name)}</span>' if p["via"] else ""
+    where = esc(p["doc_title"]) if show_doc else "Read in context"
+    pub = f'<span class="pub">{esc(p["published_label"])}</span>' if show_doc and p["published_label"] else ""
+    return (f'<blockquote class="passage{quote}"{data}>\n'
+            f'  <p><span class="ctx">{esc(p["before"])}</span><mark>{esc(p["text"])}</mark>'
+            f'<span class="ctx">{esc(p["after"])}</span></p>\n'
+            f'  <footer>\n{who}{via}<a href="{esc(p["href"])}">{where}</a>{pub}  </footer>\n</blockquote>\n')
+
+
+def passages_html(ps: Sequence[Mapping[str, Any]], show_doc: bool = True, show_speaker: bool = False) -> str:
+    return "".join([passage_html(p, show_doc, show_speaker) for p in ps])
+
+
+def mentions_html(groups: Sequence[Mapping[str, Any]]) -> str:
+    """An entity page's mentions: per document (`meta`, `href`, `items`), each passage as a link."""
+    out: list[str] = []
+    for g in groups:
+        out.append(f'<h3><a href="{esc(g["href"])}">{esc(g["meta"].title)}</a></h3>\n<ul class="mentions">\n')
+        out += [f'  <li><a href="{esc(m["href"])}"><span class="ctx">{esc(m["before"])}</span><mark>{esc(m["text"])}</mark>'
+                f'<span class="ctx">{esc(m["after"])}</span></a></li>\n' for m in g["items"]]
+        out.append("</ul>\n")
+    return "".join(out)
+
+
+def register_html(items: Sequence[Mapping[str, Any]], speaker: str) -> str:
+    """The quotes register's items for one speaker: each passage, flagged when it is
+    attributed to someone else too (a conflict) or reported in several documents."""
+    out: list[str] = []
+    for q in items:
+        conflict = q["conflict"]
+        out.append(f'<div class="register-item{" conflict" if conflict else ""}">\n  {passage_html(q)}\n')
+        others = q["others"]
+        last = len(others) - 1
+        if conflict:
+            out.append('<p class="flag"><span class="badge conflict">conflicting attribution</span> ')
+            out += [f'also attributed to <a href="{esc(o["href"])}">{esc(o["speaker"].name)} in {esc(o["doc_title"])}</a>'
+                    + ("; " if i < last else "")
+                    for i, o in enumerate(others) if o["speaker"] and o["speaker"].id != speaker]
+            out.append("</p>\n")
+        elif q["travelled"]:
+            out.append('<p class="flag"><span class="badge travelled">in several reports</span> ')
+            out += [f'<a href="{esc(o["href"])}">{esc(o["doc_title"])}</a>' + ("; " if i < last else "")
+                    for i, o in enumerate(others)]
+            out.append("</p>")
+        out.append("</div>\n")
+    return "".join(out)
+
+
+def timeline_html(entries: Sequence[Mapping[str, Any]]) -> str:
+    """One year of the timeline: publications, and dated events with the passage that dates them."""
+    out: list[str] = []
+    for e in entries:
+        edtf = e["edtf"]
+        data = "" if edtf is None else f' data-edtf="{esc(edtf)}"'
+        out.append(f'  <li class="tl-{esc(e["kind"])}">\n'
+                   f'    <time datetime="{esc(e["datetime"])}"{data}>{esc(e["date_label"])}</time>\n')
+        if e["kind"] == "published":
+            out.append(f'    <span class="tl-what"><span class="badge">Published</span> '
+                       f'<a href="{esc(e["doc_href"])}">{esc(e["label"])}</a></span>\n')
+        else:
+            out.append(f'    <span class="tl-what">{esc(e["label"])} <span class="small">— <a href="{esc(e["href"])}">'
+                       f'“{esc(e["passage"]["text"])}”</a> in {esc(e["doc_title"])}</span></span>\n')
+        out.append("  </li>\n")
+    return "".join(out)
+
+
+# --- a document page's lists: the same rows the template loops gave -------------------------
+
+
+def legend_html(legend: Sequence[Mapping[str, Any]]) -> str:
+    """The speakers of a document, each with their chip, page and number of quotes."""
+    return "".join([
+        f'    <li data-speaker="{h(i["id"])}"><span class="chip" aria-hidden="true">{h(i["initials"])}</span>'
+        f'<a href="{h(i["href"])}">{h(i["name"])}</a> <span class="count">{h(i["count"])}'
+        f'<span class="visually-hidden"> quote{"s" if i["count"] != 1 else ""}</span></span></li>\n' for i in legend])
+
+
+def notes_html(notes: Sequence[Mapping[str, Any]], truncate: Callable[[str], str]) -> str:
+    """The notes beside a document's text: each links back to its passage (`truncate`d) and shows its Markdown."""
+    return "".join([
+        f'    <li id="{h(n["id"])}-body" class="note-body"><a class="note-back" href="#{h(n["id"])}">'
+        f'<span class="visually-hidden">Back to the text: </span>“{h(truncate(n["text"]))}”</a>'
+        f'{mdtext.render(n["body"])}</li>\n' for n in notes])
+
+
+def related_html(related: Sequence[Mapping[str, Any]]) -> str:
+    """Documents related to this one, each with the reason."""
+    return "".join([f'    <li><a href="{h(r["href"])}">{h(r["title"])}</a> <span class="why">{h(r["reason"])}</span></li>\n'
+                    for r in related])
+
+
+def published_html(meta: Any) -> str:
+    """A document's publication date as a <time> (`_macros.html`'s `published`), or that it is unknown."""
+    if not meta.published:
+        return '<span class="unknown">date unknown</span>'
+    datetime, edtf, label = date_view(meta.published)
+    data = "" if edtf is None else f' data-edtf="{h(edtf)}"'
+    return f'<time datetime="{h(datetime)}"{data}>{h(label)}</time>'
+
+
+def index_rows_html(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The home page's table of documents: title, source, publication, numbers of quotes and notes."""
+    out: list[str] = []
+    for row in rows:
+        meta, counts = row["meta"], row["counts"]
+        q, n = counts.get("quote") or 0, counts.get("note") or 0
+        out.append(f'    <tr>\n      <td><a href="{h(row["href"])}">{h(meta.title)}</a></td>\n'
+                   f'      <td>{h(meta.source or "")}</td>\n      <td class="pub">{published_html(meta)}</td>\n'
+                   f'      <td class="small ann"><span>{h(q)} quote{"s" if q != 1 else ""}</span> '
+                   f'<span>{h(n)} note{"s" if n != 1 else ""}</span></td>\n    </tr>\n')
+    return "".join(out)

@@ -1,0 +1,1 @@
+"""From read documents to a checked, cross-referenced corpus: clean, anchor, link."""

@@ -1,0 +1,1 @@
+"""How the steps run: the pipeline, the memo, the executor (in-process or forked)."""

@@ -1,1 +1,0 @@
-"""The pipeline's stages, one module each, in the order pipeline.build() calls them."""
