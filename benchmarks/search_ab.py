@@ -23,11 +23,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 import search_bench  # noqa: E402
 
-from builder.read import settings as config  # noqa: E402
-from builder.run.pipeline import check  # noqa: E402
-from builder.html import render
-from builder.search import files as search
-from builder.site import staging as write  # noqa: E402
+from builder.run import pipeline  # noqa: E402
 
 SEARCH_JS = "themes/default/static/search.js"
 
@@ -37,11 +33,7 @@ def site_for(work: Path, docs: int) -> Path:
     if not corpus.exists():
         search_bench.write_corpus(corpus, docs)
     if not site.exists():
-        settings = config.load(corpus)[0]
-        linked, _ = check(corpus, settings)
-        files = render.render(linked, settings, corpus)[0]
-        files.update(search.build_index(linked))
-        write.write_site(files, site)
+        pipeline.build_and_write(corpus, site)
     return site
 
 

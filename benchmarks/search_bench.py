@@ -37,13 +37,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from builder.html import theme
+from builder.html import theme  # noqa: E402
 from builder.read import settings as config  # noqa: E402
+from builder.run import pipeline  # noqa: E402
 from builder.run.pipeline import check  # noqa: E402
+from builder.search import files as search  # noqa: E402
 from builder.search.words import STOP_WORDS  # noqa: E402
-from builder.html import render
-from builder.search import files as search
-from builder.site import staging as write  # noqa: E402
 
 SYLLABLES = "ka ba ro mi tu ve sha lin dor an ek ul zar pe to ni ga ha mu sel vi ra ko de".split()
 SOURCES = ["Daily Courier", "RT", "Anadolu Agency", "TASS", "Reuters", "Kabul Now", "Tolo News",
@@ -153,14 +152,12 @@ def median(xs: list[float]) -> float:
 
 
 def time_build(linked: object, runs: int) -> dict[str, float]:
-    """search.build_index alone, cold (the word → term cache emptied first, as in a fresh
-    process): wall seconds, and CPU seconds of this process and of the forked half."""
+    """search.build_index alone, cold (a new word → term cache, as in a fresh process): wall
+    seconds, and CPU seconds of this process and of any child."""
     import os
 
-    from builder.search import halves as searchparallel
     wall, cpu, child = [], [], []
     for _ in range(runs):
-        searchparallel._ANALYZER.clear()
         before = os.times()
         t, c = time.perf_counter(), time.process_time()
         search.build_index(linked)  # type: ignore[arg-type]
@@ -174,15 +171,13 @@ def time_build(linked: object, runs: int) -> dict[str, float]:
 
 def time_docs_only(linked: object, runs: int) -> float:
     """Our builder over the documents alone, no quote items: comparable with lunr.py's anchor."""
-    from builder.search.catalogue import BOOSTS, catalogue
-    from builder.search.halves import _ANALYZER, in_two
+    from builder.search.catalogue import catalogue
     cat = catalogue(linked)  # type: ignore[arg-type]
     docs = [i for i in cat.items[:len(cat.docs)]]
     times = []
     for _ in range(runs):
-        _ANALYZER.clear()
         t = time.perf_counter()
-        in_two(docs, tuple(BOOSTS), BOOSTS, search.SHARD_BYTES)
+        search.shards(docs, search.SHARD_BYTES)
         times.append(time.perf_counter() - t)
     return median(times)
 
@@ -325,17 +320,15 @@ def main() -> None:
         corpus, site = work / f"corpus-{n}", work / f"site-{n}"
         if not corpus.exists():
             write_corpus(corpus, n)
-        settings = config.load(corpus)[0]
         t = time.perf_counter()
-        linked, _ = check(corpus, settings)
+        linked, _ = check(corpus)
         checked = time.perf_counter() - t
-        if not site.exists():      # the site as pipeline.build() makes it: pages, then the index
-            files = render.render(linked, settings, corpus)[0]
-            files.update(search.build_index(linked))
-            write.write_site(files, site)
+        if not site.exists():      # the site as `glossator build` makes it
+            pipeline.build_and_write(corpus, site)
         else:                      # pages kept from an earlier run: refresh the index and the scripts
             shutil.rmtree(site / "search")
-            fresh = {**theme.static_files(theme.theme_for(corpus, settings)[0])[0], **search.build_index(linked)}
+            fresh = {**theme.static_files(theme.theme_for(corpus, config.load(corpus)[0])[0])[0],
+                     **search.build_index(linked)}
             for path, data in fresh.items():
                 (site / path).parent.mkdir(parents=True, exist_ok=True)
                 (site / path).write_bytes(data)

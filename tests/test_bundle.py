@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from builder.commands import bundle as bundling
 from builder.site import bundle
 from builder.commands.cli import main
-from builder.read.settings import Settings
 from builder.core.models import SitePath
 from builder.site import staging as write
 from tests.conftest import cancelled_icon_load, search_warmed
@@ -165,7 +165,7 @@ def test_zip_date_follows_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> 
 def test_bundle_ignores_base_url(tmp_path: Path) -> None:
     corpus = copy_corpus(tmp_path / "c")
     (corpus / "glossator.toml").write_text('base_url = "https://example.github.io/c/"\n', "utf-8")
-    result = bundle.bundle(corpus, Settings(base_url="https://example.github.io/c/"), "c-site")
+    result = bundling.bundle(corpus, "c-site")
     assert result.ok, result.problems
     with zipfile.ZipFile(io.BytesIO(result.data)) as z:
         assert "c-site/sitemap.xml" not in z.namelist()

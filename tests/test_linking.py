@@ -6,21 +6,20 @@ from pathlib import Path
 
 from builder.core.models import PassageRef
 from builder.run.pipeline import check
-from builder.read.settings import Settings
-from builder.prepare import linking
+from builder.prepare import statements
 from tests.factory import two_docs
 
 QUOTE = "Our embassy is guarded by the Taliban"
 
 
 def linked_for(root: Path):  # noqa: ANN201
-    linked, diags = check(root, Settings())
+    linked, diags = check(root)
     assert not [d for d in diags if d.severity == "error"], diags
     return linked
 
 
 def test_normalise_folds_quote_marks_case_and_spacing() -> None:
-    assert linking.normalise("“Our  Embassy’s” guard,") == linking.normalise('"our embassys" GUARD')
+    assert statements.normalise("“Our  Embassy’s” guard,") == statements.normalise('"our embassys" GUARD')
 
 
 def test_same_words_different_speakers_is_a_conflict(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ BASE = "https://example.github.io/some-repo/"
 
 @pytest.fixture(scope="module")
 def published() -> dict[SitePath, bytes]:
-    result = build(ROOT, Settings(base_url=BASE))
+    result = build(ROOT, {"base_url": BASE})
     assert result.ok
     return dict(result.site)
 
@@ -90,7 +90,7 @@ def test_sitemap_lists_every_page_but_404_as_its_canonical_url(published) -> Non
 
 
 def test_sitemap_is_deterministic(published) -> None:
-    again = build(ROOT, Settings(base_url=BASE))
+    again = build(ROOT, {"base_url": BASE})
     assert again.site[SitePath("sitemap.xml")] == published[SitePath("sitemap.xml")]
 
 
@@ -239,7 +239,7 @@ REFS_JS = """() => {
 def test_site_under_a_sub_path_every_link_resource_and_fragment_resolves(tmp_path: Path, pages_server, page) -> None:
     base = pages_server(tmp_path)
     prefix = base + "some-repo/"
-    result = build_and_write(ROOT, tmp_path / "some-repo", Settings(base_url=prefix))
+    result = build_and_write(ROOT, tmp_path / "some-repo", {"base_url": prefix})
     assert result.ok
     seen = _record(page)
     start = prefix + "index.html"
@@ -288,7 +288,7 @@ MISSING = ("gone.html", "docs/old-id.html", "a/b/c/gone")
 def test_404_page_works_at_any_depth(tmp_path: Path, pages_server, page, with_base_url: bool) -> None:
     base = pages_server(tmp_path)
     prefix = base + "some-repo/"
-    result = build_and_write(ROOT, tmp_path / "some-repo", Settings(base_url=prefix if with_base_url else ""))
+    result = build_and_write(ROOT, tmp_path / "some-repo", {"base_url": prefix if with_base_url else ""})
     assert result.ok
     seen = _record(page)
     for missing in MISSING:

@@ -15,7 +15,6 @@ from typing import Any, Iterator
 
 import pytest
 
-from builder.read import settings as config
 from builder.core.models import Linked
 from builder.run.pipeline import build_and_write, check
 from builder.search.lunr_index import monolithic
@@ -34,7 +33,7 @@ RESULTS = """els => els.map(li => ({ref: li.dataset.ref, href: li.querySelector(
 
 @pytest.fixture(scope="module")
 def corpus() -> tuple[Linked, Catalogue]:
-    linked, _ = check(ROOT, config.load(ROOT)[0])
+    linked, _ = check(ROOT)
     return linked, catalogue(linked)
 
 
@@ -284,7 +283,7 @@ def phrase_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "annotations" / "entities.yaml").write_text("people: {}\n", "utf-8")
     out = root / "site"
     assert build_and_write(root, out).ok
-    reindex(out, check(root, config.load(root)[0])[0], store_bytes=1)
+    reindex(out, check(root)[0], store_bytes=1)
     assert len(list((out / "search").glob("s-*.js"))) == 12
     return out
 

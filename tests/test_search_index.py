@@ -14,11 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from builder.read import settings as config
 from builder.run.pipeline import check
 from builder.search.lunr_index import js_order, monolithic
 from builder.search.catalogue import BOOSTS, Catalogue, catalogue
-from builder.search.halves import in_two
 from builder.search.words import lunr_py_pipeline
 from builder.search import files as search
 
@@ -27,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def example() -> tuple[object, Catalogue]:
-    linked, _ = check(ROOT, config.load(ROOT)[0])
+    linked, _ = check(ROOT)
     return linked, catalogue(linked)
 
 
@@ -57,7 +55,7 @@ def test_monolithic_index_is_byte_for_byte_lunr_py(example: tuple[object, Catalo
 def test_shards_hold_the_monolithic_postings_and_weights(example: tuple[object, Catalogue]) -> None:
     cat = example[1]
     whole = json.loads(monolithic(cat.items, BOOSTS))
-    the_plan, shards = in_two(cat.items, tuple(BOOSTS), BOOSTS, 800)   # small shards: many of them
+    the_plan, shards = search.shards(cat.items, 800)   # small shards: many of them
     assert len(shards) > 5
     split = [sh for sh in the_plan.shards if sh.high - sh.low < len(cat.items)]
     assert split, "common terms are cut into item slices at this size"
@@ -83,13 +81,6 @@ def test_shards_hold_the_monolithic_postings_and_weights(example: tuple[object, 
     assert got.keys() == {k for k, v in expected.items()}
     assert all(abs(got[k] / 1000 - v) <= 0.0011 for k, v in expected.items())
     assert list(the_plan.vocab) == sorted(postings, key=js_order)
-
-
-def test_two_processes_give_the_same_bytes_as_one(example: tuple[object, Catalogue]) -> None:
-    cat = example[1]
-    one = in_two(cat.items, tuple(BOOSTS), BOOSTS, 5_000, parallel=False)
-    two = in_two(cat.items, tuple(BOOSTS), BOOSTS, 5_000, parallel=True)
-    assert one == two
 
 
 def test_build_is_deterministic(example: tuple[object, object]) -> None:
@@ -119,7 +110,7 @@ def test_files_are_scripts_carrying_json(example: tuple[object, object]) -> None
 
 def test_vocabulary_front_coding_round_trips(example: tuple[object, Catalogue]) -> None:
     cat = example[1]
-    the_plan, _ = in_two(cat.items, tuple(BOOSTS), BOOSTS, 50_000)
+    the_plan, _ = search.shards(cat.items, 50_000)
     decoded, prev = [], ""
     for line in search.front_code(the_plan).split("\n"):
         prev = prev[: ord(line[0]) - 48] + line[2:]

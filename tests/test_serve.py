@@ -438,13 +438,13 @@ def test_nothing_outside_the_site_is_served(shared: Served, tmp_path: Path) -> N
 
 
 def test_a_theme_symlink_out_of_the_corpus_is_refused_as_build_refuses_it(tmp_path: Path) -> None:
-    from builder.run.incremental import IncrementalBuilder
+    from builder.run.live import LiveSite
 
     corpus = copy_corpus(ROOT, tmp_path / "corpus")
     (tmp_path / "secret.txt").write_text("TOP SECRET", "utf-8")
     (corpus / "themes/default/static").mkdir(parents=True, exist_ok=True)
     (corpus / "themes/default/static/leak.txt").symlink_to(tmp_path / "secret.txt")
-    builder = IncrementalBuilder(corpus)
+    builder = LiveSite(corpus)
     update = builder.build()
     assert not update.ok
     assert [(d.path, d.message) for d in update.diagnostics if d.severity == "error"] == [

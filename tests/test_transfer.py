@@ -5,21 +5,33 @@ from __future__ import annotations
 import dataclasses
 import pickle
 import sys
-from functools import partial
 from pathlib import Path
 
+from builder.read.files import CorpusFiles
 from builder.run import pipeline, transfer
-from builder.read import annotations, corpus
+from builder.run.executor import InProcess
+from builder.run.memo import Fresh
 from tests.factory import two_docs
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+class Recording(InProcess):
+    """Runs here, and keeps what each map made: the values a forked executor sends back."""
+
+    def __init__(self) -> None:
+        self.made: list[list] = []
+
+    def map(self, fn, items, **options):  # noqa: ANN001, ANN003, ANN201 - the executor's map
+        results = super().map(fn, items, **options)
+        self.made.append(results)
+        return results
+
+
 def _prepared(corpus_dir: Path) -> list:
-    _, _, metas, _ = corpus.read_index(corpus_dir)
-    entities, _ = annotations.load_entities(corpus_dir)
-    shared = pipeline.shared_by(corpus_dir, metas, entities)
-    return [partial(pipeline.prepare, shared)(m) for m in metas]
+    executor = Recording()
+    pipeline.prepare(CorpusFiles(corpus_dir), Fresh(), executor)
+    return executor.made[0]
 
 
 def _classes(value: object, seen: set[type]) -> set[type]:

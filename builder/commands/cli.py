@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import NoReturn, Sequence, TextIO
 
 from builder import __version__
-from builder.commands import init as scaffold
+from builder.commands import bundle as bundling, init as scaffold
 from builder.core import diagnostics
 from builder.read import settings as config
 from builder.run import executor as parallel, pipeline
-from builder.site import bundle
-from builder.site import staging as write
+from builder.site import bundle, staging as write
 
 EXIT_OK, EXIT_CORPUS, EXIT_USAGE = 0, 1, 2
 
@@ -137,7 +136,8 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if problem is not None:
         return refuse_output(problem, "build", args.out, corpus_dir, settings, err)
     reporter = Reporter(err, args.quiet)
-    result = pipeline.build_and_write(corpus_dir, target, settings, reporter.progress, force=args.force)
+    result = pipeline.build_and_write(corpus_dir, target, {"base_url": args.base_url}, reporter.progress,
+                                      force=args.force)
     reporter.done()
     report = diagnostics.report((*found, *result.diagnostics))
     if report:
@@ -170,7 +170,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if opened is None:
         return EXIT_CORPUS
     corpus_dir, settings, found = opened
-    linked, found_c = pipeline.check(corpus_dir, settings)
+    linked, found_c = pipeline.check(corpus_dir)
     all_found = diagnostics.sort((*found, *found_c))
     report = diagnostics.report(all_found)
     if report:
@@ -200,7 +200,7 @@ def cmd_bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = None
     if not diagnostics.has_errors(found):
         reporter = Reporter(err, args.quiet)
-        result = bundle.bundle(corpus_dir, settings, bundle.top_folder(target), reporter.progress)
+        result = bundling.bundle(corpus_dir, bundle.top_folder(target), reporter.progress)
         reporter.done()
     report = diagnostics.report((*found, *(result.build.diagnostics if result else ())))
     if report:

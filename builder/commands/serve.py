@@ -6,7 +6,7 @@
                                    into HTML; /__glossator/{livereload.js,events,status};
                                    answering from the start, "building…" until the first build is done
 
-The server is handed a build function (an IncrementalBuilder), waits for edits to settle,
+The server is handed a build function (a LiveSite), waits for edits to settle,
 and keeps serving the last good site when a build fails, showing the errors in every open
 page. It binds 127.0.0.1 unless told otherwise and serves nothing but the site's files, and
 only to requests that name its address and arrive promptly (builder/commands/serveguard.py).
@@ -34,7 +34,7 @@ from urllib.parse import parse_qs, quote, unquote
 
 from builder.core import diagnostics
 from builder.core.diagnostics import Diagnostic
-from builder.run.incremental import IncrementalBuilder, Update
+from builder.run.live import LiveSite, Update
 from builder.commands.serveguard import SEND_SECONDS, HeadTooLarge, Hosts, Incoming
 
 PREFIX = "/__glossator/"
@@ -51,7 +51,7 @@ TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=u
 
 
 class Builder(Protocol):
-    """What the server needs from a build function (IncrementalBuilder is one)."""
+    """What the server needs from a build function (LiveSite is one)."""
 
     def build(self, changed: Iterable[Path] | None = None, first: Iterable[str] = ()) -> Update: ...
     def render_pending(self, stop: Callable[[], bool] = ...) -> Update: ...
@@ -647,7 +647,7 @@ def serve(corpus_dir: Path, host: str, port: int, out: TextIO, err: TextIO,
 
     corpus_dir = corpus_dir.resolve()
     hub = Hub()
-    builder = builder or IncrementalBuilder(corpus_dir, search_in_background=hub.changed)
+    builder = builder or LiveSite(corpus_dir, search_in_background=hub.changed)
     app = App(corpus_dir, builder, hub, out, err, watch_also=[builtin] if not builtin.is_relative_to(corpus_dir) else [])
     if not 0 <= port <= 65535:
         err.write(f"glossator serve: error: --port {port} is not a port number\n  hint: use 1024-65535, e.g. --port 8000\n")

@@ -99,6 +99,22 @@ class Selector:
 
 
 @record
+class Target:
+    """Where a link or a `same-as` points, parsed once, when its sidecar is read
+    (builder.core.targets): `doc:<id>`, `doc:<id>#<annotation id>`, `entity:<id>`, or a URL."""
+
+    kind: Literal["doc", "entity", "url"]
+    id: str                # the document's or entity's id, or the URL
+    fragment: str = ""     # doc: the annotation's id, if it names one
+
+    def __str__(self) -> str:
+        """As the author wrote it."""
+        if self.kind == "url":
+            return self.id
+        return f"{self.kind}:{self.id}" + (f"#{self.fragment}" if self.fragment else "")
+
+
+@record
 class Annotation:
     kind: AnnotationKind
     selector: Selector
@@ -106,12 +122,12 @@ class Annotation:
     id: AnnotationId | None = None       # explicit id, or None to derive one
     speaker: EntityId | None = None      # quote
     via: EntityId | None = None          # quote
-    same_as: str | None = None           # quote: "doc:<id>#<annotation id>"
+    same_as: Target | None = None        # quote: doc:<id>#<annotation id>
     note: str = ""                       # quote, note: Markdown
     date: Edtf | None = None             # date
     event: str = ""                      # date
     entity: EntityId | None = None       # mention
-    to: str | None = None                # link
+    to: Target | None = None             # link
 
 
 @record

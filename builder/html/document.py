@@ -19,8 +19,7 @@ from builder.core import urls
 from builder.html import markdown as mdtext, sourcediff as srcdiff
 from builder.core.edtf import Edtf
 from builder.html.spans import Markup, markupsafe_escape, render_spans
-from builder.core.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, Mark, PassageRef, SitePath, Span
-from builder.prepare.linking import parse_target
+from builder.core.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, Mark, PassageRef, SitePath, Span, Target
 
 RANK = {"quote": 0, "link": 1, "note": 2, "date": 3, "mention": 4}
 HEADING_SHIFT = {"h1": "h2", "h2": "h3", "h3": "h4", "h4": "h5", "h5": "h6", "h6": "h6"}
@@ -52,15 +51,15 @@ def date_view(date: Edtf) -> tuple[str, str | None, str]:
     return date.html, None if date.exact else date.text, date.label
 
 
-def target_href(target: str, ctx: Context, page: SitePath) -> tuple[str, str]:
+def target_href(target: Target, ctx: Context, page: SitePath) -> tuple[str, str]:
     """(href, label) for a link annotation's `to`."""
-    kind, ident, frag = parse_target(target)
-    if kind == "doc":
-        return urls.relative(urls.doc_page(DocId(ident)), page, frag), ctx.titles.get(DocId(ident), ident)
-    if kind == "entity":
-        ent = ctx.entities.get(EntityId(ident))
-        return urls.relative(urls.entity_page(EntityId(ident)), page), ent.name if ent else ident
-    return safe_url(target), target
+    if target.kind == "doc":
+        doc = DocId(target.id)
+        return urls.relative(urls.doc_page(doc), page, target.fragment), ctx.titles.get(doc, target.id)
+    if target.kind == "entity":
+        ent = ctx.entities.get(EntityId(target.id))
+        return urls.relative(urls.entity_page(EntityId(target.id)), page), ent.name if ent else target.id
+    return safe_url(target.id), target.id
 
 
 def safe_url(url: str) -> str:
@@ -130,7 +129,7 @@ def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
         return Markup(span.start, span.end, "a", attrs, first, rank=RANK["mention"])
     if kind == "link" and ann.to:
         href, label = target_href(ann.to, ctx, page)
-        external = parse_target(ann.to)[0] == "url"
+        external = ann.to.kind == "url"
         go = (f'<a class="xref-go{" external" if external else ""}" href="{escape(href)}" '
               f'aria-label="{escape("Go to: " + label, quote=True)}"'
               f'{" rel=" + chr(34) + "noopener noreferrer" + chr(34) if external else ""}></a>')

@@ -20,7 +20,7 @@ import jinja2
 from builder.read.settings import Settings
 from builder.core.diagnostics import Diagnostic, error
 from builder.core.models import SitePath
-from builder.read.corpus import RealPaths
+from builder.read.files import RealPaths
 
 
 def _builtin_theme() -> Path:
@@ -111,6 +111,15 @@ def theme_files(theme: Theme, folder: Path) -> tuple[list[tuple[str, Path]], lis
         seen.add(os.path.realpath(folder))
         walk(folder, "")
     return files, found
+
+
+def fingerprint(theme: Theme, read: Callable[[Path], bytes | None]) -> tuple[object, ...]:
+    """Every file of the theme and its bytes (through `read`): the same fingerprint, the same theme."""
+    parts: list[object] = []
+    for folder in (*theme.templates, *theme.static):
+        listed, problems = theme_files(theme, folder)
+        parts.append((folder, tuple((rel, read(path)) for rel, path in listed), tuple(problems)))
+    return tuple(parts)
 
 
 def static_files(theme: Theme) -> tuple[dict[SitePath, bytes], tuple[Diagnostic, ...]]:

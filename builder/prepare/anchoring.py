@@ -20,6 +20,7 @@ from builder.core.diagnostics import Diagnostic, error, warning
 from builder.core.models import (
     AnchoredDoc, Annotation, AnnotationId, CleanDoc, Entity, EntityId, Selector, Sidecar, SourcePath, Span, Where,
 )
+from builder.core.normalisation import normalisation_look_alike
 from builder.prepare.phrases import WholeWords, whole_words
 from builder.core.urls import slugify
 
@@ -95,25 +96,6 @@ def closest_passage(text: str, needle: str, limit: int = 4000) -> tuple[str, int
     while end < best[2] and text[end - 1].isalnum() and text[end].isalnum():
         end += 1
     return text[start:end], start
-
-
-_FORMS = {"NFC": "NFC, composed: é as one character", "NFD": "NFD, decomposed: e and a combining accent"}
-
-
-def normalisation_form(text: str) -> str:
-    return next((_FORMS[f] for f in ("NFC", "NFD") if unicodedata.is_normalized(f, text)), "a mixed form")
-
-
-def normalisation_look_alike(text: str, phrase: str) -> str | None:
-    """If `phrase` is not in `text` but its NFC or NFD form is (it looks the same, its code
-    points differ): how each is written, for a message. Else None."""
-    if phrase.isascii() or phrase in text:
-        return None
-    for form in ("NFC", "NFD"):
-        other = unicodedata.normalize(form, phrase)
-        if other != phrase and other in text:
-            return f"the text writes it in {_FORMS[form]}; this is in {normalisation_form(phrase)}"
-    return None
 
 
 def _context(text: str, start: int, end: int, width: int = 30) -> str:

@@ -1,8 +1,13 @@
-"""Cross-reference the whole corpus once, so rendering is pure lookups.
+"""Cross-reference the whole corpus, so rendering is pure lookups.
 
-Resolves `same-as` and `doc:…#id` targets, groups quotes into statements (the
-same words reported in several places, by `same-as` or by tolerant matching),
-flags conflicting attributions, finds related documents and orders the timeline.
+Resolves `same-as` and `doc:…#id` targets, groups quotes into statements (builder.prepare.
+statements), flags conflicting attributions, finds related documents and orders the timeline.
+
+One linker for every build: each document's share (its passages, quotes, links, dates,
+mentions: `DocFacts`) is worked out once per version of the document, and the corpus-wide
+parts are made from those shares, again only when a share they read changed. A full build
+links with a new `Linker`; a live server keeps one for the session, and an edit redoes what
+the edited documents change.
 """
 
 from __future__ import annotations
@@ -10,89 +15,25 @@ from __future__ import annotations
 import difflib
 import heapq
 import math
-import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from types import MappingProxyType
-from typing import AbstractSet, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import AbstractSet, Callable, Iterable, Mapping, Sequence
 
 from builder.core.diagnostics import Diagnostic, error
 from builder.core.models import (
     AnchoredDoc, AnnotationId, Corpus, DocId, Entity, EntityId, Linked, PassageRef, Related, Span, Statement, TimelineEntry,
 )
 
-SHINGLE = 3                 # words per shingle
-MIN_OVERLAP = 0.6           # shared shingles / shingles of the shorter quote
-MAX_SHINGLE_POSTINGS = 50   # a shingle in more quotes than this is a stock phrase, not evidence
+from builder.prepare.statements import Statements
+
 RELATED_LIMIT = 6
-
-_QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
-
-
-_WORD = re.compile(r"\w+")
-
-
-def normalise(text: str) -> list[str]:
-    """Words of a quote with quote marks, case, punctuation and spacing folded."""
-    return _WORD.findall(text.translate(_QUOTE_MARKS).lower().replace("'", ""))
-
-
-def shingles(words: Sequence[str]) -> frozenset[tuple[str, ...]]:
-    if len(words) < SHINGLE:
-        return frozenset([tuple(words)]) if words else frozenset()
-    # zip of the list and its shifted copies: every run of SHINGLE words, made in C
-    return frozenset(zip(*(words[i:] for i in range(SHINGLE))))
-
-
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, a: int) -> int:
-        while self.parent[a] != a:
-            self.parent[a] = self.parent[self.parent[a]]
-            a = self.parent[a]
-        return a
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
-def parse_target(target: str) -> tuple[str, str, str]:
-    """'doc:a#q1' → ('doc', 'a', 'q1'); 'entity:x' → ('entity', 'x', ''); URLs → ('url', target, '')."""
-    if target.startswith("doc:"):
-        doc, _, frag = target[4:].partition("#")
-        return "doc", doc, frag
-    if target.startswith("entity:"):
-        return "entity", target[7:], ""
-    return "url", target, ""
 
 
 def link(corpus: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity],
          incomplete: AbstractSet[DocId] = frozenset()) -> tuple[Linked, tuple[Diagnostic, ...]]:
-    """`incomplete`: documents whose file or sidecar could not be read: links into them go
-    unchecked (their own error is the one to fix, not one more in every file that points there)."""
-    passages: dict[PassageRef, Span] = {}
-    for doc in docs:
-        for span in doc.spans:
-            passages.setdefault(PassageRef(doc.meta.id, span.id), span)
-    diags = list(check_targets(docs, passages, incomplete))
-    statements, statement_of = group_statements(docs, passages)
-    mentions_of, quotes_by = by_entity(docs)
-    linked = Linked(
-        corpus=corpus,
-        docs=tuple(docs),
-        entities=tuple(entities),
-        passages=MappingProxyType(passages),
-        statements=statements,
-        statement_of=MappingProxyType(statement_of),
-        related=MappingProxyType(related_documents(docs, statements, {e.id: e.name for e in entities})),
-        timeline=order_timeline(docs),
-        mentions_of=MappingProxyType(mentions_of),
-        quotes_by=MappingProxyType(quotes_by),
-    )
-    return linked, tuple(diags)
+    """The corpus cross-referenced at once (a Linker that has linked nothing before)."""
+    return Linker().link(corpus, docs, entities, incomplete)
 
 
 def check_targets(docs: Sequence[AnchoredDoc], passages: Mapping[PassageRef, Span],
@@ -106,9 +47,9 @@ def check_targets(docs: Sequence[AnchoredDoc], passages: Mapping[PassageRef, Spa
             for field, target in (("to", ann.to), ("same-as", ann.same_as)):
                 if not target:
                     continue
-                kind, doc_id, frag = parse_target(target)
-                if kind != "doc" or not frag or doc_id in incomplete:
+                if target.kind != "doc" or not target.fragment or target.id in incomplete:
                     continue
+                doc_id, frag = target.id, target.fragment
                 found = passages.get(PassageRef(DocId(doc_id), AnnotationId(frag)))
                 w = ann.where
                 if found is None:
@@ -121,73 +62,6 @@ def check_targets(docs: Sequence[AnchoredDoc], passages: Mapping[PassageRef, Spa
                 elif field == "same-as" and found.kind != "quote":
                     yield error(w.path, w.line, w.column, f"same-as: '{target}' is a {found.kind}, not a quote",
                                 "same-as links two reports of one statement")
-
-
-def group_statements(
-    docs: Sequence[AnchoredDoc], passages: dict[PassageRef, Span]
-) -> tuple[tuple[Statement, ...], dict[PassageRef, int]]:
-    quotes = [(PassageRef(d.meta.id, s.id), s) for d in docs for s in d.spans if s.kind == "quote"]
-    position = {ref: i for i, (ref, _) in enumerate(quotes)}
-    uf = _UnionFind(len(quotes))
-    for i, (_, span) in enumerate(quotes):
-        other = same_as_ref(span)
-        j = position.get(other) if other else None
-        if j is not None:
-            uf.union(i, j)
-    grams = [shingles(normalise(span.annotation.selector.text)) for _, span in quotes]
-    postings: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for i, g in enumerate(grams):
-        for sh in g:
-            postings[sh].append(i)
-    shared: dict[tuple[int, int], int] = defaultdict(int)
-    for ids in postings.values():
-        if len(ids) > MAX_SHINGLE_POSTINGS:
-            continue
-        for a_i, a in enumerate(ids):
-            for b in ids[a_i + 1:]:
-                shared[(a, b)] += 1
-    for (a, b), n in shared.items():
-        if same_words(quotes[a], quotes[b], n, len(grams[a]), len(grams[b])):
-            uf.union(a, b)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(quotes)):
-        groups[uf.find(i)].append(i)
-    statements: list[Statement] = []
-    statement_of: dict[PassageRef, int] = {}
-    for root in sorted(groups):
-        members = groups[root]
-        if len(members) < 2:
-            continue
-        for i in members:
-            statement_of[quotes[i][0]] = len(statements)
-        statements.append(statement([quotes[i] for i in members]))
-    return tuple(statements), statement_of
-
-
-# The rules of a statement, shared with builder.prepare.relink (which keeps statements up to date
-# quote by quote while `serve` runs): one definition, two ways of applying it.
-
-def same_as_ref(span: Span) -> PassageRef | None:
-    """The quote a `same-as` names, if the quote has one."""
-    if not span.annotation.same_as:
-        return None
-    _, doc_id, frag = parse_target(span.annotation.same_as)
-    return PassageRef(DocId(doc_id), AnnotationId(frag))
-
-
-def same_words(a: tuple[PassageRef, Span], b: tuple[PassageRef, Span], shared: int, grams_a: int, grams_b: int) -> bool:
-    """Do two quotes that share `shared` of their shingles report the same words?"""
-    (ref_a, span_a), (ref_b, span_b) = a, b
-    if ref_a.doc == ref_b.doc and span_a.start < span_b.end and span_b.start < span_a.end:
-        return False  # a quote nested in another (a speaker quoting someone) is not a second report
-    smaller = min(grams_a, grams_b)
-    return bool(smaller) and shared / smaller >= MIN_OVERLAP
-
-
-def statement(members: Sequence[tuple[PassageRef, Span]]) -> Statement:
-    """Quotes of one statement, in corpus order, with their speakers in order of appearance."""
-    speakers = tuple(dict.fromkeys(s.annotation.speaker for _, s in members if s.annotation.speaker))
-    return Statement(tuple(r for r, _ in members), speakers)  # type: ignore[arg-type]
 
 
 def related_documents(docs: Sequence[AnchoredDoc], statements: Sequence[Statement], names: Mapping[EntityId, str]
@@ -204,8 +78,8 @@ def related_documents(docs: Sequence[AnchoredDoc], statements: Sequence[Statemen
     for doc in docs:
         for span in doc.spans:
             target = span.annotation.to or span.annotation.same_as
-            if target and target.startswith("doc:"):
-                other = DocId(parse_target(target)[1])
+            if target is not None and target.kind == "doc":
+                other = DocId(target.id)
                 add(doc.meta.id, other, 100.0, "linked from this document")
                 add(other, doc.meta.id, 90.0, "links to this document")
     for st in statements:
@@ -277,3 +151,189 @@ def by_entity(docs: Sequence[AnchoredDoc]
             elif ann.kind == "quote" and ann.speaker:
                 quotes[ann.speaker].append(PassageRef(doc_id, span.id))
     return {k: tuple(v) for k, v in mentions.items()}, {k: tuple(v) for k, v in quotes.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class DocFacts:
+    """What linking reads from one document, worked out once per AnchoredDoc."""
+
+    doc: AnchoredDoc
+    passages: dict[PassageRef, Span]
+    quotes: tuple[tuple[PassageRef, Span], ...]
+    targets: frozenset[DocId]                       # documents its doc:…#id links point into
+    related_inputs: tuple[object, ...]              # what related_documents reads from it
+    timeline: tuple[TimelineEntry, ...]
+    mentions: Mapping[EntityId, tuple[PassageRef, ...]]
+    quotes_by: Mapping[EntityId, tuple[PassageRef, ...]]
+    kinds: Mapping[str, int]
+    speakers: frozenset[EntityId]
+
+    @staticmethod
+    def of(doc: AnchoredDoc) -> "DocFacts":
+        doc_id = doc.meta.id
+        passages: dict[PassageRef, Span] = {}
+        for span in doc.spans:
+            passages.setdefault(PassageRef(doc_id, span.id), span)
+        quotes = tuple((PassageRef(doc_id, s.id), s) for s in doc.spans if s.kind == "quote")
+        links, targets = [], set()
+        for span in doc.spans:
+            target = span.annotation.to or span.annotation.same_as
+            if target is not None and target.kind == "doc":
+                links.append(target)
+            for t in (span.annotation.to, span.annotation.same_as):
+                if t is not None and t.kind == "doc" and t.fragment:
+                    targets.add(DocId(t.id))
+        mentioned = frozenset(s.annotation.entity for s in doc.spans if s.kind == "mention" and s.annotation.entity)
+        mentions, quotes_by = by_entity([doc])
+        return DocFacts(
+            doc=doc, passages=passages, quotes=quotes, targets=frozenset(targets),
+            related_inputs=(tuple(links), mentioned),
+            timeline=order_timeline([doc]),
+            mentions=mentions,
+            quotes_by=quotes_by,
+            kinds=Counter(s.kind for s in doc.spans),
+            speakers=frozenset(s.annotation.speaker for _, s in quotes if s.annotation.speaker),
+        )
+
+
+class Linker:
+    """linking.link() for a corpus that changes a few documents at a time.
+
+    Per-document facts are kept; the corpus-wide parts (statements, related documents,
+    the timeline, the entity indexes) are recomputed only when an input they read from
+    a changed document differs, and then by linking's own functions (statements
+    excepted: see `Statements`).
+    """
+
+    def __init__(self) -> None:
+        self.facts: dict[DocId, DocFacts] = {}
+        self.order: tuple[DocId, ...] = ()
+        self.statements = Statements()
+        self.linked: Linked | None = None
+        self.check: dict[DocId, tuple[tuple[DocFacts, ...], tuple[Diagnostic, ...]]] = {}
+        self.changed: frozenset[DocId] = frozenset()      # documents whose facts changed in the last link()
+        self.previous: dict[DocId, DocFacts] = {}         # their facts before it
+        self._doc_index: dict[DocId, int] = {}
+        self._names: dict[EntityId, str] = {}             # what related_documents last named entities by
+
+    def link(self, corpus_: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity],
+             incomplete: frozenset[DocId] = frozenset()) -> tuple[Linked, tuple[Diagnostic, ...]]:
+        order = tuple(d.meta.id for d in docs)
+        old = self.facts
+        facts = {}
+        for d, doc_id in zip(docs, order):
+            known = old.get(doc_id)
+            facts[doc_id] = known if known is not None and known.doc is d else DocFacts.of(d)
+        changed = {i for i in order if i not in old or old[i] is not facts[i]} | (set(old) - set(order))
+        self.previous = {i: old[i] for i in changed if i in old}
+        self.changed = frozenset(changed)
+        prev, reorder = self.linked, order != self.order
+        self.facts, self.order = facts, order
+        self._doc_index = {doc_id: n for n, doc_id in enumerate(order)}
+
+        requoted = [i for i in changed if i not in old or i not in facts or old[i].quotes != facts[i].quotes]
+        if requoted:
+            self.statements.update([ref for i in requoted if i in old for ref, _ in old[i].quotes],
+                                   [q for i in requoted if i in facts for q in facts[i].quotes])
+        passages = Passages(order, {i: f.passages for i, f in facts.items()})
+        if prev is None or reorder or requoted:
+            statements, statement_of = self.statements.group(self._position)
+            if prev is not None and statements == prev.statements:
+                statements, statement_of = prev.statements, prev.statement_of
+        else:
+            statements, statement_of = prev.statements, prev.statement_of
+
+        def unchanged(part: Callable[[DocFacts], object]) -> bool:
+            return prev is not None and not reorder and all(
+                i in old and i in facts and part(old[i]) == part(facts[i]) for i in changed)
+
+        names = {e.id: e.name for e in entities}
+        if prev is not None and unchanged(lambda f: f.related_inputs) and statements is prev.statements \
+                and names == self._names:
+            related = prev.related
+        else:
+            related = MappingProxyType(related_documents(docs, statements, names))
+        self._names = names
+        timeline = prev.timeline if prev is not None and unchanged(lambda f: f.timeline) else order_timeline(docs)
+        if prev is not None and unchanged(lambda f: f.mentions):
+            mentions_of = prev.mentions_of
+        else:
+            mentions_of = MappingProxyType(_concat(facts[i].mentions for i in order))
+        if prev is not None and unchanged(lambda f: f.quotes_by):
+            quotes_by = prev.quotes_by
+        else:
+            quotes_by = MappingProxyType(_concat(facts[i].quotes_by for i in order))
+        linked = Linked(
+            corpus=corpus_, docs=tuple(docs), entities=tuple(entities),
+            passages=passages,
+            statements=statements,
+            statement_of=statement_of if isinstance(statement_of, MappingProxyType) else MappingProxyType(statement_of),
+            related=related, timeline=timeline, mentions_of=mentions_of, quotes_by=quotes_by,
+        )
+        self.linked = linked
+        return linked, self._check_targets(passages, changed, incomplete)
+
+    def _position(self, ref: PassageRef) -> tuple[int, int]:
+        """Where a quote comes in the corpus: linking numbers quotes in document order."""
+        doc = self.facts[ref.doc]
+        return self._doc_index[ref.doc], next(n for n, (r, _) in enumerate(doc.quotes) if r == ref)
+
+    def _check_targets(self, passages: Mapping[PassageRef, Span], changed: set[DocId],
+                       incomplete: frozenset[DocId]) -> tuple[Diagnostic, ...]:
+        """check_targets(), per document, over the passages of the documents it points into."""
+        found: list[Diagnostic] = []
+        for doc_id in self.order:
+            f = self.facts[doc_id]
+            cached = self.check.get(doc_id)
+            if cached is not None and doc_id not in changed and not (f.targets & changed):
+                found.extend(cached[1])
+                continue
+            inputs = (f, *(self.facts.get(t) for t in sorted(f.targets)), f.targets & incomplete)
+            if cached is None or len(cached[0]) != len(inputs) or any(a is not b and a != b for a, b in zip(cached[0], inputs)):
+                near = {ref: span for t in f.targets if t in self.facts for ref, span in self.facts[t].passages.items()}
+                cached = (inputs, tuple(check_targets([f.doc], near, incomplete)))  # type: ignore[arg-type]
+                self.check[doc_id] = cached
+            found.extend(cached[1])
+        for gone in set(self.check) - set(self.order):
+            del self.check[gone]
+        return tuple(found)
+
+
+class Passages(Mapping[PassageRef, Span]):
+    """Every annotation by (document, id), as linking.link() maps them, in the same order,
+    held document by document so that an edit replaces one document's share."""
+
+    def __init__(self, order: Sequence[DocId], by_doc: Mapping[DocId, Mapping[PassageRef, Span]]) -> None:
+        self._order = tuple(order)
+        self._by_doc = by_doc
+        self._len = sum(len(by_doc[i]) for i in self._order)
+
+    def __getitem__(self, ref: PassageRef) -> Span:
+        part = self._by_doc.get(ref.doc)
+        if part is None:
+            raise KeyError(ref)
+        return part[ref]
+
+    def get(self, ref: PassageRef, default: object = None):  # noqa: ANN201 - Mapping.get, without the exception
+        part = self._by_doc.get(ref.doc)
+        return default if part is None else part.get(ref, default)
+
+    def __contains__(self, ref: object) -> bool:
+        part = self._by_doc.get(getattr(ref, "doc", None))  # type: ignore[arg-type]
+        return part is not None and ref in part
+
+    def __iter__(self):  # noqa: ANN204
+        for i in self._order:
+            yield from self._by_doc[i]
+
+    def __len__(self) -> int:
+        return self._len
+
+
+def _concat(parts: Iterable[Mapping[EntityId, tuple[PassageRef, ...]]]) -> dict[EntityId, tuple[PassageRef, ...]]:
+    """Per-document indexes joined in corpus order, as by_entity builds them in one pass."""
+    out: dict[EntityId, list[PassageRef]] = {}
+    for part in parts:
+        for key, refs in part.items():
+            out.setdefault(key, []).extend(refs)
+    return {k: tuple(v) for k, v in out.items()}

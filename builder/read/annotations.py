@@ -14,24 +14,25 @@ import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING, AbstractSet, Any, Iterable
+from typing import TYPE_CHECKING, AbstractSet, Any, Iterable, Mapping
 
 import jsonschema_rs
 
-from builder.core import edtf, ids
+from builder.core import edtf, ids, targets
 from builder.read import yamlpos
 from builder.core.diagnostics import Diagnostic, error, warning
 from builder.core.droppattern import drop_regex
 from builder.core.models import (
-    Annotation, AnnotationId, CleanSpec, DocId, DropRule, Entity, EntityId, ReplaceRule, Selector, Sidecar, SourcePath, Where,
+    Annotation, AnnotationId, CleanSpec, DocId, DropRule, Entity, EntityId, ReplaceRule, Selector, Sidecar, SourcePath,
+    Target, Where,
 )
-from builder.prepare.anchoring import normalisation_form
-from builder.read.corpus import RealPaths, read_text
+from builder.core.normalisation import normalisation_form
+from builder.read.files import Text
 
 if TYPE_CHECKING:  # python-jsonschema (a tenth of a second to import) only explains invalid files
     import jsonschema
 
+ENTITIES = SourcePath("annotations/entities.yaml")
 GROUPS = {"people": "person", "organizations": "organization", "places": "place"}
 SLUG_PATTERN = "^[a-z0-9][a-z0-9-]*(?![\\s\\S])"   # as the schemas write it: anchored at the very end
 ENTITY_FIELDS = ("speaker", "via", "entity")
@@ -60,47 +61,28 @@ def fast_validator(name: str) -> Any:
     return jsonschema_rs.validator_for(schema(name))
 
 
-def sidecar_files(corpus_dir: Path) -> dict[str, Path]:
-    """Sidecar files by the document id they name (entities.yaml excluded)."""
-    folder = corpus_dir / "annotations"
-    if not folder.is_dir():
-        return {}
-    files = sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml"))  # .yaml wins over .yml
-    return {f.stem: f for f in files if f.stem != "entities" and f.is_file()}
-
-
-def orphan_sidecars(files: dict[str, Path], doc_ids: Iterable[DocId] | None) -> tuple[Diagnostic, ...]:
+def orphan_sidecars(files: Mapping[DocId, SourcePath], doc_ids: Iterable[DocId] | None) -> tuple[Diagnostic, ...]:
     """Sidecars named after no document (none are, when INDEX.md could not be read: None)."""
     if doc_ids is None:
         return ()
     known = frozenset(doc_ids)
     found = []
-    for stem, file in sorted(files.items()):
+    for stem, rel in sorted(files.items()):
         if stem not in known:
             close = difflib.get_close_matches(stem, sorted(known), n=1)
-            found.append(error(f"annotations/{file.name}", 1, 1, f"sidecar for unknown document '{stem}'",
+            found.append(error(rel, 1, 1, f"sidecar for unknown document '{stem}'",
                                f"did you mean '{close[0]}.yaml'?" if close else
                                "a sidecar is named after a document id from seeds/INDEX.md"))
     return tuple(found)
 
 
-def load_for(file: Path | None, doc: DocId, entities: AbstractSet[EntityId] | None, docs: AbstractSet[DocId] | None,
-             real: RealPaths | None = None, places: AbstractSet[EntityId] = frozenset(),
-             ) -> tuple[Sidecar | None, tuple[Diagnostic, ...]]:
-    """The sidecar of one document, or None when it has none (or it cannot be read)."""
-    if file is None:
-        return None, ()
-    return load_sidecar(file, SourcePath(f"annotations/{file.name}"), doc, entities, docs, real, places)
-
-
-def _load_checked(path: Path, rel: SourcePath, schema_name: str, real: RealPaths | None = None,
-                  entities: AbstractSet[str] | None = None, docs: AbstractSet[str] | None = None,
-                  ) -> tuple[yamlpos.Loaded | None, list[Diagnostic]]:
+def _load_checked(source: Text, schema_name: str, entities: AbstractSet[str] | None = None,
+                  docs: AbstractSet[str] | None = None) -> tuple[yamlpos.Loaded | None, list[Diagnostic]]:
     """The file, parsed and valid, or None and why not. `entities` and `docs`, when known,
     let a hint name the id that a value written in an id's place means."""
-    text, diags = read_text(path, rel, within=path.parents[1], real=real)  # the corpus folder
-    if text is None:
-        return None, list(diags)
+    if source.text is None:
+        return None, list(source.found)
+    text, rel = source.text, source.rel
     loaded, yaml_diags = yamlpos.load(text, rel)
     if loaded is None:
         return None, list(yaml_diags)
@@ -163,12 +145,12 @@ def _schema_diagnostic(err: jsonschema.ValidationError, loaded: yamlpos.Loaded, 
     return error(rel, line, col, f"{where}: {err.message}")
 
 
-def load_entities(corpus_dir: Path) -> tuple[tuple[Entity, ...], tuple[Diagnostic, ...]]:
-    path = corpus_dir / "annotations" / "entities.yaml"
-    rel = SourcePath("annotations/entities.yaml")
-    if not path.exists():
+def load_entities(source: Text | None) -> tuple[tuple[Entity, ...], tuple[Diagnostic, ...]]:
+    """The people, organisations and places of annotations/entities.yaml (None: the corpus has none)."""
+    if source is None:
         return (), ()
-    loaded, diags = _load_checked(path, rel, "entities")
+    rel = source.rel
+    loaded, diags = _load_checked(source, "entities")
     if loaded is None:
         return (), tuple(diags)
     entities: list[Entity] = []
@@ -239,15 +221,14 @@ def person_like_places(entities: Iterable[Entity]) -> frozenset[EntityId]:
     return frozenset(e.id for e in entities if e.kind == "place" and person_like(e.name))
 
 
-def load_sidecar(
-    path: Path, rel: SourcePath, doc: DocId, entities: AbstractSet[EntityId] | None, docs: AbstractSet[DocId] | None,
-    real: RealPaths | None = None, places: AbstractSet[EntityId] = frozenset(),
-) -> tuple[Sidecar | None, tuple[Diagnostic, ...]]:
+def load_sidecar(source: Text, doc: DocId, entities: AbstractSet[EntityId] | None, docs: AbstractSet[DocId] | None,
+                 places: AbstractSet[EntityId] = frozenset()) -> tuple[Sidecar | None, tuple[Diagnostic, ...]]:
     """One sidecar, checked. `entities` and `docs` are the ids references may name, or None
     when entities.yaml or INDEX.md could not be loaded: then references are not checked (the
     one real error is reported where it is). `places`: the places whose name looks like a
     person's (person_like_places), which a speaker is warned about."""
-    loaded, diags = _load_checked(path, rel, "sidecar", real, entities, docs)
+    rel = source.rel
+    loaded, diags = _load_checked(source, "sidecar", entities, docs)
     if loaded is None:
         return None, tuple(diags)
     data = loaded.value
@@ -281,18 +262,18 @@ def load_sidecar(
                                f"did you mean '{close[0]}'?" if close else
                                "entities are declared in annotations/entities.yaml"))
 
-    def check_target(value: str | None, p: tuple[object, ...]) -> None:
+    def check_target(value: str | None, p: tuple[object, ...]) -> Target | None:
         if not value:
-            return
+            return None
+        target = targets.parse(value)
         line, col = loaded.where(p)
-        if value.startswith("doc:"):
-            target = value[4:].split("#", 1)[0]
-            if docs is not None and target not in docs:
-                close = difflib.get_close_matches(target, sorted(docs), n=1)
-                diags.append(error(rel, line, col, f"unknown document '{target}' in '{value}'",
-                                   f"did you mean 'doc:{close[0]}'?" if close else "document ids are listed in seeds/INDEX.md"))
-        elif value.startswith("entity:"):
-            check_entity(value[7:], p, "entity")
+        if target.kind == "doc" and docs is not None and target.id not in docs:
+            close = difflib.get_close_matches(target.id, sorted(docs), n=1)
+            diags.append(error(rel, line, col, f"unknown document '{target.id}' in '{value}'",
+                               f"did you mean 'doc:{close[0]}'?" if close else "document ids are listed in seeds/INDEX.md"))
+        elif target.kind == "entity":
+            check_entity(target.id, p, "entity")
+        return target
 
     annotations: list[Annotation] = []
     for section, kind in SECTIONS.items():
@@ -315,16 +296,16 @@ def load_sidecar(
                                      "if it is a person, move it under people: in annotations/entities.yaml"))
             check_entity(item.get("via"), p + ("via",), "entity in 'via'")
             check_entity(item.get("entity"), p + ("entity",), "entity")
-            check_target(item.get("to"), p + ("to",))
-            check_target(item.get("same-as"), p + ("same-as",))
+            to = check_target(item.get("to"), p + ("to",))
+            same_as = check_target(item.get("same-as"), p + ("same-as",))
             annotations.append(Annotation(
                 kind=kind,  # type: ignore[arg-type]
                 selector=Selector(item["text"], item.get("prefix", ""), item.get("suffix", ""), item.get("occurrence")),
                 where=text_where,
                 id=AnnotationId(item["id"]) if item.get("id") else None,
-                speaker=item.get("speaker"), via=item.get("via"), same_as=item.get("same-as"),
+                speaker=item.get("speaker"), via=item.get("via"), same_as=same_as,
                 note=item.get("note", ""), date=date, event=item.get("event", ""),
-                entity=item.get("entity"), to=item.get("to"),
+                entity=item.get("entity"), to=to,
             ))
     if not any(data.get(section) for section in SECTIONS) and not spec.drop and not spec.replace:
         diags.append(warning(rel, 1, 1, "the sidecar is empty"))

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from builder.core import langtag
 from builder.core.diagnostics import Diagnostic, error
 from builder.core.models import SourcePath
-from builder.read.corpus import read_text
+from builder.read.files import CorpusFiles, Text
 
 FILE = SourcePath("glossator.toml")
 MAX_BYTES = 1024 * 1024     # a settings file is a few lines
@@ -36,15 +36,19 @@ def where(text: str, key: str) -> tuple[int, int]:
 
 
 def load(corpus_dir: Path, **overrides: str | None) -> tuple[Settings, tuple[Diagnostic, ...]]:
-    path = corpus_dir / FILE
+    """The corpus's settings (defaults where it has no glossator.toml), with `overrides` from the command line."""
+    return parse(CorpusFiles(corpus_dir).text(FILE, MAX_BYTES, optional=True), **overrides)
+
+
+def parse(source: Text | None, **overrides: str | None) -> tuple[Settings, tuple[Diagnostic, ...]]:
+    """Settings from glossator.toml as read (None: the corpus has none)."""
     settings = Settings()
     diags: list[Diagnostic] = []
     text = ""
-    if path.exists() or path.is_symlink():
-        read, found = read_text(path, FILE, within=corpus_dir, max_bytes=MAX_BYTES)
-        if read is None:
-            return settings, found
-        text = read
+    if source is not None:
+        if source.text is None:
+            return settings, source.found
+        text = source.text
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -86,7 +90,8 @@ def load(corpus_dir: Path, **overrides: str | None) -> tuple[Settings, tuple[Dia
 
 def position(corpus_dir: Path, key: str) -> tuple[int, int] | None:
     """Where `key` is set in the corpus's settings file, or None when it is not."""
-    text, _ = read_text(corpus_dir / FILE, FILE, within=corpus_dir, max_bytes=MAX_BYTES)
+    source = CorpusFiles(corpus_dir).text(FILE, MAX_BYTES, optional=True)
+    text = source.text if source is not None else None
     if text is None or not re.search(rf"(?m)^\s*{re.escape(key)}\s*=", text):
         return None
     return where(text, key)

@@ -1,12 +1,23 @@
-"""Use both cores where it pays, in forked processes (Linux; elsewhere everything runs here).
+"""Where the pipeline's work runs: in this process, or spread over forked processes.
 
-Three shapes, all deterministic (results in input order, the same as one process gives):
-- map_ordered: a pool over many small items (pages), the heavy ones handed out first;
-- map_halves: one child takes the second half of a list while this process does the
-  first; its results can travel in a cheaper form than pickle's (builder.run.transfer);
-- Background: one call computed in a child while this process goes on.
-Children are forked after the parent has built everything they read, so the corpus is
-shared copy-on-write instead of pickled; only results travel back.
+Stages never fork, write or wait for one another: the pipeline hands their functions to an
+executor, which decides where each call runs. Two operations, every result in input order
+and the same bytes whichever executor ran them:
+
+- `map(fn, items)`: fn over many items (documents, pages). Options say what the executor may
+  do with them: `heavy` marks the items that cost far more than the rest (handed out first);
+  `codec` gives a cheaper way for results to cross processes than pickle (records travel as
+  plain tuples, builder.run.transfer); `keep` is called, where the results were made, on each
+  batch of results, and what it returns travels back instead (a renderer's pages written to
+  the staging folder by the process that rendered them, only their names sent back).
+- `submit(fn)`: one call that runs beside what follows (the search index, while pages render);
+  `result()` waits for it, `cancel()` drops it. `idle`: it may take only CPU that nothing else
+  wants (a live server's search index, while the author edits).
+
+`InProcess` runs everything here, at once. `Forked` forks (Linux): children read what the
+parent built copy-on-write, only results travel back. A child that dies (killed, out of
+memory) makes the call fail with `WorkerLost` instead of waiting forever. A distributed
+executor (Dask's `Client.get_executor()`) fits the same two operations.
 """
 
 from __future__ import annotations
@@ -16,95 +27,168 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Sequence, TypeVar
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, Protocol, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 64          # below this, forking costs more than it saves
-_TASK: Callable[[object], object] | None = None
-_AFTER: Callable[[list[object]], None] | None = None
+LOST = "a worker process ended before its work was done (killed, or out of memory?)"
 
 
-def workers() -> int:
+class WorkerLost(RuntimeError):
+    """A worker process died without sending its result: nothing it was making can be trusted."""
+
+
+@dataclass(frozen=True)
+class Codec:
+    """How a batch of results crosses from a child to this process, cheaper than pickle's own way."""
+
+    encode: Callable[[list[Any]], Any]
+    decode: Callable[[Any], list[Any]]
+
+
+class Job(Protocol[R]):
+    def result(self) -> R: ...
+    def cancel(self) -> None: ...
+
+
+class Executor(Protocol):
+    workers: int
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], *, heavy: Callable[[T], bool] | None = None,
+            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None) -> list[Any]: ...
+
+    def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]: ...
+
+
+class Done(Generic[R]):
+    """A job that already ran."""
+
+    def __init__(self, value: R) -> None:
+        self._value = value
+
+    def result(self) -> R:
+        return self._value
+
+    def cancel(self) -> None:
+        pass
+
+
+class InProcess:
+    """Everything here, one call after the other."""
+
+    workers = 1
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], *, heavy: Callable[[T], bool] | None = None,
+            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None) -> list[Any]:
+        results = [fn(x) for x in items]
+        return keep(results) if keep is not None else results
+
+    def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]:
+        return Done(fn())
+
+
+def workers_wanted() -> int:
+    """GLOSSATOR_WORKERS, else the cores this process may use (at most 4)."""
     env = os.environ.get("GLOSSATOR_WORKERS")
     if env and env.isdigit():
         return max(1, int(env))
     return max(1, min(len(os.sched_getaffinity(0)), 4))
 
 
-def _run_chunk(chunk: Sequence[object]) -> list[object]:
-    assert _TASK is not None
-    results = [_TASK(item) for item in chunk]
-    return _AFTER(results) if _AFTER is not None else results
+def default() -> Executor:
+    """Forked where forking is safe and there is more than one worker, else in this process."""
+    n = workers_wanted()
+    if n > 1 and sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return Forked(n)
+    return InProcess()
 
 
-def map_ordered(fn: Callable[[T], R], items: Sequence[T], n_workers: int | None = None,
-                heavy: Callable[[T], bool] | None = None,
-                after: Callable[[list[R]], list[Any]] | None = None) -> list[Any]:
-    """[fn(x) for x in items], spread over forked processes when that pays.
+class Forked:
+    """Forked processes (Linux). With a codec, a map is cut into slices, one per worker, this
+    process working on the first (a little more than its share: it also decodes what the
+    others send); without one, a pool hands out chunks as workers free up."""
 
-    `heavy` marks the items that cost far more than the rest (a page listing the whole
-    corpus): they are handed out first, one to a task, so that no worker is left with
-    one of them at the end while the others wait. `after` is called with each task's
-    results in the process that computed them, and what it returns (one value per item)
-    comes back instead: a worker writes the pages it rendered and sends back only their
-    names, instead of sending every page to this process to write once the pool is done.
-    """
-    n = workers() if n_workers is None else n_workers
-    if n <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
-        results = [fn(x) for x in items]
-        return after(results) if after is not None else results
-    global _TASK, _AFTER
-    _TASK, _AFTER = fn, after  # type: ignore[assignment]
-    try:
+    PARENT_SHARE = 0.54    # of a two-way cut; measured: the parent also decodes the child's half
+
+    def __init__(self, workers: int = 2) -> None:
+        self.workers = workers
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], *, heavy: Callable[[T], bool] | None = None,
+            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None) -> list[Any]:
+        if self.workers <= 1 or len(items) < MIN_ITEMS:
+            return InProcess().map(fn, items, keep=keep)
+        if codec is not None:
+            return self._slices(fn, items, codec, keep)
+        return self._pool(fn, items, heavy, keep)
+
+    def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]:
+        return Child(fn, idle)
+
+    def _slices(self, fn: Callable[[T], R], items: Sequence[T], codec: Codec,
+                keep: Callable[[list[R]], list[Any]] | None) -> list[Any]:
+        n = len(items)
+        first = round(n * (self.PARENT_SHARE if self.workers == 2 else 1 / self.workers))
+        rest = n - first
+        cuts = [first + rest * k // (self.workers - 1) for k in range(self.workers)]
+
+        def slice_of(a: int, b: int) -> Callable[[], Any]:
+            def run() -> Any:
+                made = [fn(x) for x in items[a:b]]
+                return codec.encode(keep(made) if keep is not None else made)
+            return run
+
+        children = [Child(slice_of(a, b)) for a, b in zip(cuts, cuts[1:])]
+        try:
+            mine = [fn(x) for x in items[:first]]
+            out = keep(mine) if keep is not None else mine
+            for child in children:
+                out.extend(codec.decode(child.result()))
+        except BaseException:
+            for child in children:
+                child.cancel()
+            raise
+        return out
+
+    def _pool(self, fn: Callable[[T], R], items: Sequence[T], heavy: Callable[[T], bool] | None,
+              keep: Callable[[list[R]], list[Any]] | None) -> list[Any]:
         big = [i for i, x in enumerate(items) if heavy(x)] if heavy else []
         marked = set(big)
         rest = [i for i in range(len(items)) if i not in marked]
-        size = -(-len(rest) // (n * 4)) or 1  # a few chunks per worker evens out uneven items
+        size = -(-len(rest) // (self.workers * 4)) or 1   # a few chunks per worker evens out uneven items
         tasks = [[i] for i in big] + [rest[k:k + size] for k in range(0, len(rest), size)]
-        # A process pool that notices a worker dying (killed, out of memory): the build then
-        # fails with WorkerLost instead of waiting forever for the chunk the worker held.
-        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
+        # The function reaches the workers when they fork (initializer arguments are not
+        # pickled under fork): closures and the corpus they hold are shared copy-on-write.
+        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_install, initargs=(fn, keep)) as pool:
             try:
-                # map: the parent unpickles finished chunks while the workers compute the next.
                 parts = list(pool.map(_run_chunk, [[items[i] for i in t] for t in tasks]))
             except BrokenProcessPool as exc:
-                raise WorkerLost("a worker process ended before its work was done (killed, or out of memory?)") from exc
-    finally:
-        _TASK = _AFTER = None
-    out: list[R] = [None] * len(items)  # type: ignore[list-item]
-    for task, part in zip(tasks, parts):
-        for i, r in zip(task, part):
-            out[i] = r  # type: ignore[assignment]
-    return out
+                raise WorkerLost(LOST) from exc
+        out: list[Any] = [None] * len(items)
+        for task, part in zip(tasks, parts):
+            for i, r in zip(task, part):
+                out[i] = r
+        return out
 
 
-def forking() -> bool:
-    """Will work be spread over forked children? (fork is unsafe in threaded processes outside Linux)"""
-    return workers() > 1 and sys.platform.startswith("linux")
+class _Installed:
+    """What a pool worker runs: set in the worker, once, when it starts."""
+
+    fn: Callable[[Any], Any] | None = None
+    keep: Callable[[list[Any]], list[Any]] | None = None
 
 
-def map_halves(fn: Callable[[T], R], items: Sequence[T], encode: Callable[[list[R]], Any] = lambda r: r,
-               decode: Callable[[Any], list[R]] = lambda r: r, cut: int | None = None) -> list[R]:
-    """[fn(x) for x in items]: the second half in one forked child, the first half here.
+def _install(fn: Callable[[Any], Any], keep: Callable[[list[Any]], list[Any]] | None) -> None:
+    _Installed.fn, _Installed.keep = fn, keep
 
-    For work whose results are large records: the child sends its results as
-    `encode(results)` and this process rebuilds them with `decode`, so records can
-    travel in a form cheaper than pickle's (see builder.run.transfer). One child, not a
-    pool: the parent works too, and there is one message to wait for.
-    """
-    if len(items) < MIN_ITEMS or not forking():
-        return [fn(x) for x in items]
-    if cut is None:
-        cut = (len(items) + 1) // 2
-    second = Background(lambda: encode([fn(x) for x in items[cut:]]))
-    try:
-        first = [fn(x) for x in items[:cut]]
-    except BaseException:
-        second.cancel()
-        raise
-    return first + decode(second.result())
+
+def _run_chunk(chunk: Sequence[object]) -> list[object]:
+    assert _Installed.fn is not None
+    results = [_Installed.fn(item) for item in chunk]
+    return _Installed.keep(results) if _Installed.keep is not None else results
 
 
 def _child(conn: Any, fn: Callable[[], Any]) -> None:
@@ -117,29 +201,18 @@ def _child(conn: Any, fn: Callable[[], Any]) -> None:
         conn.close()
 
 
-class WorkerLost(RuntimeError):
-    """A worker process died without sending its result: nothing it was making can be trusted."""
+class Child(Generic[R]):
+    """fn() computed in a forked child while this process goes on. The child is not a daemon:
+    it may fork workers of its own."""
 
-
-class Background:
-    """fn() computed in a forked child while this process goes on; `result()` waits for it.
-
-    Where forking is not available (or not wanted) fn runs at once, here, so callers
-    need no second code path. The child is not a daemon: it may fork workers of its own.
-    """
-
-    def __init__(self, fn: Callable[[], R], enabled: bool = True) -> None:
-        self._value: Any = None
-        self._conn: Any = None
-        self._child: Any = None
-        if not enabled or not forking():
-            self._value = fn()
-            return
+    def __init__(self, fn: Callable[[], R], idle: bool = False) -> None:
         ctx = multiprocessing.get_context("fork")
         self._conn, theirs = ctx.Pipe(duplex=False)
-        self._child = ctx.Process(target=_child, args=(theirs, fn))
+        self._child: Any = ctx.Process(target=_idle_child if idle else _child, args=(theirs, fn))
         self._child.start()
         theirs.close()
+        self._value: Any = None
+        self._done = False
 
     def cancel(self) -> None:
         """Stop the child, if it is still working: its result is not wanted any more."""
@@ -149,16 +222,36 @@ class Background:
             self._child = None
             self._conn.close()
 
-    def result(self) -> Any:
-        if self._child is not None:
+    def result(self) -> R:
+        if not self._done:
+            if self._child is None:
+                raise WorkerLost("the job was cancelled")
             try:
                 ok, payload = self._conn.recv()
             except (EOFError, OSError) as exc:
-                raise WorkerLost("a worker process ended before its work was done (killed, or out of memory?)") from exc
+                raise WorkerLost(LOST) from exc
             finally:
                 self._child.join()
                 self._child = None
+                self._conn.close()
             if not ok:
                 raise RuntimeError(f"worker failed: {payload}")
-            self._value = payload
+            self._value, self._done = payload, True
         return self._value
+
+
+def _idle_child(conn: Any, fn: Callable[[], Any]) -> None:
+    """A child that only takes CPU nobody else wants (a live server's search index), and that
+    a plain SIGTERM or SIGINT stops at once (the server's own handlers are undone first)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        try:
+            os.nice(19)
+        except OSError:
+            pass
+    _child(conn, fn)

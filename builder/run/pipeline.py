@@ -1,38 +1,183 @@
-"""build(): the stages in order. Read and check everything first; write nothing until the end.
+"""The pipeline: every step of a build, declared once, in order.
 
-    read index, entities → per document, in two halves (a forked child takes one):
-        read → load sidecar → clean → anchor                  (prepare_corpus)
-    → search index, in a child from here on                   (reads only documents and entities;
-                                                                the child writes its files to staging)
-    → link                                                    (all checks done; errors stop here)
-    → render (on two workers) → pages written to staging      (the site, in memory)
-    → search files, publishing files → swap into place        (atomically, in build_and_write)
+    read      settings, INDEX.md, entities.yaml, the sidecars' names     (builder.read)
+    prepare   per document: its file, its sidecar → clean → anchor        (spread by the executor)
+    link      the corpus cross-referenced; every check done, errors stop here
+    look      the theme: templates compiled, static files read
+    pages     each page from what it reads (html.pages)                   (spread by the executor)
+    search    the search index's files                                    (beside the pages)
+    publish   .nojekyll, sitemap.xml
+    write     staged beside the output folder, swapped in whole          (build_and_write)
 
-With GLOSSATOR_WORKERS=1, or where forking is not available, the same stages run in
-one process and give the same bytes.
+A full build (`build`) runs each step once: its memo keeps nothing. `glossator serve` runs
+the same steps through a memo it keeps for the session (builder.run.live), so an edit
+recomputes only the steps whose inputs changed, and the site it serves is the site a build
+makes (tests/test_live.py holds them to the same bytes, edit after edit). Where a step runs
+(here, or in forked processes) is the executor's choice; no step forks, writes or prints.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from functools import partial
-from typing import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
 
 from builder.core import diagnostics
-from builder.read import settings as config
-from builder.run import collector, executor as parallel, transfer
-from builder.site import publish
 from builder.core.diagnostics import Diagnostic
 from builder.core.models import AnchoredDoc, CleanSpec, Corpus, DocId, DocMeta, Entity, EntityId, Linked, RawDoc, SitePath
-from builder.html import render
+from builder.html import pages as site_pages, render, theme
 from builder.prepare import anchoring, clean, linking
-from builder.read import annotations, corpus
+from builder.read import annotations, documents, index, settings as config
+from builder.read.files import CorpusFiles, Text
+from builder.run import collector, transfer
+from builder.run.executor import Codec, Executor, default
+from builder.run.memo import Fresh
 from builder.search import files as search
-from builder.site import staging as write
+from builder.site import publish, staging as write
 
 Progress = Callable[[str], None]
+SETTINGS = config.FILE
+ENTITIES = annotations.ENTITIES
+RECORDS = Codec(transfer.encode_all, transfer.decode_all)   # how prepared documents cross processes
+
+
+# --- read and prepare ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Known:
+    """What checking a sidecar reads besides the sidecar: the ids its references may name (None
+    when INDEX.md or entities.yaml could not be read: then references go unchecked), and the
+    places whose name looks like a person's."""
+
+    entity_ids: frozenset[EntityId] | None
+    doc_ids: frozenset[DocId] | None
+    places: frozenset[EntityId]
+
+
+Prepared1 = tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool]
+
+
+def prepare_document(meta: DocMeta, source: Text, sidecar: Text | None, known: Known,
+                     names: anchoring.Aliases) -> Prepared1:
+    """One document: its file read → its sidecar checked → cleaned → anchored. The last value
+    says whether everything of it was read (its file, and its sidecar if it has one)."""
+    raw, found_r = documents.read_document(meta, source)
+    loaded, found_a = (None, ()) if sidecar is None else annotations.load_sidecar(
+        sidecar, meta.id, known.entity_ids, known.doc_ids, known.places)
+    complete = raw is not None and (sidecar is None or loaded is not None)
+    if raw is None:
+        return None, None, (*found_r, *found_a), complete
+    cleaned, found_c = clean.clean(raw, loaded.clean if loaded else CleanSpec())
+    anchored, found_n = anchoring.anchor_document(cleaned, loaded, names)
+    return raw, anchored, (*found_r, *found_a, *found_c, *found_n), complete
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Every document read, cleaned and anchored, with the settings and the entities: what
+    linking and the search index read."""
+
+    settings: config.Settings
+    corpus: Corpus
+    docs: tuple[AnchoredDoc, ...]
+    entities: tuple[Entity, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    incomplete: frozenset[DocId] = frozenset()   # documents whose file or sidecar could not be read
+
+
+def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapping[str, str | None] = {},
+            progress: Progress = lambda _: None) -> Prepared:
+    progress("reading corpus")
+    source = files.text(SETTINGS, config.MAX_BYTES, optional=True)
+    settings, found_s = memo.get("settings", (source, tuple(overrides.items())),
+                                 lambda: config.parse(source, **overrides))
+    source_i = files.text(index.INDEX)
+    title, intro, metas, found_i = memo.get("index", source_i, lambda: index.read_index(source_i))
+    source_e = files.text(ENTITIES, optional=True)
+    entities, found_e = memo.get("entities", source_e, lambda: annotations.load_entities(source_e))
+    known = memo.get("known", (metas, found_i, entities, found_e), lambda: Known(
+        annotations.entity_ids(entities, found_e), index.doc_ids(metas, found_i),
+        annotations.person_like_places(entities)))
+    names = memo.get("names", entities, lambda: anchoring.aliases(entities))
+    sidecars = files.sidecars()
+    progress("cleaning and anchoring")
+    jobs = [(meta, files.document(meta), files.text(sidecars[meta.id]) if meta.id in sidecars else None)
+            for meta in metas]
+    one = partial(_prepare_job, known=known, names=names)
+    prepared: list[Prepared1] = memo.map(
+        "document", [m.id for m in metas], [(job, known, names) for job in jobs],
+        lambda todo: executor.map(one, [jobs[i] for i in todo], codec=RECORDS))
+    memo.forget_others("document", [m.id for m in metas])
+    raws = tuple(r for r, _, _, _ in prepared if r is not None)
+    anchored = tuple(a for _, a, _, _ in prepared if a is not None)
+    found_d = [d for _, _, ds, _ in prepared for d in ds]
+    incomplete = frozenset(meta.id for meta, (_, _, _, complete) in zip(metas, prepared) if not complete)
+    orphans = annotations.orphan_sidecars(sidecars, known.doc_ids)
+    return Prepared(settings, Corpus(title, intro, index.INDEX, raws), anchored, entities,
+                    (*found_s, *found_i, *found_e, *orphans, *found_d), incomplete)
+
+
+def _prepare_job(job: tuple[DocMeta, Text, Text | None], known: Known, names: anchoring.Aliases) -> Prepared1:
+    return prepare_document(*job, known, names)
+
+
+def link(prepared: Prepared, memo: Fresh, progress: Progress = lambda _: None) -> tuple[Linked, tuple[Diagnostic, ...]]:
+    progress("linking")
+    linker = memo.keep("linker", linking.Linker)
+    linked, found = linker.link(prepared.corpus, prepared.docs, prepared.entities, prepared.incomplete)
+    return linked, diagnostics.sort((*prepared.diagnostics, *found))
+
+
+def check(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: Progress = lambda _: None,
+          executor: Executor | None = None) -> tuple[Linked, tuple[Diagnostic, ...]]:
+    """Every step that can find a problem (`glossator check`); returns (linked corpus, diagnostics)."""
+    memo = Fresh()
+    with collector.paused():
+        prepared = prepare(CorpusFiles(corpus_dir), memo, executor or default(), overrides, progress)
+        return link(prepared, memo, progress)
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+def look(corpus_dir: Path, settings: config.Settings, memo: Fresh, files: CorpusFiles) -> render.Look:
+    """The theme, ready: made again only when a file of it (or where it is) changed."""
+    the_theme, found = theme.theme_for(corpus_dir, settings)
+    return memo.get("look", (the_theme, found, theme.fingerprint(the_theme, files.data)),
+                    lambda: render.look(the_theme, found))
+
+
+@dataclass(frozen=True, eq=False)
+class Site:
+    """The pages of a checked corpus, each made when asked for: their makers, what each reads,
+    and the files that do not depend on a page (static files, generated styles)."""
+
+    pages: site_pages.Pages
+    makers: Mapping[SitePath, site_pages.PageMaker]
+    look: render.Look
+    static: Mapping[SitePath, bytes]
+
+    def inputs(self, path: SitePath) -> tuple[object, ...]:
+        return (self.look, *self.pages.inputs(path))
+
+    def render(self, path: SitePath) -> render.Rendered:
+        return render.render_page(self.look.env, self.makers[path])
+
+
+def site(linked: Linked, settings: config.Settings, the_look: render.Look) -> Site:
+    the_pages = site_pages.Pages(linked, settings)
+    return Site(the_pages, site_pages.page_makers(the_pages), the_look,
+                {**the_look.static, **render.generated_static(the_pages.hues)})
+
+
+def publishing(files: Mapping[SitePath, bytes], settings: config.Settings) -> dict[SitePath, bytes]:
+    return publish.site_files(files, settings)
+
+
+# --- a full build ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -52,166 +197,98 @@ class BuildResult:
         return sum(1 for p in self.site if p.endswith(".html"))
 
 
-@dataclass(frozen=True)
-class _Shared:
-    """What every document's preparation reads: computed once, shared with forked workers."""
-
-    corpus_dir: Path
-    files: Mapping[str, Path]
-    entity_ids: frozenset[EntityId] | None   # None: entities.yaml could not be loaded (references go unchecked)
-    doc_ids: frozenset[DocId] | None         # None: INDEX.md could not be read
-    names: anchoring.Aliases
-    real: corpus.RealPaths   # made for this build: folders are looked up once
-    person_like_places: frozenset[EntityId]  # places named like a person: a speaker is warned about
-
-
-def shared_by(corpus_dir: Path, metas: Sequence[DocMeta], entities: Sequence[Entity],
-              index_found: Sequence[Diagnostic] = (), entities_found: Sequence[Diagnostic] = ()) -> _Shared:
-    """What every document's preparation reads. With the problems found reading INDEX.md and
-    entities.yaml, references go unchecked when either could not be loaded."""
-    return _Shared(corpus_dir, annotations.sidecar_files(corpus_dir), annotations.entity_ids(entities, entities_found),
-                   corpus.doc_ids(metas, index_found), anchoring.aliases(entities), corpus.RealPaths(),
-                   annotations.person_like_places(entities))
-
-
-def prepare(shared: _Shared, meta: DocMeta
-            ) -> tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool]:
-    """One document through read → load its sidecar → clean → anchor; the last value says
-    whether everything of it was read (its file, and its sidecar if it has one)."""
-    raw, found_r = corpus.read_document(shared.corpus_dir, meta, shared.real)
-    file = shared.files.get(meta.id)
-    sidecar, found_a = annotations.load_for(file, meta.id, shared.entity_ids, shared.doc_ids,
-                                            shared.real, shared.person_like_places)
-    complete = raw is not None and (file is None or sidecar is not None)
-    if raw is None:
-        return None, None, (*found_r, *found_a), complete
-    cleaned, found_c = clean.clean(raw, sidecar.clean if sidecar else CleanSpec())
-    anchored, found_n = anchoring.anchor_document(cleaned, sidecar, shared.names)
-    return raw, anchored, (*found_r, *found_a, *found_c, *found_n), complete
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Every document read, cleaned and anchored, with the entities: what linking and the search index read."""
-
-    corpus: Corpus
-    docs: tuple[AnchoredDoc, ...]
-    entities: tuple[Entity, ...]
-    diagnostics: tuple[Diagnostic, ...]
-    incomplete: frozenset[DocId] = frozenset()   # documents whose file or sidecar could not be read
-
-
-def prepare_corpus(corpus_dir: Path, progress: Progress = lambda _: None) -> Prepared:
-    progress("reading corpus")
-    title, intro, metas, found = corpus.read_index(corpus_dir)
-    progress("loading annotations")
-    entities, found_e = annotations.load_entities(corpus_dir)
-    shared = shared_by(corpus_dir, metas, entities, found, found_e)
-    files = shared.files
-    progress("cleaning and anchoring")
-    # Half in a forked child. Its records come back as plain tuples (builder.run.transfer):
-    # pickle's own handling of records costs twice as much (benchmarks/transfer_bench.py).
-    # The parent keeps a little more than half: it also unpacks what the child sends.
-    prepared = parallel.map_halves(partial(prepare, shared), metas, transfer.encode_all, transfer.decode_all,
-                                   cut=len(metas) * 54 // 100)
-    raws = tuple(r for r, _, _, _ in prepared if r is not None)
-    anchored = tuple(a for _, a, _, _ in prepared if a is not None)
-    found_d = [d for _, _, ds, _ in prepared for d in ds]
-    incomplete = frozenset(meta.id for meta, (_, _, _, complete) in zip(metas, prepared) if not complete)
-    return Prepared(Corpus(title, intro, corpus.INDEX, raws), anchored, entities,
-                    (*found, *found_e, *annotations.orphan_sidecars(files, shared.doc_ids), *found_d), incomplete)
-
-
-def link(prepared: Prepared, progress: Progress = lambda _: None) -> tuple[Linked, tuple[Diagnostic, ...]]:
-    progress("linking")
-    linked, found = linking.link(prepared.corpus, prepared.docs, prepared.entities, prepared.incomplete)
-    return linked, (*prepared.diagnostics, *found)
-
-
-def check(corpus_dir: Path, settings: config.Settings, progress: Progress = lambda _: None) -> tuple[Linked, tuple[Diagnostic, ...]]:
-    """Every stage that can find a problem; returns (linked corpus, diagnostics)."""
-    return link(prepare_corpus(corpus_dir, progress), progress)
-
-
-def build(corpus_dir: Path, settings: config.Settings | None = None, progress: Progress = lambda _: None,
-          staging: write.Staging | None = None) -> BuildResult:
-    """The whole site in memory. With `staging`, pages are also written there as soon as they
-    exist (while the search index is finished), for build_and_write to swap in."""
+def build(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: Progress = lambda _: None,
+          staging: write.Staging | None = None, executor: Executor | None = None) -> BuildResult:
+    """The whole site. With `staging`, files are written there as they are made (by the
+    processes that made them), for build_and_write to swap in; without, kept in memory."""
     # A build allocates a few million small objects and frees almost none until it ends:
     # the cycle collector would rescan them again and again for nothing (~8% of the time).
     with collector.paused():
-        return _build(corpus_dir, settings, progress, staging)
+        return _build(corpus_dir, overrides, progress, staging, executor or default())
 
 
-def _build(corpus_dir: Path, settings: config.Settings | None, progress: Progress,
-           staging: write.Staging | None) -> BuildResult:
+def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Progress,
+           staging: write.Staging | None, executor: Executor) -> BuildResult:
     started = time.perf_counter()
-    found_s: tuple[Diagnostic, ...] = ()
-    if settings is None:
-        settings, found_s = config.load(corpus_dir)
-    prepared = prepare_corpus(corpus_dir, progress)
-    # The search index reads only the prepared documents: a child builds it while this
-    # process links and renders (dropped if linking finds an error). One process for the
-    # index: beside rendering on both cores, splitting it too only added ~1 s of CPU.
-    index = None
-    if not diagnostics.has_errors((*found_s, *prepared.diagnostics)):
-        if staging is not None:
-            staging.open()   # before the fork: the child writes the index's files there itself
-        index = parallel.Background(partial(_search_files, prepared, staging))
-    linked, found = link(prepared, progress)
-    diags = diagnostics.sort((*found_s, *found))
-    n_docs = len(linked.docs)
-    n_ann = sum(len(d.spans) for d in linked.docs)
-    if index is None or diagnostics.has_errors(diags):
-        if index is not None:
-            index.cancel()
-        return BuildResult(diags, {}, n_docs, n_ann, time.perf_counter() - started)
-    progress("rendering and indexing")
+    memo, files = Fresh(), CorpusFiles(corpus_dir)
+    prepared = prepare(files, memo, executor, overrides, progress)
+
+    def failed(found: Sequence[Diagnostic], linked: Linked | None = None) -> BuildResult:
+        docs = linked.docs if linked is not None else prepared.docs
+        return BuildResult(diagnostics.sort(found), {}, len(docs), sum(len(d.spans) for d in docs),
+                           time.perf_counter() - started)
+
+    if diagnostics.has_errors(prepared.diagnostics):
+        return failed(link(prepared, memo, progress)[1])
+    if staging is not None:
+        staging.open()   # before the index job starts: it writes its files there itself
+    # The search index reads only the prepared documents: it is made beside linking and the pages.
+    index_job = executor.submit(partial(_search_files, prepared, staging))
     try:
-        files, found_r = render.render(linked, settings, corpus_dir, staging)   # with staging, the pages are on disk
-        if diagnostics.has_errors(found_r):
-            index.cancel()
-            return BuildResult(diagnostics.sort((*diags, *found_r)), {}, n_docs, n_ann, time.perf_counter() - started)
+        linked, found = link(prepared, memo, progress)
+        the_look = look(corpus_dir, prepared.settings, memo, files)
+        found = diagnostics.sort((*found, *the_look.problems))
+        if diagnostics.has_errors(found):
+            index_job.cancel()
+            return failed(found, linked)
+        progress("rendering and indexing")
+        the_site = site(linked, prepared.settings, the_look)
+        made = executor.map(the_site.render, list(the_site.makers), heavy=site_pages.LISTINGS.__contains__,
+                            keep=partial(_keep_pages, staging) if staging is not None else None)
+        problems = theme.on_pages((path, problem) for path, _, problem in made if problem is not None)
+        if diagnostics.has_errors(problems):
+            index_job.cancel()
+            return failed((*found, *problems), linked)
+        static = dict(the_site.static)
         if staging is not None:
-            staging.write(files)   # what the workers did not: static files
+            staging.write(static)
+            staging.written(path for path, _, _ in made)
     except BaseException:
-        index.cancel()
+        index_job.cancel()
         raise
-    diags = diagnostics.sort((*diags, *found_r))
-    index_files = index.result()
+    index_files = index_job.result()
     if staging is not None:
         staging.written(index_files)
-        files.update(publish.site_files(staging.site(files), settings))
-        return BuildResult(diags, staging.site(files), n_docs, n_ann, time.perf_counter() - started)
-    files.update(index_files)
-    files.update(publish.site_files(files, settings))
-    return BuildResult(diags, dict(sorted(files.items())), n_docs, n_ann, time.perf_counter() - started)
+        out: Mapping[SitePath, bytes] = staging.site(static)
+    else:
+        out = {**static, **{path: data for path, data, _ in made}, **index_files}
+    extra = publishing(out, prepared.settings)
+    if staging is not None:
+        out = staging.site({**static, **extra})
+    else:
+        out = dict(sorted({**out, **extra}.items()))
+    return BuildResult(found, out, len(linked.docs), sum(len(d.spans) for d in linked.docs),
+                       time.perf_counter() - started)
 
 
-def _search_files(prepared: Prepared, staging: write.Staging | None) -> Mapping[SitePath, bytes] | list[SitePath]:
+def _keep_pages(staging: write.Staging, made: list[render.Rendered]) -> list[render.Rendered]:
+    """In the process that rendered them: pages written to the staging folder, only their names
+    (and any problem) sent back. Sending 62 MB of pages back cost more than writing them here."""
+    staging.write({path: data for path, data, _ in made if data is not None})
+    return [(path, None, problem) for path, _, problem in made]
+
+
+def _search_files(prepared: Prepared, staging: write.Staging | None) -> Any:
     """The search index's files; with `staging`, written there by the process that made them,
-    which sends back only their names (see write.OnDisk).
-
-    The index is usually done before the pages are, so its child has time to spare for
-    the ~280 files of 1,000 documents, which the parent would otherwise write last, when
-    everything else is waiting for it."""
-    files = search.build_index(prepared, parallel=False)
+    which sends back only their names (see staging.OnDisk)."""
+    files = search.build_index(prepared)
     if staging is None:
         return files
     staging.write(files)
     return sorted(files)
 
 
-def build_and_write(corpus_dir: Path, out: Path, settings: config.Settings | None = None,
-                    progress: Progress = lambda _: None, force: bool = False) -> BuildResult:
+def build_and_write(corpus_dir: Path, out: Path, overrides: Mapping[str, str | None] = {},
+                    progress: Progress = lambda _: None, force: bool = False,
+                    executor: Executor | None = None) -> BuildResult:
     """build(), then the site swapped into `out`; nothing is touched when `out` is a folder a
-    build must not replace (write.output_problem)."""
+    build must not replace (staging.output_problem)."""
     started = time.perf_counter()
     problem = write.output_problem(corpus_dir, out, force)
     if problem is not None:
         return BuildResult((diagnostics.error(str(out), 1, 1, problem.message, problem.hint),))
     with write.Staging(out) as staging:
-        result = build(corpus_dir, settings, progress, staging)
+        result = build(corpus_dir, overrides, progress, staging, executor)
         if result.ok:
             progress("writing")
             staging.finish(result.site)

@@ -19,7 +19,7 @@ from builder.core import diagnostics, edtf, models
 
 CLASSES: tuple[type, ...] = (
     models.Where, models.Mark, models.Block, models.DocMeta, models.RawDoc, models.Selector, models.Annotation,
-    models.Edit, models.Paragraph, models.CleanDoc, models.Span, models.AnchoredDoc,
+    models.Edit, models.Paragraph, models.CleanDoc, models.Span, models.AnchoredDoc, models.Target,
     edtf.Point, edtf.Edtf, diagnostics.Diagnostic,
 )
 _NAMES = frozenset(cls.__name__ for cls in CLASSES)

@@ -24,12 +24,11 @@ import bisect
 import hashlib
 import json
 import re
+from typing import Sequence
 
-from builder.run import collector
 from builder.core.models import Documents, SitePath
-from builder.search.lunr_index import Plan
+from builder.search.lunr_index import Item, Plan, assemble, count, fragments, idf, plan
 from builder.search.catalogue import BOOSTS, Catalogue, catalogue
-from builder.search.halves import in_two
 from builder.search.words import Analyzer
 
 SHARD_BYTES = 150_000      # JSON per index shard (~45 KB gzip): one word's download, parsed in ~10 ms
@@ -39,43 +38,43 @@ _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def build_index(linked: Documents, shard_bytes: int = SHARD_BYTES, store_bytes: int = STORE_BYTES,
-                parallel: bool | None = None) -> dict[SitePath, bytes]:
+                analyzer: Analyzer | None = None) -> dict[SitePath, bytes]:
     """Every search file, by site path. (The sizes are parameters for tests, which want many small files.)
 
-    `parallel`: False keeps the index in one process (a build that runs it beside rendering,
-    where a second process only adds work); None lets searchparallel.in_two decide."""
-    with collector.paused():   # millions of short-lived objects and no cycles: a collection would only rescan the corpus
-        return _build(linked, shard_bytes, store_bytes, parallel)
-
-
-def _build(linked: Documents, shard_bytes: int, store_bytes: int, parallel: bool | None) -> dict[SitePath, bytes]:
+    `analyzer`: word → term, kept by a live server across builds so that a rebuild skips the stemming."""
     cat = catalogue(linked)
     fields = tuple(BOOSTS)
-    store_files: dict[SitePath, bytes] = {}
-    ready: dict[str, object] = {}
-
-    def meanwhile(the_plan: Plan) -> None:   # in the main process while the forked half finishes
-        first, stores = _stores(cat, store_bytes)
-        ready.update(first=first, stores=[_add(store_files, "s", i, text) for i, text in enumerate(stores)],
-                     vocab=front_code(the_plan), fieldTerms=field_terms(cat, fields, the_plan))
-
-    if cat.items:
-        the_plan, shard_json = in_two(cat.items, fields, BOOSTS, shard_bytes, parallel, meanwhile=meanwhile)
-    else:
-        the_plan, shard_json = Plan((), (), {}), []
-        meanwhile(the_plan)
+    analyzer = analyzer if analyzer is not None else Analyzer()
+    if len(analyzer) > 2_000_000:
+        analyzer.clear()
+    the_plan, shard_json = shards(cat.items, shard_bytes, analyzer)
     files: dict[SitePath, bytes] = {}
     shard_names = [_add(files, "t", i, text) for i, text in enumerate(shard_json)]
-    files.update(store_files)
+    first, stores = _stores(cat, store_bytes)
+    store_names = [_add(files, "s", i, text) for i, text in enumerate(stores)]
     head = {
         "fields": list(fields), "scale": SCALE,
         "docs": [[d.title, d.source, d.date, d.datetime, d.href] for d in cat.docs],
-        "quoteStart": _quote_starts(cat), "vocab": ready["vocab"], "fieldTerms": ready["fieldTerms"],
+        "quoteStart": _quote_starts(cat), "vocab": front_code(the_plan),
+        "fieldTerms": field_terms(cat, fields, the_plan, analyzer),
         "ranges": [[sh.first, sh.end] for sh in the_plan.shards],
-        "shards": shard_names, "stores": ready["stores"], "storeFirst": ready["first"],
+        "shards": shard_names, "stores": store_names, "storeFirst": first,
     }
     files[SitePath("search/index.js")] = _script("head", 0, _compact(head))
-    return files
+    return dict(sorted(files.items()))
+
+
+def shards(items: Sequence[Item], shard_bytes: int, analyzer: Analyzer | None = None) -> tuple[Plan, list[str]]:
+    """The index of `items` cut into shards of about `shard_bytes` of JSON: the plan (the
+    vocabulary and which terms each shard holds) and each shard's lunr index JSON."""
+    if not items:
+        return Plan((), (), {}), []
+    fields = tuple(BOOSTS)
+    counted = count(items, fields, analyzer)
+    the_plan = plan(counted.df, shard_bytes, len(items))
+    averages = [t / len(items) for t in counted.totals]
+    return the_plan, assemble(the_plan, fields, [fragments(counted, items, BOOSTS, the_plan,
+                                                            idf(counted.df, len(items)), averages)])
 
 
 def _script(kind: str, n: int, data_json: str) -> bytes:
@@ -105,12 +104,12 @@ def front_code(the_plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def field_terms(cat: Catalogue, fields: tuple[str, ...], the_plan: Plan) -> dict[str, list[int]]:
+def field_terms(cat: Catalogue, fields: tuple[str, ...], the_plan: Plan, analyzer: Analyzer) -> dict[str, list[int]]:
     """For each field but the reading text: the vocabulary positions of its terms, as gaps
     (each number the distance from the one before). `speaker:sel` completes and corrects
     to terms of speakers' names: the most frequent words starting "sel" overall are
     elsewhere, in shards the query would load for nothing."""
-    analyzer, position = Analyzer(), {t: i for i, t in enumerate(the_plan.vocab)}
+    position = {t: i for i, t in enumerate(the_plan.vocab)}
     out: dict[str, list[int]] = {}
     for name in fields:
         if name == "text":

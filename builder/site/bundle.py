@@ -21,13 +21,10 @@ import re
 import tempfile
 import time
 import zipfile
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator, Mapping
 from urllib.parse import unquote
 
-from builder.read import settings as config
-from builder.run import pipeline
 from builder.core.diagnostics import Diagnostic, error
 from builder.core.models import SitePath
 from builder.site import staging as write
@@ -48,35 +45,6 @@ SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 HARMLESS_SCHEMES = {"data", "blob", "about", "javascript"}
 FIX_HINT = ("copy the file into your theme's static/ folder (themes/<theme>/static/) and refer to it "
             "with a relative path; a bundle must work with no network")
-
-
-@dataclass(frozen=True)
-class BundleResult:
-    build: pipeline.BuildResult
-    problems: tuple[Diagnostic, ...] = ()    # outside or missing resources, in site paths
-    data: bytes = b""                        # the zip, when everything is fine
-
-    @property
-    def ok(self) -> bool:
-        return self.build.ok and not self.problems
-
-
-def bundle(corpus_dir: Path, settings: config.Settings, top: str,
-           progress: pipeline.Progress = lambda _: None) -> BundleResult:
-    """Build the site in memory, check that it loads nothing from outside, zip it. Writes nothing.
-
-    The bundle has no web address, so `base_url` is left out: no sitemap, no canonical
-    links, and a 404 page with relative links.
-    """
-    result = pipeline.build(corpus_dir, replace(settings, base_url=""), progress)
-    if not result.ok:
-        return BundleResult(result)
-    progress("checking for outside resources")
-    problems = check(result.site)
-    if problems:
-        return BundleResult(result, problems)
-    progress("zipping")
-    return BundleResult(result, (), zip_bytes(result.site, top))
 
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")   # a zip with entries, an empty zip

@@ -137,10 +137,10 @@ def test_one_template_mistake_on_many_pages_is_one_error(tmp_path: Path) -> None
 
 
 def test_template_errors_in_serve_are_reported_and_the_last_good_page_kept(tmp_path: Path) -> None:
-    from builder.run.incremental import IncrementalBuilder
+    from builder.run.live import LiveSite
 
     root = base().write(tmp_path / "c")
-    builder = IncrementalBuilder(root)
+    builder = LiveSite(root)
     assert builder.build().ok
     good = builder.site()["404.html"]
     path = root / TEMPLATE.format("404.html")

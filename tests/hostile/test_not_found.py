@@ -22,8 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from builder.read.settings import Settings
-from builder.run.incremental import IncrementalBuilder
+from builder.run.live import LiveSite
 from builder.run.pipeline import build, build_and_write
 from builder.commands.serve import App, Hub
 from tests.conftest import copy_corpus
@@ -162,7 +161,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], 
         if kind == "serve":
             corpus = copy_corpus(CORPUS, folder / "corpus")
             hub = Hub()
-            app = App(corpus, IncrementalBuilder(corpus), hub, io.StringIO(), io.StringIO())
+            app = App(corpus, LiveSite(corpus), hub, io.StringIO(), io.StringIO())
             server = app.listen("127.0.0.1", 0)
             assert app.first_build().ok, app.err.getvalue()
             apps.append(app)
@@ -265,7 +264,7 @@ def test_a_missing_page_at_any_depth_under_a_sub_path_finds_the_site(sites, othe
 
 def test_with_a_base_url_the_fallback_link_is_the_base_url(other, page, tmp_path: Path) -> None:
     base_url = "https://example.github.io/some-repo/"
-    result = build(CORPUS, Settings(base_url=base_url))
+    result = build(CORPUS, {"base_url": base_url})
     assert result.ok
     soup = BeautifulSoup(result.site["404.html"].decode("utf-8"), "html.parser")
     assert soup.find(id="root-fallback").a["href"] == base_url
@@ -274,7 +273,7 @@ def test_with_a_base_url_the_fallback_link_is_the_base_url(other, page, tmp_path
     servers: list = []
     try:
         home = static_host(tmp_path, SUB + "404.html", servers)
-        assert build_and_write(CORPUS, tmp_path / SUB, Settings(base_url=home + SUB)).ok
+        assert build_and_write(CORPUS, tmp_path / SUB, {"base_url": home + SUB}).ok
         host, seen = other
         seen.clear()
         requests = open_missing(page, home.rstrip("/") + ATTACKS["double-slash"].format(other=host))

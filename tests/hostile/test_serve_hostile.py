@@ -27,7 +27,6 @@ from typing import Callable, Iterator
 import pytest
 
 from builder.core import diagnostics
-from builder.read import settings as config
 from builder.run import pipeline
 from builder.commands.serveguard import REQUEST_SECONDS, Hosts
 
@@ -230,7 +229,7 @@ def test_an_index_linked_to_dev_zero_during_the_session_is_refused_promptly(tmp_
         status = wait_until(lambda: (s := status_of(server.port))["builds"] >= 2 and not s["building"] and s, 30,
                             f"the rebuild:\n{server.output}")
         # the command line refuses to start on such a folder; the build's own stages say why
-        found = pipeline.check(root, config.load(root)[0])[1]
+        found = pipeline.check(root)[1]
         expected = [(f"{d.path}:{d.line}:{d.column}", d.message) for d in diagnostics.sort(found)
                     if d.severity == "error"]
         assert ("seeds/INDEX.md:1:1", "seeds/INDEX.md is a link that leaves the corpus") in expected, expected
@@ -242,10 +241,10 @@ def test_an_index_linked_to_dev_zero_during_the_session_is_refused_promptly(tmp_
 
 def test_a_page_asked_for_while_it_renders_is_waited_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A crowd asks for a page that the build loop is rendering: each gets it, none a 404."""
-    from builder.run.incremental import IncrementalBuilder
+    from builder.run.live import LiveSite
     from builder.html import render
 
-    builder = IncrementalBuilder(corpus(tmp_path / "corpus"))
+    builder = LiveSite(corpus(tmp_path / "corpus"))
     assert builder.build().ok
     rendering = threading.Event()
     render_page = render.render_page
@@ -412,12 +411,12 @@ SLOW_FIRST_BUILD = r"""
 import sys, time
 from pathlib import Path
 from builder.commands import serve
-from builder.run.incremental import IncrementalBuilder
+from builder.run.live import LiveSite
 
 corpus, release, port = Path(sys.argv[1]).resolve(), Path(sys.argv[2]), int(sys.argv[3])
 
 
-class SlowFirstBuild(IncrementalBuilder):
+class SlowFirstBuild(LiveSite):
     "The first build waits until the test creates `release` (at most a minute)."
 
     def build(self, changed=None, first=()):

@@ -445,22 +445,22 @@ SERVE_CASES = {
 
 @pytest.mark.parametrize("case", sorted(SERVE_CASES))
 def test_glossator_serve_says_what_build_says(tmp_path, case):
-    """The live server checks with builder/run/incremental.py: the same single error (no cascade
+    """The live server checks with builder.run.live.py: the same single error (no cascade
     into the sidecars), the same warning."""
     from builder.run import pipeline
-    from builder.run.incremental import IncrementalBuilder
+    from builder.run.live import LiveSite
 
     c = base()
     SERVE_CASES[case](c)
     root = c.write(tmp_path / "corpus")
-    served = IncrementalBuilder(root).build().diagnostics
+    served = LiveSite(root).build().diagnostics
     built = pipeline.build(root).diagnostics
     assert sorted(served) == sorted(built) and len(built) == 1, [d.format() for d in served]
 
 
 def test_a_broken_sidecar_does_not_cascade_into_links_that_point_into_its_document(tmp_path: Path) -> None:
     """b.yaml has a YAML error: a.yaml's same-as into b cannot be checked, and must not be reported."""
-    from builder.run.incremental import IncrementalBuilder
+    from builder.run.live import LiveSite
 
     c = base()
     c.doc("b", "b.txt", "Kabulov said the embassy is safe.\n", "Report B")
@@ -469,7 +469,7 @@ def test_a_broken_sidecar_does_not_cascade_into_links_that_point_into_its_docume
     root = c.write(tmp_path / "c")
     run = build(root, tmp_path / "out")
     assert run.code == 1 and [m["path"] for m in run.errors()] == ["annotations/b.yaml"], run.err
-    update = IncrementalBuilder(root).build()
+    update = LiveSite(root).build()
     assert [d.path for d in update.diagnostics if d.severity == "error"] == ["annotations/b.yaml"]
     (root / "annotations" / "b.yaml").write_text("quotes:\n  - {id: q2, text: the embassy is safe, speaker: zamir-kabulov}\n")
     run = build(root, tmp_path / "out")

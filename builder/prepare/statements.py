@@ -1,0 +1,151 @@
+"""Statements: quotes that report the same words, joined by `same-as` or by shared word shingles.
+
+A statement with more than one speaker is a conflicting attribution. `Statements` is the
+one grouping: a full build adds every quote at once, a live server adds and removes the
+quotes of the documents an edit changed, and both get the same statements.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Callable, Iterable, Sequence
+
+from builder.core.models import AnnotationId, DocId, PassageRef, Span, Statement
+
+SHINGLE = 3                 # words per shingle
+MIN_OVERLAP = 0.6           # shared shingles / shingles of the shorter quote
+MAX_SHINGLE_POSTINGS = 50   # a shingle in more quotes than this is a stock phrase, not evidence
+_QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+
+
+_WORD = re.compile(r"\w+")
+
+
+def normalise(text: str) -> list[str]:
+    """Words of a quote with quote marks, case, punctuation and spacing folded."""
+    return _WORD.findall(text.translate(_QUOTE_MARKS).lower().replace("'", ""))
+
+
+def shingles(words: Sequence[str]) -> frozenset[tuple[str, ...]]:
+    if len(words) < SHINGLE:
+        return frozenset([tuple(words)]) if words else frozenset()
+    # zip of the list and its shifted copies: every run of SHINGLE words, made in C
+    return frozenset(zip(*(words[i:] for i in range(SHINGLE))))
+
+
+def same_as_ref(span: Span) -> PassageRef | None:
+    """The quote a `same-as` names, if the quote has one."""
+    target = span.annotation.same_as
+    return None if target is None else PassageRef(DocId(target.id), AnnotationId(target.fragment))
+
+
+def same_words(a: tuple[PassageRef, Span], b: tuple[PassageRef, Span], shared: int, grams_a: int, grams_b: int) -> bool:
+    """Do two quotes that share `shared` of their shingles report the same words?"""
+    (ref_a, span_a), (ref_b, span_b) = a, b
+    if ref_a.doc == ref_b.doc and span_a.start < span_b.end and span_b.start < span_a.end:
+        return False  # a quote nested in another (a speaker quoting someone) is not a second report
+    smaller = min(grams_a, grams_b)
+    return bool(smaller) and shared / smaller >= MIN_OVERLAP
+
+
+def statement(members: Sequence[tuple[PassageRef, Span]]) -> Statement:
+    """Quotes of one statement, in corpus order, with their speakers in order of appearance."""
+    speakers = tuple(dict.fromkeys(s.annotation.speaker for _, s in members if s.annotation.speaker))
+    return Statement(tuple(r for r, _ in members), speakers)  # type: ignore[arg-type]
+
+
+class Statements:
+    """linking's statements, kept up to date quote by quote, by linking's rules (same_words, same_as_ref).
+
+    Quotes are grouped when a `same-as` joins them or when they share enough word
+    shingles; the shingle postings and the pairs that pass are kept, so that an edit
+    recomputes the pairs of the quotes it touched, not of the whole corpus.
+    tests/test_linking.py checks it against a batch grouping (tests/oracles.py).
+    """
+
+    def __init__(self) -> None:
+        self.grams: dict[PassageRef, frozenset] = {}
+        self.spans: dict[PassageRef, Span] = {}
+        self.postings: dict[tuple[str, ...], set[PassageRef]] = {}
+        self.edges: dict[PassageRef, set[PassageRef]] = {}
+
+    def update(self, removed: Iterable[PassageRef], added: Iterable[tuple[PassageRef, Span]]) -> None:
+        limit = MAX_SHINGLE_POSTINGS
+        crossed: set[tuple[str, ...]] = set()
+        touched: set[PassageRef] = set()
+        for ref in removed:
+            for sh in self.grams.pop(ref, ()):
+                post = self.postings[sh]
+                if (len(post) <= limit) != (len(post) - 1 <= limit):
+                    crossed.add(sh)
+                post.discard(ref)
+                if not post:
+                    del self.postings[sh]
+            self.spans.pop(ref, None)
+            touched.add(ref)
+        for ref, span in added:
+            grams = shingles(normalise(span.annotation.selector.text))
+            self.grams[ref] = grams
+            self.spans[ref] = span
+            for sh in grams:
+                post = self.postings.setdefault(sh, set())
+                if (len(post) <= limit) != (len(post) + 1 <= limit):
+                    crossed.add(sh)
+                post.add(ref)
+            touched.add(ref)
+        for sh in crossed:
+            touched.update(self.postings.get(sh, ()))
+        for a in touched:
+            for b in self.edges.pop(a, ()):
+                if b in self.edges:
+                    self.edges[b].discard(a)
+        for a in touched:
+            if a in self.grams:
+                for b in self._pairs(a):
+                    self.edges.setdefault(a, set()).add(b)
+                    self.edges.setdefault(b, set()).add(a)
+
+    def _pairs(self, a: PassageRef) -> list[PassageRef]:
+        """The quotes that share enough shingles with `a` to be the same statement."""
+        shared: Counter[PassageRef] = Counter()
+        for sh in self.grams[a]:
+            post = self.postings[sh]
+            if len(post) <= MAX_SHINGLE_POSTINGS:
+                shared.update(post)
+        del shared[a]
+        quote_a, size_a = (a, self.spans[a]), len(self.grams[a])
+        return [b for b, n in shared.items()
+                if same_words(quote_a, (b, self.spans[b]), n, size_a, len(self.grams[b]))]
+
+    def group(self, position: Callable[[PassageRef], tuple[int, int]]) -> tuple[tuple[Statement, ...], dict[PassageRef, int]]:
+        """Connected quotes as statements, ordered as linking orders them (by first quote)."""
+        links: dict[PassageRef, set[PassageRef]] = {a: set(bs) for a, bs in self.edges.items() if bs}
+        for ref, span in self.spans.items():
+            other = same_as_ref(span)
+            if other in self.spans and other != ref:
+                links.setdefault(ref, set()).add(other)
+                links.setdefault(other, set()).add(ref)
+        seen: set[PassageRef] = set()
+        groups: list[list[PassageRef]] = []
+        for start in links:
+            if start in seen:
+                continue
+            seen.add(start)
+            stack, members = [start], []
+            while stack:
+                ref = stack.pop()
+                members.append(ref)
+                for other in links.get(ref, ()):
+                    if other not in seen:
+                        seen.add(other)
+                        stack.append(other)
+            groups.append(sorted(members, key=position))
+        groups.sort(key=lambda m: position(m[0]))
+        statements: list[Statement] = []
+        statement_of: dict[PassageRef, int] = {}
+        for members in groups:
+            for r in members:
+                statement_of[r] = len(statements)
+            statements.append(statement([(r, self.spans[r]) for r in members]))
+        return tuple(statements), statement_of

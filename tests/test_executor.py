@@ -1,0 +1,186 @@
+"""The executor: where the pipeline's work runs. In this process or forked, the same results in
+the same order, and a parallel build equals a serial one, file for file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from builder.run.executor import MIN_ITEMS, Codec, Forked, InProcess, WorkerLost
+
+ROOT = Path(__file__).resolve().parents[1]
+EXECUTORS = [InProcess(), Forked(2)]
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forking is Linux's")
+
+
+@pytest.mark.parametrize("executor", EXECUTORS, ids=["in-process", "forked"])
+def test_map_keeps_input_order(executor: object) -> None:
+    items = list(range(500))
+    assert executor.map(lambda x: x * x, items) == [x * x for x in items]
+    assert executor.map(lambda x: x, []) == []
+    assert executor.map(lambda x: -x, items, heavy=lambda x: x % 7 == 0) == [-x for x in items]
+
+
+@linux_only
+def test_a_map_with_a_codec_cuts_slices_and_decodes_the_childs() -> None:
+    items = list(range(MIN_ITEMS * 3))
+    sent: list[int] = []
+    codec = Codec(lambda r: [-v for v in r], lambda r: sent.append(len(r)) or [-v for v in r])
+    assert Forked(2).map(lambda x: x * x, items, codec=codec) == [x * x for x in items]
+    assert sent == [len(items) - round(len(items) * Forked.PARENT_SHARE)], "the child's slice crosses by the codec"
+    assert InProcess().map(lambda x: x * x, items, codec=codec) == [x * x for x in items]
+
+
+@linux_only
+@pytest.mark.parametrize("codec", [None, Codec(list, list)], ids=["pool", "slices"])
+def test_a_failing_worker_is_reported_instead_of_waited_for(codec: Codec | None) -> None:
+    items = list(range(MIN_ITEMS * 2))
+
+    def fails_late(x: int) -> int:
+        if x == items[-1]:
+            raise ValueError("broken document")
+        return x
+
+    with pytest.raises((RuntimeError, ValueError), match="broken document"):
+        Forked(2).map(fails_late, items, codec=codec)
+
+
+@linux_only
+def test_a_worker_killed_mid_map_fails_the_map() -> None:
+    items = list(range(MIN_ITEMS * 2))
+
+    def dies(x: int) -> int:
+        if x == items[-1]:
+            os.kill(os.getpid(), 9)
+        return x
+
+    with pytest.raises(WorkerLost):
+        Forked(2).map(dies, items)
+    with pytest.raises(WorkerLost):
+        Forked(2).map(dies, items, codec=Codec(list, list))
+
+
+@linux_only
+def test_a_job_runs_beside_and_returns_its_result_or_its_failure() -> None:
+    parent = os.getpid()
+    assert Forked(2).submit(os.getpid).result() != parent, "computed in a child"
+    assert InProcess().submit(os.getpid).result() == parent
+
+    def broken() -> None:
+        raise ValueError("index exploded")
+
+    with pytest.raises(RuntimeError, match="index exploded"):
+        Forked(2).submit(broken).result()
+
+
+@linux_only
+@pytest.mark.parametrize("idle", [False, True])
+def test_a_cancelled_job_is_stopped_at_once(idle: bool) -> None:
+    job = Forked(2).submit(lambda: time.sleep(60), idle=idle)
+    child = job._child
+    started = time.perf_counter()
+    job.cancel()
+    assert time.perf_counter() - started < 5
+    assert child is not None and not child.is_alive()
+    with pytest.raises(WorkerLost):
+        job.result()
+
+
+@linux_only
+def test_an_idle_job_ends_at_once_on_sigterm() -> None:
+    """A live server turns SIGTERM into KeyboardInterrupt; its idle child, at the lowest
+    priority, must not inherit that: on a busy machine the Python handler could wait seconds
+    for the CPU, and the server waits for the child when it stops."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        job = Forked(2).submit(lambda: time.sleep(30), idle=True)
+        time.sleep(0.5)
+        job._child.terminate()
+        job._child.join(10)
+        code = job._child.exitcode
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert code == -signal.SIGTERM      # killed by the signal, not a KeyboardInterrupt (exit code 1)
+
+
+@linux_only
+def test_a_slice_that_fails_here_stops_the_children() -> None:
+    import multiprocessing
+
+    items = list(range(MIN_ITEMS * 2))
+
+    def slow_child_broken_parent(x: int) -> int:
+        if x == 0:
+            raise ValueError("the first slice broke")
+        if x >= len(items) // 2 + 10:
+            time.sleep(60)
+        return x
+
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="first slice broke"):
+        Forked(2).map(slow_child_broken_parent, items, codec=Codec(list, list))
+    assert time.perf_counter() - started < 10
+    assert not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("executor", EXECUTORS, ids=["in-process", "forked"])
+def test_keep_sees_every_result_once_in_the_process_that_made_it(tmp_path: Path, executor: object) -> None:
+    """`keep` runs where the results were made (a worker writes its own pages), and what it
+    returns comes back in their place (the pages' names, not the pages)."""
+    items = list(range(MIN_ITEMS * 3))
+
+    def keep(results: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        for x, pid in results:
+            assert pid == os.getpid()
+            (tmp_path / f"{x}.{pid}").write_text("")
+        return [(x, pid) for x, pid in results]
+
+    out = executor.map(lambda x: (x, os.getpid()), items, heavy=lambda x: x == 5, keep=keep)
+    assert [x for x, _ in out] == items
+    written = sorted((int(p.name.split(".")[0]), int(p.name.split(".")[1])) for p in tmp_path.iterdir())
+    assert written == sorted(out)
+    assert executor.map(lambda x: x * 2, items, keep=lambda done: [str(x) for x in done]) == [str(x * 2) for x in items]
+    assert all(pid != os.getpid() for _, pid in out) == isinstance(executor, Forked), "forked: none of it here"
+
+
+def test_parallel_and_serial_builds_are_byte_identical(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synth
+
+    corpus = synth.write(tmp_path / "corpus", docs=MIN_ITEMS * 2)
+    sites = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"site-{workers}"
+        subprocess.run([sys.executable, "-m", "builder", "build", str(corpus), "--out", str(out), "-q"], check=True,
+                       env={**os.environ, "GLOSSATOR_WORKERS": workers}, cwd=ROOT)
+        sites[workers] = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert sites["1"].keys() == sites["2"].keys()
+    assert [p for p in sites["1"] if sites["1"][p] != sites["2"][p]] == []
+
+
+def test_a_written_build_reports_the_site_the_in_memory_build_makes(tmp_path: Path) -> None:
+    """build_and_write's pages and index files are written by the processes that made them and
+    only named to this one (staging.OnDisk reads them back when asked): the site it reports is
+    the one build() returns whole, byte for byte."""
+    from builder.run import pipeline
+    from builder.site import staging as write
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synth
+
+    corpus = synth.write(tmp_path / "corpus", docs=MIN_ITEMS * 2)
+    written = pipeline.build_and_write(corpus, tmp_path / "site", executor=Forked(2))
+    whole = pipeline.build(corpus, executor=InProcess())
+    assert isinstance(written.site, write.OnDisk) and not isinstance(whole.site, write.OnDisk)
+    assert list(written.site) == list(whole.site) and written.pages == whole.pages
+    assert dict(written.site) == dict(whole.site)
