@@ -552,7 +552,7 @@ class App:
             if not busy():
                 rest = self.builder.render_pending(stop=busy)
                 self.hub.changed(rest.changed)
-                if rest.rendered:
+                if rest.rendered or rest.pending != self.hub.status.get("pending"):
                     self.hub.set_status({**self.hub.status, "pending": rest.pending})
                 if not rest.pending and not busy():
                     settle()
@@ -595,7 +595,7 @@ class App:
             self.err.write(f"[{stamp}] {what}: build failed: still serving the last good site\n")
         elif update.changed or update.rechecked:
             self.out.write(f"[{stamp}] {what}: {_count(len(update.changed), 'file')} updated in {ms}"
-                           + (f"; {_count(update.pending, 'more page')} to render" if update.pending else "") + "\n")
+                           + (f"; {_count(update.pending, 'more page')} to check" if update.pending else "") + "\n")
         self.out.flush()
         self.err.flush()
 

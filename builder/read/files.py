@@ -208,40 +208,38 @@ class CorpusFiles:
         self.dir = corpus_dir
         self.keep = keep
         self.real = RealPaths()
-        self._kept: dict[tuple[str, object], tuple[Any, str, str | None]] = {}   # → (value, its path, where it really is)
+        self._kept: dict[tuple[object, ...], tuple[Any, str, str | None]] = {}   # → (value, its path, where it really is)
         self._sidecars: dict[DocId, SourcePath] | None = None
 
     def text(self, rel: SourcePath, max_bytes: int = MAX_BYTES, optional: bool = False) -> Text | None:
         """A file of the corpus by its path; None when `optional` and there is no such file."""
-        path = self.dir / rel
-
-        def read() -> tuple[Text, str | None]:
+        def read() -> tuple[Text, Path, str | None]:
+            path = self.dir / rel
             if optional and not os.path.lexists(path):
-                return Text(rel, None, ()), None
+                return Text(rel, None, ()), path, None
             text, found = read_text(path, rel, within=self.dir, real=self.real, max_bytes=max_bytes)
-            return Text(rel, text, found), self.real.file(path)
+            return Text(rel, text, found), path, self.real.file(path)
 
-        got = self._through(("file", rel), path, read)
+        got = self._through(("file", rel), read)
         return None if optional and got.text is None and not got.found else got
 
     def document(self, meta: DocMeta) -> Text:
         """A document's file (seeds/<file>), or the diagnostic at its INDEX.md row that says why not."""
-        rel = document_rel(meta)
-
-        def read() -> tuple[Text, str | None]:
+        def read() -> tuple[Text, Path, str | None]:
+            rel = document_rel(meta)
             path, problem = document_path(self.dir, meta, self.real)
             if problem is not None:
-                return Text(rel, None, (problem,)), None
+                return Text(rel, None, (problem,)), self.dir / rel, None
             assert path is not None
             text, found = read_text(path, rel, real=self.real)
-            return Text(rel, text, found), str(path)
+            return Text(rel, text, found), self.dir / rel, str(path)
 
-        return self._through(("document", (meta.file, meta.where)), self.dir / rel, read)
+        return self._through(("document", meta.file, meta.where), read)
 
     def data(self, path: Path) -> bytes | None:
         """The bytes of a file that is not the corpus's own text (a theme's template or static
         file, which the theme has checked), or None when it cannot be read."""
-        return self._through(("data", str(path)), path, lambda: (read_bytes(path, real=self.real)[0], str(path)))
+        return self._through(("data", path), lambda: (read_bytes(path, real=self.real)[0], path, str(path)))
 
     def sidecars(self) -> dict[DocId, SourcePath]:
         """Sidecar files by the document id they name, entities.yaml excluded: files only, and
@@ -262,19 +260,20 @@ class CorpusFiles:
             return
         changed = {os.path.abspath(p) for p in paths}
         real = {os.path.realpath(p) for p in changed}
-        annotations = os.path.abspath(self.dir / "annotations")
-        if any(p == annotations or os.path.dirname(p) == annotations for p in changed):
-            self._sidecars = None
+        folder = os.path.abspath(self.dir / "annotations")
+        listed = {os.path.abspath(self.dir / rel) for rel in (self._sidecars or {}).values()}
+        if any(p == folder or (os.path.dirname(p) == folder and (p in listed) != os.path.isfile(p)) for p in changed):
+            self._sidecars = None   # a sidecar came or went (an edit of one keeps the listing)
         for key, (_, named, where) in list(self._kept.items()):
             if named in changed or where in real or where in changed or any(
                     named.startswith(p + os.sep) for p in changed):
                 del self._kept[key]
 
-    def _through(self, key: tuple[str, object], path: Path, read: Callable[[], tuple[Any, str | None]]) -> Any:
+    def _through(self, key: tuple[object, ...], read: Callable[[], tuple[Any, Path, str | None]]) -> Any:
         if not self.keep:
             return read()[0]
         kept = self._kept.get(key)
         if kept is None:
-            value, where = read()
+            value, path, where = read()
             kept = self._kept[key] = (value, os.path.abspath(path), where)
         return kept[0]
