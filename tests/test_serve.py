@@ -28,7 +28,9 @@ from typing import Callable, Iterator
 import pytest
 
 from builder.commands import cli
-from builder.commands.serve import Changes, Hub, inject, page_of
+from builder.commands.http import inject
+from builder.commands.hub import Hub, page_of
+from builder.commands.watch import Changes
 from tests.conftest import ROOT, cancelled_icon_load, copy_corpus
 
 DOC = "rt-2021-naeem"

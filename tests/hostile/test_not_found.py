@@ -24,7 +24,8 @@ from bs4 import BeautifulSoup
 
 from builder.run.live import LiveSite
 from builder.run.pipeline import build, build_and_write
-from builder.commands.serve import App, Hub
+from builder.commands.hub import Hub
+from builder.commands.serve import App
 from tests.conftest import copy_corpus
 
 CORPUS = Path(__file__).resolve().parents[1] / "golden" / "corpus"
