@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import jinja2
-from jinja2.filters import do_truncate
 from markupsafe import Markup
 
 from builder.core.diagnostics import Diagnostic
@@ -86,19 +85,6 @@ def environment(theme: Theme) -> jinja2.Environment:
     env.filters["markdown"] = lambda text: Markup(mdtext.render(text))
     env.filters["markdown_inline"] = lambda text: Markup(mdtext.render_inline(text))
     env.filters["initials"] = docmarkup.initials
-    # Listings, made in Python (docmarkup): the same bytes as the template loops they replaced.
-    env.filters["passage"] = lambda p, show_doc=True, show_speaker=False: Markup(
-        docmarkup.passage_html(p, show_doc, show_speaker))
-    env.filters["passages"] = lambda ps, show_doc=True, show_speaker=False: Markup(
-        docmarkup.passages_html(ps, show_doc, show_speaker))
-    env.filters["mention_groups"] = lambda groups: Markup(docmarkup.mentions_html(groups))
-    env.filters["register_items"] = lambda items, speaker: Markup(docmarkup.register_html(items, speaker))
-    env.filters["timeline_entries"] = lambda entries: Markup(docmarkup.timeline_html(entries))
-    env.filters["published"] = lambda meta: Markup(docmarkup.published_html(meta))
-    env.filters["index_rows"] = lambda rows: Markup(docmarkup.index_rows_html(rows))
-    env.filters["legend_items"] = lambda legend: Markup(docmarkup.legend_html(legend))
-    env.filters["note_items"] = lambda notes: Markup(docmarkup.notes_html(notes, lambda text: do_truncate(env, text, 70)))
-    env.filters["related_items"] = lambda related: Markup(docmarkup.related_html(related))
     return env
 
 
