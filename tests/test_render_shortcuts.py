@@ -99,3 +99,15 @@ def test_printing_escapes_as_jinja2_does(value: object) -> None:
 def test_templates_print_through_the_shortcut() -> None:
     code = _env().compile("{{ x }}{% autoescape false %}{{ y }}{% endautoescape %}", raw=True)
     assert "environment.escape_output(" in code and "yield str(" in code and "yield escape(" not in code
+
+
+def test_the_templates_pages_import_are_compiled_before_any_page_renders(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Render workers fork after look(): what it compiled they share, rather than each compiling it."""
+    ready = render.look(theme.Theme((theme.BUILTIN_THEME / "templates",), ()))
+
+    def unread(*args: object) -> None:
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(ready.env.loader, "get_source", unread)
+    for name in ("base.html", "_macros.html", "_listings.html", *theme.PAGE_TEMPLATES):
+        ready.env.get_template(name)

@@ -37,11 +37,19 @@ class Look:
     problems: tuple[Diagnostic, ...]
 
 
+SHARED_TEMPLATES = ("base.html", "_macros.html", "_listings.html")   # the built-in pages extend or import these
+
+
 def look(theme: Theme, found: tuple[Diagnostic, ...] = ()) -> Look:
     """`theme` ready to render; `found`: the problems met finding its folders."""
     env = environment(theme)
     files, found_static = static_files(theme)
     problems = (*found, *found_static, *template_problems(theme), *compile_all(env, theme))
+    for name in SHARED_TEMPLATES:   # compiled once here, not in every render worker
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            pass   # reported by the pages that use it, when they render
     return Look(theme, env, files, problems)
 
 
