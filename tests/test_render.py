@@ -84,6 +84,55 @@ def test_a_corpus_theme_overrides_templates_and_static_files_one_by_one(tmp_path
     assert b"glossator" in site["static/glossator.js"].lower()
 
 
+def _replace_macro(template: str, replacement: str) -> str:
+    """A theme's copy of a built-in template with one macro (the one `replacement` defines) changed."""
+    from builder.html.theme import BUILTIN_THEME
+
+    text = (BUILTIN_THEME / "templates" / template).read_text("utf-8")
+    return _with_macro(text, replacement)
+
+
+def _with_macro(text: str, replacement: str) -> str:
+    start = text.index(replacement[:replacement.index("(") + 1])
+    end = text.index("{% endmacro %}", start) + len("{% endmacro %}")
+    return text[:start] + replacement + text[end:]
+
+
+def test_a_theme_that_overrides_the_passage_macro_changes_every_listing_of_passages(tmp_path: Path) -> None:
+    root = two_docs(tmp_path, sidecar_a=SIDE_A)
+    (root / "themes" / "default" / "templates").mkdir(parents=True)
+    (root / "themes" / "default" / "templates" / "_macros.html").write_text(_replace_macro(
+        "_macros.html",
+        '{% macro passage(p, show_doc=true, show_speaker=false) %}'
+        '<figure class="my-passage"><q>{{ p.text }}</q> <a href="{{ p.href }}">{{ p.doc_title }}</a></figure>'
+        '{% endmacro %}'))
+    site = build(root).site
+    for path, href in (("entities/zamir-kabulov.html", "../docs/a.html#guarded"), ("quotes.html", "docs/a.html#guarded")):
+        mine = page(site, path).select("figure.my-passage")
+        assert [(f.q.get_text(), f.a["href"]) for f in mine] == [("Our embassy is guarded by the Taliban", href)], path
+        assert not page(site, path).select("blockquote.passage"), path
+
+
+def test_a_theme_that_overrides_the_listings_changes_them_on_every_page(tmp_path: Path) -> None:
+    root = two_docs(tmp_path, sidecar_a=SIDE_A)
+    (root / "themes" / "default" / "templates").mkdir(parents=True)
+    listings = _replace_macro("_listings.html", '{% macro timeline_entries(entries) %}{% for e in entries %}'
+                              '<li class="mine">{{ e.date_label }}: {{ e.label }}</li>{% endfor %}{% endmacro %}')
+    listings = _with_macro(listings, '{% macro legend_items(legend) %}{% for item in legend %}'
+                           '<li class="mine">{{ item.name }}</li>{% endfor %}{% endmacro %}')
+    listings = _with_macro(listings, '{% macro index_rows(rows) %}{% for row in rows %}'
+                           '<tr class="mine"><td>{{ row.meta.title }}</td></tr>{% endfor %}{% endmacro %}')
+    listings = _with_macro(listings, '{% macro mention_groups(groups) %}{% for g in groups %}'
+                           '<p class="mine">{{ g.meta.title }}: {{ g["items"] | length }}</p>{% endfor %}{% endmacro %}')
+    (root / "themes" / "default" / "templates" / "_listings.html").write_text(listings)
+    site = build(root).site
+    assert [li.get_text() for li in page(site, "timeline.html").select("li.mine")] == [
+        "August 2021: Report B", "16 August 2021 (approximate): Report A", "16 August 2021 (approximate): Embassy guarded"]
+    assert [li.get_text() for li in page(site, "docs/a.html").select(".legend li.mine")] == ["Zamir Kabulov"]
+    assert [tr.get_text() for tr in page(site, "index.html").select("tr.mine")] == ["Report A", "Report B"]
+    assert [p.get_text() for p in page(site, "entities/kabul.html").select("p.mine")] == ["Report A: 1"]
+
+
 def test_a_named_theme_from_settings(tmp_path: Path) -> None:
     root = two_docs(tmp_path)
     (root / "glossator.toml").write_text('theme = "plain"\n')

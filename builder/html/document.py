@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from html import escape
 from urllib.parse import quote
-from typing import Any, Callable, Mapping, Sequence
-
-import markupsafe
+from typing import Mapping, Sequence
 
 from builder.core import urls
-from builder.html import markdown as mdtext, sourcediff as srcdiff
+from builder.html import sourcediff as srcdiff
 from builder.core.edtf import Edtf
-from builder.html.spans import Markup, markupsafe_escape, render_spans
+from builder.html.spans import Markup, render_spans
 from builder.core.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, Mark, PassageRef, SitePath, Span, Target
 
 RANK = {"quote": 0, "link": 1, "note": 2, "date": 3, "mention": 4}
@@ -312,140 +310,3 @@ def speakers_in(doc: AnchoredDoc) -> list[tuple[EntityId, int]]:
 def hue_table(speakers: Sequence[EntityId]) -> dict[EntityId, int]:
     """Hues spread by the golden angle, so neighbours in the list never look alike."""
     return {s: round((i * 137.508) % 360) for i, s in enumerate(sorted(set(speakers)))}
-
-
-# --- listings ---------------------------------------------------------------------------
-# Entity pages, the quotes register and the timeline list every passage of the corpus, tens
-# of thousands of rows. As template loops each row cost a macro call and a dozen escape()
-# calls (each making a Markup); as f-strings the same bytes cost a fraction of that. The
-# templates place these fragments; `_macros.html`'s `passage` macro is `passage_html`.
-
-
-def h(value: object) -> str:
-    """`value` as an autoescaping template prints `{{ value }}`: markupsafe's escaping, as a str."""
-    if type(value) is str:
-        return markupsafe_escape(value)
-    return str(markupsafe.escape(value))
-
-
-esc = markupsafe_escape   # h() for a value known to be a str, without the call to h (the rows below make 300,000)
-
-
-def passage_html(p: Mapping[str, Any], show_doc: bool = True, show_speaker: bool = False) -> str:
-    """A passage in a listing (a dict of `Pages.passage`): its words in context, who said it, where."""
-    speaker = p["speaker"]
-    quote = " is-quote" if p["is_quote"] else ""
-    data = f' data-speaker="{esc(p["speaker_id"])}"' if speaker else ""
-    who = (f'<span class="who"><span class="chip" aria-hidden="true">{esc(p["speaker_initials"])}</span>'
-           f'{esc(p["speaker_name"])}</span>') if show_speaker and speaker else ""
-    via = f'<span class="via">via {esc(p["via"].name)}</span>' if p["via"] else ""
-    where = esc(p["doc_title"]) if show_doc else "Read in context"
-    pub = f'<span class="pub">{esc(p["published_label"])}</span>' if show_doc and p["published_label"] else ""
-    return (f'<blockquote class="passage{quote}"{data}>\n'
-            f'  <p><span class="ctx">{esc(p["before"])}</span><mark>{esc(p["text"])}</mark>'
-            f'<span class="ctx">{esc(p["after"])}</span></p>\n'
-            f'  <footer>\n{who}{via}<a href="{esc(p["href"])}">{where}</a>{pub}  </footer>\n</blockquote>\n')
-
-
-def passages_html(ps: Sequence[Mapping[str, Any]], show_doc: bool = True, show_speaker: bool = False) -> str:
-    return "".join([passage_html(p, show_doc, show_speaker) for p in ps])
-
-
-def mentions_html(groups: Sequence[Mapping[str, Any]]) -> str:
-    """An entity page's mentions: per document (`meta`, `href`, `items`), each passage as a link."""
-    out: list[str] = []
-    for g in groups:
-        out.append(f'<h3><a href="{esc(g["href"])}">{esc(g["meta"].title)}</a></h3>\n<ul class="mentions">\n')
-        out += [f'  <li><a href="{esc(m["href"])}"><span class="ctx">{esc(m["before"])}</span><mark>{esc(m["text"])}</mark>'
-                f'<span class="ctx">{esc(m["after"])}</span></a></li>\n' for m in g["items"]]
-        out.append("</ul>\n")
-    return "".join(out)
-
-
-def register_html(items: Sequence[Mapping[str, Any]], speaker: str) -> str:
-    """The quotes register's items for one speaker: each passage, flagged when it is
-    attributed to someone else too (a conflict) or reported in several documents."""
-    out: list[str] = []
-    for q in items:
-        conflict = q["conflict"]
-        out.append(f'<div class="register-item{" conflict" if conflict else ""}">\n  {passage_html(q)}\n')
-        others = q["others"]
-        last = len(others) - 1
-        if conflict:
-            out.append('<p class="flag"><span class="badge conflict">conflicting attribution</span> ')
-            out += [f'also attributed to <a href="{esc(o["href"])}">{esc(o["speaker"].name)} in {esc(o["doc_title"])}</a>'
-                    + ("; " if i < last else "")
-                    for i, o in enumerate(others) if o["speaker"] and o["speaker"].id != speaker]
-            out.append("</p>\n")
-        elif q["travelled"]:
-            out.append('<p class="flag"><span class="badge travelled">in several reports</span> ')
-            out += [f'<a href="{esc(o["href"])}">{esc(o["doc_title"])}</a>' + ("; " if i < last else "")
-                    for i, o in enumerate(others)]
-            out.append("</p>")
-        out.append("</div>\n")
-    return "".join(out)
-
-
-def timeline_html(entries: Sequence[Mapping[str, Any]]) -> str:
-    """One year of the timeline: publications, and dated events with the passage that dates them."""
-    out: list[str] = []
-    for e in entries:
-        edtf = e["edtf"]
-        data = "" if edtf is None else f' data-edtf="{esc(edtf)}"'
-        out.append(f'  <li class="tl-{esc(e["kind"])}">\n'
-                   f'    <time datetime="{esc(e["datetime"])}"{data}>{esc(e["date_label"])}</time>\n')
-        if e["kind"] == "published":
-            out.append(f'    <span class="tl-what"><span class="badge">Published</span> '
-                       f'<a href="{esc(e["doc_href"])}">{esc(e["label"])}</a></span>\n')
-        else:
-            out.append(f'    <span class="tl-what">{esc(e["label"])} <span class="small">— <a href="{esc(e["href"])}">'
-                       f'“{esc(e["passage"]["text"])}”</a> in {esc(e["doc_title"])}</span></span>\n')
-        out.append("  </li>\n")
-    return "".join(out)
-
-
-# --- a document page's lists: the same rows the template loops gave -------------------------
-
-
-def legend_html(legend: Sequence[Mapping[str, Any]]) -> str:
-    """The speakers of a document, each with their chip, page and number of quotes."""
-    return "".join([
-        f'    <li data-speaker="{h(i["id"])}"><span class="chip" aria-hidden="true">{h(i["initials"])}</span>'
-        f'<a href="{h(i["href"])}">{h(i["name"])}</a> <span class="count">{h(i["count"])}'
-        f'<span class="visually-hidden"> quote{"s" if i["count"] != 1 else ""}</span></span></li>\n' for i in legend])
-
-
-def notes_html(notes: Sequence[Mapping[str, Any]], truncate: Callable[[str], str]) -> str:
-    """The notes beside a document's text: each links back to its passage (`truncate`d) and shows its Markdown."""
-    return "".join([
-        f'    <li id="{h(n["id"])}-body" class="note-body"><a class="note-back" href="#{h(n["id"])}">'
-        f'<span class="visually-hidden">Back to the text: </span>“{h(truncate(n["text"]))}”</a>'
-        f'{mdtext.render(n["body"])}</li>\n' for n in notes])
-
-
-def related_html(related: Sequence[Mapping[str, Any]]) -> str:
-    """Documents related to this one, each with the reason."""
-    return "".join([f'    <li><a href="{h(r["href"])}">{h(r["title"])}</a> <span class="why">{h(r["reason"])}</span></li>\n'
-                    for r in related])
-
-
-def published_html(meta: Any) -> str:
-    """A document's publication date as a <time> (`_macros.html`'s `published`), or that it is unknown."""
-    if not meta.published:
-        return '<span class="unknown">date unknown</span>'
-    datetime, edtf, label = date_view(meta.published)
-    data = "" if edtf is None else f' data-edtf="{h(edtf)}"'
-    return f'<time datetime="{h(datetime)}"{data}>{h(label)}</time>'
-
-
-def index_rows_html(rows: Sequence[Mapping[str, Any]]) -> str:
-    """The home page's table of documents: title, source, publication, numbers of quotes and notes."""
-    out: list[str] = []
-    for row in rows:
-        meta, counts = row["meta"], row["counts"]
-        q, n = counts.get("quote") or 0, counts.get("note") or 0
-        out.append(f'    <tr>\n      <td><a href="{h(row["href"])}">{h(meta.title)}</a></td>\n'
-                   f'      <td>{h(meta.source or "")}</td>\n      <td class="pub">{published_html(meta)}</td>\n'
-                   f'      <td class="small ann"><span>{h(q)} quote{"s" if q != 1 else ""}</span> '
-                   f'<span>{h(n)} note{"s" if n != 1 else ""}</span></td>\n    </tr>\n')
-    return "".join(out)

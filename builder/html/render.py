@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import jinja2
-from jinja2.filters import do_truncate
+import markupsafe
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.nodes import Expr
 from markupsafe import Markup
 
 from builder.core.diagnostics import Diagnostic
 from builder.core.models import EntityId, SitePath
 from builder.html import document as docmarkup, markdown as mdtext
 from builder.html.pages import PageMaker
+from builder.html.spans import markupsafe_escape
 from builder.html.theme import (
     ContainedLoader, Theme, compile_all, rendering_problem, static_files, template_problems,
 )
@@ -34,11 +37,19 @@ class Look:
     problems: tuple[Diagnostic, ...]
 
 
+SHARED_TEMPLATES = ("base.html", "_macros.html", "_listings.html")   # the built-in pages extend or import these
+
+
 def look(theme: Theme, found: tuple[Diagnostic, ...] = ()) -> Look:
     """`theme` ready to render; `found`: the problems met finding its folders."""
     env = environment(theme)
     files, found_static = static_files(theme)
     problems = (*found, *found_static, *template_problems(theme), *compile_all(env, theme))
+    for name in SHARED_TEMPLATES:   # compiled once here, not in every render worker
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            pass   # reported by the pages that use it, when they render
     return Look(theme, env, files, problems)
 
 
@@ -51,14 +62,45 @@ def generated_static(hues: Mapping[EntityId, int]) -> dict[SitePath, bytes]:
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
+def escape_output(value: Any) -> str:
+    """What an autoescaping template prints for `{{ value }}`: markupsafe.escape's text, without
+    the new Markup it wraps each result in (the result only joins the page, and making
+    that copy cost as much as the escaping). Markup is printed as it is."""
+    cls = type(value)
+    if cls is str:
+        return markupsafe_escape(value)
+    if cls is Markup:
+        return value
+    return markupsafe.escape(value)
+
+
+class OutputCompiler(CodeGenerator):
+    """Compiles `{{ … }}` in autoescaped templates to `environment.escape_output(…)` rather
+    than markupsafe's `escape(…)`: the same text, printed in less than half the time (9,000
+    passages drawn in one loop: 48 -> 20 ms).
+    Everything else (volatile or unescaped output, constants) compiles as jinja2 does."""
+
+    def _output_child_pre(self, node: Expr, frame: Frame, finalize: Any) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            super()._output_child_pre(node, frame, finalize)
+            return
+        self.write("environment.escape_output(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
 class Environment(jinja2.Environment):
-    """jinja2's Environment, with `row.key` on a page context's dicts made cheap.
+    """jinja2's Environment, with `row.key` on a page context's dicts made cheap (and `{{ … }}`
+    compiled by OutputCompiler).
 
     `x.y` tries getattr first and the item second; on a plain dict getattr can only
     find dict's own attributes, so for any other name it fails, and raising and
     catching that AttributeError for every field of every row is most of a
     listing's cost. Looking the item up directly gives the same result.
     """
+
+    code_generator_class = OutputCompiler
+    escape_output = staticmethod(escape_output)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
@@ -86,19 +128,6 @@ def environment(theme: Theme) -> jinja2.Environment:
     env.filters["markdown"] = lambda text: Markup(mdtext.render(text))
     env.filters["markdown_inline"] = lambda text: Markup(mdtext.render_inline(text))
     env.filters["initials"] = docmarkup.initials
-    # Listings, made in Python (docmarkup): the same bytes as the template loops they replaced.
-    env.filters["passage"] = lambda p, show_doc=True, show_speaker=False: Markup(
-        docmarkup.passage_html(p, show_doc, show_speaker))
-    env.filters["passages"] = lambda ps, show_doc=True, show_speaker=False: Markup(
-        docmarkup.passages_html(ps, show_doc, show_speaker))
-    env.filters["mention_groups"] = lambda groups: Markup(docmarkup.mentions_html(groups))
-    env.filters["register_items"] = lambda items, speaker: Markup(docmarkup.register_html(items, speaker))
-    env.filters["timeline_entries"] = lambda entries: Markup(docmarkup.timeline_html(entries))
-    env.filters["published"] = lambda meta: Markup(docmarkup.published_html(meta))
-    env.filters["index_rows"] = lambda rows: Markup(docmarkup.index_rows_html(rows))
-    env.filters["legend_items"] = lambda legend: Markup(docmarkup.legend_html(legend))
-    env.filters["note_items"] = lambda notes: Markup(docmarkup.notes_html(notes, lambda text: do_truncate(env, text, 70)))
-    env.filters["related_items"] = lambda related: Markup(docmarkup.related_html(related))
     return env
 
 
