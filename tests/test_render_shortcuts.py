@@ -65,42 +65,6 @@ def test_escaping_shortcuts_give_the_public_functions_bytes(text: str) -> None:
     assert markup.markupsafe_escape(text) == str(markupsafe.escape(text))
 
 
-class Shown:
-    """An object that prints as HTML of its own (as Markup does)."""
-
-    def __html__(self) -> str:
-        return "<i>shown</i>"
-
-    def __str__(self) -> str:
-        return "<not shown>"
-
-
-PRINTING = [
-    "{{ x }}|{{ x ~ '<' }}|{{ [x] | join }}|{{ x | e }}|{{ x | safe }}",
-    "{% set block %}<{{ x }}>{% endset %}{{ block }}|{{ block | upper }}",
-    "{% macro m(v) %}<b>{{ v }}</b>{% endmacro %}{{ m(x) }}|{{ m(m(x)) }}",
-    "{% filter upper %}{{ x }}{% endfilter %}|{% autoescape false %}{{ x }}{% endautoescape %}|{% autoescape true %}{{ x }}{% endautoescape %}",
-    "{% for c in [x, 1, none, 2.5] %}{{ c }};{% endfor %}",
-]
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.one_of(st.text(alphabet=st.sampled_from("ab<>&\"' #x\u00e9") | st.characters(), max_size=30),
-                 st.text(max_size=10).map(markupsafe.Markup), st.integers(), st.none(), st.just(Shown())))
-def test_printing_escapes_as_jinja2_does(value: object) -> None:
-    """`{{ … }}` prints through render.escape_output, not markupsafe.escape: every way a
-    template prints gives jinja2's own bytes."""
-    ours = _env()
-    plain = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    for source in PRINTING:
-        assert ours.from_string(source).render(x=value) == plain.from_string(source).render(x=value), source
-
-
-def test_templates_print_through_the_shortcut() -> None:
-    code = _env().compile("{{ x }}{% autoescape false %}{{ y }}{% endautoescape %}", raw=True)
-    assert "environment.escape_output(" in code and "yield str(" in code and "yield escape(" not in code
-
-
 def test_the_templates_pages_import_are_compiled_before_any_page_renders(monkeypatch: pytest.MonkeyPatch) -> None:
     """Render workers fork after look(): what it compiled they share, rather than each compiling it."""
     ready = render.look(theme.Theme((theme.BUILTIN_THEME / "templates",), ()))

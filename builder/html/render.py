@@ -12,16 +12,12 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import jinja2
-import markupsafe
-from jinja2.compiler import CodeGenerator, Frame
-from jinja2.nodes import Expr
 from markupsafe import Markup
 
 from builder.core.diagnostics import Diagnostic
 from builder.core.models import EntityId, SitePath
 from builder.html import document as docmarkup, markdown as mdtext
 from builder.html.pages import PageMaker
-from builder.html.spans import markupsafe_escape
 from builder.html.theme import (
     ContainedLoader, Theme, compile_all, rendering_problem, static_files, template_problems,
 )
@@ -62,32 +58,6 @@ def generated_static(hues: Mapping[EntityId, int]) -> dict[SitePath, bytes]:
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
-def escape_output(value: Any) -> str:
-    """What an autoescaping template prints for `{{ value }}`: markupsafe.escape's text, without
-    the new Markup it wraps each result in (the result only joins the page, and making
-    that copy cost as much as the escaping). Markup is printed as it is."""
-    cls = type(value)
-    if cls is str:
-        return markupsafe_escape(value)
-    if cls is Markup:
-        return value
-    return markupsafe.escape(value)
-
-
-class OutputCompiler(CodeGenerator):
-    """Compiles `{{ … }}` in autoescaped templates to `environment.escape_output(…)` rather
-    than markupsafe's `escape(…)`: the same text, a third of the cost on listing pages.
-    Everything else (volatile or unescaped output, constants) compiles as jinja2 does."""
-
-    def _output_child_pre(self, node: Expr, frame: Frame, finalize: Any) -> None:
-        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
-            super()._output_child_pre(node, frame, finalize)
-            return
-        self.write("environment.escape_output(")
-        if finalize.src is not None:
-            self.write(finalize.src)
-
-
 class Environment(jinja2.Environment):
     """jinja2's Environment, with `row.key` on a page context's dicts made cheap.
 
@@ -96,9 +66,6 @@ class Environment(jinja2.Environment):
     catching that AttributeError for every field of every row is most of a
     listing's cost. Looking the item up directly gives the same result.
     """
-
-    code_generator_class = OutputCompiler
-    escape_output = staticmethod(escape_output)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
