@@ -8,7 +8,7 @@ import pytest
 
 from builder.core.diagnostics import Diagnostic
 from builder.run.pipeline import build
-from tests.factory import ENTITIES, TEXT_A, make_corpus, two_docs
+from tests.factory import ENTITIES, make_corpus, two_docs
 
 
 def errors(root: Path) -> list[Diagnostic]:

@@ -6,7 +6,6 @@ lunr.py's own acceptance tests; page checks run from http:// and file://.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import shutil

@@ -9,21 +9,31 @@ import json
 import mimetypes
 import queue
 import socket
+import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol, TextIO
 from urllib.parse import parse_qs, quote, unquote
 
-from builder.commands.hub import page_of
+from builder.commands.hub import Hub, page_of
 from builder.commands.serveguard import SEND_SECONDS, HeadTooLarge, Hosts, Incoming
-
-if TYPE_CHECKING:
-    from builder.commands.serve import App
 
 PREFIX = "/__glossator/"
 SCRIPT_PATH = PREFIX + "livereload.js"
 HEARTBEAT = 15.0      # seconds between keep-alive comments on an idle event stream
+
+
+class App(Protocol):
+    """What the HTTP side reads of the server (builder.commands.serve.App)."""
+
+    builder: Any                 # the live site: get(path), ok
+    hub: Hub
+    script: bytes                # livereload.js
+    err: TextIO
+    ready: threading.Event       # set once the first build is over
+
+
 TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
          ".css": "text/css; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml",
          ".txt": "text/plain; charset=utf-8", ".xml": "application/xml", ".webmanifest": "application/manifest+json"}

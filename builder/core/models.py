@@ -303,16 +303,3 @@ class Documents(Protocol):
 
     @property
     def entities(self) -> Sequence[Entity]: ...
-
-
-# --- output -------------------------------------------------------------------
-
-
-@record
-class Site:
-    """Every output file, by site path. Nothing is written until the whole site exists."""
-
-    files: tuple[tuple[SitePath, bytes], ...]
-
-    def as_dict(self) -> dict[SitePath, bytes]:
-        return dict(self.files)

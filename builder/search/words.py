@@ -243,11 +243,3 @@ def lunr_py_pipeline() -> tuple[Callable[..., object], ...]:
     Pipeline.registered_functions["stemmer"] = stemmer
     stemmer.label = "stemmer"  # type: ignore[attr-defined]
     return glossator_words, glossator_stop_words, stemmer
-
-
-def distinct_words(texts: Iterable[str]) -> set[str]:
-    """Every normalised word in `texts` (for cross-runtime tests and the vocabulary)."""
-    found: set[str] = set()
-    for text in texts:
-        found.update(words(text))
-    return found

@@ -163,8 +163,8 @@ def read_until(sock: socket.socket, marker: bytes, data: bytes = b"") -> bytes:
 def closed(sock: socket.socket) -> bool:
     """Whether the server closed the connection (blocks until it does or the socket times out)."""
     try:
-        while chunk := sock.recv(65536):
-            del chunk
+        while sock.recv(65536):
+            pass
     except ConnectionResetError:
         pass
     except TimeoutError:
