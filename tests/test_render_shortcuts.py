@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder.html import document as docmarkup, spans as markup, theme
+from builder.html import document, spans, theme
 from builder.html import render
 
 # The initials macro as _macros.html had it before the `initials` filter.
@@ -35,7 +35,7 @@ def test_initials_filter_and_macro_match_the_old_macro(name: str) -> None:
     old = jinja2.Environment(autoescape=True).from_string(OLD_INITIALS).render(name=name)
     assert env.from_string("{{ name | initials }}").render(name=name) == old
     macro = env.from_string('{% from "_macros.html" import initials %}{{ initials(name) }}').render(name=name)
-    assert macro == old == docmarkup.initials(name)
+    assert macro == old == document.initials(name)
 
 
 def test_dict_fields_as_jinja_reads_them() -> None:
@@ -53,7 +53,7 @@ def test_date_view_matches_the_date() -> None:
 
     for text in ("2021-08-16", "2021-08", "2021-08-16~", "2021?", "2021-21", "2021-08-16/2021-08-20", "../2021"):
         d = parse(text)
-        assert docmarkup.date_view(d) == (d.html, None if d.exact else d.text, d.label)
+        assert document.date_view(d) == (d.html, None if d.exact else d.text, d.label)
 
 
 @settings(max_examples=500, deadline=None)
@@ -61,8 +61,8 @@ def test_date_view_matches_the_date() -> None:
 def test_escaping_shortcuts_give_the_public_functions_bytes(text: str) -> None:
     """Author text reaches pages through these: they must escape exactly as html.escape and
     markupsafe.escape do (attributes and text of every listing and annotation)."""
-    assert markup.attr_escape(text) == html.escape(text)
-    assert markup.markupsafe_escape(text) == str(markupsafe.escape(text))
+    assert spans.attr_escape(text) == html.escape(text)
+    assert spans.markupsafe_escape(text) == str(markupsafe.escape(text))
 
 
 def test_the_templates_pages_import_are_compiled_before_any_page_renders(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""searchtext: the Python half of the word analysis that search.js mirrors.
+"""builder.search.words: the Python half of the word analysis that search.js mirrors.
 
 The browser tests (test_search_browser.py) check the two halves agree on every word
 of the example corpus; these pin the Python half's behaviour on its own.

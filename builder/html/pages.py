@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from builder.core import urls
 from builder.core.models import AnchoredDoc, AnnotationId, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath
-from builder.html import document as docmarkup
+from builder.html import document
 from builder.read.settings import Settings
 
 KIND_LABEL = {"person": "People", "organization": "Organisations", "place": "Places"}
@@ -31,9 +31,9 @@ class Pages:
         self.entities: dict[EntityId, Entity] = {e.id: e for e in linked.entities}
         self.docs: dict[DocId, AnchoredDoc] = {d.meta.id: d for d in linked.docs}
         self.titles = {d.meta.id: d.meta.title for d in linked.docs}
-        self.ctx = docmarkup.Context(linked, self.entities, self.titles)
+        self.ctx = document.Context(linked, self.entities, self.titles)
         self.title = settings.title or linked.corpus.title or "Untitled corpus"
-        self.hues = docmarkup.hue_table(list(linked.quotes_by))  # every speaker, without rescanning spans
+        self.hues = document.hue_table(list(linked.quotes_by))  # every speaker, without rescanning spans
         self._passage_fields: dict[tuple[DocId, AnnotationId], dict[str, Any]] = {}
         self._facts: dict[DocId, tuple[DocMeta, str, SitePath, str]] = {}
 
@@ -68,7 +68,7 @@ class Pages:
             return p
         meta, text, _, published_label = self._doc_facts(ref.doc)
         span = self.linked.passages[ref]
-        before, words, after = docmarkup.snippet(text, span.start, span.end)
+        before, words, after = document.snippet(text, span.start, span.end)
         ann = span.annotation
         speaker = self.entities.get(ann.speaker) if ann.speaker else None
         p = self._passage_fields[key] = {
@@ -78,7 +78,7 @@ class Pages:
             # the same, looked up once here rather than at every use in a template
             "is_quote": ann.kind == "quote", "speaker_id": speaker.id if speaker else "",
             "speaker_name": speaker.name if speaker else "",
-            "speaker_initials": docmarkup.initials(speaker.name) if speaker else "",
+            "speaker_initials": document.initials(speaker.name) if speaker else "",
             "published_label": published_label,
         }
         return p
@@ -120,11 +120,11 @@ class Pages:
             kind = s.annotation.kind
             if kind == "note" or (kind == "quote" and s.annotation.note):
                 (notes if kind == "note" else quote_notes).append(
-                    {"id": s.id, "body": s.annotation.note, "text": docmarkup.quote_of(doc, s)})
+                    {"id": s.id, "body": s.annotation.note, "text": document.quote_of(doc, s)})
         legend = [
             {"entity": ent, "count": n, "hue": self.hues.get(e, 0), "href": self.href(urls.entity_page(e), page),
-             "id": e, "name": ent.name, "initials": docmarkup.initials(ent.name)}
-            for e, n in docmarkup.speakers_in(doc) if (ent := self.entities.get(e)) is not None
+             "id": e, "name": ent.name, "initials": document.initials(ent.name)}
+            for e, n in document.speakers_in(doc) if (ent := self.entities.get(e)) is not None
         ]
         related = [
             {"title": self.titles.get(r.doc, r.doc), "href": self.href(urls.doc_page(r.doc), page), "reason": r.reason,
@@ -136,8 +136,8 @@ class Pages:
             changes[e.rule] += 1
         return page, "document.html", {
             **self.common(page, "document"), "doc": doc.meta, "format": doc.doc.raw.format,
-            "reading": Markup(docmarkup.reading_html(doc, self.ctx, page)),
-            "source_view": Markup(docmarkup.source_view_html(doc)),
+            "reading": Markup(document.reading_html(doc, self.ctx, page)),
+            "source_view": Markup(document.source_view_html(doc)),
             "changes": dict(changes), "notes": notes + quote_notes, "legend": legend, "related": related,
             "lang_doc": doc.meta.language or self.settings.language,
         }
@@ -176,7 +176,7 @@ class Pages:
         years: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for e in self.linked.timeline:
             year = f"{e.date.lower.year}" if e.date.start else "Undated start"
-            datetime, edtf, date_label = docmarkup.date_view(e.date)
+            datetime, edtf, date_label = document.date_view(e.date)
             doc_href = self.href(urls.doc_page(e.doc), page)
             href = f"{doc_href}#{e.ref}" if e.ref else doc_href   # as urls.relative adds a fragment
             years[year].append({

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from builder.core.diagnostics import Diagnostic
 from builder.core.models import EntityId, SitePath
-from builder.html import document as docmarkup, markdown as mdtext
+from builder.html import document, markdown
 from builder.html.pages import PageMaker
 from builder.html.theme import (
     ContainedLoader, Theme, compile_all, rendering_problem, static_files, template_problems,
@@ -52,7 +52,7 @@ def look(theme: Theme, found: tuple[Diagnostic, ...] = ()) -> Look:
 def generated_static(hues: Mapping[EntityId, int]) -> dict[SitePath, bytes]:
     """The static files made from the corpus rather than copied from the theme."""
     return {SitePath("static/speakers.css"): speakers_css(hues).encode("utf-8"),
-            SitePath("static/pygments.css"): (mdtext.pygments_css() + "\n").encode("utf-8")}
+            SitePath("static/pygments.css"): (markdown.pygments_css() + "\n").encode("utf-8")}
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -90,9 +90,9 @@ def environment(theme: Theme) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,   # a build reads each template once; serve makes a new environment when a theme file changes
     )
-    env.filters["markdown"] = lambda text: Markup(mdtext.render(text))
-    env.filters["markdown_inline"] = lambda text: Markup(mdtext.render_inline(text))
-    env.filters["initials"] = docmarkup.initials
+    env.filters["markdown"] = lambda text: Markup(markdown.render(text))
+    env.filters["markdown_inline"] = lambda text: Markup(markdown.render_inline(text))
+    env.filters["initials"] = document.initials
     return env
 
 

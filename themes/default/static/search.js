@@ -3,7 +3,7 @@
 
    - Works from file:// and under any sub-path: every index file is a <script> that
      hands its data to window.glossatorSearch.push(), every URL is relative.
-   - Words are cut, folded and stemmed exactly as builder/searchtext.py does (tests
+   - Words are cut, folded and stemmed exactly as builder/search/words.py does (tests
      compare both over every word of the example corpus).
    - The index is cut by term range into shards; a query loads only the shards
      holding its terms, and document texts (for snippets and phrases) in small chunks.
@@ -23,7 +23,7 @@
   var ADDRESS_DELAY = 400;   // ms without typing before the address shows the query
   var EXACT = 10, PREFIX = 2, FUZZY = 1;   // boosts: the word itself counts most
 
-  // --- words: the twin of builder/searchtext.py -------------------------------
+  // --- words: the twin of builder/search/words.py -------------------------------
 
   function fold(t) {
     if (!/[^\x00-\x7f]/.test(t)) return t.replace(/\*/g, "");
