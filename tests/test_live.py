@@ -22,7 +22,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from builder.html import pages as site_pages
 from builder.run import pipeline
+from builder.read.files import CorpusFiles
 from builder.run.live import LiveSite
+from builder.run.memo import Fresh
 from tests.conftest import ROOT, copy_corpus
 from tests.oracles import group_statements
 
@@ -79,7 +81,8 @@ def test_the_first_build_is_the_full_build(live: LiveSite, corpus: Path) -> None
 
 def test_page_makers_list_the_pages_of_pages_all(corpus: Path) -> None:
     linked, _ = pipeline.check(corpus)
-    pages = site_pages.Pages(linked, pipeline.config.load(corpus)[0])
+    chosen = pipeline.config.load(corpus)[0]
+    pages = pipeline.site(linked, chosen, pipeline.look(corpus, chosen, Fresh(), CorpusFiles(corpus))).pages
     assert list(site_pages.page_makers(pages)) == [path for path, _, _ in pages.all()]
 
 

@@ -94,7 +94,7 @@ def _replace_macro(template: str, replacement: str) -> str:
 
 def _with_macro(text: str, replacement: str) -> str:
     start = text.index(replacement[:replacement.index("(") + 1])
-    end = text.index("{% endmacro %}", start) + len("{% endmacro %}")
+    end = text.index("endmacro %}", start) + len("endmacro %}")
     return text[:start] + replacement + text[end:]
 
 
@@ -131,6 +131,23 @@ def test_a_theme_that_overrides_the_listings_changes_them_on_every_page(tmp_path
     assert [li.get_text() for li in page(site, "docs/a.html").select(".legend li.mine")] == ["Zamir Kabulov"]
     assert [tr.get_text() for tr in page(site, "index.html").select("tr.mine")] == ["Report A", "Report B"]
     assert [p.get_text() for p in page(site, "entities/kabul.html").select("p.mine")] == ["Report A: 1"]
+
+
+def test_a_theme_that_overrides_the_reading_pieces_changes_every_document_page(tmp_path: Path) -> None:
+    """The chip before a quote and the arrow after a cross-link come from _reading.html, so a theme can
+    show the speaker's name in the text instead of initials."""
+    root = two_docs(tmp_path, sidecar_a=SIDE_A + "links:\n  - {text: embassy, to: \"doc:b\"}\n")
+    (root / "themes" / "default" / "templates").mkdir(parents=True)
+    reading = _replace_macro("_reading.html", '{% macro speaker_chip(name, via, initials) -%}'
+                             '<b class="who">{{ name }}{% if via %} (via {{ via }}){% endif %}:</b> {% endmacro %}')
+    reading = _with_macro(reading, '{% macro go_link(href, label, external) -%}'
+                          '<a class="mine" href="{{ href }}">({{ label }})</a>{% endmacro %}')
+    (root / "themes" / "default" / "templates" / "_reading.html").write_text(reading)
+    site = build(root).site
+    quote = page(site, "docs/a.html").find(id="guarded")
+    assert quote.b.get_text() == "Zamir Kabulov (via TASS):" and not quote.select(".speaker-tag")
+    assert [(a["href"], a.get_text()) for a in page(site, "docs/a.html").select("a.mine")] == [("b.html", "(Report B)")]
+    assert quote.get_text() == "Zamir Kabulov (via TASS): Our embassy(Report B) is guarded by the Taliban"
 
 
 def test_a_named_theme_from_settings(tmp_path: Path) -> None:

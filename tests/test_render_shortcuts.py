@@ -73,5 +73,5 @@ def test_the_templates_pages_import_are_compiled_before_any_page_renders(monkeyp
         raise AssertionError("read again")
 
     monkeypatch.setattr(ready.env.loader, "get_source", unread)
-    for name in ("base.html", "_macros.html", "_listings.html", *theme.PAGE_TEMPLATES):
+    for name in ("base.html", "_macros.html", "_listings.html", "_reading.html", *theme.PAGE_TEMPLATES):
         ready.env.get_template(name)

@@ -1,17 +1,22 @@
-"""How a document's annotations look: spans → Markup, paragraphs → blocks, and the source view.
+"""A document's annotated text: spans → nested elements, paragraphs → blocks, and the source view.
 
-Pure functions from the linked corpus to HTML fragments; templates place them.
+Pure functions from the linked corpus to HTML fragments. What is placed beside the author's
+words (a quote's chip, a conflict's links, a cross-link's arrow) and how blocks and source
+lines are wrapped come from the theme's `_reading.html` macros (`Pieces`); templates place
+the result.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from html import escape
 from urllib.parse import quote
-from typing import Mapping, Sequence
+from typing import Mapping, Protocol, Sequence
+
+from markupsafe import Markup as HTML   # markup that templates print as it is (spans.Markup is an annotation's element)
 
 from builder.core import urls
 from builder.html import sourcediff as srcdiff
@@ -20,16 +25,36 @@ from builder.html.spans import Markup, render_spans
 from builder.core.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, Mark, PassageRef, SitePath, Span, Target
 
 RANK = {"quote": 0, "link": 1, "note": 2, "date": 3, "mention": 4}
-HEADING_SHIFT = {"h1": "h2", "h2": "h3", "h3": "h4", "h4": "h5", "h5": "h6", "h6": "h6"}
+PIECES = ("speaker_chip", "conflict_link", "go_link", "reading_text", "source_lines")   # _reading.html's macros
+
+
+class Pieces(Protocol):
+    """The theme's `_reading.html`: each macro returns escaped HTML (see that template)."""
+
+    def speaker_chip(self, name: str, via: str | None, initials: str) -> str: ...
+    def conflict_link(self, href: str, name: str, title: str) -> str: ...
+    def go_link(self, href: str, label: str, external: bool) -> str: ...
+    def reading_text(self, blocks: list[tuple[str, str]]) -> str: ...
+    def source_lines(self, rows: list[tuple[int, str, str, list[str]]]) -> str: ...
 
 
 @dataclass(frozen=True)
 class Context:
-    """Lookups a document page needs, built once per corpus."""
+    """Lookups a document page needs, built once per corpus, and the theme's pieces."""
 
     linked: Linked
     entities: Mapping[EntityId, Entity]
     titles: Mapping[DocId, str]
+    pieces: Pieces
+    chips: dict[tuple[str, str | None], str] = field(default_factory=dict, compare=False)
+
+    def chip(self, name: str, via: str | None) -> str:
+        """A quote's chip: the same for every quote of a speaker (through a go-between), so made once."""
+        key = (name, via)
+        made = self.chips.get(key)
+        if made is None:
+            made = self.chips[key] = str(self.pieces.speaker_chip(name, via, initials(name)))
+        return made
 
     @cached_property
     def statement_of(self) -> dict[tuple[DocId, AnnotationId], int]:
@@ -89,13 +114,11 @@ def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
                     o_span = ctx.linked.passages[other]
                     o_name = ctx.entities[o_span.annotation.speaker].name if o_span.annotation.speaker in ctx.entities else "?"
                     href = urls.relative(urls.doc_page(other.doc), page, other.id)
-                    trail += (f'<a class="conflict-link" href="{escape(href)}" '
-                              f'aria-label="{escape(f"Conflicting attribution: {o_name} in {ctx.titles.get(other.doc, other.doc)}")}" '
-                              f'title="{escape(f"Also attributed to {o_name}")}"></a>')
+                    trail += str(ctx.pieces.conflict_link(href, o_name, ctx.titles.get(other.doc, other.doc)))
             elif st.travelled:
                 classes += " travelled"
         via = ctx.entities.get(ann.via) if ann.via else None
-        lead = speaker_tag(name, via.name if via else None)
+        lead = ctx.chip(name, via.name if via else None)
         attrs = (("class", classes), ("data-speaker", ann.speaker or ""))
         if ann.note:  # the note is listed beside the text; the quote opens it on focus
             attrs = (("class", classes + " has-note"), attrs[1], ("aria-describedby", f"{span.id}-body"))
@@ -127,10 +150,7 @@ def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
         return Markup(span.start, span.end, "a", attrs, first, rank=RANK["mention"])
     if kind == "link" and ann.to:
         href, label = target_href(ann.to, ctx, page)
-        external = ann.to.kind == "url"
-        go = (f'<a class="xref-go{" external" if external else ""}" href="{escape(href)}" '
-              f'aria-label="{escape("Go to: " + label, quote=True)}"'
-              f'{" rel=" + chr(34) + "noopener noreferrer" + chr(34) if external else ""}></a>')
+        go = str(ctx.pieces.go_link(href, label, ann.to.kind == "url"))
         return Markup(span.start, span.end, "span", (("class", "xref"), ("data-href", href)), first,
                       trail=go, rank=RANK["link"])
     if kind == "note":
@@ -138,14 +158,6 @@ def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
                       (("class", "note"), ("aria-describedby", f"{span.id}-body")),
                       first + ((("tabindex", "0"),) if not in_link else ()), rank=RANK["note"])
     return Markup(span.start, span.end, "span", (("class", kind),), first)
-
-
-@lru_cache(maxsize=4096)
-def speaker_tag(name: str, via: str | None) -> str:
-    """A quote's chip: the same for every quote of a speaker (through a go-between), so made once."""
-    label = name + (f", via {via}" if via is not None else "")
-    return (f'<span class="speaker-tag" role="img" aria-label="{escape(label, quote=True)}:" '
-            f'title="{escape(label, quote=True)}" data-initials="{escape(initials(name), quote=True)}"></span>')
 
 
 def quote_of(doc: AnchoredDoc, span: Span) -> str:
@@ -219,30 +231,9 @@ def reading_html(doc: AnchoredDoc, ctx: Context, page: SitePath) -> str:
     in_link = {f.id for fs in holds.values() for f in fs}
     markups = [span_markup(doc, s, ctx, page, holds.get(s.id, ()), s.id in in_link) for s in doc.spans]
     markups += [mark_markup(m) for m in doc.doc.marks]
-    out: list[str] = []
-    in_list = False
-    for para, local in zip(doc.doc.paragraphs, by_paragraph(doc, markups)):
-        inner = render_spans(para.text, local, para.start)
-        if para.kind == "li" and not in_list:
-            out.append("<ul>")
-            in_list = True
-        elif para.kind != "li" and in_list:
-            out.append("</ul>")
-            in_list = False
-        if para.kind == "li":
-            out.append(f"<li>{inner}</li>")
-        elif para.kind in HEADING_SHIFT:
-            tag = HEADING_SHIFT[para.kind]
-            out.append(f"<{tag}>{inner}</{tag}>")
-        elif para.kind == "blockquote":
-            out.append(f"<blockquote><p>{inner}</p></blockquote>")
-        elif para.kind == "pre":
-            out.append(f"<pre>{inner}</pre>")
-        else:
-            out.append(f"<p>{inner}</p>")
-    if in_list:
-        out.append("</ul>")
-    return "\n".join(out)
+    blocks = [(para.kind, HTML(render_spans(para.text, local, para.start)))
+              for para, local in zip(doc.doc.paragraphs, by_paragraph(doc, markups))]
+    return str(ctx.pieces.reading_text(blocks))
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -259,26 +250,24 @@ def visible(text: str) -> str:
     return _CONTROL.sub(_control, escape(text, quote=False))
 
 
-def source_view_html(doc: AnchoredDoc) -> str:
+def source_view_html(doc: AnchoredDoc, pieces: Pieces) -> str:
     """The raw source, block by block, with removals and replacements marked."""
     clean = doc.doc
     reasons: dict[int, list[str]] = {}
     for edit in clean.edits:
         reasons.setdefault(edit.block, []).append(edit.detail)
-    out: list[str] = []
+    rows: list[tuple[int, str, str, list[str]]] = []
     budget = srcdiff.Budget(sum(len(b.text) for b in clean.raw.blocks))
     for i, block in enumerate(clean.raw.blocks):
         after = clean.cleaned_blocks[i]
-        why = reasons.get(i, [])
-        line = f'<span class="src-line"><span class="visually-hidden">line </span>{block.line}</span>'
-        note = "".join(f'<span class="why">{visible(w)}</span>' for w in why)
+        why = [HTML(visible(w)) for w in reasons.get(i, [])]
         if after is None:
-            out.append(f'<div class="src removed">{line}<del>{visible(block.text)}</del>{note}</div>')
+            rows.append((block.line, "removed", HTML(visible(block.text)), why))
         elif after != block.text:
-            out.append(f'<div class="src changed">{line}<span class="src-text">{srcdiff.diff_html(block.text, after, visible, budget)}</span>{note}</div>')
+            rows.append((block.line, "changed", HTML(srcdiff.diff_html(block.text, after, visible, budget)), why))
         else:
-            out.append(f'<div class="src">{line}<span class="src-text">{visible(block.text)}</span></div>')
-    return "\n".join(out)
+            rows.append((block.line, "same", HTML(visible(block.text)), []))
+    return str(pieces.source_lines(rows))
 
 
 def snippet(text: str, start: int, end: int, width: int = 90) -> tuple[str, str, str]:

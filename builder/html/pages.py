@@ -25,13 +25,13 @@ LISTINGS = frozenset({"quotes.html", "timeline.html"})   # pages that list the w
 class Pages:
     """Page contexts from the linked corpus; one method per page type."""
 
-    def __init__(self, linked: Linked, settings: Settings) -> None:
+    def __init__(self, linked: Linked, settings: Settings, pieces: document.Pieces) -> None:
         self.linked = linked
         self.settings = settings
         self.entities: dict[EntityId, Entity] = {e.id: e for e in linked.entities}
         self.docs: dict[DocId, AnchoredDoc] = {d.meta.id: d for d in linked.docs}
         self.titles = {d.meta.id: d.meta.title for d in linked.docs}
-        self.ctx = document.Context(linked, self.entities, self.titles)
+        self.ctx = document.Context(linked, self.entities, self.titles, pieces)
         self.title = settings.title or linked.corpus.title or "Untitled corpus"
         self.hues = document.hue_table(list(linked.quotes_by))  # every speaker, without rescanning spans
         self._passage_fields: dict[tuple[DocId, AnnotationId], dict[str, Any]] = {}
@@ -137,7 +137,7 @@ class Pages:
         return page, "document.html", {
             **self.common(page, "document"), "doc": doc.meta, "format": doc.doc.raw.format,
             "reading": Markup(document.reading_html(doc, self.ctx, page)),
-            "source_view": Markup(document.source_view_html(doc)),
+            "source_view": Markup(document.source_view_html(doc, self.ctx.pieces)),
             "changes": dict(changes), "notes": notes + quote_notes, "legend": legend, "related": related,
             "lang_doc": doc.meta.language or self.settings.language,
         }

@@ -19,7 +19,7 @@ from builder.core.models import EntityId, SitePath
 from builder.html import document, markdown
 from builder.html.pages import PageMaker
 from builder.html.theme import (
-    ContainedLoader, Theme, compile_all, rendering_problem, static_files, template_problems,
+    ContainedLoader, Theme, compile_all, rendering_problem, static_files, template_problem, template_problems,
 )
 
 
@@ -31,9 +31,11 @@ class Look:
     env: jinja2.Environment
     static: Mapping[SitePath, bytes]
     problems: tuple[Diagnostic, ...]
+    pieces: document.Pieces | None   # _reading.html's macros (None when it has a problem)
 
 
 SHARED_TEMPLATES = ("base.html", "_macros.html", "_listings.html")   # the built-in pages extend or import these
+READING = "_reading.html"   # what the document pages' text is made of (document.Pieces)
 
 
 def look(theme: Theme, found: tuple[Diagnostic, ...] = ()) -> Look:
@@ -46,7 +48,21 @@ def look(theme: Theme, found: tuple[Diagnostic, ...] = ()) -> Look:
             env.get_template(name)
         except jinja2.TemplateError:
             pass   # reported by the pages that use it, when they render
-    return Look(theme, env, files, problems)
+    pieces, found_pieces = reading_pieces(env, theme)
+    return Look(theme, env, files, (*problems, *found_pieces), pieces)
+
+
+def reading_pieces(env: jinja2.Environment, theme: Theme) -> tuple[document.Pieces | None, tuple[Diagnostic, ...]]:
+    """_reading.html's macros, which the document pages' text is made of, or the problem with it."""
+    try:
+        module: Any = env.get_template(READING).module
+    except Exception as exc:   # a theme's template can raise anything while it is read
+        return None, (template_problem(exc, theme, READING),)
+    missing = [name for name in document.PIECES if not isinstance(getattr(module, name, None), jinja2.runtime.Macro)]
+    if missing:
+        return None, (template_problem(None, theme, READING, f"template error: {READING} defines no macro "
+                                       + ", ".join(missing)),)
+    return module, ()
 
 
 def generated_static(hues: Mapping[EntityId, int]) -> dict[SitePath, bytes]:
@@ -104,10 +120,13 @@ def speakers_css(hues: Mapping[EntityId, int]) -> str:
 Rendered = tuple[SitePath, "bytes | None", "Diagnostic | None"]
 
 
-def render_page(env: jinja2.Environment, make: PageMaker) -> Rendered:
-    """One page: (path, bytes, None), or (path, None, the problem) when the theme's template fails on it."""
-    path, template, context = make()
+def render_page(env: jinja2.Environment, path: SitePath, make: PageMaker) -> Rendered:
+    """The page at `path`: (path, bytes, None), or (path, None, the problem) when the theme's template fails on it."""
     try:
+        try:   # making the context calls _reading.html's macros: a theme's mistake may show there too
+            _, template, context = make()
+        except Exception:
+            env.handle_exception()   # raised again at the template's own lines, as render() does
         return path, env.get_template(template).render(context).encode("utf-8"), None
     except Exception as exc:   # a theme's template can raise anything; ours never do
         problem = rendering_problem(exc, env.loader.theme)

@@ -163,19 +163,28 @@ def compile_all(env: jinja2.Environment, theme: Theme) -> tuple[Diagnostic, ...]
     for name in PAGE_TEMPLATES:
         try:
             env.get_template(name)
-        except jinja2.TemplateSyntaxError as exc:   # TemplateAssertionError too: an unknown filter or test
-            path = exc.filename or name
-            found.append(error(_shown(theme.corpus, Path(path)), exc.lineno or 1, 1,
-                               f"template error: {exc.message}", _TEMPLATE_HINT))
-        except jinja2.TemplateNotFound as exc:
-            found.append(error(_shown(theme.corpus, _template_path(theme, name)), 1, 1,
-                               f"template error: template '{exc.name}' not found",
-                               "templates extend or include templates of the built-in theme by their names, "
-                               "e.g. {% extends \"base.html\" %}"))
         except jinja2.TemplateError as exc:
-            found.append(error(_shown(theme.corpus, _template_path(theme, name)), 1, 1,
-                               f"template error: {exc}", _TEMPLATE_HINT))
+            found.append(template_problem(exc, theme, name))
     return tuple(found)
+
+
+def template_problem(exc: BaseException | None, theme: Theme, name: str, message: str | None = None) -> Diagnostic:
+    """A template that could not be compiled or read, at its line where the error says it."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):   # TemplateAssertionError too: an unknown filter or test
+        return error(_shown(theme.corpus, Path(exc.filename or name)), exc.lineno or 1, 1,
+                     f"template error: {exc.message}", _TEMPLATE_HINT)
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return error(_shown(theme.corpus, _template_path(theme, name)), 1, 1,
+                     f"template error: template '{exc.name}' not found",
+                     "templates extend or include templates of the built-in theme by their names, "
+                     "e.g. {% extends \"base.html\" %}")
+    if exc is not None and message is None:
+        problem = rendering_problem(exc, theme)   # raised while it ran: at the line that raised
+        if problem is not None:
+            return problem
+        message = f"template error: {type(exc).__name__}: {exc}" if not isinstance(exc, jinja2.TemplateError) \
+            else f"template error: {exc}"
+    return error(_shown(theme.corpus, _template_path(theme, name)), 1, 1, message or "template error", _TEMPLATE_HINT)
 
 
 _TEMPLATE_HINT = ("fix the template in your theme, or remove it to use the built-in one "

@@ -164,11 +164,12 @@ class Site:
         return (self.look, *self.pages.inputs(path))
 
     def render(self, path: SitePath) -> render.Rendered:
-        return render.render_page(self.look.env, self.makers[path])
+        return render.render_page(self.look.env, path, self.makers[path])
 
 
 def site(linked: Linked, settings: config.Settings, the_look: render.Look) -> Site:
-    the_pages = site_pages.Pages(linked, settings)
+    assert the_look.pieces is not None, "a look with problems makes no site"
+    the_pages = site_pages.Pages(linked, settings, the_look.pieces)
     return Site(the_pages, site_pages.page_makers(the_pages), the_look,
                 {**the_look.static, **render.generated_static(the_pages.hues)})
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from builder.html.theme import BUILTIN_THEME
+
 from .corpus import Corpus, build
 from .test_inputs import GOOD_TEXT, base, refused, site, unchanged  # noqa: F401 - site is a fixture
 
@@ -89,6 +91,7 @@ def test_a_document_that_is_a_pipe(tmp_path: Path, site: tuple[Path, dict[str, b
     unchanged(out, before)
 
 
+_BUILTIN_READING = (BUILTIN_THEME / "templates" / "_reading.html").read_text("utf-8")
 TEMPLATE_CASES = {
     # template file, its text, the line of the error, the message
     "undefined": ("entity.html", '{% extends "base.html" %}\n{% block main %}\n<p>{{ doc.title }}</p>\n{% endblock %}\n',
@@ -103,6 +106,14 @@ TEMPLATE_CASES = {
     "a page the document template fails": (
         "document.html", '{% extends "base.html" %}\n{% block main %}{{ doc.nothing.deeper }}{% endblock %}\n', 2,
         "template error: 'builder.core.models.DocMeta object' has no attribute 'nothing' (rendering docs/a.html)"),
+    "a piece of the reading text missing": (
+        "_reading.html", '{% macro speaker_chip(name, via, initials) %}{{ name }}{% endmacro %}\n', 1,
+        "template error: _reading.html defines no macro conflict_link, go_link, reading_text, source_lines"),
+    "a piece of the reading text that fails": (
+        "_reading.html", _BUILTIN_READING.replace("{% macro speaker_chip(name, via, initials) -%}",
+                                                  "{% macro speaker_chip(name, via, initials) -%}{{ 1 / 0 }}"),
+        _BUILTIN_READING[:_BUILTIN_READING.index("{% macro speaker_chip")].count("\n") + 1,
+        "template error: ZeroDivisionError: division by zero (rendering docs/a.html)"),
 }
 
 

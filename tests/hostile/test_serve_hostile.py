@@ -249,10 +249,10 @@ def test_a_page_asked_for_while_it_renders_is_waited_for(tmp_path: Path, monkeyp
     rendering = threading.Event()
     render_page = render.render_page
 
-    def slow(env, maker):  # noqa: ANN001, ANN202
+    def slow(env, path, maker):  # noqa: ANN001, ANN202
         rendering.set()
         time.sleep(0.3)
-        return render_page(env, maker)
+        return render_page(env, path, maker)
 
     monkeypatch.setattr(render, "render_page", slow)
     first = threading.Thread(target=builder.get, args=("index.html",), daemon=True)
