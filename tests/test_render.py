@@ -64,10 +64,14 @@ def test_timeline_and_quotes_pages(tmp_path: Path) -> None:
     assert quotes.find("a", href="docs/a.html#guarded")
 
 
-def test_speaker_colours_are_generated_per_speaker(tmp_path: Path) -> None:
+def test_speaker_colours_are_set_by_each_page_that_shows_the_speaker(tmp_path: Path) -> None:
     site = build(two_docs(tmp_path, sidecar_a=SIDE_A)).site
-    css = site["static/speakers.css"].decode()
-    assert '[data-speaker="zamir-kabulov"]{--hue:' in css
+    assert "static/speakers.css" not in site
+    for path in ("docs/a.html", "entities/zamir-kabulov.html", "quotes.html"):
+        style = page(site, path).head.style.get_text()
+        assert '[data-speaker="zamir-kabulov"]{--speaker-color:#0072B2;--speaker-ink:#FFFFFF}' in style, path
+        assert "prefers-color-scheme: dark" in style, path
+    assert page(site, "entities/kabul.html").head.style is None, "a place that never speaks sets no colour"
 
 
 def test_a_corpus_theme_overrides_templates_and_static_files_one_by_one(tmp_path: Path) -> None:
@@ -138,7 +142,7 @@ def test_a_theme_that_overrides_the_reading_pieces_changes_every_document_page(t
     show the speaker's name in the text instead of initials."""
     root = two_docs(tmp_path, sidecar_a=SIDE_A + "links:\n  - {text: embassy, to: \"doc:b\"}\n")
     (root / "themes" / "default" / "templates").mkdir(parents=True)
-    reading = _replace_macro("_reading.html", '{% macro speaker_chip(name, via, initials) -%}'
+    reading = _replace_macro("_reading.html", '{% macro speaker_chip(name, via, initials, short) -%}'
                              '<b class="who">{{ name }}{% if via %} (via {{ via }}){% endif %}:</b> {% endmacro %}')
     reading = _with_macro(reading, '{% macro go_link(href, label, external) -%}'
                           '<a class="mine" href="{{ href }}">({{ label }})</a>{% endmacro %}')

@@ -168,6 +168,31 @@ class Entity:
     description: str = ""
     wikidata: str = ""
     phrase_where: tuple[tuple[str, Where], ...] = ()   # where the name and each alias are written
+    sort_as: str = ""    # "Kabulov, Zamir": how the name sorts; before the comma, its short form
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        """People by family name (the last word of the name unless `sort-as` says otherwise), the rest by name."""
+        return self.sort_key_name.casefold(), self.id
+
+    @property
+    def sort_key_name(self) -> str:
+        """The name as it sorts, "Family, Given" for a person."""
+        if self.sort_as:
+            return self.sort_as
+        if self.kind == "person" and " " in self.name.strip():
+            *given, family = self.name.split()
+            return f"{family}, {' '.join(given)}"
+        return self.name
+
+    @property
+    def short_name(self) -> str:
+        """The name as the reading text shows it beside a quote: a person's family name."""
+        if self.sort_as:
+            return self.sort_as.split(",")[0].strip() or self.name
+        if self.kind == "person" and " " in self.name.strip():
+            return self.name.split()[-1]
+        return self.name
 
     def where_of(self, phrase: str) -> Where:
         return next((w for p, w in self.phrase_where if p == phrase), self.where)

@@ -25,13 +25,16 @@ from builder.html.spans import Markup, render_spans
 from builder.core.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, Mark, PassageRef, SitePath, Span, Target
 
 RANK = {"quote": 0, "link": 1, "note": 2, "date": 3, "mention": 4}
-PIECES = ("speaker_chip", "conflict_link", "go_link", "reading_text", "source_lines")   # _reading.html's macros
+PIECES = {   # _reading.html's macros and the arguments each is called with
+    "speaker_chip": ("name", "via", "initials", "short"), "conflict_link": ("href", "name", "title"),
+    "go_link": ("href", "label", "external"), "reading_text": ("blocks",), "source_lines": ("rows",),
+}
 
 
 class Pieces(Protocol):
     """The theme's `_reading.html`: each macro returns escaped HTML (see that template)."""
 
-    def speaker_chip(self, name: str, via: str | None, initials: str) -> str: ...
+    def speaker_chip(self, name: str, via: str | None, initials: str, short: str | None) -> str: ...
     def conflict_link(self, href: str, name: str, title: str) -> str: ...
     def go_link(self, href: str, label: str, external: bool) -> str: ...
     def reading_text(self, blocks: list[tuple[str, str]]) -> str: ...
@@ -46,14 +49,15 @@ class Context:
     entities: Mapping[EntityId, Entity]
     titles: Mapping[DocId, str]
     pieces: Pieces
-    chips: dict[tuple[str, str | None], str] = field(default_factory=dict, compare=False)
+    chips: dict[tuple[str, str | None, str | None], str] = field(default_factory=dict, compare=False)
 
-    def chip(self, name: str, via: str | None) -> str:
-        """A quote's chip: the same for every quote of a speaker (through a go-between), so made once."""
-        key = (name, via)
+    def chip(self, name: str, via: str | None, short: str | None) -> str:
+        """A quote's chip: the same for every quote of a speaker (through a go-between), so made
+        once; `short`, the name it shows (the first quote of a speaker in a paragraph), or None."""
+        key = (name, via, short)
         made = self.chips.get(key)
         if made is None:
-            made = self.chips[key] = str(self.pieces.speaker_chip(name, via, initials(name)))
+            made = self.chips[key] = str(self.pieces.speaker_chip(name, via, initials(name), short))
         return made
 
     @cached_property
@@ -91,9 +95,10 @@ def safe_url(url: str) -> str:
 
 
 def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
-                held: Sequence[Span] = (), in_link: bool = False) -> Markup:
+                held: Sequence[Span] = (), in_link: bool = False, named: bool = False) -> Markup:
     """One annotation's element. `held`: for a mention, the focusable annotations its link holds;
-    `in_link`: for a focusable one, that it sits inside a mention's link (see `link_holds`)."""
+    `in_link`: for a focusable one, that it sits inside a mention's link (see `link_holds`);
+    `named`: for a quote, that its chip shows the speaker's name (see `named_quotes`)."""
     ann = span.annotation
     kind = ann.kind   # span.kind, without a property call for each test below
     first = (("id", span.id),)
@@ -118,7 +123,7 @@ def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
             elif st.travelled:
                 classes += " travelled"
         via = ctx.entities.get(ann.via) if ann.via else None
-        lead = ctx.chip(name, via.name if via else None)
+        lead = ctx.chip(name, via.name if via else None, (speaker.short_name if speaker else name) if named else None)
         attrs = (("class", classes), ("data-speaker", ann.speaker or ""))
         if ann.note:  # the note is listed beside the text; the quote opens it on focus
             attrs = (("class", classes + " has-note"), attrs[1], ("aria-describedby", f"{span.id}-body"))
@@ -197,6 +202,19 @@ def link_holds(spans: Sequence[Span]) -> dict[AnnotationId, list[Span]]:
     return held
 
 
+def named_quotes(doc: AnchoredDoc) -> set[AnnotationId]:
+    """The quotes whose chip shows the speaker's name: each speaker's first in each paragraph."""
+    starts = [p.start for p in doc.doc.paragraphs]
+    seen: set[tuple[int, EntityId | None]] = set()
+    named: set[AnnotationId] = set()
+    for s in sorted((s for s in doc.spans if s.annotation.kind == "quote"), key=lambda s: (s.start, s.id)):
+        key = (bisect.bisect_right(starts, s.start) - 1, s.annotation.speaker)
+        if key not in seen:
+            seen.add(key)
+            named.add(s.id)
+    return named
+
+
 def by_paragraph(doc: AnchoredDoc, markups: Sequence[Markup]) -> list[list[Markup]]:
     """The markups that touch each paragraph (a span may cross paragraphs), in one pass."""
     starts = [p.start for p in doc.doc.paragraphs]
@@ -229,7 +247,8 @@ def reading_html(doc: AnchoredDoc, ctx: Context, page: SitePath) -> str:
     """The article's content: paragraphs with every annotation marked up."""
     holds = link_holds(doc.spans)
     in_link = {f.id for fs in holds.values() for f in fs}
-    markups = [span_markup(doc, s, ctx, page, holds.get(s.id, ()), s.id in in_link) for s in doc.spans]
+    named = named_quotes(doc)
+    markups = [span_markup(doc, s, ctx, page, holds.get(s.id, ()), s.id in in_link, s.id in named) for s in doc.spans]
     markups += [mark_markup(m) for m in doc.doc.marks]
     blocks = [(para.kind, HTML(render_spans(para.text, local, para.start)))
               for para, local in zip(doc.doc.paragraphs, by_paragraph(doc, markups))]
@@ -294,8 +313,3 @@ def speakers_in(doc: AnchoredDoc) -> list[tuple[EntityId, int]]:
         if ann.kind == "quote" and ann.speaker:
             counts[ann.speaker] = counts.get(ann.speaker, 0) + 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def hue_table(speakers: Sequence[EntityId]) -> dict[EntityId, int]:
-    """Hues spread by the golden angle, so neighbours in the list never look alike."""
-    return {s: round((i * 137.508) % 360) for i, s in enumerate(sorted(set(speakers)))}

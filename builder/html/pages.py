@@ -1,7 +1,7 @@
 """The site's pages: one context per page, from the linked corpus, and what each page reads.
 
 `page_makers` is the one list of pages (a full build renders them all; a live server
-renders the ones asked for). `Pages.inputs(path)` is what a page reads: the records its
+renders the ones asked for). `reads.inputs(pages, path)` is what a page reads: the records its
 context is made from. A live server renders a page again only when these changed; a full
 build never asks (tests/test_live.py holds the two to the same bytes, edit after edit).
 """
@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from builder.core import urls
 from builder.core.models import AnchoredDoc, AnnotationId, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath
-from builder.html import document
+from builder.html import colours, document, markdown
 from builder.read.settings import Settings
 
 KIND_LABEL = {"person": "People", "organization": "Organisations", "place": "Places"}
@@ -33,7 +33,7 @@ class Pages:
         self.titles = {d.meta.id: d.meta.title for d in linked.docs}
         self.ctx = document.Context(linked, self.entities, self.titles, pieces)
         self.title = settings.title or linked.corpus.title or "Untitled corpus"
-        self.hues = document.hue_table(list(linked.quotes_by))  # every speaker, without rescanning spans
+        self.colours = colours.colours(_speakers_by_document(linked), len(linked.quotes_by))
         self._passage_fields: dict[tuple[DocId, AnnotationId], dict[str, Any]] = {}
         self._facts: dict[DocId, tuple[DocMeta, str, SitePath, str]] = {}
 
@@ -46,6 +46,7 @@ class Pages:
             "page_kind": kind,
             "lang": self.settings.language,
             "canonical": (self.settings.base_url + page) if self.settings.base_url else "",
+            "speaker_colours": (),
             "nav": [
                 ("index.html", "Documents"), ("entities.html", "People & places"),
                 ("timeline.html", "Timeline"), ("quotes.html", "Quotes"), ("search.html", "Search"),
@@ -105,8 +106,12 @@ class Pages:
                 kind = s.annotation.kind
                 kinds[kind] += 1
                 counts[kind] += 1
-            rows.append({"meta": d.meta, "href": self.href(urls.doc_page(d.meta.id), page), "counts": kinds})
+            rows.append({"meta": d.meta, "href": self.href(urls.doc_page(d.meta.id), page), "counts": kinds,
+                         "speakers": sorted({s.annotation.speaker for s in d.spans
+                                             if s.annotation.kind == "quote" and s.annotation.speaker})})
+        speakers = sorted((self.entities[e] for e in self.linked.quotes_by if e in self.entities), key=lambda e: e.sort_key)
         return page, "index.html", {
+            "speakers": [{"id": e.id, "name": e.name} for e in speakers],
             **self.common(page, "index"), "intro": self.linked.corpus.intro_md, "rows": rows,
             "counts": {"documents": len(self.linked.docs), "entities": len(self.linked.entities), **counts},
             "conflicts": sum(1 for s in self.linked.statements if s.conflict),
@@ -114,15 +119,11 @@ class Pages:
 
     def document(self, doc: AnchoredDoc) -> tuple[SitePath, str, dict[str, Any]]:
         page = urls.doc_page(doc.meta.id)
-        notes: list[dict[str, Any]] = []         # the notes, then the quotes that carry a note
-        quote_notes: list[dict[str, Any]] = []
-        for s in doc.spans:
-            kind = s.annotation.kind
-            if kind == "note" or (kind == "quote" and s.annotation.note):
-                (notes if kind == "note" else quote_notes).append(
-                    {"id": s.id, "body": s.annotation.note, "text": document.quote_of(doc, s)})
+        notes = [{"id": s.id, "body": s.annotation.note, "text": document.quote_of(doc, s)}   # in the order of the text
+                 for s in sorted(doc.spans, key=lambda s: (s.start, -s.end))
+                 if s.annotation.kind == "note" or (s.annotation.kind == "quote" and s.annotation.note)]
         legend = [
-            {"entity": ent, "count": n, "hue": self.hues.get(e, 0), "href": self.href(urls.entity_page(e), page),
+            {"entity": ent, "count": n, "href": self.href(urls.entity_page(e), page),
              "id": e, "name": ent.name, "initials": document.initials(ent.name)}
             for e, n in document.speakers_in(doc) if (ent := self.entities.get(e)) is not None
         ]
@@ -138,13 +139,54 @@ class Pages:
             **self.common(page, "document"), "doc": doc.meta, "format": doc.doc.raw.format,
             "reading": Markup(document.reading_html(doc, self.ctx, page)),
             "source_view": Markup(document.source_view_html(doc, self.ctx.pieces)),
-            "changes": dict(changes), "notes": notes + quote_notes, "legend": legend, "related": related,
+            "changes": dict(changes), "notes": notes, "legend": legend, "related": related,
+            "speaker_colours": self.colours.on_page(self.document_speakers(doc)),
+            "marks": self.marks(doc), "page_data": self.document_data(doc, page),
             "lang_doc": doc.meta.language or self.settings.language,
+        }
+
+    def marks(self, doc: AnchoredDoc) -> list[str]:
+        """The kinds of mark the document's text shows, for its key, in the key's order."""
+        found = set()
+        for s in doc.spans:
+            ann = s.annotation
+            found.add(ann.kind)
+            if ann.kind == "quote" and ann.note:
+                found.add("note")
+        if any(self.linked.statements[i].conflict for s in doc.spans
+               if (i := self.ctx.statement_of.get((doc.meta.id, s.id))) is not None):
+            found.add("conflict")
+        return [k for k in ("quote", "date", "mention", "note", "link", "conflict") if k in found]
+
+    def document_data(self, doc: AnchoredDoc, page: SitePath) -> dict[str, Any]:
+        """What the chip panels and citations read (the page's JSON): the document, its quotes, their speakers."""
+        meta = doc.meta
+        quotes: dict[str, dict[str, Any]] = {}
+        speakers: dict[str, dict[str, Any]] = {}
+        for s in doc.spans:
+            ann = s.annotation
+            if ann.kind != "quote":
+                continue
+            via = self.entities.get(ann.via) if ann.via else None
+            quotes[s.id] = {"speaker": ann.speaker or "", "text": document.quote_of(doc, s),
+                            **({"via": via.name} if via else {})}
+            ent = self.entities.get(ann.speaker) if ann.speaker else None
+            if ent is not None and ent.id not in speakers:
+                family, _, given = ent.sort_key_name.partition(", ")
+                speakers[ent.id] = {"name": ent.name, "href": self.href(urls.entity_page(ent.id), page),
+                                    "description_html": markdown.render(ent.description) if ent.description else "",
+                                    **({"family": family, "given": given} if ent.kind == "person" else {})}
+        return {
+            "doc": {"id": meta.id, "title": meta.title, "source": meta.source or "",
+                    "published": meta.published.html if meta.published else "",
+                    "published_label": meta.published.label if meta.published else ""},
+            "canonical": (self.settings.base_url + page) if self.settings.base_url else "",
+            "quotes": quotes, "speakers": speakers,
         }
 
     def entity(self, ent: Entity) -> tuple[SitePath, str, dict[str, Any]]:
         page = urls.entity_page(ent.id)
-        quotes = [self.passage(r, page) for r in self.linked.quotes_by.get(ent.id, ())]
+        quotes = [self.register_item(r, page) for r in self.by_date(self.linked.quotes_by.get(ent.id, ()))]
         by_doc: dict[DocId, list[dict[str, Any]]] = defaultdict(list)
         for r in self.linked.mentions_of.get(ent.id, ()):
             by_doc[r.doc].append(self.passage(r, page))
@@ -152,9 +194,34 @@ class Pages:
                     for d, items in by_doc.items()]
         return page, "entity.html", {
             **self.common(page, "entity"), "entity": ent, "kind_label": KIND_LABEL[ent.kind],
-            "quotes": quotes, "mentions": mentions, "hue": self.hues.get(ent.id),
+            "quotes": quotes, "mentions": mentions, "speaks": ent.id in self.linked.quotes_by,
+            "conflicts": sum(1 for q in quotes if q["conflict"]),
+            "aliases": [a for a in ent.aliases if a.casefold() != ent.name.casefold()],
+            "speaker_colours": self.colours.on_page(self.entity_speakers(ent.id)),
             "mention_count": len(self.linked.mentions_of.get(ent.id, ())),
         }
+
+    def by_date(self, refs: Iterable[PassageRef]) -> list[PassageRef]:
+        """Passages in the order of their documents' dates (undated last), then as the corpus lists them."""
+        order = {d.meta.id: i for i, d in enumerate(self.linked.docs)}
+
+        def key(ref: PassageRef) -> tuple[object, ...]:
+            published = self.docs[ref.doc].meta.published
+            return (published is None, published.lower if published else None, order[ref.doc])
+        return sorted(refs, key=key)
+
+    def register_item(self, ref: PassageRef, page: SitePath) -> dict[str, Any]:
+        """A quote as the register and its speaker's page list it: the passage, whether the same
+        words appear elsewhere under another speaker (conflict) or in other reports (travelled),
+        and those other passages."""
+        item = self.passage(ref, page)
+        st_i = self.ctx.statement_of.get((ref.doc, ref.id))
+        st = self.linked.statements[st_i] if st_i is not None else None
+        item["statement"] = st_i
+        item["conflict"] = bool(st and st.conflict)
+        item["travelled"] = bool(st and st.travelled)
+        item["others"] = [self.passage(o, page) for o in (st.passages if st else ()) if o != ref]
+        return item
 
     def entities_index(self) -> tuple[SitePath, str, dict[str, Any]]:
         page = SitePath("entities.html")
@@ -165,7 +232,7 @@ class Pages:
                  "mentions": len(self.linked.mentions_of.get(e.id, ())),
                  "quotes": len(self.linked.quotes_by.get(e.id, ())),
                  "docs": len({r.doc for r in self.linked.mentions_of.get(e.id, ())})}
-                for e in sorted((e for e in self.linked.entities if e.kind == kind), key=lambda e: e.name.lower())
+                for e in sorted((e for e in self.linked.entities if e.kind == kind), key=lambda e: e.sort_key)
             ]
             if items:
                 groups.append({"label": label, "kind": kind, "items": items})
@@ -186,24 +253,16 @@ class Pages:
                 "passage": {"href": href, **self._passage(PassageRef(e.doc, e.ref))} if e.ref else None,
                 "kind": e.kind, "datetime": datetime, "edtf": edtf, "date_label": date_label,
             })
-        return page, "timeline.html", {**self.common(page, "timeline"), "years": list(years.items())}
+        return page, "timeline.html", {**self.common(page, "timeline"), "years": list(years.items()),
+                                       "speaker_colours": self.colours.on_page(self.timeline_speakers())}
 
     def quotes(self) -> tuple[SitePath, str, dict[str, Any]]:
         page = SitePath("quotes.html")
         by_speaker = []
-        speakers = sorted(self.linked.quotes_by, key=lambda e: self.entities[e].name.lower() if e in self.entities else e)
+        speakers = sorted(self.linked.quotes_by, key=lambda e: self.entities[e].sort_key if e in self.entities else (e, e))
         for sp in speakers:
-            items = []
-            for ref in self.linked.quotes_by[sp]:
-                p = self.passage(ref, page)
-                st_i = self.ctx.statement_of.get((ref.doc, ref.id))
-                st = self.linked.statements[st_i] if st_i is not None else None
-                p["statement"] = st_i
-                p["conflict"] = bool(st and st.conflict)
-                p["travelled"] = bool(st and st.travelled)
-                p["others"] = [self.passage(o, page) for o in (st.passages if st else ()) if o != ref]
-                items.append(p)
-            by_speaker.append({"entity": self.entities.get(sp), "id": sp, "items": items, "hue": self.hues.get(sp, 0),
+            items = [self.register_item(ref, page) for ref in self.linked.quotes_by[sp]]
+            by_speaker.append({"entity": self.entities.get(sp), "id": sp, "items": items,
                                "href": self.href(urls.entity_page(sp), page)})
         statements = []
         for i, st in enumerate(self.linked.statements):
@@ -212,6 +271,7 @@ class Pages:
                                "passages": [self.passage(p, page) for p in st.passages]})
         return page, "quotes.html", {
             **self.common(page, "quotes"), "by_speaker": by_speaker,
+            "speaker_colours": self.colours.on_page(self.register_speakers()),
             "conflicts": [s for s in statements if s["conflict"]],
             "travelled": [s for s in statements if s["travelled"] and not s["conflict"]],
         }
@@ -224,70 +284,24 @@ class Pages:
         page = SitePath("404.html")
         return page, "404.html", self.common(page, "404")
 
-    # --- what each page reads ---
+    # --- who speaks on each page (their colours are chosen per page) ---
 
-    def inputs(self, path: SitePath) -> tuple[object, ...]:
-        """The records the page at `path` is made from, besides the theme: while they are the
-        same (the same objects, or equal ones), the page is the same."""
-        common = (self.settings, self.title)
-        linked = self.linked
-        if path.startswith("docs/"):
-            return (*common, *self._document_inputs(self.docs[DocId(path[5:-5])]))
-        if path.startswith("entities/"):
-            entity = EntityId(path[9:-5])
-            quotes = linked.quotes_by.get(entity, ())
-            mentions = linked.mentions_of.get(entity, ())
-            return (*common, self.entities[entity], self.hues.get(entity), tuple(map(self._passage_key, quotes)),
-                    tuple(map(self._passage_key, mentions)))
-        if path == "index.html":
-            return (*common, linked.corpus.intro_md, len(linked.entities), sum(1 for s in linked.statements if s.conflict),
-                    tuple((d.meta, tuple(s.annotation.kind for s in d.spans)) for d in linked.docs))
-        if path == "entities.html":
-            return (*common, linked.entities, tuple(
-                (len(linked.mentions_of.get(e.id, ())), len(linked.quotes_by.get(e.id, ())),
-                 len({r.doc for r in linked.mentions_of.get(e.id, ())})) for e in linked.entities))
-        if path == "timeline.html":
-            return (*common, linked.timeline, tuple(self.titles.get(e.doc) for e in linked.timeline),
-                    tuple(self._passage_key(PassageRef(e.doc, e.ref)) for e in linked.timeline if e.ref))
-        if path == "quotes.html":
-            refs = [r for quotes in linked.quotes_by.values() for r in quotes]
-            return (*common, linked.quotes_by, linked.statements, tuple(sorted(self.hues.items())),
-                    tuple(map(self._passage_key, refs)),
-                    tuple(self.entities.get(e) for e in sorted(linked.quotes_by)))
-        return common
+    def document_speakers(self, doc: AnchoredDoc) -> list[EntityId]:
+        return [e for e, _ in document.speakers_in(doc)]
 
-    def _passage_key(self, ref: PassageRef) -> tuple[object, ...]:
-        """What a passage in a listing is made from (see _passage)."""
-        span = self.linked.passages[ref]
-        doc = self.docs[ref.doc]
-        ann = span.annotation
-        return (ref, span, doc.meta, doc.doc.text, self.entities.get(ann.speaker) if ann.speaker else None,
-                self.entities.get(ann.via) if ann.via else None)
+    def entity_speakers(self, entity: EntityId) -> list[EntityId]:
+        return [entity] if entity in self.linked.quotes_by else []
 
-    def _document_inputs(self, doc: AnchoredDoc) -> tuple[object, ...]:
-        named: set[EntityId] = set()
-        docs: set[DocId] = set()
-        statements = []
-        for span in doc.spans:
-            ann = span.annotation
-            for e in (ann.speaker, ann.via, ann.entity):
-                if e:
-                    named.add(e)
-            if ann.to is not None and ann.to.kind != "url":
-                (named if ann.to.kind == "entity" else docs).add(ann.to.id)   # type: ignore[arg-type]
-            if ann.kind == "quote":
-                i = self.ctx.statement_of.get((doc.meta.id, span.id))
-                if i is not None:
-                    st = self.linked.statements[i]
-                    others = tuple(self.linked.passages[p] for p in st.passages)
-                    statements.append((st, others))
-                    named.update(o.annotation.speaker for o in others if o.annotation.speaker)
-                    docs.update(p.doc for p in st.passages)
-        related = self.linked.related.get(doc.meta.id, ())
-        docs.update(r.doc for r in related)
-        order = sorted(named)
-        return (doc, tuple(self.entities.get(e) for e in order), tuple(self.hues.get(e) for e in order),
-                tuple(statements), related, tuple(self.docs[d].meta if d in self.docs else None for d in sorted(docs)))
+    def register_speakers(self) -> list[EntityId]:
+        return sorted(self.linked.quotes_by, key=lambda e: (-len(self.linked.quotes_by[e]), e))
+
+    def timeline_speakers(self) -> list[EntityId]:
+        counts: dict[EntityId, int] = defaultdict(int)
+        for e in self.linked.timeline:
+            span = self.linked.passages.get(PassageRef(e.doc, e.ref)) if e.ref else None
+            if span is not None and span.annotation.kind == "quote" and span.annotation.speaker:
+                counts[span.annotation.speaker] += 1
+        return sorted(counts, key=lambda e: (-counts[e], e))
 
     def all(self) -> Iterable[tuple[SitePath, str, dict[str, Any]]]:
         """Every page's (path, template, context), in page_makers' order (the one list of pages)."""
@@ -296,6 +310,15 @@ class Pages:
 
 
 PageMaker = Callable[[], tuple[SitePath, str, dict[str, Any]]]
+
+
+def _speakers_by_document(linked: Linked) -> list[list[EntityId]]:
+    """The speakers quoted in each document (whose colours must differ)."""
+    by_doc: dict[DocId, list[EntityId]] = defaultdict(list)
+    for speaker, refs in linked.quotes_by.items():
+        for doc in dict.fromkeys(r.doc for r in refs):
+            by_doc[doc].append(speaker)
+    return [by_doc[d] for d in sorted(by_doc)]
 
 
 def page_makers(pages: Pages) -> dict[SitePath, PageMaker]:

@@ -15,7 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from builder.core.diagnostics import Diagnostic
-from builder.core.models import EntityId, SitePath
+from builder.core.models import SitePath
 from builder.html import document, markdown
 from builder.html.pages import PageMaker
 from builder.html.theme import (
@@ -62,13 +62,17 @@ def reading_pieces(env: jinja2.Environment, theme: Theme) -> tuple[document.Piec
     if missing:
         return None, (template_problem(None, theme, READING, f"template error: {READING} defines no macro "
                                        + ", ".join(missing)),)
+    wrong = [f"{name}({', '.join(args)})" for name, args in document.PIECES.items()
+             if len(getattr(module, name).arguments) != len(args)]
+    if wrong:
+        return None, (template_problem(None, theme, READING, f"template error: in {READING}, these macros must "
+                                       "take these arguments: " + "; ".join(wrong)),)
     return module, ()
 
 
-def generated_static(hues: Mapping[EntityId, int]) -> dict[SitePath, bytes]:
-    """The static files made from the corpus rather than copied from the theme."""
-    return {SitePath("static/speakers.css"): speakers_css(hues).encode("utf-8"),
-            SitePath("static/pygments.css"): (markdown.pygments_css() + "\n").encode("utf-8")}
+def generated_static() -> dict[SitePath, bytes]:
+    """The static files made here rather than copied from the theme."""
+    return {SitePath("static/pygments.css"): (markdown.pygments_css() + "\n").encode("utf-8")}
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -110,11 +114,6 @@ def environment(theme: Theme) -> jinja2.Environment:
     env.filters["markdown_inline"] = lambda text: Markup(markdown.render_inline(text))
     env.filters["initials"] = document.initials
     return env
-
-
-def speakers_css(hues: Mapping[EntityId, int]) -> str:
-    rules = [f'[data-speaker="{sp}"]{{--hue:{h}}}' for sp, h in sorted(hues.items())]
-    return "/* Speaker hues, generated from the corpus. */\n" + "\n".join(rules) + "\n"
 
 
 Rendered = tuple[SitePath, "bytes | None", "Diagnostic | None"]

@@ -170,7 +170,7 @@ def load_entities(source: Text | None) -> tuple[tuple[Entity, ...], tuple[Diagno
                 id=EntityId(ent_id), kind=kind, name=body["name"].strip(), where=Where(rel, line, col),  # type: ignore[arg-type]
                 aliases=tuple(dict.fromkeys(a.strip() for a in body.get("aliases") or [] if a.strip())),
                 description=body.get("description") or "", wikidata=body.get("wikidata") or "",
-                phrase_where=tuple(phrases),
+                phrase_where=tuple(phrases), sort_as=(body.get("sort-as") or "").strip(),
             ))
     return tuple(entities), (*diags, *_look_alike_names(entities))
 

@@ -27,7 +27,7 @@ from typing import Any, Callable, Mapping, Sequence
 from builder.core import diagnostics
 from builder.core.diagnostics import Diagnostic
 from builder.core.models import AnchoredDoc, CleanSpec, Corpus, DocId, DocMeta, Entity, EntityId, Linked, RawDoc, SitePath
-from builder.html import pages as site_pages, render, theme
+from builder.html import pages as site_pages, reads, render, theme
 from builder.prepare import anchoring, clean, linking
 from builder.read import annotations, documents, index, settings as config
 from builder.read.files import CorpusFiles, Text
@@ -161,7 +161,7 @@ class Site:
     static: Mapping[SitePath, bytes]
 
     def inputs(self, path: SitePath) -> tuple[object, ...]:
-        return (self.look, *self.pages.inputs(path))
+        return (self.look, *reads.inputs(self.pages, path))
 
     def render(self, path: SitePath) -> render.Rendered:
         return render.render_page(self.look.env, path, self.makers[path])
@@ -171,7 +171,7 @@ def site(linked: Linked, settings: config.Settings, the_look: render.Look) -> Si
     assert the_look.pieces is not None, "a look with problems makes no site"
     the_pages = site_pages.Pages(linked, settings, the_look.pieces)
     return Site(the_pages, site_pages.page_makers(the_pages), the_look,
-                {**the_look.static, **render.generated_static(the_pages.hues)})
+                {**the_look.static, **render.generated_static()})
 
 
 def publishing(files: Mapping[SitePath, bytes], settings: config.Settings) -> dict[SitePath, bytes]:

@@ -107,11 +107,15 @@ TEMPLATE_CASES = {
         "document.html", '{% extends "base.html" %}\n{% block main %}{{ doc.nothing.deeper }}{% endblock %}\n', 2,
         "template error: 'builder.core.models.DocMeta object' has no attribute 'nothing' (rendering docs/a.html)"),
     "a piece of the reading text missing": (
-        "_reading.html", '{% macro speaker_chip(name, via, initials) %}{{ name }}{% endmacro %}\n', 1,
+        "_reading.html", '{% macro speaker_chip(name, via, initials, short) %}{{ name }}{% endmacro %}\n', 1,
         "template error: _reading.html defines no macro conflict_link, go_link, reading_text, source_lines"),
+    "a piece of the reading text that takes the wrong arguments": (
+        "_reading.html", _BUILTIN_READING.replace("{% macro go_link(href, label, external) -%}",
+                                                  "{% macro go_link(href, label) -%}"), 1,
+        "template error: in _reading.html, these macros must take these arguments: go_link(href, label, external)"),
     "a piece of the reading text that fails": (
-        "_reading.html", _BUILTIN_READING.replace("{% macro speaker_chip(name, via, initials) -%}",
-                                                  "{% macro speaker_chip(name, via, initials) -%}{{ 1 / 0 }}"),
+        "_reading.html", _BUILTIN_READING.replace("{% macro speaker_chip(name, via, initials, short) -%}",
+                                                  "{% macro speaker_chip(name, via, initials, short) -%}{{ 1 / 0 }}"),
         _BUILTIN_READING[:_BUILTIN_READING.index("{% macro speaker_chip")].count("\n") + 1,
         "template error: ZeroDivisionError: division by zero (rendering docs/a.html)"),
 }

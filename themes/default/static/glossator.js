@@ -17,6 +17,10 @@
   var article = document.querySelector("article.reading");
   if (!article) return;
 
+  /* On a narrow screen the key sits above the text: folded, one tap away. */
+  var key = document.querySelector("details.key-box");
+  if (key && window.matchMedia("(max-width: 60rem)").matches) key.open = false;
+
   /* A date's title would open the browser's own tooltip over ours: move it into a
      description that screen readers still announce. */
   var labels = document.createElement("div");

@@ -1,0 +1,214 @@
+"""Speaker colours: chosen per page, so that the speakers on one page look far apart, and kept
+the same for a person across pages wherever that allows.
+
+The first eight colours are Okabe and Ito's colour-blind-safe palette (any two at least
+ΔE2000 21.7 apart, in both colour schemes: the dark scheme swaps black for a light grey).
+A speaker's preferred colour comes from colouring the graph of speakers who are quoted in
+the same document (DSATUR): neighbours never share one, so most pages keep everyone's
+preferred colour. A page with more than eight speakers gets further colours, each as far
+from those before it as a fixed grid of candidates allows, never two alike.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import math
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from builder.core.models import EntityId
+
+LIGHT = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+DARK = LIGHT[:-1] + ("#E8E8E8",)
+SAFE = len(LIGHT)            # up to this many speakers on a page, every two are ΔE2000 ≥ 20 apart
+INKS = ("#1C1C1E", "#FFFFFF")   # text on a colour (a chip): whichever contrasts more
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerColour:
+    """One speaker's colour on one page, in both schemes, with the ink that reads on it."""
+
+    speaker: EntityId
+    slot: int
+    light: str
+    dark: str
+    light_ink: str
+    dark_ink: str
+
+
+# --- colour science ------------------------------------------------------------------------
+
+
+def _linear(v: float) -> float:
+    return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+
+def _rgb(hex_colour: str) -> tuple[float, float, float]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16) / 255, int(h[2:4], 16) / 255, int(h[4:6], 16) / 255
+
+
+def luminance(hex_colour: str) -> float:
+    """WCAG relative luminance."""
+    r, g, b = map(_linear, _rgb(hex_colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours."""
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def lab(hex_colour: str) -> tuple[float, float, float]:
+    """CIELAB (D65) of an sRGB colour."""
+    r, g, b = map(_linear, _rgb(hex_colour))
+    x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047
+    y = 0.2126729 * r + 0.7151522 * g + 0.0721750 * b
+    z = (0.0193339 * r + 0.1191920 * g + 0.9503041 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116
+
+    fx, fy, fz = f(x), f(y), f(z)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def delta_e(lab1: tuple[float, float, float], lab2: tuple[float, float, float]) -> float:
+    """CIEDE2000 colour difference (Sharma, Wu and Dalal's formulation)."""
+    l1, a1, b1 = lab1
+    l2, a2, b2 = lab2
+    c_bar = (math.hypot(a1, b1) + math.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - math.sqrt(c_bar ** 7 / (c_bar ** 7 + 25 ** 7)))
+    a1p, a2p = (1 + g) * a1, (1 + g) * a2
+    c1p, c2p = math.hypot(a1p, b1), math.hypot(a2p, b2)
+    h1p = math.degrees(math.atan2(b1, a1p)) % 360 if c1p else 0.0
+    h2p = math.degrees(math.atan2(b2, a2p)) % 360 if c2p else 0.0
+    dl, dc = l2 - l1, c2p - c1p
+    dh = 0.0
+    if c1p * c2p:
+        dh = h2p - h1p
+        dh = dh - 360 if dh > 180 else dh + 360 if dh < -180 else dh
+    dhh = 2 * math.sqrt(c1p * c2p) * math.sin(math.radians(dh) / 2)
+    l_bar, cp_bar = (l1 + l2) / 2, (c1p + c2p) / 2
+    if not c1p * c2p:
+        h_bar = h1p + h2p
+    elif abs(h1p - h2p) <= 180:
+        h_bar = (h1p + h2p) / 2
+    else:
+        h_bar = (h1p + h2p + 360) / 2 if h1p + h2p < 360 else (h1p + h2p - 360) / 2
+    t = (1 - 0.17 * math.cos(math.radians(h_bar - 30)) + 0.24 * math.cos(math.radians(2 * h_bar))
+         + 0.32 * math.cos(math.radians(3 * h_bar + 6)) - 0.20 * math.cos(math.radians(4 * h_bar - 63)))
+    d_theta = 30 * math.exp(-(((h_bar - 275) / 25) ** 2))
+    r_c = 2 * math.sqrt(cp_bar ** 7 / (cp_bar ** 7 + 25 ** 7))
+    s_l = 1 + 0.015 * (l_bar - 50) ** 2 / math.sqrt(20 + (l_bar - 50) ** 2)
+    s_c = 1 + 0.045 * cp_bar
+    s_h = 1 + 0.015 * cp_bar * t
+    r_t = -math.sin(math.radians(2 * d_theta)) * r_c
+    return math.sqrt((dl / s_l) ** 2 + (dc / s_c) ** 2 + (dhh / s_h) ** 2 + r_t * (dc / s_c) * (dhh / s_h))
+
+
+def ink(background: str) -> str:
+    """The text colour that reads best on `background`."""
+    return max(INKS, key=lambda i: contrast(i, background))
+
+
+# --- the palette beyond eight --------------------------------------------------------------
+
+
+def _hex(h: float, s: float, li: float) -> str:
+    r, g, b = colorsys.hls_to_rgb(h, li, s)
+    return "#%02X%02X%02X" % (round(r * 255), round(g * 255), round(b * 255))
+
+
+def _candidates(lightness: Sequence[float]) -> list[str]:
+    return [_hex(h / 36, s, li) for li in lightness for s in (0.85, 0.55) for h in range(36)]
+
+
+def palette(n: int, base: Sequence[str], lightness: Sequence[float]) -> list[str]:
+    """`n` colours: `base` first, then each the candidate farthest (ΔE2000) from all before it;
+    past the candidates, hues by the golden angle. Never two alike."""
+    chosen = list(base[:n])
+    labs = [lab(c) for c in chosen]
+    left = [c for c in _candidates(lightness) if c not in chosen]
+    nearest = [min((delta_e(lab(c), known) for known in labs), default=math.inf) for c in left]
+    while len(chosen) < n and left:
+        best = max(range(len(left)), key=lambda i: (nearest[i], -i))
+        colour = left.pop(best)
+        nearest.pop(best)
+        chosen.append(colour)
+        new = lab(colour)
+        nearest = [min(d, delta_e(lab(c), new)) for c, d in zip(left, nearest)]
+    k = 0
+    while len(chosen) < n:   # hundreds of speakers on one page: distinct, if no longer far apart
+        colour = _hex((k * 0.618033988749895) % 1, 0.5 + 0.35 * (k % 2), lightness[k % len(lightness)])
+        k += 1
+        if colour not in chosen:
+            chosen.append(colour)
+    return chosen
+
+
+# --- who gets which ------------------------------------------------------------------------
+
+
+def preferred(together: Iterable[Sequence[EntityId]]) -> dict[EntityId, int]:
+    """Each speaker's colour slot (0–7) from colouring the graph of speakers quoted in the same
+    document (DSATUR, ties by degree then id); speakers the eight cannot colour get none."""
+    neighbours: dict[EntityId, set[EntityId]] = {}
+    for group in together:
+        for s in group:
+            neighbours.setdefault(s, set()).update(o for o in group if o != s)
+    slot: dict[EntityId, int] = {}
+    uncoloured = set(neighbours)
+    seen: dict[EntityId, set[int]] = {s: set() for s in neighbours}
+    while uncoloured:
+        s = min(uncoloured, key=lambda x: (-len(seen[x]), -len(neighbours[x]), x))
+        uncoloured.discard(s)
+        free = next((c for c in range(SAFE) if c not in seen[s]), None)
+        if free is None:
+            continue
+        slot[s] = free
+        for o in neighbours[s]:
+            seen[o].add(free)
+    return slot
+
+
+def slots(speakers: Sequence[EntityId], prefer: Mapping[EntityId, int]) -> dict[EntityId, int]:
+    """Slots for the speakers of one page (most quoted first), never two alike: each keeps its
+    preferred slot unless someone before it on this page has it; the rest take the first free
+    slot, and only a page with more than eight speakers goes past the first eight."""
+    out: dict[EntityId, int] = {}
+    used: set[int] = set()
+    waiting = []
+    for s in speakers:
+        p = prefer.get(s)
+        if p is not None and p not in used:
+            out[s] = p
+            used.add(p)
+        else:
+            waiting.append(s)
+    free = (c for c in range(len(speakers) + SAFE) if c not in used)
+    for s in waiting:
+        out[s] = next(free)
+    return out
+
+
+@dataclass(frozen=True)
+class Colours:
+    """The colours of a corpus's speakers: their preferred slots and the palette, both schemes."""
+
+    prefer: Mapping[EntityId, int]
+    light: tuple[str, ...]
+    dark: tuple[str, ...]
+
+    def on_page(self, speakers: Sequence[EntityId]) -> tuple[SpeakerColour, ...]:
+        chosen = slots(speakers, self.prefer)
+        return tuple(SpeakerColour(s, i, self.light[i], self.dark[i], ink(self.light[i]), ink(self.dark[i]))
+                     for s, i in sorted(chosen.items()))
+
+
+def colours(together: Sequence[Sequence[EntityId]], most_on_a_page: int) -> Colours:
+    """Colours for a corpus whose pages show at most `most_on_a_page` speakers."""
+    n = max(most_on_a_page, SAFE)
+    return Colours(preferred(together), tuple(palette(n, LIGHT, (0.32, 0.45, 0.58))),
+                   tuple(palette(n, DARK, (0.55, 0.68, 0.8))))

@@ -1,0 +1,89 @@
+"""What each page reads: the records its context is made from (see html.pages).
+
+A live server renders a page again only when these changed since it was last rendered; a full
+build never asks. If a page reads something not named here, tests/test_live.py finds a served
+page that differs from the built one.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from builder.core.models import AnchoredDoc, DocId, EntityId, PassageRef, SitePath
+from builder.html.pages import Pages
+
+
+
+def inputs(pages: Pages, path: SitePath) -> tuple[object, ...]:
+    """The records the page at `path` is made from, besides the theme: while they are the
+    same (the same objects, or equal ones), the page is the same."""
+    common = (pages.settings, pages.title)
+    linked = pages.linked
+    if path.startswith("docs/"):
+        return (*common, *_document_inputs(pages, pages.docs[DocId(path[5:-5])]))
+    if path.startswith("entities/"):
+        entity = EntityId(path[9:-5])
+        quotes = linked.quotes_by.get(entity, ())
+        mentions = linked.mentions_of.get(entity, ())
+        return (*common, pages.entities[entity], pages.colours.on_page(pages.entity_speakers(entity)),
+                tuple(map(partial(_passage_key, pages), quotes)), tuple(map(partial(_statement_key, pages), quotes)),
+                tuple(map(partial(_passage_key, pages), mentions)))
+    if path == "index.html":
+        return (*common, linked.corpus.intro_md, len(linked.entities), sum(1 for s in linked.statements if s.conflict),
+                tuple((d.meta, tuple((s.annotation.kind, s.annotation.speaker) for s in d.spans)) for d in linked.docs),
+                tuple(pages.entities.get(e) for e in sorted(linked.quotes_by)))
+    if path == "entities.html":
+        return (*common, linked.entities, tuple(
+            (len(linked.mentions_of.get(e.id, ())), len(linked.quotes_by.get(e.id, ())),
+             len({r.doc for r in linked.mentions_of.get(e.id, ())})) for e in linked.entities))
+    if path == "timeline.html":
+        return (*common, linked.timeline, pages.colours.on_page(pages.timeline_speakers()), tuple(pages.titles.get(e.doc) for e in linked.timeline),
+                tuple(_passage_key(pages, PassageRef(e.doc, e.ref)) for e in linked.timeline if e.ref))
+    if path == "quotes.html":
+        refs = [r for quotes in linked.quotes_by.values() for r in quotes]
+        return (*common, linked.quotes_by, linked.statements, pages.colours.on_page(pages.register_speakers()),
+                tuple(map(partial(_passage_key, pages), refs)),
+                tuple(pages.entities.get(e) for e in sorted(linked.quotes_by)))
+    return common
+
+def _statement_key(pages: Pages, ref: PassageRef) -> tuple[object, ...]:
+    """What a quote's flags are made from: its statement and the statement's other passages."""
+    i = pages.ctx.statement_of.get((ref.doc, ref.id))
+    if i is None:
+        return ()
+    st = pages.linked.statements[i]
+    return (st, tuple(_passage_key(pages, o) for o in st.passages if o != ref))
+
+def _passage_key(pages: Pages, ref: PassageRef) -> tuple[object, ...]:
+    """What a passage in a listing is made from (see _passage)."""
+    span = pages.linked.passages[ref]
+    doc = pages.docs[ref.doc]
+    ann = span.annotation
+    return (ref, span, doc.meta, doc.doc.text, pages.entities.get(ann.speaker) if ann.speaker else None,
+            pages.entities.get(ann.via) if ann.via else None)
+
+def _document_inputs(pages: Pages, doc: AnchoredDoc) -> tuple[object, ...]:
+    named: set[EntityId] = set()
+    docs: set[DocId] = set()
+    statements = []
+    for span in doc.spans:
+        ann = span.annotation
+        for e in (ann.speaker, ann.via, ann.entity):
+            if e:
+                named.add(e)
+        if ann.to is not None and ann.to.kind != "url":
+            (named if ann.to.kind == "entity" else docs).add(ann.to.id)   # type: ignore[arg-type]
+        if ann.kind == "quote":
+            i = pages.ctx.statement_of.get((doc.meta.id, span.id))
+            if i is not None:
+                st = pages.linked.statements[i]
+                others = tuple(pages.linked.passages[p] for p in st.passages)
+                statements.append((st, others))
+                named.update(o.annotation.speaker for o in others if o.annotation.speaker)
+                docs.update(p.doc for p in st.passages)
+    related = pages.linked.related.get(doc.meta.id, ())
+    docs.update(r.doc for r in related)
+    order = sorted(named)
+    return (doc, tuple(pages.entities.get(e) for e in order), pages.colours.on_page(pages.document_speakers(doc)),
+            tuple(statements), related, tuple(pages.docs[d].meta if d in pages.docs else None for d in sorted(docs)))
+
