@@ -204,3 +204,43 @@ def test_a_markdown_document_keeps_its_emphasis_and_links_around_and_inside_anno
     assert tass["href"] == "../entities/tass.html" and tass.find("span", class_="source-link").get_text() == "TASS", \
         "a source link on words that are also a mention: the mention keeps the link, no <a> inside <a>"
     assert "javascript:" not in str(article.find_all("a"))
+
+
+SORTING = """\
+people:
+  zamir-kabulov: {name: Zamir Kabulov, aliases: [Kabulov, zamir kabulov]}
+  dmitry-zhirnov: {name: Dmitry Zhirnov, aliases: [Zhirnov]}
+  ban-ki-moon: {name: Ban Ki-moon, sort-as: "Ban, Ki-moon"}
+  anna-abramova: {name: Anna Abramova}
+organizations:
+  tass: {name: TASS}
+places:
+  kabul: {name: Kabul, aliases: [Kabul]}
+"""
+
+
+def test_entity_pages_answer_a_fact_checker(tmp_path: Path) -> None:
+    side_b = ('quotes:\n  - {id: hair, text: "Our embassy is guarded by the Taliban", speaker: dmitry-zhirnov}\n'
+              '  - {id: nothing, text: "nothing else", speaker: zamir-kabulov}\n')
+    side_a = ('quotes:\n  - {id: govern, text: "We will see how they govern", speaker: zamir-kabulov}\n'
+              '  - {id: guarded, text: "Our embassy is guarded by the Taliban", speaker: zamir-kabulov}\n')
+    root = two_docs(tmp_path, sidecar_a=side_a, sidecar_b=side_b, entities=SORTING)
+    # Report B (August 2021) is dated before Report A (16 August 2021): its quotes come first.
+    site = build(root).site
+    zhirnov = page(site, "entities/dmitry-zhirnov.html")
+    flag = zhirnov.select_one(".register-item.conflict .flag")
+    assert flag and flag.a["href"] == "../docs/a.html#guarded" and "Zamir Kabulov" in flag.get_text()
+    assert zhirnov.select_one(".register-item .passage footer a")["href"] == "../docs/b.html#hair"
+    assert "1 of these quotes is attributed to someone else" in zhirnov.select_one(".conflict-summary").get_text()
+    kabulov = page(site, "entities/zamir-kabulov.html")
+    assert [a["href"] for a in kabulov.select(".register-item .passage footer a")] == [
+        "../docs/b.html#nothing", "../docs/a.html#guarded", "../docs/a.html#govern"], \
+        "by date; one document's quotes in the order of its text"
+    assert kabulov.find("dt", string="Also written").find_next("dd").get_text() == "Kabulov", "not its own name again"
+    kabul = page(site, "entities/kabul.html")
+    assert kabul.find("dt", string="Also written") is None
+    assert "quote" not in kabul.find("dt", string="In the corpus").find_next("dd").get_text()
+    people = [a.get_text() for a in page(site, "entities.html").select("#g-person ~ ul a")]
+    assert people == ["Anna Abramova", "Ban Ki-moon", "Zamir Kabulov", "Dmitry Zhirnov"], "by family name, sort-as first"
+    register = [h.a.get_text() for h in page(site, "quotes.html").select(".speaker-group h3")]
+    assert register == ["Zamir Kabulov", "Dmitry Zhirnov"]

@@ -21,7 +21,7 @@ from builder.core.models import EntityId
 LIGHT = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 DARK = LIGHT[:-1] + ("#E8E8E8",)
 SAFE = len(LIGHT)            # up to this many speakers on a page, every two are ΔE2000 ≥ 20 apart
-INKS = ("#1C1C1E", "#FFFFFF")   # text on a colour (a chip): whichever contrasts more
+INKS = ("#000000", "#FFFFFF")   # text on a colour (a chip): whichever contrasts more
 
 
 @dataclass(frozen=True, slots=True)
