@@ -57,7 +57,9 @@ def draft(doc: AnchoredDoc, entities: Sequence[Entity], aliases: Aliases, blind:
                 spans, start, end, entity):
             mentioned[(start, end)] = Suggestion("mention", start, end, selector(clean, start, end), confidence, why,
                                                  entity=entity)
-    fresh = [n for n in names if not n.known and not _overlaps(n.start, n.end, taken["mention"])]
+    whole_quotes = {(q.start, q.end) for q in quoted}     # "Pier Plan" in marks: a title, not a name to propose
+    fresh = [n for n in names if not n.known and not _overlaps(n.start, n.end, taken["mention"])
+             and (n.start, n.end) not in whole_quotes]
     proposed = naming.proposed_entities(clean, fresh, {a.speaker for a in said if a.speaker})
     found = ()
     if doc.meta.published is None and unresolved:

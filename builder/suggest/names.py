@@ -41,7 +41,7 @@ PLACE_WORDS = frozenset("""Province City Town Village Street Road Avenue Square 
 Valley Region District County State Republic Kingdom Bay Sea Ocean Coast Harbour Harbor Port Bridge Airport
 Park Hill Hills Desert Gulf Strait""".split())
 _TOKEN = r"(?:[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)*|[A-Z]{2,}(?![a-z])|(?:Mc|Mac|O['’])[A-Z][a-z]+|[A-Z]\.)"
-_RUN = re.compile(rf"(?<![\w'’-]){_TOKEN}(?:\.?\s(?:(?:of|for|on|de|da|del|van|von|der|bin|al|el|la|le|du)\s)?{_TOKEN})*"
+_RUN = re.compile(rf"(?<![\w'’-]){_TOKEN}(?:\s(?:(?:of|for|on|de|da|del|van|von|der|bin|al|el|la|le|du)\s)?{_TOKEN})*"
                   r"(?![\w-])")
 MODIFIERS = frozenset("""Foreign Deputy Prime Vice Interior Defence Defense Finance Health Environment Justice State Special
 Presidential Senior Former Acting Executive Assistant Regional National Federal Supreme US UK UN EU of for the Islamic
@@ -88,11 +88,13 @@ def all_names(text: str, spans: Sequence[Span], entities: Sequence[Entity]) -> l
     first_seen: dict[str, Name] = {}
     out: list[Name] = []
     for name in sorted(found, key=lambda n: (n.start, -n.end)):
-        if not name.known and name.how == "new" and " " not in name.text and name.kind == "person":
+        if not name.known and name.how == "new" and " " not in name.text:
             earlier = next((n for n in first_seen.values() if n.kind == "person" and n.text.split()[-1] == name.text
                             and " " in n.text), None)
             if earlier is not None:
                 name = Name(name.start, name.end, earlier.id, "person", False, "surname", earlier.confidence, name.text)
+        if name.confidence == 0.0:
+            continue
         first_seen.setdefault(name.id, name)
         out.append(name)
     return out
@@ -162,9 +164,9 @@ def _one(text: str, a: int, b: int, phrase: str, titled: bool, by_phrase: Mappin
     if len(words) == 1 and phrase in surnames:
         return Name(a, b, surnames[phrase], "person", True, "surname", 0.7, phrase)
     at_start = bool(_SENTENCE_START.search(text[max(0, a - 4):a]))
-    if len(words) == 1 and at_start and not titled:
-        return None
     kind, confidence = _kind(text, a, words, titled)
+    if len(words) == 1 and at_start and not titled:
+        confidence = 0.0      # a capital that may only open the sentence: kept only as a known surname
     if len(words) == 1 and not titled:
         confidence = min(confidence, 0.4)
     slug = slugify(phrase)

@@ -19,6 +19,8 @@ from builder.core.records import record
 OPEN_DOUBLE, CLOSE_DOUBLE = "“„«", "”»"
 OPEN_SINGLE, CLOSE_SINGLE = "‘", "’"
 ALL_MARKS = "\"“”„«»‘’'"
+_DOUBLE_MARKS = re.compile("[\"“”„«»]")
+_SINGLE_MARKS = re.compile("[‘’']")
 _TRIM_END = " \t\n,;:—–-"
 _TRIM_START = " \t\n—–-"
 _TITLE_WORDS = re.compile(r"(?:so-called|dubbed|called|named|titled|entitled|known\s+as|the\s+(?:term|word|phrase|label|"
@@ -72,7 +74,8 @@ def _double_pieces(body: str) -> list[tuple[int, int, bool]]:
     """(offset of the opening mark, offset of the closing mark or the paragraph's end, closed?)."""
     pieces: list[tuple[int, int, bool]] = []
     opened: int | None = None
-    for i, ch in enumerate(body):
+    for mark in _DOUBLE_MARKS.finditer(body):
+        i, ch = mark.start(), mark.group()
         if ch == '"':
             before = body[i - 1] if i else " "
             after = body[i + 1] if i + 1 < len(body) else " "
@@ -81,8 +84,6 @@ def _double_pieces(body: str) -> list[tuple[int, int, bool]]:
             elif opened is not None and not before.isspace():
                 pieces.append((opened, i, True))
                 opened = None
-            elif opened is None and i == 0:
-                opened = i
         elif ch in OPEN_DOUBLE:
             if opened is None:
                 opened = i
@@ -99,9 +100,8 @@ def _single_pieces(body: str) -> list[tuple[int, int, bool]]:
     start); one closes after a word when no letter follows (not an apostrophe, as in don’t)."""
     pieces: list[tuple[int, int, bool]] = []
     opened: int | None = None
-    for i, ch in enumerate(body):
-        if ch not in "‘’'":
-            continue
+    for mark in _SINGLE_MARKS.finditer(body):
+        i, ch = mark.start(), mark.group()
         before = body[i - 1] if i else " "
         after = body[i + 1] if i + 1 < len(body) else " "
         if opened is None:
