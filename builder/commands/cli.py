@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import NoReturn, Sequence, TextIO
 
 from builder import __version__
-from builder.commands import bundle as bundling, init as scaffold
+from builder.commands import bundle as bundling, init as scaffold, suggest as suggesting
 from builder.core import diagnostics
-from builder.read import settings as config
+from builder.read import settings as config, suggested
+from builder.read.files import CorpusFiles
 from builder.run import executor as parallel, pipeline
 from builder.site import bundle, staging as write
 
@@ -90,6 +91,8 @@ def parser() -> argparse.ArgumentParser:
                         "[::1] or the --host given (with this port or none); with 0.0.0.0 or :: also any IP address "
                         "and this machine's name (and name.local). Other names get 421, so that a web page cannot "
                         "point its own domain at this machine (DNS rebinding) and read the site")
+
+    suggesting.add_parser(sub, _corpus_arg)
 
     i = sub.add_parser("init", help="start a new corpus", description=(
         "Create a corpus that builds at once: seeds/INDEX.md and one document, annotations/ with entities and a "
@@ -179,8 +182,11 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_CORPUS
     if not args.quiet:
         n = sum(len(d.spans) for d in linked.docs)
+        waiting = suggested.waiting(CorpusFiles(corpus_dir))
+        drafts = f"; {plural(waiting, 'suggestion')} waiting (glossator suggest)" if waiting else ""
         out.write(f"ok: {plural(len(linked.docs), 'document')}, {plural(n, 'annotation')}, "
-                  f"{plural(len(linked.entities), 'entity').replace('entitys', 'entities')}\n")
+                  f"{plural(len(linked.entities), 'entity').replace('entitys', 'entities')}"
+                  f"{drafts}\n")
     return EXIT_OK
 
 
@@ -244,7 +250,18 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return serve.serve(corpus_dir, args.host, args.port, out, err)
 
 
-COMMANDS = {"build": cmd_build, "check": cmd_check, "bundle": cmd_bundle, "init": cmd_init, "serve": cmd_serve}
+def cmd_suggest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    corpus_dir = find_corpus(args.corpus, err)
+    if corpus_dir is None:
+        return EXIT_CORPUS
+    reporter = Reporter(err, args.quiet)
+    try:
+        return suggesting.run(args, corpus_dir, reporter.progress, out, err)
+    finally:
+        reporter.done()
+
+
+COMMANDS = {"suggest": cmd_suggest, "build": cmd_build, "check": cmd_check, "bundle": cmd_bundle, "init": cmd_init, "serve": cmd_serve}
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:

@@ -196,6 +196,11 @@ def _closest_file(seeds: Path, name: str) -> str:
     return f"did you mean '{close[0]}'?" if close else "check the file name and that the file is in seeds/"
 
 
+def suggested(name: str) -> bool:
+    """Is this file name one `glossator suggest` writes (x.suggested.yaml), which no build reads as a sidecar?"""
+    return name.endswith((".suggested.yaml", ".suggested.yml"))
+
+
 def document_rel(meta: DocMeta) -> SourcePath:
     return SourcePath(f"seeds/{PurePosixPath(meta.file.replace(chr(92), '/'))}")
 
@@ -248,8 +253,14 @@ class CorpusFiles:
             folder = self.dir / "annotations"
             files = sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml")) if folder.is_dir() else []
             self._sidecars = {DocId(f.stem): SourcePath(f"annotations/{f.name}")
-                              for f in files if f.stem != "entities" and f.is_file()}
+                              for f in files if f.stem != "entities" and f.is_file() and not suggested(f.name)}
         return self._sidecars
+
+    def suggested(self) -> list[SourcePath]:
+        """The files `glossator suggest` writes (annotations/<id>.suggested.yaml): never sidecars."""
+        folder = self.dir / "annotations"
+        return [SourcePath(f"annotations/{f.name}") for f in sorted(folder.glob("*.suggested.y*ml"))
+                if suggested(f.name) and f.is_file()] if folder.is_dir() else []
 
     def forget(self, paths: Iterable[Path] | None) -> None:
         """Files that changed (None: any may have): read them again when next asked for."""

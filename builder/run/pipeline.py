@@ -36,6 +36,8 @@ from builder.run.executor import Codec, Executor, default
 from builder.run.memo import Fresh
 from builder.search import files as search
 from builder.site import publish, staging as write
+from builder.suggest import draft as suggesting
+from builder.suggest.records import Drafted
 
 Progress = Callable[[str], None]
 SETTINGS = config.FILE
@@ -138,6 +140,23 @@ def check(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: 
     with collector.paused():
         prepared = prepare(CorpusFiles(corpus_dir), memo, executor or default(), overrides, progress)
         return link(prepared, memo, progress)
+
+
+def suggest(corpus_dir: Path, only: frozenset[DocId] | None = None, blind: bool = False,
+            progress: Progress = lambda _: None, executor: Executor | None = None
+            ) -> tuple[Prepared, tuple[Drafted, ...]]:
+    """`glossator suggest`: every document read, cleaned and anchored as a build does, then its
+    annotations drafted (builder.suggest); `only` names the documents to draft, `blind`
+    drafts as if their sidecars' annotations were absent (for --score)."""
+    memo, executor = Fresh(), executor or default()
+    with collector.paused():
+        prepared = prepare(CorpusFiles(corpus_dir), memo, executor, {}, progress)
+        docs = [d for d in prepared.docs if only is None or d.meta.id in only]
+        names = memo.get("names", prepared.entities, lambda: anchoring.aliases(prepared.entities))
+        progress(f"drafting suggestions for {len(docs)} document{'s' * (len(docs) != 1)}")
+        one = partial(suggesting.draft, entities=prepared.entities, aliases=names, blind=blind)
+        drafted = memo.get("suggest", (tuple(docs), blind), lambda: tuple(executor.map(one, docs)))
+    return prepared, drafted
 
 
 # --- pages -----------------------------------------------------------------------------

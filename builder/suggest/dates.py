@@ -1,0 +1,384 @@
+"""Date expressions in a reading text, each with its EDTF value and the reasoning behind it.
+
+Absolute dates ("28 May 2024", "in March 2019", "from 2015 to 2018") are read as written;
+partial ones ("On August 15", "in June") take their year from the dateline; relative ones
+("on Tuesday", "yesterday", "last week", "earlier this month", "two days later") are worked
+out from the dateline (builder.suggest.dateline) or, for "later"/"earlier", from the last
+date the text named. A bare weekday is the most recent such day on or before the dateline,
+unless the words before it speak of the future ("will", "is due to"): then the next one.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Iterator
+
+from builder.core import edtf
+from builder.core.records import record
+from builder.suggest import dateline as dl
+from builder.suggest.dateline import Dateline
+
+MONTHS = ("January February March April May June July August September October November December").split()
+_MONTH_NUMBER = {**{m.lower(): i for i, m in enumerate(MONTHS, 1)},
+                 **{m[:3].lower(): i for i, m in enumerate(MONTHS, 1)}, "sept": 9}
+_SEASONS = {"spring": 21, "summer": 22, "autumn": 23, "fall": 23, "winter": 24}
+_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+_NUMBERS.update({"a": 1, "an": 1})
+
+WD = r"(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+MON = r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December" \
+      r"|Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
+YEAR = r"(?P<year>1[89]\d\d|20\d\d)(?![\d,.]\d)"
+DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+NUM = r"(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)"
+
+_FORMS = [
+    ("span", r"(?i:(?P<prep>from|between|during)\s+)(?P<y1>1[89]\d\d|20\d\d)\s+(?i:to|and|until|through)\s+"
+             r"(?P<y2>1[89]\d\d|20\d\d)\b"),
+    ("iso", r"\b(?P<iso>(?:1[89]|20)\d\d-[01]\d-[0-3]\d)\b"),
+    ("dmy", rf"(?:(?i:on|by|until|since)\s+)?(?:{WD},?\s+)?{DAY}\s+(?:of\s+)?{MON},?\s+{YEAR}"),
+    ("mdy", rf"(?:(?i:on|by|until|since)\s+)?(?:{WD},?\s+)?{MON}\s+{DAY},?\s*{YEAR}"),
+    ("md", rf"(?:(?i:on|by|until|since)\s+)?(?:{WD},?\s+)?{MON}\s+{DAY}\b(?!\s*\d)"),
+    ("dm", rf"(?:(?i:on|by|until|since)\s+)?(?:{WD},?\s+)?{DAY}\s+(?:of\s+)?{MON}"),
+    ("my", rf"(?:(?i:in|since|until|by|during|early|late|mid-)\s*)?{MON}\s+{YEAR}"),
+    ("century", r"(?:(?i:(?:at\s+)?the\s+(?P<edge>beginning|start|end)\s+of\s+))?(?i:the)\s+"
+                r"(?P<cent>\d\d?)(?P<nth>st|nd|rd|th)\s+century"),
+    ("decade", r"(?:(?i:in|during|since)\s+)?(?i:the)\s+(?P<dec>1[89]\d|20\d)0s\b"),
+    ("rel_week", r"(?i:(?P<rw>last|this|next|earlier\s+this|later\s+this|the\s+previous|the\s+following)\s+"
+                 r"(?P<unit>week|month|year))\b"),
+    ("ago", rf"(?i:{NUM}\s+(?P<unit2>day|week|month|year)s?\s+(?P<dir>ago|later|earlier|before|after)\b)"),
+    ("next_day", r"(?i:the\s+(?:next|following)\s+day)\b"),
+    ("weekday", rf"(?:(?i:(?P<el>earlier|later)\s+(?:on\s+)?|(?P<prep2>on|by|until|since|last|next|this|from|before)\s+))?"
+                rf"{WD}(?:\s+(?P<part>morning|afternoon|evening|night))?"),
+    ("day_word", r"(?i:(?P<dw>earlier\s+today|later\s+today|the\s+day\s+before\s+yesterday|yesterday|today|tomorrow"
+                 r"|tonight|this\s+(?:morning|afternoon|evening))(?:\s+(?:morning|afternoon|evening|night))?)\b"),
+    ("season", r"(?i:(?:(?P<sw>in\s+the|this|last|next|early|late)\s+)(?P<season>spring|summer|autumn|fall|winter))\b"),
+    ("month", r"(?:(?P<mprep>(?i:in|since|until|by|during|early|late|of|last|next|this))\s+(?:(?i:the\s+whole\s+of)\s+)?)?"
+              r"(?P<mon2>January|February|March|April|May|June|July|August|September|October|November|December)\b"
+              r"(?!\s+\d)"),
+    ("future", r"(?i:in\s+the\s+(?:near\s+|distant\s+)?future)\b"),
+    ("since_then", r"(?i:since\s+then)\b"),
+    ("year", rf"(?:(?P<yprep>(?i:in|since|until|by|during|after|before))\s+)?(?<![\d$£€#/-]){YEAR}\b(?!\s*%)"),
+]
+PATTERNS = tuple((name, re.compile(r"\b" + body)) for name, body in _FORMS)
+_FUTURE = re.compile(r"\b(?:will|won['’]t|shall|['’]ll|due|set\s+to|expected|scheduled|plans?|going\s+to|intends?|"
+                     r"upcoming|would)\b", re.I)
+_SAID = re.compile(r"(?:said|says|told|announced|added|reported|stated|wrote)", re.I)
+
+
+@record
+class FoundDate:
+    start: int
+    end: int
+    value: str        # EDTF
+    confidence: float
+    why: str
+
+
+@record
+class Anchor:
+    """The last date the text named: what "two days later" counts from."""
+
+    when: date
+    precision: str
+    qualifier: str = ""     # the dateline's, when the date was worked out from it
+
+
+def find_dates(text: str, line: Dateline | None) -> tuple[list[FoundDate], int]:
+    """Every date expression with a value; and how many relative ones could not be resolved
+    (no dateline, or nothing to count from)."""
+    found: list[FoundDate] = []
+    unresolved = 0
+    anchor: Anchor | None = None
+    for kind, m in matches(text):
+        got = _resolve(kind, m, text, line, anchor)
+        if got is None:
+            unresolved += kind not in ("year", "month", "season")
+            continue
+        value, confidence, why, new_anchor = got
+        try:
+            edtf.parse(value)
+        except edtf.EdtfError:
+            continue
+        start, end = m.span()
+        found.append(FoundDate(start, end, value, confidence, why))
+        anchor = new_anchor or anchor
+    return found, unresolved
+
+
+Resolved = tuple[str, float, str, "Anchor | None"]
+
+
+def _resolve(kind: str, m: re.Match[str], text: str, line: Dateline | None, anchor: Anchor | None) -> Resolved | None:
+    g = m.group
+    if kind == "span":
+        return f"{g('y1')}/{g('y2')}", 0.9, f"the years {g('y1')} to {g('y2')}", None
+    if kind == "iso":
+        d = date.fromisoformat(g("iso"))
+        return d.isoformat(), 0.9, "an ISO date, as written", Anchor(d, "day")
+    if kind in ("dmy", "mdy"):
+        d = _day(int(g("year")), _MONTH_NUMBER[g("mon").rstrip(".").lower()], int(g("day")))
+        return (None if d is None else _since(m, d.isoformat(), 0.95, "a full date, as written", Anchor(d, "day")))
+    if kind in ("md", "dm"):
+        return _month_day(m, text, line)
+    if kind == "my":
+        n = _MONTH_NUMBER[g("mon").rstrip(".").lower()]
+        return _since(m, f"{int(g('year')):04d}-{n:02d}", 0.9, "a month and year, as written",
+                      Anchor(date(int(g("year")), n, 1), "month"))
+    if kind == "century":
+        return _century(m)
+    if kind == "decade":
+        return f"{g('dec')}X", 0.85, f"the decade {g('dec')}0–{g('dec')}9", None
+    if kind == "year":
+        y = int(g("year"))
+        prep = (g("yprep") or "").lower()
+        confidence = 0.85 if prep else 0.6
+        if prep == "since":
+            return f"{y}/..", confidence, f"since {y}: from {y}, open-ended", Anchor(date(y, 1, 1), "year")
+        return f"{y}", confidence, f"the year {y}" + ("" if prep else " (a bare number: check it is a year)"), \
+            Anchor(date(y, 1, 1), "year")
+    if kind == "ago":
+        return _ago(m, line, anchor)
+    if kind == "next_day":
+        if anchor is None or anchor.precision != "day":
+            return None
+        d = dl.shift(anchor.when, 1, "day")
+        return d.isoformat() + anchor.qualifier, 0.6, f"the day after {anchor.when.isoformat()}, the last date named before", Anchor(d, "day", anchor.qualifier)
+    if line is None:
+        return None
+    if kind == "weekday":
+        return _weekday(m, text, line)
+    if kind == "day_word":
+        return _day_word(m, line)
+    if kind == "rel_week":
+        return _relative_unit(m, line)
+    if kind == "season":
+        return _season(m, text, line)
+    if kind == "month":
+        return _month(m, text, line)
+    if kind == "future":
+        return f"{dl.day(line, line.day)}/..", 0.6, f"from the dateline {line.label} on, open-ended", None
+    if kind == "since_then":
+        if anchor is None:
+            return None
+        start = {"day": anchor.when.isoformat(), "month": anchor.when.isoformat()[:7]}.get(
+            anchor.precision, f"{anchor.when.year:04d}") + anchor.qualifier
+        return f"{start}/{dl.day(line, line.day)}", 0.6, f"from {start}, the last date named before, to the dateline", None
+    return None
+
+
+def _since(m: re.Match[str], value: str, confidence: float, why: str, anchor: Anchor) -> Resolved:
+    if m.group().lower().startswith("since"):
+        return f"{value}/..", confidence, why + "; since: open-ended", anchor
+    return value, confidence, why, anchor
+
+
+def _day(y: int, n: int, d: int) -> date | None:
+    try:
+        return date(y, n, d)
+    except ValueError:
+        return None
+
+
+def _future(text: str, start: int) -> str | None:
+    """The word that puts the clause before `start` in the future ("will", "is due to"), unless a
+    report of speech comes after it ("…will cut jobs, the company said on Monday")."""
+    clause = re.split(r"[.!?;,\n]", text[max(0, start - 100):start])[-1]
+    words = re.findall(r"[\w'’]+", clause)[-8:]
+    for at in range(len(words) - 1, -1, -1):
+        if _SAID.fullmatch(words[at]):
+            return None
+        if _FUTURE.match(" ".join(words[at:])) and words[at].lower() != "would":
+            return words[at]
+    return None
+
+
+def _month_day(m: re.Match[str], text: str, line: Dateline | None) -> Resolved | None:
+    if line is None:
+        return None
+    n, d_ = _MONTH_NUMBER[m.group("mon").rstrip(".").lower()], int(m.group("day"))
+    y = line.day.year
+    when = _day(y, n, d_)
+    if when is None:
+        return None
+    future = _future(text, m.start())
+    if future and when < line.day:
+        when = _day(y + 1, n, d_) or when
+    elif not future and when > line.day and line.precision == "day":
+        when = _day(y - 1, n, d_) or when
+    value = when.isoformat() + line.qualifier if line.precision != "year" else f"{when.isoformat()}?"
+    why = (f"{MONTHS[n - 1]} {d_}, no year given: the one {'after' if future else 'on or before'} "
+           f"the dateline {line.label}" + (f" (future: '{future}')" if future else ""))
+    return value, 0.85, why, Anchor(when, "day", line.qualifier)
+
+
+def _century(m: re.Match[str]) -> Resolved | None:
+    number = int(m.group("cent"))
+    if not 1 <= number <= 21:
+        return None
+    edge = (m.group("edge") or "").lower()
+    first = (number - 1) * 100
+    if edge in ("beginning", "start"):
+        return f"{first // 10:03d}X", 0.7, f"the beginning of the {m.group('cent')}{m.group('nth')} century: its first decade", None
+    if edge == "end":
+        return f"{(first + 90) // 10:03d}X", 0.7, f"the end of the {m.group('cent')}{m.group('nth')} century: its last decade", None
+    return f"{first // 100:02d}XX", 0.75, f"the {m.group('cent')}{m.group('nth')} century", None
+
+
+def _ago(m: re.Match[str], line: Dateline | None, anchor: Anchor | None) -> Resolved | None:
+    n = _NUMBERS.get(m.group("n").lower()) if not m.group("n").isdigit() else int(m.group("n"))
+    if n is None:
+        return None
+    unit, direction = m.group("unit2").lower(), m.group("dir").lower()
+    if direction == "ago":
+        if line is None:
+            return None
+        base, precision, what = line.day, line.precision, f"the dateline {line.label}"
+        sign, qualifier = -1, line.qualifier
+    else:
+        if anchor is None:
+            return None
+        base, precision, what = anchor.when, anchor.precision, f"{_show(anchor)}, the last date named before"
+        sign, qualifier = (1 if direction in ("later", "after") else -1), anchor.qualifier
+    when = dl.shift(base, sign * n, unit)
+    finest = {"day": "day", "week": "day", "month": "month", "year": "year"}[unit]
+    finest = max(finest, precision, key=lambda p: dl.ORDER.get(p, 3))
+    value = {"day": when.isoformat(), "month": when.isoformat()[:7]}.get(finest, f"{when.year:04d}")
+    approx = "~" if unit == "week" and finest == "day" else ""
+    return (value + (qualifier or approx), 0.75, f"{m.group()}: {n} {unit}{'s' * (n != 1)} "
+            f"{'before' if sign < 0 else 'after'} {what}", Anchor(when, finest, qualifier))
+
+
+def _show(anchor: Anchor) -> str:
+    return {"day": anchor.when.isoformat(), "month": anchor.when.isoformat()[:7]}.get(anchor.precision,
+                                                                                      str(anchor.when.year))
+
+
+def _weekday(m: re.Match[str], text: str, line: Dateline) -> Resolved:
+    name = m.group("wd")
+    number = dl.WEEKDAYS.index(name)
+    prep = (m.group("prep2") or "").lower()
+    future = _future(text, m.start()) if prep not in ("last", "next", "this") else None
+    direction = {"last": "before", "next": "after", "this": "this-week"}.get(prep, "after" if future else "on-or-before")
+    when = dl.weekday_near(line, number, direction)
+    if line.precision != "day":
+        return (dl.day(line, line.day), 0.6, f"{name}: the dateline {line.label} gives only the "
+                f"{line.precision}, so the day cannot be known", None)
+    said = {"before": f"{name} before {line.label} (a {line.weekday()}), last {name}",
+            "after": f"{name} after {line.label} (a {line.weekday()})",
+            "this-week": f"{name} in the week of {line.label} (a {line.weekday()})",
+            "on-or-before": f"{name} before {line.label} (a {line.weekday()})"}[direction]
+    tense = f", future ('{future}')" if future else ""
+    return dl.day(line, when), 0.85, f"{said}{tense}: {dl.distance(line.day, when)}", dl_anchor(when, line)
+
+
+def dl_anchor(when: date, line: Dateline) -> Anchor:
+    return Anchor(when, "day", line.qualifier)
+
+
+def _day_word(m: re.Match[str], line: Dateline) -> Resolved:
+    word = " ".join(m.group("dw").lower().split())
+    offset = {"yesterday": -1, "tomorrow": 1, "the day before yesterday": -2}.get(word, 0)
+    when = dl.shift(line.day, offset, "day")
+    if line.precision != "day":
+        return dl.day(line, when), 0.6, f"{word}: the dateline {line.label} gives only the {line.precision}", None
+    return dl.day(line, when), 0.9, f"{word}, against the dateline {line.label}: {dl.distance(line.day, when)}", \
+        dl_anchor(when, line)
+
+
+def _relative_unit(m: re.Match[str], line: Dateline) -> Resolved | None:
+    which = " ".join(m.group("rw").lower().split())
+    unit = m.group("unit").lower()
+    step = {"last": -1, "the previous": -1, "next": 1, "the following": 1}.get(which, 0)
+    base = line.day
+    if unit == "week":
+        monday = dl.shift(base, -base.weekday() + 7 * step, "day")
+        first, last = monday, dl.shift(monday, 6, "day")
+        if which == "earlier this":
+            first, last = monday, dl.shift(base, -1, "day")
+        elif which == "later this":
+            first = dl.shift(base, 1, "day")
+        if first > last:
+            return None
+        return dl.days(line, first, last), 0.8, f"{which} week: {first.isoformat()} (Monday) to {last.isoformat()}, " \
+                                                 f"counted from the dateline {line.label}", None
+    if unit == "month":
+        if line.precision == "year":
+            return dl.year(line, base.year), 0.6, f"{which} month: the dateline gives only the year", None
+        y, n = dl.add_months(base.year, base.month, step)
+        if which == "earlier this" and line.precision == "day":
+            return f"{y:04d}-{n:02d}-01{line.qualifier}/{dl.day(line, base)}", 0.7, \
+                f"earlier this month: from the 1st to the dateline {line.label}", None
+        if which == "later this" and line.precision == "day":
+            return f"{dl.day(line, base)}/{dl.month_end(y, n).isoformat()}{line.qualifier}", 0.7, \
+                f"later this month: from the dateline {line.label} to the month's end", None
+        return dl.month(line, y, n), 0.8, f"{which} month, counted from the dateline {line.label}", \
+            Anchor(date(y, n, 1), "month", line.qualifier)
+    y = base.year + step
+    if which == "earlier this" and line.precision == "day":
+        return f"{y:04d}-01-01{line.qualifier}/{dl.day(line, base)}", 0.7, \
+            f"earlier this year: from 1 January to the dateline {line.label}", None
+    return dl.year(line, y), 0.8, f"{which} year, counted from the dateline {line.label}", Anchor(
+        date(y, 1, 1), "year", line.qualifier)
+
+
+def _season(m: re.Match[str], text: str, line: Dateline) -> Resolved:
+    which = " ".join((m.group("sw") or "").lower().split())
+    code = _SEASONS[m.group("season").lower()]
+    y = line.day.year
+    future = _future(text, m.start())
+    first_month = {21: 3, 22: 6, 23: 9, 24: 12}[code]
+    if which == "next" or (which in ("in the", "this") and future and line.day.month > first_month + 2):
+        y += 1
+    elif which == "last" or (which == "in the" and not future and line.day.month < first_month):
+        y -= 1
+    return f"{y:04d}-{code}", 0.7, f"{m.group('season').lower()} {y}, counted from the dateline {line.label}" + (
+        f" (future: '{future}')" if future else ""), None
+
+
+def _month(m: re.Match[str], text: str, line: Dateline) -> Resolved | None:
+    name = m.group("mon2")
+    prep = (m.group("mprep") or "").lower()
+    if name == "May" and not prep:
+        return None    # "May" alone is as often the verb or a name
+    n = _MONTH_NUMBER[name.lower()]
+    y = line.day.year
+    future = _future(text, m.start()) if prep not in ("last", "next") else None
+    if prep == "next" or (future and n < line.day.month):
+        y += 1
+    elif prep == "last" or (not future and n > line.day.month):
+        y -= 1
+    value = dl.month(line, y, n)
+    if prep == "since":
+        value += "/.."
+    return value, 0.75 if prep else 0.6, f"{name}, no year given: {y}, counted from the dateline {line.label}" + (
+        f" (future: '{future}')" if future else ""), Anchor(date(y, n, 1), "month", line.qualifier)
+
+
+_TRIGGER = re.compile(r"\d|\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|\b(?:January|February|March|April|May|June|"
+                      r"July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b|"
+                      r"\b(?i:today|yesterday|tomorrow|tonight|morning|afternoon|evening|weeks?|months?|years?|days?|"
+                      r"spring|summer|autumn|fall|winter|century|future|then)\b")
+
+
+def matches(text: str) -> Iterator[tuple[str, re.Match[str]]]:
+    """Every date expression, leftmost first; where two start together, the form listed first
+    in _FORMS (the more specific); none overlapping. The forms are tried only around the words
+    every date expression holds (a digit, a weekday, a month, "today", "week"…): most of a
+    text has none, and trying fifteen patterns at every word cost 5 ms a document."""
+    windows: list[list[int]] = []
+    for hit in _TRIGGER.finditer(text):
+        a, b = max(0, hit.start() - 45), hit.end() + 60
+        if windows and a <= windows[-1][1]:
+            windows[-1][1] = b
+        else:
+            windows.append([a, b])
+    found = sorted({(m.start(), order, -m.end()): (kind, m) for a, b in windows
+                    for order, (kind, pattern) in enumerate(PATTERNS)
+                    for m in pattern.finditer(text, a, min(b, len(text)))}.items())
+    reach = 0
+    for (start, _, _), (kind, m) in found:
+        if start >= reach:
+            reach = m.end()
+            yield kind, m
