@@ -261,7 +261,8 @@ def cmd_suggest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         reporter.done()
 
 
-COMMANDS = {"suggest": cmd_suggest, "build": cmd_build, "check": cmd_check, "bundle": cmd_bundle, "init": cmd_init, "serve": cmd_serve}
+COMMANDS = {"build": cmd_build, "check": cmd_check, "bundle": cmd_bundle, "init": cmd_init, "serve": cmd_serve,
+            "suggest": cmd_suggest}
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
