@@ -6,6 +6,7 @@
     look      the theme: templates compiled, static files read
     pages     each page from what it reads (html.pages)                   (spread by the executor)
     search    the search index's files                                    (beside the pages)
+    export    annotations.jsonld (W3C Web Annotation), data/*.csv, data/quotes.json    (builder.export)
     publish   .nojekyll, sitemap.xml
     write     staged beside the output folder, swapped in whole          (build_and_write)
 
@@ -27,6 +28,7 @@ from typing import Any, Callable, Mapping, Sequence
 from builder.core import diagnostics
 from builder.core.diagnostics import Diagnostic
 from builder.core.models import AnchoredDoc, CleanSpec, Corpus, DocId, DocMeta, Entity, EntityId, Linked, RawDoc, SitePath
+from builder.export import tables, w3c
 from builder.html import pages as site_pages, render, theme
 from builder.prepare import anchoring, clean, linking
 from builder.read import annotations, documents, index, settings as config
@@ -174,6 +176,14 @@ def site(linked: Linked, settings: config.Settings, the_look: render.Look) -> Si
                 {**the_look.static, **render.generated_static(the_pages.hues)})
 
 
+EXPORTS = (w3c.PATH, *tables.PATHS)   # every site has them, whatever its corpus
+
+
+def exports(linked: Linked, settings: config.Settings) -> dict[SitePath, bytes]:
+    """The corpus as data for other tools, made from the linked corpus and the settings alone."""
+    return {w3c.PATH: w3c.annotations(linked, settings.base_url), **tables.tables(linked, settings.base_url)}
+
+
 def publishing(files: Mapping[SitePath, bytes], settings: config.Settings) -> dict[SitePath, bytes]:
     return publish.site_files(files, settings)
 
@@ -240,7 +250,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         if diagnostics.has_errors(problems):
             index_job.cancel()
             return failed((*found, *problems), linked)
-        static = dict(the_site.static)
+        static = {**the_site.static, **exports(linked, prepared.settings)}
         if staging is not None:
             staging.write(static)
             staging.written(path for path, _, _ in made)
