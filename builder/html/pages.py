@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from builder.core import urls
 from builder.core.models import AnchoredDoc, AnnotationId, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath
-from builder.html import document
+from builder.html import document, structured_data
 from builder.read.settings import Settings
 
 KIND_LABEL = {"person": "People", "organization": "Organisations", "place": "Places"}
@@ -140,6 +140,7 @@ class Pages:
             "source_view": Markup(document.source_view_html(doc, self.ctx.pieces)),
             "changes": dict(changes), "notes": notes + quote_notes, "legend": legend, "related": related,
             "lang_doc": doc.meta.language or self.settings.language,
+            "structured_data": structured_data.document(doc, self.entities, self.settings.base_url),
         }
 
     def entity(self, ent: Entity) -> tuple[SitePath, str, dict[str, Any]]:
@@ -154,6 +155,7 @@ class Pages:
             **self.common(page, "entity"), "entity": ent, "kind_label": KIND_LABEL[ent.kind],
             "quotes": quotes, "mentions": mentions, "hue": self.hues.get(ent.id),
             "mention_count": len(self.linked.mentions_of.get(ent.id, ())),
+            "structured_data": structured_data.entity(ent, self.settings.base_url),
         }
 
     def entities_index(self) -> tuple[SitePath, str, dict[str, Any]]:
