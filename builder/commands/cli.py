@@ -245,6 +245,8 @@ def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(f"created a corpus in {args.folder}/ ({len(result.written)} files)\n"
               f"  next: glossator build {args.folder}   (then open {args.folder / 'site' / 'index.html'})\n"
               f"  publish: see the top of {args.folder / '.github' / 'workflows' / 'pages.yml'}\n")
+    if result.install is not None:
+        out.write(f"  its workflow installs {result.install.spec}: {result.install.why}\n")
     return EXIT_OK
 
 
