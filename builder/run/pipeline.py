@@ -235,6 +235,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         staging.open()   # before the index job starts: it writes its files there itself
     # The search index reads only the prepared documents: it is made beside linking and the pages.
     index_job = executor.submit(partial(_search_files, prepared, staging))
+    export_job = None
     try:
         linked, found = link(prepared, memo, progress)
         the_look = look(corpus_dir, prepared.settings, memo, files)
@@ -244,25 +245,31 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
             return failed(found, linked)
         progress("rendering and indexing")
         the_site = site(linked, prepared.settings, the_look)
+        # The data files read only the linked corpus: made beside the pages, as the index is.
+        export_job = executor.submit(partial(_export_files, linked, prepared.settings, staging))
         made = executor.map(the_site.render, list(the_site.makers), heavy=site_pages.LISTINGS.__contains__,
                             keep=partial(_keep_pages, staging) if staging is not None else None)
         problems = theme.on_pages((path, problem) for path, _, problem in made if problem is not None)
         if diagnostics.has_errors(problems):
             index_job.cancel()
+            export_job.cancel()
             return failed((*found, *problems), linked)
-        static = {**the_site.static, **exports(linked, prepared.settings)}
+        static = dict(the_site.static)
         if staging is not None:
             staging.write(static)
             staging.written(path for path, _, _ in made)
     except BaseException:
         index_job.cancel()
+        if export_job is not None:
+            export_job.cancel()
         raise
-    index_files = index_job.result()
+    index_files, export_files = index_job.result(), export_job.result()
     if staging is not None:
         staging.written(index_files)
+        staging.written(export_files)
         out: Mapping[SitePath, bytes] = staging.site(static)
     else:
-        out = {**static, **{path: data for path, data, _ in made}, **index_files}
+        out = {**static, **{path: data for path, data, _ in made}, **index_files, **export_files}
     extra = publishing(out, prepared.settings)
     if staging is not None:
         out = staging.site({**static, **extra})
@@ -283,6 +290,15 @@ def _search_files(prepared: Prepared, staging: write.Staging | None) -> Any:
     """The search index's files; with `staging`, written there by the process that made them,
     which sends back only their names (see staging.OnDisk)."""
     files = search.build_index(prepared)
+    if staging is None:
+        return files
+    staging.write(files)
+    return sorted(files)
+
+
+def _export_files(linked: Linked, settings: config.Settings, staging: write.Staging | None) -> Any:
+    """The data files; with `staging`, written there by the process that made them (as _search_files)."""
+    files = exports(linked, settings)
     if staging is None:
         return files
     staging.write(files)
