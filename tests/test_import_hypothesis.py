@@ -136,3 +136,17 @@ def test_a_sidecar_that_is_a_link_is_not_written_through(corpus: Path, tmp_path:
     problem = sidecars.write(corpus, "annotations/link.yaml", outside.read_text("utf-8"), "x: 1\n")
     assert problem is not None and "is a link" in problem.message
     assert outside.read_text("utf-8").startswith("# RT")
+
+
+def test_notes_that_look_like_yaml_are_written_as_text(corpus: Path, tmp_path: Path) -> None:
+    data = json.loads(EXPORT.read_text("utf-8"))
+    tricky = "key: value  \r\n- item\r\n# not a comment\r\n&anchor *alias !!python/object:os.system '\"{[\t]}\"'"
+    data["annotations"] = [dict(data["annotations"][0], id="tricky-1", text=tricky)]
+    export = tmp_path / "tricky.json"
+    export.write_text(json.dumps(data), "utf-8")
+    code, out, err = run("import", "hypothesis", str(export), str(corpus))
+    assert code == 0, err
+    linked, found = pipeline.check(corpus)
+    rt = next(d for d in linked.docs if d.meta.id == "rt-2021-naeem")
+    [span] = [s for s in rt.spans if s.annotation.note.startswith("key: value")]
+    assert span.annotation.note.rstrip("\n") == "key: value\n- item\n# not a comment\n" + tricky.splitlines()[-1]

@@ -54,6 +54,12 @@ class Plan:
     already: int = 0               # annotations a previous import (or the author) already added
 
 
+def note_of(annotation: Annotation) -> str:
+    """The annotation's text as a sidecar note: line ends made \\n, spaces at line ends dropped
+    (YAML's block scalars cannot keep them readably)."""
+    return "\n".join(line.rstrip() for line in annotation.text.strip().splitlines()).strip()
+
+
 def entry_id(annotation: Annotation) -> str:
     key = annotation.id or "\x1f".join((annotation.uri, annotation.exact, annotation.text))
     return "h-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
@@ -148,7 +154,7 @@ def plan(annotations: Iterable[Annotation], linked: Linked) -> Plan:
                                  "which is no document of this corpus: not imported",
                                  "a document is found by the url column of seeds/INDEX.md or by its page, docs/<id>.html"))
             continue
-        if not a.exact:
+        if not a.exact.strip():
             found.append(warning(w.path, w.line, w.column, f"annotation {a.id or '(no id)'} is a page note, not on any "
                                  "words: not imported", "a sidecar note is anchored to words of the text"))
             continue
@@ -156,21 +162,22 @@ def plan(annotations: Iterable[Annotation], linked: Linked) -> Plan:
         if problem is not None:
             found.append(problem)
             continue
-        if not a.text.strip() and speaker is None:
+        note = note_of(a)
+        if not note and speaker is None:
             continue                 # a highlight: nothing to say about the words
         doc = docs[doc_id]
         hit = locate(doc.doc.text, a)
         if hit is None:
             found.append(_orphan(a, doc))
             continue
-        if _present(a, doc, hit, entry_id(a), speaker):
+        if _present(note, doc, hit, entry_id(a), speaker):
             already += 1
             continue
         fields: list[tuple[str, object]] = [("id", entry_id(a)), *selector(doc.doc.text, *hit)]
         if speaker is not None:
             fields.append(("speaker", speaker))
-        if a.text.strip():
-            fields.append(("note", a.text.strip()))
+        if note:
+            fields.append(("note", note))
         additions[doc_id].append(Entry("quotes" if speaker else "notes", tuple(fields), a))
     return Plan({d: tuple(es) for d, es in additions.items()}, tuple(found), already)
 
@@ -189,12 +196,12 @@ def _speaker(a: Annotation, entities: Mapping[EntityId, Entity]) -> tuple[Entity
     return EntityId(named[0]), None
 
 
-def _present(a: Annotation, doc: AnchoredDoc, hit: tuple[int, int], new_id: str, speaker: EntityId | None) -> bool:
+def _present(note: str, doc: AnchoredDoc, hit: tuple[int, int], new_id: str, speaker: EntityId | None) -> bool:
     """Is this annotation in the sidecar already: its id, or the same note (or quote) on the same words?"""
     for s in doc.spans:
         if s.id == new_id:
             return True
-        if (s.start, s.end) == hit and not s.auto and s.annotation.note.strip() == a.text.strip():
+        if (s.start, s.end) == hit and not s.auto and s.annotation.note.strip() == note:
             if (speaker is None and s.kind == "note") or (speaker is not None and s.annotation.speaker == speaker):
                 return True
     return False
