@@ -4,6 +4,8 @@ editors, its Pages workflow, and a refusal to overwrite anything."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
 import json
 from pathlib import Path
 
@@ -171,3 +173,35 @@ def test_scaffold_files_are_packaged() -> None:
     shipped = {p for pattern in patterns for p in root.glob(pattern) if p.is_file()}
     wanted = {p for p in (root / "scaffold").rglob("*") if p.is_file()}
     assert wanted <= shipped, sorted(str(p.relative_to(root)) for p in wanted - shipped)
+
+
+def test_init_from_a_git_checkout_installs_its_origin_and_commit(tmp_path: Path) -> None:
+    checkout = tmp_path / "glossator"
+    (checkout / "builder").mkdir(parents=True)
+    (checkout / "builder" / "__init__.py").write_text('__version__ = "0.1.0"\n', "utf-8")
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(checkout), *args], check=True, capture_output=True, text=True,
+                              env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+                                   "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}).stdout.strip()
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "first")
+    chosen = scaffold.install(checkout)
+    assert chosen.spec.startswith("glossator==") and "no origin remote" in chosen.why
+    git("remote", "add", "origin", "git@github.com:someone/glossator.git")
+    commit = git("rev-parse", "HEAD")
+    chosen = scaffold.install(checkout)
+    assert chosen.spec == f"glossator @ git+https://github.com/someone/glossator.git@{commit}"
+    assert "git checkout" in chosen.why and commit[:12] in chosen.why and "uncommitted" not in chosen.why
+    (checkout / "builder" / "__init__.py").write_text('__version__ = "0.2.0"\n', "utf-8")
+    assert "uncommitted changes are not part of it" in scaffold.install(checkout).why
+
+
+def test_init_says_which_glossator_its_workflow_installs(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["init", str(tmp_path / "c")], out=out, err=err) == 0
+    spec = scaffold.install().spec
+    assert f"its workflow installs {spec}: " in out.getvalue()
+    assert f'pip install "{spec}"' in (tmp_path / "c" / ".github/workflows/pages.yml").read_text("utf-8")

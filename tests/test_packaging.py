@@ -38,3 +38,41 @@ def test_wheel_ships_every_module_theme_schemas_scaffold_and_vendor_files(tmp_pa
     assert scaffold and scaffold <= names
     assert {"builder/schemas/sidecar.schema.json", "builder/schemas/entities.schema.json",
             "builder/livereload.js"} <= names
+
+
+def test_the_version_is_written_in_one_place() -> None:
+    import re
+    import tomllib
+
+    import builder
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "builder.__version__"}
+    assert re.fullmatch(r"\d+\.\d+\.\d+", builder.__version__)
+    changelog = (ROOT / "CHANGELOG.md").read_text("utf-8")
+    assert "## Unreleased" in changelog and "## 0.1.0" in changelog
+
+
+def test_the_release_workflow_publishes_a_checked_build_with_trusted_publishing() -> None:
+    import yaml
+
+    wf = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text("utf-8"))
+    on = wf.get("on", wf.get(True))     # YAML 1.1 reads a bare `on` as true
+    assert on == {"push": {"tags": ["v*"]}}
+    assert wf["permissions"] == {"contents": "read"}, "only the publishing job may ask for an identity token"
+    build, publish = wf["jobs"]["build"], wf["jobs"]["publish"]
+    runs = "\n".join(s.get("run", "") for s in build["steps"])
+    assert "bash .ci/package dist" in runs and 'test "${GITHUB_REF_NAME}" = "v${version}"' in runs
+    assert publish["needs"] == "build" and publish["permissions"] == {"id-token": "write"}
+    assert publish["environment"]["name"] == "pypi"
+    assert [s["uses"] for s in publish["steps"]][-1] == "pypa/gh-action-pypi-publish@release/v1"
+    assert not any("password" in (s.get("with") or {}) for s in publish["steps"]), "no token: trusted publishing"
+
+
+def test_ci_installs_the_wheel_in_a_fresh_venv_before_the_tests() -> None:
+    run = (ROOT / ".ci" / "run").read_text("utf-8")
+    assert "bash .ci/setup && bash .ci/package && python3 -m pytest" in run
+    package = (ROOT / ".ci" / "package").read_text("utf-8")
+    assert "python3 -m build" in package and "twine check --strict" in package
+    assert 'python3 -m venv "$work/venv"' in package and '"$work/venv/bin/glossator" build corpus' in package

@@ -506,3 +506,12 @@ def test_ctrl_c_stops_cleanly(served: Served) -> None:
         stream.close()
     assert "Traceback" not in served.output and "KeyboardInterrupt" not in served.output
     assert served.lines[-1] == "out: stopped" or served.printed("out: stopped")
+
+
+def test_the_data_files_are_served_with_their_types(example_site: Path, shared: Served) -> None:
+    types = {"annotations.jsonld": "application/ld+json", "data/quotes.csv": "text/csv; charset=utf-8; header=present",
+             "data/quotes.json": "application/json"}
+    for path, kind in types.items():
+        with urllib.request.urlopen(shared.url(path), timeout=10) as r:
+            assert r.headers["Content-Type"] == kind
+            assert r.read() == (example_site / path).read_bytes()

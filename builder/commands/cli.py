@@ -94,6 +94,19 @@ def parser() -> argparse.ArgumentParser:
 
     suggesting.add_parser(sub, _corpus_arg)
 
+    m = sub.add_parser("import", help="add annotations made elsewhere (Hypothesis) to the sidecars", description=(
+        "Read a Hypothesis export (the API's annotation JSON), match each annotation to a document by its url "
+        "column (or its page, docs/<id>.html) and to the words of its reading text, and append notes (quotes, "
+        "where a tag names the speaker: speaker:<entity id>) to the sidecars, keeping their comments. Annotations "
+        "whose words no longer occur are listed with the closest passage; running it again adds nothing."),
+        epilog="Exit status: 0 imported (warnings list what was not); 1 errors in the export or the corpus "
+               "(nothing is written); 2 a wrong command line.")
+    m.add_argument("format", choices=["hypothesis"], help="where the annotations come from")
+    m.add_argument("file", type=Path, metavar="FILE.json", help="the export")
+    _corpus_arg(m)
+    m.add_argument("-n", "--dry-run", action="store_true", help="print the entries it would add; write nothing")
+    m.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
     i = sub.add_parser("init", help="start a new corpus", description=(
         "Create a corpus that builds at once: seeds/INDEX.md and one document, annotations/ with entities and a "
         "sidecar (and the JSON Schemas for editors), glossator.toml, a GitHub Pages workflow and a .gitignore. "
@@ -238,7 +251,18 @@ def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(f"created a corpus in {args.folder}/ ({len(result.written)} files)\n"
               f"  next: glossator build {args.folder}   (then open {args.folder / 'site' / 'index.html'})\n"
               f"  publish: see the top of {args.folder / '.github' / 'workflows' / 'pages.yml'}\n")
+    if result.install is not None:
+        out.write(f"  its workflow installs {result.install.spec}: {result.install.why}\n")
     return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    corpus_dir = find_corpus(args.corpus, err)
+    if corpus_dir is None:
+        return EXIT_CORPUS
+    from builder.commands import importing
+
+    return importing.import_hypothesis(args.file, corpus_dir, args.dry_run, args.quiet, out, err)
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -262,7 +286,7 @@ def cmd_suggest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 COMMANDS = {"build": cmd_build, "check": cmd_check, "bundle": cmd_bundle, "init": cmd_init, "serve": cmd_serve,
-            "suggest": cmd_suggest}
+            "suggest": cmd_suggest, "import": cmd_import}
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:

@@ -36,7 +36,8 @@ class App(Protocol):
 
 TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
          ".css": "text/css; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml",
-         ".txt": "text/plain; charset=utf-8", ".xml": "application/xml", ".webmanifest": "application/manifest+json"}
+         ".txt": "text/plain; charset=utf-8", ".xml": "application/xml", ".webmanifest": "application/manifest+json",
+         ".csv": "text/csv; charset=utf-8; header=present", ".jsonld": "application/ld+json"}
 
 
 class Server(ThreadingHTTPServer):

@@ -13,6 +13,8 @@ init never overwrites: if any file it would write exists, it writes nothing.
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 from dataclasses import dataclass
 from importlib import metadata, resources
 from importlib.resources.abc import Traversable
@@ -31,6 +33,7 @@ class InitResult:
     written: tuple[PurePosixPath, ...] = ()
     existing: tuple[PurePosixPath, ...] = ()   # files that stopped init: nothing was written
     problem: str = ""                          # the folder itself is unusable
+    install: Install | None = None             # what the workflow installs
 
     @property
     def ok(self) -> bool:
@@ -43,13 +46,29 @@ def title_for(folder: Path) -> str:
     return name[:1].upper() + name[1:] if name else "My corpus"
 
 
+@dataclass(frozen=True)
+class Install:
+    """The pip requirement the new corpus's workflow installs, and why it is that one."""
+
+    spec: str
+    why: str
+
+
 def install_spec() -> str:
-    """The pip requirement for the Glossator that is running: its git commit when installed
-    from a git URL (PEP 610 direct_url.json), else its version from PyPI."""
+    return install().spec
+
+
+def install(checkout: Path | None = None) -> Install:
+    """The Glossator that is running, as a pip requirement: the commit of the git checkout it
+    runs from (its `origin` URL), else the commit it was installed from (PEP 610
+    direct_url.json), else its version on PyPI."""
+    from_git = git_checkout(checkout or Path(__file__).resolve().parents[2])
+    if from_git is not None:
+        return from_git
     try:
         dist = metadata.distribution("glossator")
     except metadata.PackageNotFoundError:
-        return f"glossator=={__version__}"
+        return Install(f"glossator=={__version__}", f"version {__version__} from PyPI")
     try:
         direct = json.loads(dist.read_text("direct_url.json") or "{}")
     except ValueError:
@@ -57,14 +76,44 @@ def install_spec() -> str:
     vcs = direct.get("vcs_info") or {}
     url = direct.get("url", "")
     if vcs.get("vcs") == "git" and url.startswith(("https://", "ssh://", "git://")):
-        return f"glossator @ git+{url}@{vcs.get('commit_id') or vcs.get('requested_revision') or 'HEAD'}"
-    return f"glossator=={dist.version}"
+        commit = vcs.get("commit_id") or vcs.get("requested_revision") or "HEAD"
+        return Install(f"glossator @ git+{url}@{commit}", f"the commit this Glossator was installed from, {url}")
+    return Install(f"glossator=={dist.version}", f"version {dist.version} from PyPI")
 
 
-def files(folder: Path) -> dict[PurePosixPath, bytes]:
+def git_checkout(root: Path) -> Install | None:
+    """The checkout's `origin` and commit, when Glossator runs from a git checkout that has them."""
+    if not (root / ".git").exists() or not (root / "builder" / "__init__.py").is_file():
+        return None
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    url, commit = https_url(git("remote", "get-url", "origin")), git("rev-parse", "HEAD")
+    if not url or not re.fullmatch(r"[0-9a-f]{40}", commit):
+        return Install(f"glossator=={__version__}", f"version {__version__} from PyPI: the git checkout Glossator "
+                       "runs from has no origin remote (or no commit) that a workflow could install")
+    dirty = " (its uncommitted changes are not part of it)" if git("status", "--porcelain", "--untracked-files=no") else ""
+    return Install(f"glossator @ git+{url}@{commit}", f"the git checkout Glossator runs from: origin {url}, "
+                                                      f"commit {commit[:12]}{dirty}")
+
+
+def https_url(url: str) -> str:
+    """A remote as pip fetches it on a machine with no keys: git@host:owner/repo → https://host/owner/repo."""
+    m = re.fullmatch(r"(?:ssh://)?git@([^:/]+)[:/](.+)", url)
+    if m:
+        return f"https://{m.group(1)}/{m.group(2)}"
+    return url if url.startswith(("https://", "http://", "file://")) else ""
+
+
+def files(folder: Path, installing: Install | None = None) -> dict[PurePosixPath, bytes]:
     """Every file init writes, by path relative to the new corpus folder."""
     out: dict[PurePosixPath, bytes] = {}
-    substitutions = {TITLE: title_for(folder), INSTALL: install_spec()}
+    substitutions = {TITLE: title_for(folder), INSTALL: (installing or install()).spec}
 
     def walk(node: Traversable, rel: PurePosixPath) -> None:
         for child in sorted(node.iterdir(), key=lambda c: c.name):
@@ -90,7 +139,8 @@ def init(folder: Path) -> InitResult:
     """Create the corpus in `folder` (made if missing); refuse if any file is already there."""
     if folder.exists() and not folder.is_dir():
         return InitResult(folder, problem="exists and is not a folder")
-    planned = files(folder)
+    installing = install()
+    planned = files(folder, installing)
     existing = tuple(rel for rel in planned if (folder / rel).exists() or (folder / rel).is_symlink())
     if existing:
         return InitResult(folder, existing=existing)
@@ -99,4 +149,4 @@ def init(folder: Path) -> InitResult:
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "xb") as f:     # "x": never replace a file that appeared meanwhile
             f.write(data)
-    return InitResult(folder, written=tuple(planned))
+    return InitResult(folder, written=tuple(planned), install=installing)

@@ -198,6 +198,24 @@ class Entity:
         return next((w for p, w in self.phrase_where if p == phrase), self.where)
 
 
+@record
+class HypothesisAnnotation:
+    """One annotation of a Hypothesis export, as much of it as `glossator import` reads
+    (builder.read.hypothesis, builder.prepare.hypothesis)."""
+
+    id: str
+    uri: str
+    where: Where
+    exact: str = ""
+    prefix: str = ""
+    suffix: str = ""
+    start: int | None = None        # TextPositionSelector, in the annotated page's text
+    text: str = ""                  # the annotation's body (Markdown)
+    tags: tuple[str, ...] = ()
+    tags_where: Where | None = None
+    reply: bool = False
+
+
 # --- clean --------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from builder.core import urls
 from builder.core.models import AnchoredDoc, AnnotationId, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath
-from builder.html import colours, document, markdown
+from builder.html import colours, document, markdown, structured_data
 from builder.read.settings import Settings
 
 KIND_LABEL = {"person": "People", "organization": "Organisations", "place": "Places"}
@@ -143,6 +143,7 @@ class Pages:
             "speaker_colours": self.colours.on_page(self.document_speakers(doc)),
             "marks": self.marks(doc), "page_data": self.document_data(doc, page),
             "lang_doc": doc.meta.language or self.settings.language,
+            "structured_data": structured_data.document(doc, self.entities, self.settings.base_url),
         }
 
     def marks(self, doc: AnchoredDoc) -> list[str]:
@@ -199,6 +200,7 @@ class Pages:
             "aliases": [a for a in ent.aliases if a.casefold() != ent.name.casefold()],
             "speaker_colours": self.colours.on_page(self.entity_speakers(ent.id)),
             "mention_count": len(self.linked.mentions_of.get(ent.id, ())),
+            "structured_data": structured_data.entity(ent, self.settings.base_url),
         }
 
     def by_date(self, refs: Iterable[PassageRef]) -> list[PassageRef]:

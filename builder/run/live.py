@@ -76,6 +76,8 @@ class LiveSite:
         self._search_want: tuple[tuple[AnchoredDoc, ...], tuple[Entity, ...]] | None = None
         self._analyzer = Analyzer()
         self._published: tuple[object, dict[SitePath, bytes]] | None = None
+        self._exported: tuple[object, dict[SitePath, bytes]] | None = None   # made when first asked for
+        self._export_of: tuple[object, object] | None = None     # the last good (linked corpus, settings)
         self._search_thread: threading.Thread | None = None
         self._search_job = None
         self._last_build = 0.0
@@ -106,6 +108,7 @@ class LiveSite:
             if diagnostics.has_errors(found):
                 return Update(False, found, pending=len(self.unchecked), rechecked=rechecked,
                               seconds=time.perf_counter() - started, **counts)
+            self._export_of = (linked, prepared.settings)
             changed_files = self._take(pipeline.site(linked, prepared.settings, look), prepared)
             done = []
             for path in sorted(p for p in first if p in self.unchecked):
@@ -265,7 +268,16 @@ class LiveSite:
                 if self._search_stale() and self.search_done is None:
                     self._index_here()
                 return self.search.get(page)
+            if page in pipeline.EXPORTS:
+                return self._exports()[page]
             return self._publishing().get(page)
+
+    def _exports(self) -> dict[SitePath, bytes]:
+        """annotations.jsonld and the data files, made from the last good corpus when first asked for."""
+        assert self._export_of is not None
+        if self._exported is None or self._exported[0] is not self._export_of:
+            self._exported = (self._export_of, pipeline.exports(*self._export_of))   # type: ignore[arg-type]
+        return self._exported[1]
 
     def _publishing(self) -> dict[SitePath, bytes]:
         """The publishing files (.nojekyll, sitemap.xml), made from the whole site when first asked for."""
@@ -290,7 +302,8 @@ class LiveSite:
             self._bring_all()
             if self._search_stale():
                 self._index_here()
-            files = {**self.current.static, **{p: b for p, (_, b) in self.pages.items()}, **self.search}
+            files = {**self.current.static, **{p: b for p, (_, b) in self.pages.items()}, **self.search,
+                     **self._exports()}
             return dict(sorted({**files, **self._publishing()}.items()))
 
 

@@ -6,6 +6,7 @@
     look      the theme: templates compiled, static files read
     pages     each page from what it reads (html.pages)                   (spread by the executor)
     search    the search index's files                                    (beside the pages)
+    export    annotations.jsonld (W3C Web Annotation), data/*.csv, data/quotes.json    (builder.export)
     publish   .nojekyll, sitemap.xml
     write     staged beside the output folder, swapped in whole          (build_and_write)
 
@@ -27,6 +28,7 @@ from typing import Any, Callable, Mapping, Sequence
 from builder.core import diagnostics
 from builder.core.diagnostics import Diagnostic
 from builder.core.models import AnchoredDoc, CleanSpec, Corpus, DocId, DocMeta, Entity, EntityId, Linked, RawDoc, SitePath
+from builder.export import tables, w3c
 from builder.html import pages as site_pages, reads, render, theme
 from builder.prepare import anchoring, clean, linking
 from builder.read import annotations, documents, index, settings as config
@@ -193,6 +195,14 @@ def site(linked: Linked, settings: config.Settings, the_look: render.Look) -> Si
                 {**the_look.static, **render.generated_static()})
 
 
+EXPORTS = (w3c.PATH, *tables.PATHS)   # every site has them, whatever its corpus
+
+
+def exports(linked: Linked, settings: config.Settings) -> dict[SitePath, bytes]:
+    """The corpus as data for other tools, made from the linked corpus and the settings alone."""
+    return {w3c.PATH: w3c.annotations(linked, settings.base_url), **tables.tables(linked, settings.base_url)}
+
+
 def publishing(files: Mapping[SitePath, bytes], settings: config.Settings) -> dict[SitePath, bytes]:
     return publish.site_files(files, settings)
 
@@ -244,6 +254,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         staging.open()   # before the index job starts: it writes its files there itself
     # The search index reads only the prepared documents: it is made beside linking and the pages.
     index_job = executor.submit(partial(_search_files, prepared, staging))
+    export_job = None
     try:
         linked, found = link(prepared, memo, progress)
         the_look = look(corpus_dir, prepared.settings, memo, files)
@@ -253,11 +264,14 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
             return failed(found, linked)
         progress("rendering and indexing")
         the_site = site(linked, prepared.settings, the_look)
+        # The data files read only the linked corpus: made beside the pages, as the index is.
+        export_job = executor.submit(partial(_export_files, linked, prepared.settings, staging))
         made = executor.map(the_site.render, list(the_site.makers), heavy=site_pages.LISTINGS.__contains__,
                             keep=partial(_keep_pages, staging) if staging is not None else None)
         problems = theme.on_pages((path, problem) for path, _, problem in made if problem is not None)
         if diagnostics.has_errors(problems):
             index_job.cancel()
+            export_job.cancel()
             return failed((*found, *problems), linked)
         static = dict(the_site.static)
         if staging is not None:
@@ -265,13 +279,16 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
             staging.written(path for path, _, _ in made)
     except BaseException:
         index_job.cancel()
+        if export_job is not None:
+            export_job.cancel()
         raise
-    index_files = index_job.result()
+    index_files, export_files = index_job.result(), export_job.result()
     if staging is not None:
         staging.written(index_files)
+        staging.written(export_files)
         out: Mapping[SitePath, bytes] = staging.site(static)
     else:
-        out = {**static, **{path: data for path, data, _ in made}, **index_files}
+        out = {**static, **{path: data for path, data, _ in made}, **index_files, **export_files}
     extra = publishing(out, prepared.settings)
     if staging is not None:
         out = staging.site({**static, **extra})
@@ -292,6 +309,15 @@ def _search_files(prepared: Prepared, staging: write.Staging | None) -> Any:
     """The search index's files; with `staging`, written there by the process that made them,
     which sends back only their names (see staging.OnDisk)."""
     files = search.build_index(prepared)
+    if staging is None:
+        return files
+    staging.write(files)
+    return sorted(files)
+
+
+def _export_files(linked: Linked, settings: config.Settings, staging: write.Staging | None) -> Any:
+    """The data files; with `staging`, written there by the process that made them (as _search_files)."""
+    files = exports(linked, settings)
     if staging is None:
         return files
     staging.write(files)
