@@ -307,3 +307,24 @@ def test_printing_names_speakers_brackets_dates_and_numbers_notes(small_site, br
     assert note == "counter(note)" and counted == "note 1", "notes are numbered in the text"
     assert first_note == "guarded-body", "and listed in the order of the text"
     assert background == "rgba(0, 0, 0, 0)", "no colour behind quotes on paper"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_violation_with_a_panel_open(example_site, browser, static_server, scheme) -> None:
+    from tests.test_a11y import BLOCKING, _axe_path
+
+    axe = _axe_path()
+    base = static_server(example_site)
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(base + "docs/cdmedia-2021-hair.html")
+        page.locator("article .quote[id] .speaker-tag").first.click()
+        page.locator(".speaker-panel button[data-format=bibtex]").click()
+        page.add_script_tag(path=str(axe))
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    finally:
+        context.close()
+    bad = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}"
+           for v in result["violations"] if v["impact"] in BLOCKING]
+    assert bad == []
