@@ -126,6 +126,8 @@
     var cite = el("div", "cite");
     var shown = el("pre");
     shown.hidden = true;
+    shown.setAttribute("tabindex", "0");   /* it scrolls: a keyboard must reach it */
+    shown.setAttribute("aria-label", "Citation");
     var status = el("span", "copied");
     status.setAttribute("role", "status");
     var texts = citations(quote);
