@@ -297,7 +297,7 @@ def test_printing_names_speakers_brackets_dates_and_numbers_notes(small_site, br
         chip = page.evaluate("() => getComputedStyle(document.querySelector('#guarded .speaker-tag'), '::before').content")
         date = page.evaluate("() => getComputedStyle(document.querySelector('article time.date'), '::after').content")
         note = page.evaluate("() => getComputedStyle(document.querySelector('#guarded'), '::after').content")
-        counted = page.evaluate("() => getComputedStyle(document.querySelector('#guarded')).counterIncrement")
+        counted = page.evaluate("() => getComputedStyle(document.querySelector('#guarded'), '::after').counterIncrement")
         first_note = page.evaluate("() => document.querySelector('.notes li').id")
         background = page.evaluate("() => getComputedStyle(document.querySelector('#guarded')).backgroundColor")
     finally:

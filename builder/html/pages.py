@@ -119,8 +119,8 @@ class Pages:
 
     def document(self, doc: AnchoredDoc) -> tuple[SitePath, str, dict[str, Any]]:
         page = urls.doc_page(doc.meta.id)
-        notes = [{"id": s.id, "body": s.annotation.note, "text": document.quote_of(doc, s)}   # in the order of the text
-                 for s in sorted(doc.spans, key=lambda s: (s.start, -s.end))
+        notes = [{"id": s.id, "body": s.annotation.note, "text": document.quote_of(doc, s)}   # in the order they end
+                 for s in sorted(doc.spans, key=lambda s: (s.end, -s.start))   # (print numbers them there)
                  if s.annotation.kind == "note" or (s.annotation.kind == "quote" and s.annotation.note)]
         legend = [
             {"entity": ent, "count": n, "href": self.href(urls.entity_page(e), page),
