@@ -264,6 +264,12 @@ def test_the_home_table_sorts_by_any_column_and_filters(example_site, browser, s
         titles = page.evaluate("() => [...document.querySelectorAll('.doc-table tbody tr td:first-child')].map(t => t.textContent.trim().toLowerCase())")
         assert titles == sorted(titles)
 
+        page.select_option("#doc-sort", "2:asc")
+        dates = [d for d in column("data-date") if d]
+        assert dates == sorted(dates) and page.locator("th[aria-sort=ascending]").count() == 1
+        page.select_option("#doc-sort", "")
+        assert column("data-order") == [str(i) for i in range(n)], "back to INDEX.md's order"
+
         page.fill("#doc-filter", "envoy")
         shown = page.evaluate("() => [...document.querySelectorAll('.doc-table tbody tr')].filter(r => !r.hidden).map(r => r.cells[0].textContent + r.cells[1].textContent)")
         assert shown and all("envoy" in s.lower() for s in shown) and len(shown) < n

@@ -35,9 +35,14 @@
     };
   }
 
-  function sortBy(column) {
-    var ascending = current.column === column ? !current.ascending : column < 2;   /* dates and counts: newest, most first */
+  var sorter = document.getElementById("doc-sort");
+
+  function sortBy(column, direction) {
+    var ascending = direction ? direction === "asc"
+      : current.column === column ? !current.ascending : column < 2;   /* dates and counts: newest, most first */
     current = { column: column, ascending: ascending };
+    sorter.value = sorter.querySelector('option[value="' + column + ":" + (ascending ? "asc" : "desc") + '"]')
+      ? column + ":" + (ascending ? "asc" : "desc") : "";
     rows.slice().sort(compare(column, ascending)).forEach(function (r) { body.appendChild(r); });
     heads.forEach(function (th, i) {
       if (i === column) th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
@@ -52,6 +57,17 @@
     while (th.firstChild) button.appendChild(th.firstChild);
     th.appendChild(button);
     button.addEventListener("click", function () { sortBy(i); });
+  });
+
+  sorter.addEventListener("change", function () {
+    if (!sorter.value) {   /* as listed in INDEX.md */
+      rows.forEach(function (r) { body.appendChild(r); });
+      heads.forEach(function (th) { th.removeAttribute("aria-sort"); });
+      current = { column: -1, ascending: true };
+      return;
+    }
+    var parts = sorter.value.split(":");
+    sortBy(Number(parts[0]), parts[1]);
   });
 
   function apply() {
