@@ -29,8 +29,10 @@ import synth  # noqa: E402
 ONE = r"""
 import os, resource, subprocess, sys, time, json
 t = time.perf_counter()
+# From the side's own folder: `python -m` puts the working folder first on sys.path, ahead of
+# PYTHONPATH, so run anywhere else it would import whichever `builder` that folder holds.
 proc = subprocess.run([sys.executable, "-m", "builder", "build", sys.argv[1], "-o", sys.argv[2], "-q", "--force"],
-                      env={**os.environ, "PYTHONPATH": sys.argv[3]}, capture_output=True, text=True)
+                      env={**os.environ, "PYTHONPATH": sys.argv[3]}, capture_output=True, text=True, cwd=sys.argv[3])
 wall = time.perf_counter() - t
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"code": proc.returncode, "err": proc.stderr[-2000:], "wall": wall,

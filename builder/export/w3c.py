@@ -26,7 +26,7 @@ Nothing depends on the time of the build: the same corpus gives the same bytes.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from builder.core import urls
 from builder.core.models import AnchoredDoc, Entity, EntityId, Linked, PassageRef, SitePath, Span, Statement
@@ -59,43 +59,42 @@ class Iris:
 
 
 def annotations(linked: Linked, base_url: str = "") -> bytes:
-    """The collection, as compact UTF-8 JSON-LD."""
+    """The collection, as compact UTF-8 JSON-LD.
+
+    Written as text, one annotation at a time: the pages nest (each holds the next, before its
+    own items), so the file is every page's opening in order, then every page's items from the
+    last page back to the first. No tree of the whole collection is ever held, and the nesting
+    costs no recursion however many pages there are."""
     iris = Iris(base_url)
     entities = {e.id: e for e in linked.entities}
-    items = [*(_annotation(doc, span, iris, entities) for doc in linked.docs for span in doc.spans),
-             *(_statement(st, iris, entities) for st in linked.statements if len(st.passages) > 1)]
-    collection = {
-        "@context": CONTEXT,
-        "id": iris.page(PATH),
-        "type": "AnnotationCollection",
-        "label": linked.corpus.title or "Annotations",
-        "total": len(items),
-    }
-    pages = [items[i:i + PAGE_SIZE] for i in range(0, len(items), PAGE_SIZE)]
-    if pages:
-        collection["first"] = _pages(pages, iris)
-        collection["last"] = _page_id(iris, len(pages))
-    return (json.dumps(collection, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    items = [*(encode(_annotation(doc, span, iris, entities)) for doc in linked.docs for span in doc.spans),
+             *(encode(_statement(st, iris, entities)) for st in linked.statements if len(st.passages) > 1)]
+    head = {"@context": CONTEXT, "id": iris.page(PATH), "type": "AnnotationCollection",
+            "label": linked.corpus.title or "Annotations", "total": len(items)}
+    return collection(head, items, iris).encode("utf-8")
+
+
+def collection(head: dict[str, Any], items: Sequence[str], iris: Iris) -> str:
+    """The collection's JSON text: `head`'s members, then the pages of `items` (JSON texts)."""
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    n_pages = -(-len(items) // PAGE_SIZE)
+    out = [encode(head)[:-1]]
+    if n_pages:
+        for n in range(1, n_pages + 1):
+            page: dict[str, Any] = {"id": _page_id(iris, n), "type": "AnnotationPage", "partOf": iris.page(PATH),
+                                    "startIndex": (n - 1) * PAGE_SIZE}
+            if n > 1:
+                page["prev"] = _page_id(iris, n - 1)
+            out.append((',"next":' if n > 1 else ',"first":') + encode(page)[:-1])
+        for n in range(n_pages, 0, -1):
+            out.append(',"items":[' + ",".join(items[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]) + "]}")
+        out.append(',"last":' + encode(_page_id(iris, n_pages)))
+    return "".join(out) + "}\n"
 
 
 def _page_id(iris: Iris, n: int) -> str:
     return iris.page(PATH, f"page-{n}")
-
-
-def _pages(pages: list[list[dict[str, Any]]], iris: Iris) -> dict[str, Any]:
-    """The first page, holding the next, and so on (built from the last, without recursion)."""
-    following: dict[str, Any] | None = None
-    for n in range(len(pages), 0, -1):
-        page: dict[str, Any] = {"id": _page_id(iris, n), "type": "AnnotationPage", "partOf": iris.page(PATH),
-                                "startIndex": (n - 1) * PAGE_SIZE}
-        if n > 1:
-            page["prev"] = _page_id(iris, n - 1)
-        if following is not None:
-            page["next"] = following
-        page["items"] = pages[n - 1]
-        following = page
-    assert following is not None
-    return following
 
 
 def target(doc: AnchoredDoc, span: Span, iris: Iris) -> dict[str, Any]:
