@@ -129,16 +129,17 @@ def palette(n: int, base: Sequence[str], lightness: Sequence[float]) -> list[str
     """`n` colours: `base` first, then each the candidate farthest (ΔE2000) from all before it;
     past the candidates, hues by the golden angle. Never two alike."""
     chosen = list(base[:n])
-    labs = [lab(c) for c in chosen]
     left = [c for c in _candidates(lightness) if c not in chosen]
-    nearest = [min((delta_e(lab(c), known) for known in labs), default=math.inf) for c in left]
-    while len(chosen) < n and left:
-        best = max(range(len(left)), key=lambda i: (nearest[i], -i))
-        colour = left.pop(best)
-        nearest.pop(best)
-        chosen.append(colour)
-        new = lab(colour)
-        nearest = [min(d, delta_e(lab(c), new)) for c, d in zip(left, nearest)]
+    if len(chosen) < n and left:
+        labs = {c: lab(c) for c in left}
+        nearest = [min(delta_e(labs[c], lab(known)) for known in chosen) for c in left]
+        while len(chosen) < n and left:
+            best = max(range(len(left)), key=lambda i: (nearest[i], -i))
+            colour = left.pop(best)
+            nearest.pop(best)
+            chosen.append(colour)
+            new = labs[colour]
+            nearest = [min(d, delta_e(labs[c], new)) for c, d in zip(left, nearest)]
     k = 0
     while len(chosen) < n:   # hundreds of speakers on one page: distinct, if no longer far apart
         colour = _hex((k * 0.618033988749895) % 1, 0.5 + 0.35 * (k % 2), lightness[k % len(lightness)])
@@ -195,20 +196,23 @@ def slots(speakers: Sequence[EntityId], prefer: Mapping[EntityId, int]) -> dict[
 
 @dataclass(frozen=True)
 class Colours:
-    """The colours of a corpus's speakers: their preferred slots and the palette, both schemes."""
+    """The colours of a corpus's speakers: their preferred slots and the palette, both schemes,
+    each colour with its ink."""
 
     prefer: Mapping[EntityId, int]
     light: tuple[str, ...]
     dark: tuple[str, ...]
+    light_inks: tuple[str, ...]
+    dark_inks: tuple[str, ...]
 
     def on_page(self, speakers: Sequence[EntityId]) -> tuple[SpeakerColour, ...]:
         chosen = slots(speakers, self.prefer)
-        return tuple(SpeakerColour(s, i, self.light[i], self.dark[i], ink(self.light[i]), ink(self.dark[i]))
+        return tuple(SpeakerColour(s, i, self.light[i], self.dark[i], self.light_inks[i], self.dark_inks[i])
                      for s, i in sorted(chosen.items()))
 
 
 def colours(together: Sequence[Sequence[EntityId]], most_on_a_page: int) -> Colours:
     """Colours for a corpus whose pages show at most `most_on_a_page` speakers."""
     n = max(most_on_a_page, SAFE)
-    return Colours(preferred(together), tuple(palette(n, LIGHT, (0.32, 0.45, 0.58))),
-                   tuple(palette(n, DARK, (0.55, 0.68, 0.8))))
+    light, dark = palette(n, LIGHT, (0.32, 0.45, 0.58)), palette(n, DARK, (0.55, 0.68, 0.8))
+    return Colours(preferred(together), tuple(light), tuple(dark), tuple(map(ink, light)), tuple(map(ink, dark)))
