@@ -14,9 +14,12 @@ from __future__ import annotations
 import colorsys
 import math
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from builder.core.models import EntityId
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LIGHT = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 DARK = LIGHT[:-1] + ("#E8E8E8",)
@@ -108,6 +111,39 @@ def delta_e(lab1: tuple[float, float, float], lab2: tuple[float, float, float]) 
     return math.sqrt((dl / s_l) ** 2 + (dc / s_c) ** 2 + (dhh / s_h) ** 2 + r_t * (dc / s_c) * (dhh / s_h))
 
 
+def _delta_e_to(labs: "np.ndarray", other: tuple[float, float, float]) -> "np.ndarray":
+    """delta_e of every row of `labs` (an n × 3 array) to `other`, at once (numpy)."""
+    import numpy as np
+
+    l1, a1, b1 = labs[:, 0], labs[:, 1], labs[:, 2]
+    l2, a2, b2 = other
+    c_bar = (np.hypot(a1, b1) + math.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - np.sqrt(c_bar ** 7 / (c_bar ** 7 + 25 ** 7)))
+    a1p, a2p = (1 + g) * a1, (1 + g) * a2
+    c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
+    h1p = np.where(c1p != 0, np.degrees(np.arctan2(b1, a1p)) % 360, 0.0)
+    h2p = np.where(c2p != 0, np.degrees(np.arctan2(b2, a2p)) % 360, 0.0)
+    both = c1p * c2p != 0
+    dh = h2p - h1p
+    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
+    dh = np.where(both, dh, 0.0)
+    dl, dc = l2 - l1, c2p - c1p
+    dhh = 2 * np.sqrt(c1p * c2p) * np.sin(np.radians(dh) / 2)
+    l_bar, cp_bar = (l1 + l2) / 2, (c1p + c2p) / 2
+    h_sum = h1p + h2p
+    h_bar = np.where(~both, h_sum, np.where(np.abs(h1p - h2p) <= 180, h_sum / 2,
+                                            np.where(h_sum < 360, (h_sum + 360) / 2, (h_sum - 360) / 2)))
+    t = (1 - 0.17 * np.cos(np.radians(h_bar - 30)) + 0.24 * np.cos(np.radians(2 * h_bar))
+         + 0.32 * np.cos(np.radians(3 * h_bar + 6)) - 0.20 * np.cos(np.radians(4 * h_bar - 63)))
+    d_theta = 30 * np.exp(-(((h_bar - 275) / 25) ** 2))
+    r_c = 2 * np.sqrt(cp_bar ** 7 / (cp_bar ** 7 + 25 ** 7))
+    s_l = 1 + 0.015 * (l_bar - 50) ** 2 / np.sqrt(20 + (l_bar - 50) ** 2)
+    s_c = 1 + 0.045 * cp_bar
+    s_h = 1 + 0.015 * cp_bar * t
+    r_t = -np.sin(np.radians(2 * d_theta)) * r_c
+    return np.sqrt((dl / s_l) ** 2 + (dc / s_c) ** 2 + (dhh / s_h) ** 2 + r_t * (dc / s_c) * (dhh / s_h))
+
+
 def ink(background: str) -> str:
     """The text colour that reads best on `background`."""
     return max(INKS, key=lambda i: contrast(i, background))
@@ -131,15 +167,18 @@ def palette(n: int, base: Sequence[str], lightness: Sequence[float]) -> list[str
     chosen = list(base[:n])
     left = [c for c in _candidates(lightness) if c not in chosen]
     if len(chosen) < n and left:
-        labs = {c: lab(c) for c in left}
-        nearest = [min(delta_e(labs[c], lab(known)) for known in chosen) for c in left]
-        while len(chosen) < n and left:
-            best = max(range(len(left)), key=lambda i: (nearest[i], -i))
-            colour = left.pop(best)
-            nearest.pop(best)
-            chosen.append(colour)
-            new = labs[colour]
-            nearest = [min(d, delta_e(labs[c], new)) for c, d in zip(left, nearest)]
+        import numpy as np
+
+        labs = np.array([lab(c) for c in left])
+        nearest = np.full(len(left), np.inf)
+        for known in chosen:
+            nearest = np.minimum(nearest, _delta_e_to(labs, lab(known)))
+        taken = np.zeros(len(left), bool)
+        while len(chosen) < n and not taken.all():
+            best = int(np.argmax(np.where(taken, -1.0, nearest)))   # the first of equals, as max() over a list
+            taken[best] = True
+            chosen.append(left[best])
+            nearest = np.minimum(nearest, _delta_e_to(labs, tuple(labs[best])))
     k = 0
     while len(chosen) < n:   # hundreds of speakers on one page: distinct, if no longer far apart
         colour = _hex((k * 0.618033988749895) % 1, 0.5 + 0.35 * (k % 2), lightness[k % len(lightness)])

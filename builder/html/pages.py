@@ -9,6 +9,7 @@ build never asks (tests/test_live.py holds the two to the same bytes, edit after
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cached_property
 from typing import Any, Callable, Iterable
 
 from markupsafe import Markup
@@ -205,12 +206,13 @@ class Pages:
 
     def by_date(self, refs: Iterable[PassageRef]) -> list[PassageRef]:
         """Passages in the order of their documents' dates (undated last), then as the corpus lists them."""
-        order = {d.meta.id: i for i, d in enumerate(self.linked.docs)}
+        return sorted(refs, key=lambda ref: self._date_order[ref.doc])
 
-        def key(ref: PassageRef) -> tuple[object, ...]:
-            published = self.docs[ref.doc].meta.published
-            return (published is None, published.lower if published else None, order[ref.doc])
-        return sorted(refs, key=key)
+    @cached_property
+    def _date_order(self) -> dict[DocId, tuple[object, ...]]:
+        """Each document's place in date order: undated last, then as the corpus lists them."""
+        return {d.meta.id: (d.meta.published is None, d.meta.published.lower if d.meta.published else None, i)
+                for i, d in enumerate(self.linked.docs)}
 
     def register_item(self, ref: PassageRef, page: SitePath) -> dict[str, Any]:
         """A quote as the register and its speaker's page list it: the passage, whether the same
