@@ -72,6 +72,13 @@ _FORMS = [
     ("year", rf"(?:(?P<yprep>(?i:in|since|until|by|during|after|before))\s+)?(?<![\d$£€#/-]){YEAR}\b(?!\s*%)"),
 ]
 PATTERNS = tuple((name, re.compile(r"\b" + body)) for name, body in _FORMS)
+_NEEDS = {   # words one of which a form's match holds (lower case): forms are not tried where none is
+    "iso": ("-",), "century": ("century",), "decade": ("0s",), "rel_week": ("week", "month", "year"),
+    "ago": ("day", "week", "month", "year"), "next_day": ("day",), "day_after": ("the day",),
+    "duration": ("year", "month"), "adjective": ("-year",), "now": ("now",), "weekday": ("day",),
+    "day_word": ("day", "tomorrow", "tonight", "morning", "afternoon", "evening"),
+    "season": ("spring", "summer", "autumn", "fall", "winter"), "future": ("future",), "since_then": ("then",),
+}
 _FUTURE = re.compile(r"\b(?:will|won['’]t|shall|['’]ll|due|set\s+to|expected|scheduled|plans?|going\s+to|intends?|"
                      r"upcoming|would)\b", re.I)
 _SAID = re.compile(r"(?:said|says|told|announced|added|reported|stated|wrote)", re.I)
@@ -368,7 +375,8 @@ def matches(text: str) -> Iterator[tuple[str, re.Match[str]]]:
     """Every date expression, leftmost first; where two start together, the form listed first
     in _FORMS (the more specific); none overlapping. The forms are tried only around the words
     every date expression holds (a digit, a weekday, a month, "today", "week"…): most of a
-    text has none, and trying fifteen patterns at every word cost 5 ms a document."""
+    text has none, and trying fifteen patterns at every word cost 5 ms a document. Within a
+    window, a form is tried only when one of the words it needs is there (_NEEDS)."""
     windows: list[list[int]] = []
     for hit in _TRIGGER.finditer(text):
         a, b = max(0, hit.start() - 45), hit.end() + 60
@@ -376,8 +384,10 @@ def matches(text: str) -> Iterator[tuple[str, re.Match[str]]]:
             windows[-1][1] = b
         else:
             windows.append([a, b])
-    found = sorted({(m.start(), order, -m.end()): (kind, m) for a, b in windows
+    seen = [(a, b, text[a:b].lower()) for a, b in windows]
+    found = sorted({(m.start(), order, -m.end()): (kind, m) for a, b, words in seen
                     for order, (kind, pattern) in enumerate(PATTERNS)
+                    if kind not in _NEEDS or any(word in words for word in _NEEDS[kind])
                     for m in pattern.finditer(text, a, min(b, len(text)))}.items())
     reach = 0
     for (start, _, _), (kind, m) in found:
