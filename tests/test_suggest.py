@@ -179,6 +179,8 @@ NOT_DATES = [   # (text, words that are no date expression)
     ("She is 68 years old.", "68 years"),
     ("The pylon will now stay.", "now"),
     ("He has been in the job for years.", "years"),
+    ("He was jailed for ten years.", "ten years"),
+    ("Women aged 40 years and over.", "40 years"),
     ('"Today we can stop," he said in 1998.', "Today"),      # a day named long before the dateline: not its anchor
 ]
 

@@ -170,7 +170,7 @@ def _resolve(kind: str, m: re.Match[str], text: str, line: Dateline | None, anch
     if kind == "now":
         return _now(line)
     if kind == "duration":
-        return relative.duration(m, line, _future(text, m.start()))
+        return relative.duration(m, text, line, _future(text, m.start()))
     if kind == "weekday":
         return _weekday(m, text, line)
     if kind == "day_word":

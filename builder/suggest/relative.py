@@ -37,6 +37,8 @@ _FUTURE_WORDS = ("another", "the next", "the coming")
 _STOP = frozenset("about after again against because before being between during their there these those where which "
                   "while would could should other under""".split())
 _WORD = re.compile(r"[A-Za-z]{5,}")
+_NOT_TIME = re.compile(r"\b(?:sentenced|jailed|imprisoned|prison|aged|age|lifespan|life\s+expectancy)\W+(?:\w+\W+){0,3}$",
+                       re.I)    # "jailed for ten years", "aged 40 years": a length, not a time
 
 
 @record
@@ -87,10 +89,10 @@ def counted(m: re.Match[str], line: Dateline | None, anchor: Anchor | None) -> R
             f"{'before' if sign < 0 else 'after'} {what}", Anchor(when, finest, qualifier, m.start()))
 
 
-def duration(m: re.Match[str], line: Dateline, future: str | None) -> Resolved | None:
+def duration(m: re.Match[str], text: str, line: Dateline, future: str | None) -> Resolved | None:
     """"for 19 years", "in three years", "for another five years": an interval at the dateline."""
     n = number(m.group("dn"))
-    if n is None or n == 0:
+    if n is None or n == 0 or _NOT_TIME.search(text, max(0, m.start() - 40), m.start()):
         return None
     unit = m.group("dunit").lower()
     ahead = " ".join((m.group("dmod") or "").lower().split()) in _FUTURE_WORDS or future is not None
