@@ -74,6 +74,20 @@ ATTRIBUTIONS = [
     ("partial quote in reported speech", 'Tomas Brennan said the plan would "double the cost to residents."',
      [("double the cost to residents.", "tomas-brennan")]),
     ("scare quotes are not proposed", 'The so-called "Harbour Plan" was revised. The "experts" agreed.', []),
+    ("a title after its noun and a comma is not speech", 'Tomas Brennan called it "a betrayal" and left. The board\'s '
+     'own review, "Safe Births, Closer to Home", promised the opposite.', [("a betrayal", "tomas-brennan")]),
+    ("a quote that ends its sentence inside the marks", 'Ruth Okafor said the ferry would "bring life back." Her '
+     'neighbour, Tomas Brennan, disagreed: "It will bring traffic."',
+     [("bring life back.", "ruth-okafor"), ("It will bring traffic.", "tomas-brennan")]),
+    ("attributed by the next sentence: that's according to", 'The council has "good relations" with the port. '
+     'That\'s according to its spokeswoman, who spoke on Tuesday.\n\nHannah Vries said more.',
+     [("good relations", "hannah-vries")]),
+    ("a role opening the sentence, named in the next paragraph", 'A federal judge struck down the rules, ruling that '
+     'they were "vague to the point of meaninglessness."\n\nJudge Ruth Okafor wrote that the rules were unclear.',
+     [("vague to the point of meaninglessness.", "ruth-okafor")]),
+    ("two words in reported speech, the verb further back", 'Tomas Brennan wrote in his decision on Thursday that the '
+     'rules, which took effect in January, gave inspectors "unlimited discretion" over fines.',
+     [("unlimited discretion", "tomas-brennan")]),
 ]
 
 
@@ -135,6 +149,21 @@ DATES = [   # (published, text, expression, EDTF)
     ("2019-06", "wrote on Thursday", "on Thursday", "2019-06"),
     ("2019-06", "last year", "last year", "2018"),
     ("2017?", "On Wednesday, NATO", "On Wednesday", "2017?"),
+    ("2024-05-28", '"Now everything is different," he said.', "Now", "2024-05-28"),
+    ("2024-05-28", 'It fell. Now, it rises.', "Now", "2024-05-28"),
+    ("2024-05-28", 'He added: "Twenty years is a long period."', "Twenty years", "2004~/2024-05-28"),
+    ("2023-10-12", "who has worked on the ward for 19 years.", "for 19 years", "2004~/2023-10-12"),
+    ("2025-02-06", "the second refusal in three years.", "in three years", "2022~/2025-02-06"),
+    ("2024-09", "the survey would continue for another five years", "for another five years", "2024-09/2029~"),
+    ("2021-08-24~", "Invaded in 1979, it fought a nine-year war.", "nine-year", "1979/1988"),
+    ("2021-08-24~", "On August 15, the movement declared victory. Putin spoke on Monday. On the day after the "
+     "movement declared victory, the envoy spoke.", "On the day after the movement declared victory", "2021-08-16~"),
+    ("2025-02-06", 'They met yesterday morning. He read: "Today we can stop."', "Today", "2025-02-05"),
+    ("2025-02-06", "The company has until March 6 to lodge it.", "until March 6", "2025-03-06"),
+    ("2025-02-06", "It would secure 120 jobs until 2040.", "until 2040", "2025-02-06/2040"),
+    ("2023-11-07", "Employees will be told by Friday whether", "by Friday", "2023-11-10"),
+    ("2024-03-14", "It began in March 2019. Two years later the plans", "Two years later", "2021-03"),
+    ("2022-07-19~", "more rain than in the whole of June.", "of June", "2022-06~"),
 ]
 
 
@@ -144,6 +173,23 @@ def test_date_form(published: str, text: str, expression: str, value: str) -> No
     got = {text[f.start:f.end]: f.value for f in found}
     assert got.get(expression) == value, got
     assert all(f.why for f in found)
+
+
+NOT_DATES = [   # (text, words that are no date expression)
+    ("She is 68 years old.", "68 years"),
+    ("The pylon will now stay.", "now"),
+    ("He has been in the job for years.", "years"),
+    ("He was jailed for ten years.", "ten years"),
+    ("Women aged 40 years and over.", "40 years"),
+    ('"Today we can stop," he said in 1998.', "Today"),      # a day named long before the dateline: not its anchor
+]
+
+
+@pytest.mark.parametrize("text,words", NOT_DATES, ids=[n[1] for n in NOT_DATES])
+def test_not_a_date(text: str, words: str) -> None:
+    found, _ = find_dates(text, dateline(edtf.parse("2024-05-28")))
+    at = text.index(words)
+    assert not [f for f in found if f.start <= at < f.end and f.value != "2024-05-28"], found
 
 
 def test_the_reasoning_names_the_dateline_and_its_weekday() -> None:

@@ -19,6 +19,7 @@ from builder.read.files import CorpusFiles
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "suggest_corpora" / "golden"
 HELDOUT = ROOT / "tests" / "suggest_corpora" / "heldout"
+HELDOUT2 = ROOT / "tests" / "suggest_corpora" / "heldout2"
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -132,16 +133,19 @@ def score(corpus: Path) -> dict[str, float]:
             "dates right": value(line["dates"], "on")}
 
 
-def test_score_on_the_held_out_corpus() -> None:
-    """Written before the rules and never used to tune them (tests/suggest_corpora/heldout):
-    the figures in BENCHMARKS.md. The issue's targets, as far as they are met."""
-    got = score(HELDOUT)
-    assert got["precision"] >= 0.9 and got["recall"] >= 0.9 and got["speakers"] >= 0.9
-    assert got["found"] >= 0.9 and got["dates right"] >= 0.9
+def meets_the_targets(got: dict[str, float]) -> None:
+    """Issue #17's targets."""
+    assert got["precision"] >= 0.9 and got["recall"] >= 0.95 and got["speakers"] >= 0.9, got
+    assert got["found"] >= 0.9 and got["dates right"] >= 0.9, got
+
+
+@pytest.mark.parametrize("corpus", [HELDOUT, HELDOUT2], ids=["heldout", "heldout2"])
+def test_score_on_the_held_out_corpora(corpus: Path) -> None:
+    """Written and annotated by hand before suggest was run on them (tests/suggest_corpora/
+    heldout, heldout2, each in its own commit): the figures in BENCHMARKS.md."""
+    meets_the_targets(score(corpus))
 
 
 def test_score_on_the_example_corpus() -> None:
-    got = score(ROOT)
-    assert got["precision"] >= 0.9 and got["recall"] >= 0.9 and got["speakers"] >= 0.9
-    assert got["found"] >= 0.8 and got["dates right"] >= 0.9   # dates found: 0.82, below the issue's 0.9
+    meets_the_targets(score(ROOT))
     assert not list((ROOT / "annotations").glob("*.suggested.yaml"))

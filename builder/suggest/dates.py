@@ -4,34 +4,37 @@ Absolute dates ("28 May 2024", "in March 2019", "from 2015 to 2018") are read as
 partial ones ("On August 15", "in June") take their year from the dateline; relative ones
 ("on Tuesday", "yesterday", "last week", "earlier this month", "two days later") are worked
 out from the dateline (builder.suggest.dateline) or, for "later"/"earlier", from the last
-date the text named. A bare weekday is the most recent such day on or before the dateline,
-unless the words before it speak of the future ("will", "is due to"): then the next one.
+date the text named (builder.suggest.relative, with durations, "the day after …" and the
+"today" of a quotation). "Now", opening a sentence, is the dateline. A bare weekday is the
+most recent such day on or before the dateline, unless the words before it speak of the
+future ("will", "is due to", "has until"): then the next one. "Until" a later year is the
+interval from the dateline to it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from builder.core import edtf
 from builder.core.records import record
-from builder.suggest import dateline as dl
+from builder.suggest import dateline as dl, relative
 from builder.suggest.dateline import Dateline
+from builder.suggest.relative import NUMBER_WORDS, Anchor, Resolved, quoted_spans
 
 MONTHS = ("January February March April May June July August September October November December").split()
 _MONTH_NUMBER = {**{m.lower(): i for i, m in enumerate(MONTHS, 1)},
                  **{m[:3].lower(): i for i, m in enumerate(MONTHS, 1)}, "sept": 9}
 _SEASONS = {"spring": 21, "summer": 22, "autumn": 23, "fall": 23, "winter": 24}
-_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
-_NUMBERS.update({"a": 1, "an": 1})
 
 WD = r"(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
 MON = r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December" \
       r"|Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
 YEAR = r"(?P<year>1[89]\d\d|20\d\d)(?![\d,.]\d)"
 DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
-NUM = r"(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)"
+NUM = rf"(?P<n>\d+|{NUMBER_WORDS}|a|an)"
 
 _FORMS = [
     ("span", r"(?i:(?P<prep>from|between|during)\s+)(?P<y1>1[89]\d\d|20\d\d)\s+(?i:to|and|until|through)\s+"
@@ -48,13 +51,20 @@ _FORMS = [
     ("rel_week", r"(?i:(?P<rw>last|this|next|earlier\s+this|later\s+this|the\s+previous|the\s+following)\s+"
                  r"(?P<unit>week|month|year))\b"),
     ("ago", rf"(?i:{NUM}\s+(?P<unit2>day|week|month|year)s?\s+(?P<dir>ago|later|earlier|before|after)\b)"),
-    ("next_day", r"(?i:the\s+(?:next|following)\s+day)\b"),
+    ("next_day", r"(?i:(?:on\s+)?the\s+(?:next|following)\s+day)\b"),
+    ("day_after", r"(?i:(?:on\s+)?the\s+day\s+(?P<da>after|before))\b(?!\s+(?i:yesterday|tomorrow|[A-Z][a-z]+day)\b)"
+                  r"(?:\s+(?P<event>[^,.;:!?\n\"“”]{3,80}?)(?=[,.;:!?\n\"“”]|$))?"),
+    ("duration", rf"(?:(?P<dprep>(?i:for|in|over|within))\s+)?(?:(?P<dmod>(?i:another|the\s+(?:next|coming|past|last)))"
+                 rf"\s+)?(?P<dn>\d+|(?i:{NUMBER_WORDS}))\s+(?P<dunit>(?i:year|month))s?\b"
+                 r"(?!\s+(?i:old|ago|later|earlier|before|after|of\s+age|in\s+prison)\b)"),
+    ("adjective", rf"(?P<ny>\d+|(?i:{NUMBER_WORDS}))-year\b(?!-old)"),
+    ("now", r"(?:(?<=^)|(?<=[.!?:\n\"“‘'])|(?<=[.!?:\n\"“‘']\s))Now\b(?!\s+that\b)"),   # opening a sentence
     ("weekday", rf"(?:(?i:(?P<el>earlier|later)\s+(?:on\s+)?|(?P<prep2>on|by|until|since|last|next|this|from|before)\s+))?"
                 rf"{WD}(?:\s+(?P<part>morning|afternoon|evening|night))?"),
     ("day_word", r"(?i:(?P<dw>earlier\s+today|later\s+today|the\s+day\s+before\s+yesterday|yesterday|today|tomorrow"
                  r"|tonight|this\s+(?:morning|afternoon|evening))(?:\s+(?:morning|afternoon|evening|night))?)\b"),
     ("season", r"(?i:(?:(?P<sw>in\s+the|this|last|next|early|late)\s+)(?P<season>spring|summer|autumn|fall|winter))\b"),
-    ("month", r"(?:(?P<mprep>(?i:in|since|until|by|during|early|late|of|last|next|this))\s+(?:(?i:the\s+whole\s+of)\s+)?)?"
+    ("month", r"(?:(?P<mprep>(?i:in|since|until|by|during|early|late|of|last|next|this))\s+)?"
               r"(?P<mon2>January|February|March|April|May|June|July|August|September|October|November|December)\b"
               r"(?!\s+\d)"),
     ("future", r"(?i:in\s+the\s+(?:near\s+|distant\s+)?future)\b"),
@@ -62,9 +72,17 @@ _FORMS = [
     ("year", rf"(?:(?P<yprep>(?i:in|since|until|by|during|after|before))\s+)?(?<![\d$£€#/-]){YEAR}\b(?!\s*%)"),
 ]
 PATTERNS = tuple((name, re.compile(r"\b" + body)) for name, body in _FORMS)
+_NEEDS = {   # words one of which a form's match holds (lower case): forms are not tried where none is
+    "iso": ("-",), "century": ("century",), "decade": ("0s",), "rel_week": ("week", "month", "year"),
+    "ago": ("day", "week", "month", "year"), "next_day": ("day",), "day_after": ("the day",),
+    "duration": ("year", "month"), "adjective": ("-year",), "now": ("now",), "weekday": ("day",),
+    "day_word": ("day", "tomorrow", "tonight", "morning", "afternoon", "evening"),
+    "season": ("spring", "summer", "autumn", "fall", "winter"), "future": ("future",), "since_then": ("then",),
+}
 _FUTURE = re.compile(r"\b(?:will|won['’]t|shall|['’]ll|due|set\s+to|expected|scheduled|plans?|going\s+to|intends?|"
                      r"upcoming|would)\b", re.I)
 _SAID = re.compile(r"(?:said|says|told|announced|added|reported|stated|wrote)", re.I)
+_PASSIVE = frozenset("be been being is are was were".split())
 
 
 @record
@@ -76,23 +94,23 @@ class FoundDate:
     why: str
 
 
-@record
-class Anchor:
-    """The last date the text named: what "two days later" counts from."""
-
-    when: date
-    precision: str
-    qualifier: str = ""     # the dateline's, when the date was worked out from it
-
-
-def find_dates(text: str, line: Dateline | None) -> tuple[list[FoundDate], int]:
+def find_dates(text: str, line: Dateline | None,
+               quoted: Sequence[tuple[int, int]] | None = None) -> tuple[list[FoundDate], int]:
     """Every date expression with a value; and how many relative ones could not be resolved
-    (no dateline, or nothing to count from)."""
+    (no dateline, or nothing to count from). `quoted`: where quotations stand (open mark to
+    close mark); without it, the double quote marks of each line."""
     found: list[FoundDate] = []
     unresolved = 0
-    anchor: Anchor | None = None
+    history: list[Anchor] = []
+    inside = quoted_spans(text) if quoted is None else quoted
     for kind, m in matches(text):
-        got = _resolve(kind, m, text, line, anchor)
+        anchor = history[-1] if history else None
+        if kind == "day_word" and line is not None and any(a < m.start() < b for a, b in inside):
+            got: Resolved | None = _day_word(m, line, relative.spoken_on(line, anchor))
+        elif kind == "day_after":
+            got = relative.day_after(m, text, history)
+        else:
+            got = _resolve(kind, m, text, line, anchor)
         if got is None:
             unresolved += kind not in ("year", "month", "season")
             continue
@@ -103,11 +121,9 @@ def find_dates(text: str, line: Dateline | None) -> tuple[list[FoundDate], int]:
             continue
         start, end = m.span()
         found.append(FoundDate(start, end, value, confidence, why))
-        anchor = new_anchor or anchor
+        if new_anchor is not None:
+            history.append(dataclasses.replace(new_anchor, at=start))
     return found, unresolved
-
-
-Resolved = tuple[str, float, str, "Anchor | None"]
 
 
 def _resolve(kind: str, m: re.Match[str], text: str, line: Dateline | None, anchor: Anchor | None) -> Resolved | None:
@@ -134,12 +150,16 @@ def _resolve(kind: str, m: re.Match[str], text: str, line: Dateline | None, anch
         y = int(g("year"))
         prep = (g("yprep") or "").lower()
         confidence = 0.85 if prep else 0.6
+        if prep == "until" and line is not None and y > line.day.year:
+            return f"{dl.day(line, line.day)}/{y}", 0.75, f"until {y}: from the dateline {line.label} to {y}", None
         if prep == "since":
             return f"{y}/..", confidence, f"since {y}: from {y}, open-ended", Anchor(date(y, 1, 1), "year")
         return f"{y}", confidence, f"the year {y}" + ("" if prep else " (a bare number: check it is a year)"), \
             Anchor(date(y, 1, 1), "year")
     if kind == "ago":
-        return _ago(m, line, anchor)
+        return relative.counted(m, line, anchor)
+    if kind == "adjective":
+        return relative.adjective(m, line, anchor, _future(text, m.start()))
     if kind == "next_day":
         if anchor is None or anchor.precision != "day":
             return None
@@ -147,10 +167,14 @@ def _resolve(kind: str, m: re.Match[str], text: str, line: Dateline | None, anch
         return d.isoformat() + anchor.qualifier, 0.6, f"the day after {anchor.when.isoformat()}, the last date named before", Anchor(d, "day", anchor.qualifier)
     if line is None:
         return None
+    if kind == "now":
+        return _now(line)
+    if kind == "duration":
+        return relative.duration(m, text, line, _future(text, m.start()))
     if kind == "weekday":
         return _weekday(m, text, line)
     if kind == "day_word":
-        return _day_word(m, line)
+        return _day_word(m, line, None)
     if kind == "rel_week":
         return _relative_unit(m, line)
     if kind == "season":
@@ -183,11 +207,14 @@ def _day(y: int, n: int, d: int) -> date | None:
 
 def _future(text: str, start: int) -> str | None:
     """The word that puts the clause before `start` in the future ("will", "is due to"), unless a
-    report of speech comes after it ("…will cut jobs, the company said on Monday")."""
+    report of speech comes after it ("…will cut jobs, the company said on Monday"; "will be
+    told" is no report). "Has until" a day is a deadline still ahead."""
     clause = re.split(r"[.!?;,\n]", text[max(0, start - 100):start])[-1]
     words = re.findall(r"[\w'’]+", clause)[-8:]
+    if words and words[-1].lower() in ("has", "have") and text[start:start + 6].lower() == "until ":
+        return f"{words[-1]} until"
     for at in range(len(words) - 1, -1, -1):
-        if _SAID.fullmatch(words[at]):
+        if _SAID.fullmatch(words[at]) and not (at and words[at - 1].lower() in _PASSIVE):
             return None
         if _FUTURE.match(" ".join(words[at:])) and words[at].lower() != "would":
             return words[at]
@@ -226,35 +253,6 @@ def _century(m: re.Match[str]) -> Resolved | None:
     return f"{first // 100:02d}XX", 0.75, f"the {m.group('cent')}{m.group('nth')} century", None
 
 
-def _ago(m: re.Match[str], line: Dateline | None, anchor: Anchor | None) -> Resolved | None:
-    n = _NUMBERS.get(m.group("n").lower()) if not m.group("n").isdigit() else int(m.group("n"))
-    if n is None:
-        return None
-    unit, direction = m.group("unit2").lower(), m.group("dir").lower()
-    if direction == "ago":
-        if line is None:
-            return None
-        base, precision, what = line.day, line.precision, f"the dateline {line.label}"
-        sign, qualifier = -1, line.qualifier
-    else:
-        if anchor is None:
-            return None
-        base, precision, what = anchor.when, anchor.precision, f"{_show(anchor)}, the last date named before"
-        sign, qualifier = (1 if direction in ("later", "after") else -1), anchor.qualifier
-    when = dl.shift(base, sign * n, unit)
-    finest = {"day": "day", "week": "day", "month": "month", "year": "year"}[unit]
-    finest = max(finest, precision, key=lambda p: dl.ORDER.get(p, 3))
-    value = {"day": when.isoformat(), "month": when.isoformat()[:7]}.get(finest, f"{when.year:04d}")
-    approx = "~" if unit == "week" and finest == "day" else ""
-    return (value + (qualifier or approx), 0.75, f"{m.group()}: {n} {unit}{'s' * (n != 1)} "
-            f"{'before' if sign < 0 else 'after'} {what}", Anchor(when, finest, qualifier))
-
-
-def _show(anchor: Anchor) -> str:
-    return {"day": anchor.when.isoformat(), "month": anchor.when.isoformat()[:7]}.get(anchor.precision,
-                                                                                      str(anchor.when.year))
-
-
 def _weekday(m: re.Match[str], text: str, line: Dateline) -> Resolved:
     name = m.group("wd")
     number = dl.WEEKDAYS.index(name)
@@ -277,14 +275,25 @@ def dl_anchor(when: date, line: Dateline) -> Anchor:
     return Anchor(when, "day", line.qualifier)
 
 
-def _day_word(m: re.Match[str], line: Dateline) -> Resolved:
+def _day_word(m: re.Match[str], line: Dateline, spoken: Anchor | None) -> Resolved:
+    """"yesterday", "today"…; inside a quotation spoken on an earlier day (`spoken`), counted from that day."""
     word = " ".join(m.group("dw").lower().split())
     offset = {"yesterday": -1, "tomorrow": 1, "the day before yesterday": -2}.get(word, 0)
+    if spoken is not None:
+        when = dl.shift(spoken.when, offset, "day")
+        return when.isoformat() + spoken.qualifier, 0.6, (
+            f"{word}, inside a quotation: counted from {spoken.when.isoformat()}, the last day named before it "
+            f"(the dateline is {line.label}; check when the words were spoken)"), Anchor(when, "day", spoken.qualifier)
     when = dl.shift(line.day, offset, "day")
     if line.precision != "day":
         return dl.day(line, when), 0.6, f"{word}: the dateline {line.label} gives only the {line.precision}", None
     return dl.day(line, when), 0.9, f"{word}, against the dateline {line.label}: {dl.distance(line.day, when)}", \
         dl_anchor(when, line)
+
+
+def _now(line: Dateline) -> Resolved:
+    """"Now", opening a sentence or a quotation: the dateline."""
+    return dl.day(line, line.day), 0.6, f"now: the dateline {line.label}", None
 
 
 def _relative_unit(m: re.Match[str], line: Dateline) -> Resolved | None:
@@ -359,14 +368,15 @@ def _month(m: re.Match[str], text: str, line: Dateline) -> Resolved | None:
 _TRIGGER = re.compile(r"\d|\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|\b(?:January|February|March|April|May|June|"
                       r"July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b|"
                       r"\b(?i:today|yesterday|tomorrow|tonight|morning|afternoon|evening|weeks?|months?|years?|days?|"
-                      r"spring|summer|autumn|fall|winter|century|future|then)\b")
+                      r"spring|summer|autumn|fall|winter|century|future|then)\b|\bNow\b|-year\b")
 
 
 def matches(text: str) -> Iterator[tuple[str, re.Match[str]]]:
     """Every date expression, leftmost first; where two start together, the form listed first
     in _FORMS (the more specific); none overlapping. The forms are tried only around the words
     every date expression holds (a digit, a weekday, a month, "today", "week"…): most of a
-    text has none, and trying fifteen patterns at every word cost 5 ms a document."""
+    text has none, and trying fifteen patterns at every word cost 5 ms a document. Within a
+    window, a form is tried only when one of the words it needs is there (_NEEDS)."""
     windows: list[list[int]] = []
     for hit in _TRIGGER.finditer(text):
         a, b = max(0, hit.start() - 45), hit.end() + 60
@@ -374,8 +384,10 @@ def matches(text: str) -> Iterator[tuple[str, re.Match[str]]]:
             windows[-1][1] = b
         else:
             windows.append([a, b])
-    found = sorted({(m.start(), order, -m.end()): (kind, m) for a, b in windows
+    seen = [(a, b, text[a:b].lower()) for a, b in windows]
+    found = sorted({(m.start(), order, -m.end()): (kind, m) for a, b, words in seen
                     for order, (kind, pattern) in enumerate(PATTERNS)
+                    if kind not in _NEEDS or any(word in words for word in _NEEDS[kind])
                     for m in pattern.finditer(text, a, min(b, len(text)))}.items())
     reach = 0
     for (start, _, _), (kind, m) in found:

@@ -41,11 +41,12 @@ def draft(doc: AnchoredDoc, entities: Sequence[Entity], aliases: Aliases, blind:
     for q, a in zip(quoted, said):
         if _overlaps(q.start, q.end, taken["quote"]):
             continue
-        likeness, reason = quoting.speech_likeness(text, q, a.adjacent)
+        likeness, reason = quoting.speech_likeness(text, q, a.adjacent, a.in_sentence)
         why = "; ".join(w for w in (a.why, reason, "runs on into the next paragraph" if q.runs_on else "") if w)
         quotes.append(Suggestion("quote", q.start, q.end, selector(clean, q.start, q.end),
                                  round(likeness * a.confidence, 2), why, speaker=a.speaker))
-    found_dates, unresolved = dating.find_dates(text, dateline(doc.meta.published))
+    found_dates, unresolved = dating.find_dates(text, dateline(doc.meta.published),
+                                                [(q.open, q.end if q.close is None else q.close) for q in quoted])
     dated = [Suggestion("date", d.start, d.end, selector(clean, d.start, d.end), d.confidence, d.why, date=d.value)
              for d in found_dates if not _overlaps(d.start, d.end, taken["date"])]
     titles = {e.id: e.name for e in entities} | {n.id: n.text for n in names if not n.known}

@@ -25,7 +25,8 @@ _TRIM_END = " \t\n,;:—–-"
 _TRIM_START = " \t\n—–-"
 _TITLE_WORDS = re.compile(r"(?:so-called|dubbed|called|named|titled|entitled|known\s+as|the\s+(?:term|word|phrase|label|"
                           r"slogan|motto|hashtag|headline|book|film|song|album|show|series|programme|program|report|plan)"
-                          r")\s*$", re.I)
+                          r"|(?:report|review|study|paper|strategy|policy|scheme|bill|document|book|film|plan)s?,)\s*$",
+                          re.I)
 
 
 @record
@@ -49,7 +50,7 @@ def find_quotes(text: str, paragraphs: Sequence[Paragraph]) -> list[Quoted]:
     for index, para in enumerate(paragraphs):
         body = para.text
         single = not any(ch in body for ch in "\"“”„«»")
-        pieces = _single_pieces(body) if single else _double_pieces(body)
+        pieces = _single_pieces(body) if single else double_pieces(body)
         next_opens = index + 1 < len(paragraphs) and paragraphs[index + 1].text[:1] in "\"“„«‘'"
         for n, (a, b, closed) in enumerate(pieces):
             runs_on = not closed and next_opens
@@ -70,7 +71,7 @@ def _trim(body: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _double_pieces(body: str) -> list[tuple[int, int, bool]]:
+def double_pieces(body: str) -> list[tuple[int, int, bool]]:
     """(offset of the opening mark, offset of the closing mark or the paragraph's end, closed?)."""
     pieces: list[tuple[int, int, bool]] = []
     opened: int | None = None
@@ -117,15 +118,19 @@ def _single_pieces(body: str) -> list[tuple[int, int, bool]]:
     return pieces
 
 
-def speech_likeness(text: str, quoted: Quoted, attributed: bool) -> tuple[float, str]:
-    """How likely the marks hold speech rather than a title or a scare-quoted term, and why."""
+def speech_likeness(text: str, quoted: Quoted, attributed: bool, in_sentence: bool = False) -> tuple[float, str]:
+    """How likely the marks hold speech rather than a title or a scare-quoted term, and why;
+    `attributed`: the attribution touches the marks; `in_sentence`: it is in their sentence."""
     words = text[quoted.start:quoted.end].split()
     before = text[max(0, quoted.open - 40):quoted.open]
     if _TITLE_WORDS.search(before):
         return 0.3, "the words before it name a title or a term, not speech"
-    if 0 < len(words) <= 6 and all(w[:1].isupper() or w.lower() in ("of", "the", "and", "for", "a", "in", "on")
+    if 0 < len(words) <= 6 and all(w[:1].isupper() or w.lower() in ("of", "the", "and", "for", "a", "in", "on", "to",
+                                                                   "at", "by", "with", "from", "&")
                                    for w in words) and not text[quoted.end - 1:quoted.end] in ".!?":
         return 0.3, "every word capitalised: a title or a name, not speech"
+    if len(words) <= 2 and not attributed and in_sentence:
+        return 0.7, "one or two quoted words, attributed in their sentence: a partial quotation or a term"
     if len(words) <= 2 and not attributed:
         return 0.35, "one or two quoted words with no attribution: a term, not a quotation"
     if quoted.close is None and not quoted.runs_on:

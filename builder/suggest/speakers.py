@@ -3,7 +3,10 @@
 In order, the first that answers wins:
 
 1. after the closing mark, a speech verb within a few words: `," she said`, `," said X`,
-   `," X told …`, `," the company's spokeswoman added`, `," according to X`;
+   `," X told …`, `," the company's spokeswoman added`, `," according to X`; or the next
+   sentence, when it is only that: `"…" That's according to its spokesman`. A quotation
+   that ends its sentence inside the marks (`would "bring life back." Her neighbour,
+   X, disagreed`) is not the next sentence's;
 2. before the opening mark, in the same sentence: `X said: "`, `X: "`, `According to X, … "`,
    `X said the plan would "…"`, `X's statement that … "`;
 3. the quotation before it in the same paragraph (`"A," he said. "B."`, a quotation split
@@ -13,7 +16,10 @@ In order, the first that answers wins:
 
 A pronoun (he, she, they) or a role ("the envoy", "the company") stands for the last person
 (or organisation) named before it outside quotation marks; a role that is an entity's alias
-("the company's spokeswoman") is that entity.
+("the company's spokeswoman") is that entity. A role that introduces someone ("a federal
+judge", "its spokesman"), or one with nobody named before it, is the first person named
+after it, in the next paragraph at most. A participle (`…, ruling that … "`) has the
+sentence's subject, a name or the role that opens the sentence.
 """
 
 from __future__ import annotations
@@ -39,7 +45,11 @@ NOUNS = r"statement|statements|remarks|comments|interview|memo|letter|speech|bri
 _VERB = re.compile(rf"(?<![\w-])(?:{VERBS})\b", re.I)
 _SPEECH = re.compile(rf"(?<![\w-])(?:{VERBS}|{NOUNS})\b", re.I)
 _PRONOUN = re.compile(r"\b(?:he|she|they|it|his|her|their|its)\b", re.I)
-_ROLE = re.compile(r"\b[Tt]he\s+(?:[\w'’-]+\s+){0,3}?(?P<noun>[a-z]+)(?=\s*(?:,|$|\b(?:" + VERBS + r")\b))")
+_DETERMINER = r"(?:[Tt]he|[Aa]n?|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir)"
+_ROLE = re.compile(rf"\b{_DETERMINER}\s+(?:[\w'’-]+\s+){{0,3}}?(?P<noun>[a-z]+)(?=\s*(?:,|$|\b(?:" + VERBS + r")\b))")
+_OPENING_ROLE = re.compile(rf"\s*{_DETERMINER}(?:\s+[\w'’-]+){{1,4}}")
+_WORDS = re.compile(r"[\w'’-]+")
+_NEXT_SENTENCE_SAYS = re.compile(r"\s*(?:That|This|It)(?:['’]s|\s+is|\s+was)\s+according\s+to\s+", re.I)
 ORG_ROLES = frozenset("""company firm group ministry government agency council office department maker manufacturer bank
 party movement organisation organization court authority police army operator embassy newspaper broadcaster network
 union kremlin administration campaign team club board""".split())
@@ -59,6 +69,7 @@ class Attribution:
     why: str
     role: tuple[int, int, str] | None = None     # a role phrase read as the speaker: (start, end, entity id)
     adjacent: bool = False                       # the attribution touches the quotation (`," she said`, `X said: "`)
+    in_sentence: bool = False                    # the attribution is in the quotation's own sentence
 
 
 class Speakers:
@@ -101,8 +112,8 @@ def attribute(text: str, paragraphs: Sequence[Paragraph], quotes: Sequence[Quote
               names: Sequence[Name]) -> list[Attribution]:
     """The speaker of each quotation, in the order given."""
     book = Speakers(text, paragraphs, quotes, names)
-    own = [_after(book, q, quotes[i + 1] if i + 1 < len(quotes) else None) or
-           _before(book, q, quotes[i - 1] if i else None) for i, q in enumerate(quotes)]
+    own = [_local(_after(book, q, quotes[i + 1] if i + 1 < len(quotes) else None) or
+                  _before(book, q, quotes[i - 1] if i else None)) for i, q in enumerate(quotes)]
     done: list[Attribution | None] = list(own)
     # A quotation over several paragraphs: every piece takes the attribution one of them has.
     for i, q in enumerate(quotes):
@@ -124,6 +135,10 @@ def attribute(text: str, paragraphs: Sequence[Paragraph], quotes: Sequence[Quote
             done[i] = Attribution(before.speaker, min(before.confidence, 0.85),
                                   f"{how} before it, by {before.speaker}")
     return [a if a is not None else _nearby(book, q) for a, q in zip(done, quotes)]
+
+
+def _local(found: Attribution | None) -> Attribution | None:
+    return None if found is None else _replace(found, in_sentence=True)
 
 
 def _sentence_start(text: str, floor: int, offset: int) -> int:
@@ -149,6 +164,8 @@ def _after(book: Speakers, q: Quoted, following: Quoted | None) -> Attribution |
     ceiling = following.open if following is not None and following.paragraph == q.paragraph else para.start + len(
         para.text)
     start = q.close + 1
+    if text[q.close - 1:q.close] == "." and re.match(r"\s+[A-Z]", text[start:start + 2]):
+        return _next_sentence_says(book, q, start, ceiling)    # the sentence ended inside the marks
     end = _sentence_end(text, start, ceiling)
     window = text[start:end]
     according = re.match(r"[\s,.;:—–-]*according\s+to\s+", window, re.I)
@@ -158,9 +175,26 @@ def _after(book: Speakers, q: Quoted, following: Quoted | None) -> Attribution |
             return _named(name, f"“…” according to {name.text}")
     verb = _VERB.search(window)
     if verb is None or len(window[:verb.start()].split()) > 8:
-        return None
+        return _next_sentence_says(book, q, end, ceiling)
     found = _subject(book, start, start + verb.start(), start + verb.end(), end, verb.group(), q.paragraph, True)
     return None if found is None else _replace(found, adjacent=True)
+
+
+def _next_sentence_says(book: Speakers, q: Quoted, start: int, ceiling: int) -> Attribution | None:
+    """`"…" That's according to X`: a sentence that only says whose the words were."""
+    says = _NEXT_SENTENCE_SAYS.match(book.text, start, ceiling)
+    if says is None:
+        return None
+    end = _sentence_end(book.text, says.end(), ceiling)
+    name = book.first_after(says.end(), ("person", "organization", "place"), end)
+    if name is not None and len(book.text[says.end():name.start].split()) <= 3:
+        return _replace(_named(name, f"“…” {says.group().strip()} {name.text}, in the next sentence"), adjacent=True)
+    role = _ROLE.match(book.text, says.end())
+    if role and _role_kind(role.group("noun")):
+        found = _anaphor(book, role.group(), says.end(), q.paragraph, f"“…” {says.group().strip()} {role.group()}, "
+                         "in the next sentence", role=role.span())
+        return None if found is None else _replace(found, adjacent=True)
+    return None
 
 
 def _before(book: Speakers, q: Quoted, previous: Quoted | None) -> Attribution | None:
@@ -192,11 +226,25 @@ def _before(book: Speakers, q: Quoted, previous: Quoted | None) -> Attribution |
     found = _subject(book, start, vstart, vend, q.open, speech.group(), q.paragraph, False)
     if found is not None and len(text[vend:q.open].split()) <= 2:
         found = _replace(found, adjacent=True)
-    if found is not None and speech.group().lower().endswith("ing") and found.role is None:
+    if speech.group().lower().endswith("ing") and (found is None or found.role is None):
         first = book.in_range(start, vstart)
         if first:
             return _named(first[0], f"{first[0].text} … {speech.group()}: the subject of the sentence")
+        role = _opening_role(text, start, vstart)
+        if found is None and role is not None:
+            return _anaphor(book, text[role[0]:role[1]], role[0], q.paragraph,
+                            f"{text[role[0]:role[1]]} … {speech.group()}: the subject of the sentence", role=role)
     return found
+
+
+def _opening_role(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The role that opens a sentence ("A federal judge struck down …"): where it stands."""
+    opening = _OPENING_ROLE.match(text, start, end)
+    if opening is None:
+        return None
+    words = list(_WORDS.finditer(text, start, opening.end()))
+    noun = next((w for w in words[1:] if _role_kind(w.group()) == "person"), None)
+    return None if noun is None else (words[0].start(), noun.end())
 
 
 def _subject(book: Speakers, floor: int, vstart: int, vend: int, ceiling: int, verb: str, paragraph: int,
@@ -264,10 +312,18 @@ def _anaphor(book: Speakers, word: str, offset: int, paragraph: int, how: str,
         kinds: tuple[str, ...] = ("organization", "place") if _role_kind(noun) == "organization" else ("person",)
     else:
         kinds = ("organization", "place", "person") if lower in ("it", "its", "they", "their") else ("person",)
-    name = book.last_before(offset, kinds, book.floor(paragraph))
+    introduces = role is not None and lower.split()[0] in ("a", "an", "its", "his", "her", "their")
+    name = None if introduces else book.last_before(offset, kinds, book.floor(paragraph))
+    what = "the last organisation named before it" if kinds[0] != "person" else "the last person named before it"
+    if name is None and role is not None and kinds == ("person",):
+        para = book.paragraphs[min(paragraph + 1, len(book.paragraphs) - 1)]
+        name = book.first_after(role[1], kinds, para.start + len(para.text))
+        what = "the first person named after it"
+        if name is not None:
+            known = "" if name.known else f" (not in entities.yaml: proposed as {name.id})"
+            return Attribution(name.id, 0.7, f"{how}: '{word}' is {name.text}, {what}{known}", (role[0], role[1], name.id))
     if name is None:
         return None
-    what = "the last organisation named before it" if kinds[0] != "person" else "the last person named before it"
     known = "" if name.known else f" (not in entities.yaml: proposed as {name.id})"
     return Attribution(name.id, 0.8, f"{how}: '{word}' is {name.text}, {what}{known}",
                        (role[0], role[1], name.id) if role is not None else None)
