@@ -13,11 +13,6 @@ and the same bytes whichever executor ran them:
 - `submit(fn)`: one call that runs beside what follows (the search index, while pages render);
   `result()` waits for it, `cancel()` drops it. `idle`: it may take only CPU that nothing else
   wants (a live server's search index, while the author edits).
-- `phased(first, combine, second, items)`: work in two phases that share one result between
-  them: `first(item)` gives (state, summary) for each item; `combine(summaries)`, here, in this
-  process, gives what every item's `second(state, shared)` needs. Each item's state stays where
-  it was made (the search index: each half counted, the vocabulary combined, each half
-  weighed; the counts never cross processes).
 
 `InProcess` runs everything here, at once. `Forked` forks (Linux): children read what the
 parent built copy-on-write, only results travel back. A child that dies (killed, out of
@@ -67,9 +62,6 @@ class Executor(Protocol):
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]: ...
 
-    def phased(self, first: Callable[[T], tuple[Any, Any]], combine: Callable[[list[Any]], Any],
-               second: Callable[[Any, Any], R], items: Sequence[T]) -> list[R]: ...
-
 
 class Done(Generic[R]):
     """A job that already ran."""
@@ -96,12 +88,6 @@ class InProcess:
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]:
         return Done(fn())
-
-    def phased(self, first: Callable[[T], tuple[Any, Any]], combine: Callable[[list[Any]], Any],
-               second: Callable[[Any, Any], R], items: Sequence[T]) -> list[R]:
-        made = [first(x) for x in items]
-        shared = combine([summary for _, summary in made])
-        return [second(state, shared) for state, _ in made]
 
 
 def workers_wanted() -> int:
@@ -140,36 +126,6 @@ class Forked:
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]:
         return Child(fn, idle)
-
-    def phased(self, first: Callable[[T], tuple[Any, Any]], combine: Callable[[list[Any]], Any],
-               second: Callable[[Any, Any], R], items: Sequence[T]) -> list[R]:
-        """The first item here, each other in a forked child that keeps its state between phases."""
-        if self.workers <= 1 or len(items) < 2:
-            return InProcess().phased(first, combine, second, items)
-        ctx = multiprocessing.get_context("fork")
-        children = []
-        try:
-            for item in items[1:]:
-                mine, theirs = ctx.Pipe()
-                child = ctx.Process(target=_phased_child, args=(theirs, first, second, item))
-                child.start()
-                theirs.close()
-                children.append((child, mine))
-            state, summary = first(items[0])
-            shared = combine([summary, *(_receive(conn) for _, conn in children)])
-            for _, conn in children:
-                conn.send(shared)
-            out = [second(state, shared)]
-            out.extend(_receive(conn) for _, conn in children)
-            return out
-        except BaseException:
-            for child, _ in children:
-                child.kill()
-            raise
-        finally:
-            for child, conn in children:
-                child.join()
-                conn.close()
 
     def _slices(self, fn: Callable[[T], R], items: Sequence[T], codec: Codec,
                 keep: Callable[[list[R]], list[Any]] | None) -> list[Any]:
@@ -282,31 +238,6 @@ class Child(Generic[R]):
                 raise RuntimeError(f"worker failed: {payload}")
             self._value, self._done = payload, True
         return self._value
-
-
-def _phased_child(conn: Any, first: Callable[[Any], tuple[Any, Any]], second: Callable[[Any, Any], Any],
-                  item: Any) -> None:
-    try:
-        state, summary = first(item)
-        conn.send((True, summary))
-        conn.send((True, second(state, conn.recv())))
-    except (EOFError, OSError):
-        pass   # the parent gave up: nothing to say
-    except BaseException as exc:  # the parent must hear of it, not wait forever
-        import traceback
-        conn.send((False, "".join(traceback.format_exception(exc))))
-    finally:
-        conn.close()
-
-
-def _receive(conn: Any) -> Any:
-    try:
-        ok, payload = conn.recv()
-    except (EOFError, OSError) as exc:
-        raise WorkerLost(LOST) from exc
-    if not ok:
-        raise RuntimeError(f"worker failed: {payload}")
-    return payload
 
 
 def _idle_child(conn: Any, fn: Callable[[], Any]) -> None:

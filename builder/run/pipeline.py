@@ -253,7 +253,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
     if staging is not None:
         staging.open()   # before the index job starts: it writes its files there itself
     # The search index reads only the prepared documents: it is made beside linking and the pages.
-    index_job = executor.submit(partial(_search_files, prepared, staging, executor))
+    index_job = executor.submit(partial(_search_files, prepared, staging))
     export_job = None
     try:
         linked, found = link(prepared, memo, progress)
@@ -305,11 +305,10 @@ def _keep_pages(staging: write.Staging, made: list[render.Rendered]) -> list[ren
     return [(path, None, problem) for path, _, problem in made]
 
 
-def _search_files(prepared: Prepared, staging: write.Staging | None, executor: Executor) -> Any:
-    """The search index's files, its two halves where the executor puts them; with `staging`,
-    written there by the process that made them, which sends back only their names (see
-    staging.OnDisk)."""
-    files = search.build_index(prepared, phased=executor.phased)
+def _search_files(prepared: Prepared, staging: write.Staging | None) -> Any:
+    """The search index's files; with `staging`, written there by the process that made them,
+    which sends back only their names (see staging.OnDisk)."""
+    files = search.build_index(prepared)
     if staging is None:
         return files
     staging.write(files)

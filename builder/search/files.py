@@ -24,35 +24,30 @@ import bisect
 import hashlib
 import json
 import re
-from collections import Counter
-from typing import Any, Callable, Sequence
+from typing import Sequence
 
 from builder.core.models import Documents, SitePath
-from builder.search.lunr_index import Counted, Fragments, Item, Plan, assemble, count, fragments, idf, plan
+from builder.search.lunr_index import Item, Plan, assemble, count, fragments, idf, plan
 from builder.search.catalogue import BOOSTS, Catalogue, catalogue
 from builder.search.words import Analyzer
 
 SHARD_BYTES = 150_000      # JSON per index shard (~45 KB gzip): one word's download, parsed in ~10 ms
 STORE_BYTES = 24_000       # document text per store file (~10 KB gzip): a snippet costs little
 SCALE = 1000               # shard weights are integer thousandths
-# An executor's `phased` (builder.run.executor): two-phase work whose states stay where they were made.
-Phased = Callable[[Callable[[Any], tuple[Any, Any]], Callable[[list[Any]], Any], Callable[[Any, Any], Any], Sequence[Any]],
-                  list[Any]]
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def build_index(linked: Documents, shard_bytes: int = SHARD_BYTES, store_bytes: int = STORE_BYTES,
-                analyzer: Analyzer | None = None, phased: Phased | None = None) -> dict[SitePath, bytes]:
+                analyzer: Analyzer | None = None) -> dict[SitePath, bytes]:
     """Every search file, by site path. (The sizes are parameters for tests, which want many small files.)
 
-    `analyzer`: word → term, kept by a live server across builds so that a rebuild skips the stemming.
-    `phased`: an executor's, to build the index in two halves (see `shards`)."""
+    `analyzer`: word → term, kept by a live server across builds so that a rebuild skips the stemming."""
     cat = catalogue(linked)
     fields = tuple(BOOSTS)
     analyzer = analyzer if analyzer is not None else Analyzer()
     if len(analyzer) > 2_000_000:
         analyzer.clear()
-    the_plan, shard_json = shards(cat.items, shard_bytes, analyzer, phased)
+    the_plan, shard_json = shards(cat.items, shard_bytes, analyzer)
     files: dict[SitePath, bytes] = {}
     shard_names = [_add(files, "t", i, text) for i, text in enumerate(shard_json)]
     first, stores = _stores(cat, store_bytes)
@@ -69,63 +64,17 @@ def build_index(linked: Documents, shard_bytes: int = SHARD_BYTES, store_bytes: 
     return dict(sorted(files.items()))
 
 
-def shards(items: Sequence[Item], shard_bytes: int, analyzer: Analyzer | None = None,
-           phased: Phased | None = None) -> tuple[Plan, list[str]]:
+def shards(items: Sequence[Item], shard_bytes: int, analyzer: Analyzer | None = None) -> tuple[Plan, list[str]]:
     """The index of `items` cut into shards of about `shard_bytes` of JSON: the plan (the
-    vocabulary and which terms each shard holds) and each shard's lunr index JSON.
-
-    In two halves: each half counted, the vocabulary and the statistics combined, each half
-    weighed where it was counted. With `phased` (an executor's), the halves may run in two
-    processes; the bytes are the same either way."""
+    vocabulary and which terms each shard holds) and each shard's lunr index JSON."""
     if not items:
         return Plan((), (), {}), []
-    fields, n = tuple(BOOSTS), len(items)
-    combined: list[tuple[Plan, dict[str, float], list[float]]] = []
-
-    def first(numbers: Sequence[int]) -> tuple[Counted, tuple[Counter[str], tuple[int, ...]]]:
-        counted = count([items[i] for i in numbers], fields, analyzer, numbers=numbers)
-        return counted, (counted.df, counted.totals)
-
-    def combine(summaries: list[tuple[Counter[str], tuple[int, ...]]]) -> tuple[Plan, dict[str, float], list[float]]:
-        df: Counter[str] = Counter()
-        for part, _ in summaries:
-            df.update(part)
-        totals = [sum(t[f] for _, t in summaries) for f in range(len(fields))]
-        combined.append((plan(df, shard_bytes, n), idf(df, n), [t / n for t in totals]))
-        return combined[0]
-
-    def second(counted: Counted, shared: tuple[Plan, dict[str, float], list[float]]) -> Fragments:
-        the_plan, idf_of, averages = shared
-        return fragments(counted, items, BOOSTS, the_plan, idf_of, averages)
-
-    parts = (phased or _in_turn)(first, combine, second, halves(items))
-    return combined[0][0], assemble(combined[0][0], fields, parts)
-
-
-def _in_turn(first: Callable[[Any], tuple[Any, Any]], combine: Callable[[list[Any]], Any],
-             second: Callable[[Any, Any], Any], items: Sequence[Any]) -> list[Any]:
-    """Both halves here, one after the other: the same bytes as in two processes."""
-    made = [first(x) for x in items]
-    shared = combine([summary for _, summary in made])
-    return [second(state, shared) for state, _ in made]
-
-
-HALF = 0.45   # of the text, for the first half: the process that runs it also assembles the files
-
-
-def halves(items: Sequence[Item]) -> list[list[int]]:
-    """Item numbers of two halves: documents split by text size, each quote with its document."""
-    containers = [i for i, item in enumerate(items) if not item.within]
-    sizes = [len(items[i].fields.get("text", "")) for i in containers]
-    half, acc, cut = sum(sizes) * HALF, 0, len(containers)
-    for k, size in enumerate(sizes):
-        if acc >= half:
-            cut = k
-            break
-        acc += size
-    first = set(containers[:cut])
-    owner = [item.within[0] if item.within else i for i, item in enumerate(items)]
-    return [[i for i in range(len(items)) if owner[i] in first], [i for i in range(len(items)) if owner[i] not in first]]
+    fields = tuple(BOOSTS)
+    counted = count(items, fields, analyzer)
+    the_plan = plan(counted.df, shard_bytes, len(items))
+    averages = [t / len(items) for t in counted.totals]
+    return the_plan, assemble(the_plan, fields, [fragments(counted, items, BOOSTS, the_plan,
+                                                            idf(counted.df, len(items)), averages)])
 
 
 def _script(kind: str, n: int, data_json: str) -> bytes:
