@@ -63,20 +63,21 @@ def annotations(linked: Linked, base_url: str = "") -> bytes:
 
     Written as text, one annotation at a time: the pages nest (each holds the next, before its
     own items), so the file is every page's opening in order, then every page's items from the
-    last page back to the first. No tree of the whole collection is ever held, and the nesting
-    costs no recursion however many pages there are."""
+    last page back to the first. No tree of the whole collection is ever held (each annotation
+    is kept as its UTF-8 bytes until the file is joined), and the nesting costs no recursion
+    however many pages there are."""
     iris = Iris(base_url)
     entities = {e.id: e for e in linked.entities}
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    items = [*(encode(_annotation(doc, span, iris, entities)) for doc in linked.docs for span in doc.spans),
-             *(encode(_statement(st, iris, entities)) for st in linked.statements if len(st.passages) > 1)]
+    items = [*(encode(_annotation(doc, span, iris, entities)).encode("utf-8") for doc in linked.docs for span in doc.spans),
+             *(encode(_statement(st, iris, entities)).encode("utf-8") for st in linked.statements if len(st.passages) > 1)]
     head = {"@context": CONTEXT, "id": iris.page(PATH), "type": "AnnotationCollection",
             "label": linked.corpus.title or "Annotations", "total": len(items)}
-    return collection(head, items, iris).encode("utf-8")
+    return collection(head, items, iris)
 
 
-def collection(head: dict[str, Any], items: Sequence[str], iris: Iris) -> str:
-    """The collection's JSON text: `head`'s members, then the pages of `items` (JSON texts)."""
+def collection(head: dict[str, Any], items: Sequence[bytes], iris: Iris) -> bytes:
+    """The collection's JSON: `head`'s members, then the pages of `items` (each a UTF-8 JSON text)."""
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     n_pages = -(-len(items) // PAGE_SIZE)
     out = [encode(head)[:-1]]
@@ -87,10 +88,10 @@ def collection(head: dict[str, Any], items: Sequence[str], iris: Iris) -> str:
             if n > 1:
                 page["prev"] = _page_id(iris, n - 1)
             out.append((',"next":' if n > 1 else ',"first":') + encode(page)[:-1])
-        for n in range(n_pages, 0, -1):
-            out.append(',"items":[' + ",".join(items[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]) + "]}")
-        out.append(',"last":' + encode(_page_id(iris, n_pages)))
-    return "".join(out) + "}\n"
+    head_bytes = "".join(out).encode("utf-8")
+    tail = [b',"items":[' + b",".join(items[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]) + b"]}" for n in range(n_pages, 0, -1)]
+    last = (',"last":' + encode(_page_id(iris, n_pages))).encode("utf-8") if n_pages else b""
+    return b"".join([head_bytes, *tail, last, b"}\n"])
 
 
 def _page_id(iris: Iris, n: int) -> str:
