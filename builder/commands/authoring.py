@@ -219,9 +219,12 @@ class Authoring:
                 now = path.read_text("utf-8") if path.exists() else None
             except OSError as exc:
                 return HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"{last.rel} cannot be read: {exc.strerror or exc}"}
-            if now != last.after:
+            if now != last.after:       # changed since: neither it nor anything before it can be undone
                 self._remember(last.after)
-                return self._conflict(last.rel, now, {"base": sha256(last.after)}) or (HTTPStatus.CONFLICT, {})
+                self.history.clear()
+                status, answer = self._conflict(last.rel, now, {"base": sha256(last.after)}) or (HTTPStatus.CONFLICT, {})
+                return status, {**answer, "error": f"{last.rel} changed on disk since the last change ({last.what}): "
+                                                   "it was not undone, and the changes before it cannot be any more"}
             problem = (sidecars.remove(self.dir, last.rel, last.after) if last.before is None
                        else sidecars.write(self.dir, last.rel, last.after, last.before, by="serve"))
             if problem is not None:
