@@ -26,7 +26,7 @@ import yaml
 from builder.core import diagnostics
 from builder.run import pipeline
 from tests.conftest import ROOT, copy_corpus
-from tests.test_serve import Served, read_until, save, serving, wait_until
+from tests.test_serve import Served, read_until, save, serving
 
 DOC = "rt-2021-naeem"
 SIDECAR = f"annotations/{DOC}.yaml"

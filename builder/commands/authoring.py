@@ -112,7 +112,9 @@ class Authoring:
                                 "fields": dict, "base": str})
         if problem:
             return bad(problem)
-        fields = body.get("fields") or {}
+        if (body.get("occurrence") or 1) < 1:
+            return bad("'occurrence' counts from 1")
+        fields = {k: v for k, v in (body.get("fields") or {}).items() if v is not None}
         misplaced = [k for k in fields if k in authoring.SELECTOR_KEYS]
         if misplaced:
             return bad(f"'{misplaced[0]}' belongs beside 'fields', not in it", "the selection is text, prefix, "

@@ -1,13 +1,16 @@
-"""The one writer of an author's sidecars (`glossator import`): entries appended, nothing else touched.
+"""The one writer of an author's sidecars (`glossator import`, `glossator serve`'s authoring
+API): entries appended, edited or deleted, nothing else touched.
 
 The file is read back and written with ruamel.yaml's round-trip mode, which keeps comments,
 quoting, flow mappings and block scalars as the author wrote them; new entries go at the end
 of their section (`quotes:`, `notes:`), which is made at the end of the file when missing.
-Before anything is written the result is checked: it parses to the same data with the new
-entries added, every line of the old file is still there in order (only lines were added),
-and the file has not changed since it was read. Otherwise nothing is written and the reason
-is a diagnostic. A file is replaced whole (a new file beside it, renamed over it), never
-through a link, and a new sidecar is created only where no file is.
+Before anything is written the result is checked: it parses to the same data with the change
+made, and only the lines the change is about differ (appending: only lines were added; an
+edit: only the entry's own lines changed, every comment still there; a delete: only the
+entry's own lines went, the comments and blank lines around it kept). Otherwise nothing is
+written and the reason is a diagnostic. A file is replaced whole (a new file beside it,
+renamed over it) if it still holds what was read, never through a link, and a new sidecar
+is created only where no file is.
 """
 
 from __future__ import annotations
