@@ -349,3 +349,46 @@ def test_the_token_is_in_served_pages_only(api: Client, tmp_path: Path) -> None:
         files += [z.read(n) for n in z.namelist()]
     assert len(files) > 50
     assert not [f for f in files if b"glossator-token" in f or api.token.encode() in f]
+
+
+# --- the writer's edits and deletes, on texts written to try it
+
+SIDECAR_TEXT = """# top
+quotes:
+  # about a
+  - text: 'a'
+    speaker: b   # who said it
+
+  # about c
+  - text: "c"
+    speaker: d
+    note: >-
+      folded
+      text
+
+# the end
+notes: [{text: z, note: q}]
+"""
+
+
+def test_an_edit_keeps_quoting_comments_and_other_lines() -> None:
+    from builder.site import sidecars
+
+    new, problem = sidecars.edited(SIDECAR_TEXT, "s.yaml", "quotes", 0, {"speaker": "e", "via": "f"})
+    assert problem is None and new == SIDECAR_TEXT.replace("speaker: b   # who said it",
+                                                           "speaker: e   # who said it\n    via: f")
+    new, problem = sidecars.edited(SIDECAR_TEXT, "s.yaml", "quotes", 1, {"note": None})
+    assert problem is None and new == SIDECAR_TEXT.replace("    note: >-\n      folded\n      text\n", "")
+    new, problem = sidecars.edited(SIDECAR_TEXT, "s.yaml", "quotes", 1, {"text": "C"})
+    assert problem is None and new == SIDECAR_TEXT.replace('text: "c"', 'text: "C"')
+
+
+def test_a_delete_takes_out_the_entry_and_keeps_what_is_around_it() -> None:
+    from builder.site import sidecars
+
+    new, problem = sidecars.deleted(SIDECAR_TEXT, "s.yaml", "quotes", 0)
+    assert problem is None and new == SIDECAR_TEXT.replace("  - text: 'a'\n    speaker: b   # who said it\n", "")
+    new, problem = sidecars.deleted(new, "s.yaml", "quotes", 0)
+    assert problem is None and yaml.safe_load(new) == {"notes": [{"text": "z", "note": "q"}]}
+    assert comments(new) == comments(SIDECAR_TEXT)
+    assert sidecars.deleted(SIDECAR_TEXT, "s.yaml", "notes", 0)[1] is not None, "a flow list is left to the author"

@@ -52,6 +52,11 @@ def _yaml(text: str) -> YAML:
     return rt
 
 
+def _data(text: str) -> Any:
+    """The plain data of a YAML text (libyaml's parser where it is there: the checks parse twice)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def _value(value: object) -> object:
     return LiteralScalarString(value + "\n" if not value.endswith("\n") else value) \
         if isinstance(value, str) and "\n" in value else value
@@ -63,7 +68,7 @@ def appended(old: str | None, rel: str, entries: Sequence[tuple[str, Fields]]) -
     rt = _yaml(text)
     try:
         data = rt.load(text) if text.strip() else None
-        before = yaml.safe_load(text) if text.strip() else None
+        before = _data(text) if text.strip() else None
     except (YAMLError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         return None, error(rel, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
@@ -129,7 +134,7 @@ def _lost(old: str, new: str, before: object, entries: Sequence[tuple[str, Field
     for section, fields in entries:
         expected[section] = [*(expected.get(section) or []), {k: v.strip() + "\n" if isinstance(v, str) and "\n" in v
                                                               else v for k, v in fields}]
-    if yaml.safe_load(new) != expected:
+    if _data(new) != expected:
         return 1, 1, "the sidecar would not read back as it was plus the new entries, so nothing was written to it"
     return None
 
@@ -137,7 +142,7 @@ def _lost(old: str, new: str, before: object, entries: Sequence[tuple[str, Field
 def _load(text: str, rel: str, doing: str) -> tuple[YAML, Any, Any, Diagnostic | None]:
     rt = _yaml(text)
     try:
-        return rt, rt.load(text), yaml.safe_load(text), None
+        return rt, rt.load(text), _data(text), None
     except (YAMLError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         return rt, None, None, error(rel, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
@@ -184,7 +189,7 @@ def deleted(old: str, rel: str, section: str, index: int) -> tuple[str | None, D
         drop.add(key_line)
         del expected[section]
     new = "".join(line for n, line in enumerate(lines) if n not in drop)
-    if yaml.safe_load(new) != (expected or None) and not (expected == {} and yaml.safe_load(new) is None):
+    if _data(new) != (expected or None) and not (expected == {} and _data(new) is None):
         return None, error(rel, first + 1, 1, "deleting this entry would change other entries, so nothing was "
                            "written", EDIT_HINT)
     return new, None
@@ -232,7 +237,7 @@ def edited(old: str, rel: str, section: str, index: int,
     new = out.getvalue()
     expected = dict(before)
     expected[section] = [want if i == index else e for i, e in enumerate(before[section])]
-    if yaml.safe_load(new) != expected:
+    if _data(new) != expected:
         return None, error(rel, first + 1, 1, "the sidecar would not read back as it was with this entry edited, "
                            "so nothing was written", EDIT_HINT)
     problem_line = _outside(lines, new, first, end)
