@@ -20,16 +20,33 @@ from __future__ import annotations
 import hmac
 import json
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 from urllib.parse import unquote
 
 if TYPE_CHECKING:
+    from email.message import Message
+
     from builder.commands.authoring import Answer, Authoring
-    from builder.commands.http import Handler
 
 API = "/__glossator/api/"
 TOKEN_HEADER = "X-Glossator-Token"
 MAX_BODY = 1 << 20      # bytes: a note of a few hundred pages
+
+
+class Handler(Protocol):
+    """What is read of the request being answered (builder.commands.http.Handler)."""
+
+    path: str
+    headers: Message
+    server: Any                  # hosts (serveguard.Hosts), app.authoring
+    incoming: Any                # serveguard.Incoming
+    rfile: BinaryIO
+    wfile: BinaryIO
+    close_connection: bool
+
+    def send_response(self, code: int, message: str | None = None) -> None: ...
+    def send_header(self, keyword: str, value: str) -> None: ...
+    def end_headers(self) -> None: ...
 
 
 def route(path: str, method: str) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
