@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import secrets
 import threading
 from collections import OrderedDict
@@ -75,7 +76,9 @@ class Authoring:
     def _sidecar(self, doc_id: str) -> tuple[str, str | None, Diagnostic | None]:
         """The sidecar's path, its text now (None: no file) or why it cannot be read."""
         files = CorpusFiles(self.dir)
-        rel = files.sidecars().get(doc_id, SourcePath(f"annotations/{doc_id}.yaml"))   # type: ignore[arg-type]
+        # as files.sidecars() finds it (x.yaml before x.yml), without listing every sidecar
+        rel = next((SourcePath(f"annotations/{doc_id}{ext}") for ext in (".yaml", ".yml")
+                    if os.path.lexists(self.dir / "annotations" / f"{doc_id}{ext}")), SourcePath(f"annotations/{doc_id}.yaml"))
         source = files.text(rel, optional=True)
         if source is not None and source.text is None:
             return rel, None, source.found[0] if source.found else error(rel, 1, 1, "cannot be read")
