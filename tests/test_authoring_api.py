@@ -290,6 +290,36 @@ def test_a_new_sidecar_is_created_and_undo_removes_it(api: Client, server: Serve
     assert not path.exists()
 
 
+def test_a_new_speaker_is_added_to_the_entities_and_quoted(api: Client) -> None:
+    entities = api.server.corpus / "annotations/entities.yaml"
+    original = entities.read_bytes()
+    status, answer = api.call("GET", "entities")
+    assert status == 200 and answer["sha256"] == api.base("annotations/entities.yaml")
+    assert {"id": "kremlin", "kind": "organization"}.items() <= next(
+        e for e in answer["entities"] if e["id"] == "kremlin").items()
+    body = {"id": "ivan-petrov", "kind": "person", "fields": {"name": "Ivan Petrov", "aliases": ["Petrov"]},
+            "base": answer["sha256"]}
+    builds = api.server.status()["builds"]
+    status, added = api.call("POST", "entities", body)
+    assert status == 201, added
+    api.server.wait_builds(builds + 1)
+    new = entities.read_text("utf-8")
+    lines = one_block_added(original.decode(), new)
+    assert lines[0].strip() == "ivan-petrov:" and new.splitlines()[added["line"] - 1].strip() == "ivan-petrov:"
+    assert yaml.safe_load(new)["people"]["ivan-petrov"] == {"name": "Ivan Petrov", "aliases": ["Petrov"]}
+    assert comments(new) == comments(original.decode())
+    assert api.call("POST", "entities", {**body, "base": added["sha256"]})[0] == 400, "the id is taken"
+    status, answer = api.call("POST", "entities", {"id": "Not An Id", "kind": "place", "fields": {"name": "X"},
+                                                   "base": added["sha256"]})
+    assert status == 400 and answer["diagnostics"][0]["where"].startswith("annotations/entities.yaml:"), answer
+    assert "ivan-petrov" in [e["id"] for e in api.call("GET", "entities")[1]["entities"]]
+    assert api.add("quote", "has approached the situation differently", {"speaker": "ivan-petrov"})[0] == 201
+    checked_clean(api.server.corpus)
+    assert api.call("POST", "undo", {})[0] == 200
+    assert api.call("POST", "undo", {})[0] == 200
+    assert entities.read_bytes() == original
+
+
 REFUSALS = [
     ("no token", dict(token=None), 403),
     ("wrong token", dict(token="x" * 43), 403),

@@ -4,6 +4,8 @@
     POST   /__glossator/api/annotations                         add one → 201 {id, path, line, sha256}
     PATCH  /__glossator/api/annotations/<document>/<id>         edit its keys → 200 {id, path, line, sha256}
     DELETE /__glossator/api/annotations/<document>/<id>         delete it → 200 {id, path, sha256}
+    GET    /__glossator/api/entities                            the entities, and entities.yaml's sha256
+    POST   /__glossator/api/entities                            add one → 201 {id, path, line, sha256}
     POST   /__glossator/api/undo                                take back the last change → 200
 
 Only the author's pages can use it. Every request must name the server's own address in
@@ -56,6 +58,8 @@ def route(path: str, method: str) -> tuple[str, tuple[str, ...], tuple[str, ...]
         return "add", (), ("POST",)
     if parts == ["undo"]:
         return "undo", (), ("POST",)
+    if parts == ["entities"]:
+        return ("add entity" if method == "POST" else "entities"), (), ("GET", "POST")
     if len(parts) == 2 and parts[0] == "annotations" and parts[1]:
         return "show", (parts[1],), ("GET",)
     if len(parts) == 3 and parts[0] == "annotations" and parts[1] and parts[2]:
@@ -119,6 +123,10 @@ def answer(handler: Handler, method: str) -> None:
         result = api.edit(*args, body)
     elif what == "delete":
         result = api.delete(*args, body)
+    elif what == "entities":
+        result = api.show_entities()
+    elif what == "add entity":
+        result = api.add_entity(body)
     else:
         result = api.undo()
     return reply(handler, *result)

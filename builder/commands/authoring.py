@@ -25,11 +25,11 @@ from typing import Any, Callable, Mapping
 
 from builder.core import diagnostics
 from builder.core.diagnostics import Diagnostic, error
-from builder.core.models import Annotation, Selector, SourcePath, Where
+from builder.core.models import Annotation, Entity, Selector, SourcePath, Where
 from builder.prepare import authoring
 from builder.prepare.anchoring import derived_id
 from builder.read import yamlpos
-from builder.read.annotations import SECTIONS
+from builder.read.annotations import ENTITIES, GROUPS, SECTIONS, load_entities
 from builder.read.files import CorpusFiles, Text
 from builder.run.pipeline import Checked
 from builder.site import sidecars
@@ -63,9 +63,11 @@ def bad(message: str, hint: str = "", found: tuple[Diagnostic, ...] = ()) -> Ans
 class Authoring:
     """The sidecars of one corpus as the API changes them; one change at a time."""
 
-    def __init__(self, corpus_dir: Path, document: Callable[[str], Checked | None]) -> None:
+    def __init__(self, corpus_dir: Path, document: Callable[[str], Checked | None],
+                 entities: Callable[[], tuple[Entity, ...]] = tuple) -> None:
         self.dir = corpus_dir
         self.document = document            # the live site's LiveSite.document
+        self.entities = entities            # and LiveSite.entities
         self.token = secrets.token_urlsafe(32)
         self.lock = threading.Lock()
         self.history: list[Change] = []
@@ -212,6 +214,51 @@ class Authoring:
         self._remember(new)
         line = ids_in(new, rel).get(ann_id)
         return status, {"id": ann_id, "path": rel, "sha256": sha256(new), **({"line": line[2]} if line else {})}
+
+    def show_entities(self) -> Answer:
+        """GET: the entities (as the last build read them), and entities.yaml's hash now."""
+        text = self._read(ENTITIES)
+        return HTTPStatus.OK, {"path": ENTITIES, "sha256": sha256(text), "entities": [
+            {"id": e.id, "kind": e.kind, "name": e.name, "aliases": list(e.aliases)} for e in self.entities()]}
+
+    def add_entity(self, body: Mapping[str, Any]) -> Answer:
+        """A person, organisation or place added to entities.yaml (for a quote's new speaker)."""
+        group = {kind: group for group, kind in GROUPS.items()}.get(body.get("kind"))   # type: ignore[arg-type]
+        problem = _shape({k: v for k, v in body.items() if k not in ("id", "kind")}, {"fields": dict, "base": str})
+        fields = body.get("fields") or {}
+        if group is None or not isinstance(body.get("id"), str) or problem or not isinstance(fields.get("name"), str):
+            return bad(problem or "send 'id', 'kind' (person, organization or place) and 'fields' with at least 'name'")
+        with self.lock:
+            text = self._read(ENTITIES)
+            conflict = self._conflict(ENTITIES, text, body)
+            if conflict:
+                return conflict
+            new, problem_d = sidecars.entity_added(text, ENTITIES, group, body["id"],
+                                                   tuple((k, v) for k, v in fields.items() if v is not None))
+            if problem_d is None:
+                assert new is not None
+                _, found = load_entities(Text(ENTITIES, new))
+                problem_d = next((d for d in diagnostics.sort(found) if d.severity == "error"), None)
+                if problem_d is not None:
+                    return bad(f"the change would make {ENTITIES} fail its check: nothing was written",
+                               found=tuple(d for d in found if d.severity == "error"))
+            if problem_d is not None:
+                return bad(problem_d.message, problem_d.hint, (problem_d,))
+            assert new is not None
+            problem_d = sidecars.write(self.dir, ENTITIES, text, new, by="serve")
+            if problem_d is not None:
+                return HTTPStatus.CONFLICT, {"error": problem_d.message, "path": ENTITIES}
+            self.history.append(Change(ENTITIES, text, new, f"added {body['kind']} {body['id']}"))
+            self._remember(new)
+            loaded, _ = yamlpos.load(new, ENTITIES)
+            line = loaded.where((group, body["id"], yamlpos.KEY))[0] if loaded else 1
+            return HTTPStatus.CREATED, {"id": body["id"], "path": ENTITIES, "line": line, "sha256": sha256(new)}
+
+    def _read(self, rel: str) -> str | None:
+        source = CorpusFiles(self.dir).text(SourcePath(rel), optional=True)
+        text = None if source is None else source.text
+        self._remember(text)
+        return text
 
     def undo(self) -> Answer:
         """The last change the API made, taken back, if the file is as that change left it."""

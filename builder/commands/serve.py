@@ -53,7 +53,8 @@ class App:
         self.builder = builder
         self.out, self.err = out, err
         self.hub = hub
-        self.authoring = Authoring(corpus_dir, getattr(builder, "document", lambda _: None))   # its token is per run
+        self.authoring = Authoring(corpus_dir, getattr(builder, "document", lambda _: None),   # its token is per run
+                                   getattr(builder, "entities", tuple))
         self.changes = Changes()
         self.stopping = threading.Event()
         self.ready = threading.Event()     # set when the first build is over: until then, "building…"

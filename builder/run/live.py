@@ -260,6 +260,12 @@ class LiveSite:
             anchored = kept[1][1]
             return None if anchored is None else pipeline.Checked(meta, source, sidecar, known, names, anchored)
 
+    def entities(self) -> tuple[Entity, ...]:
+        """The entities as the last build read them."""
+        with self.lock:
+            kept = self.memo.last("entities")
+            return () if kept is None else kept[1][0]      # type: ignore[index]
+
     # --- reading the site
 
     def get(self, path: str) -> bytes | None:

@@ -122,14 +122,22 @@ def _move_trailing(source: CommentedMap, key: object, target: CommentedMap, to: 
     target.ca.items[to] = [None, None, CommentToken(following if block else "\n" + following, CommentMark(0), None), None]
 
 
-def _lost(old: str, new: str, before: object, entries: Sequence[tuple[str, Fields]]) -> tuple[int, int, str] | None:
-    """Where writing `new` over `old` would change anything but add the entries: (line, column, why)."""
+def _rewritten(old: str, new: str) -> int | None:
+    """The first line of `old` (1-based) that `new` changes or drops, if it does more than add lines."""
     old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
     if old and not old.endswith("\n"):
         old_lines[-1] += "\n"
     for tag, i1, _, _, _ in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
         if tag in ("replace", "delete"):
-            return i1 + 1, 1, "adding to this sidecar would rewrite its existing lines, so nothing was written to it"
+            return i1 + 1
+    return None
+
+
+def _lost(old: str, new: str, before: object, entries: Sequence[tuple[str, Fields]]) -> tuple[int, int, str] | None:
+    """Where writing `new` over `old` would change anything but add the entries: (line, column, why)."""
+    line = _rewritten(old, new)
+    if line is not None:
+        return line, 1, "adding to this sidecar would rewrite its existing lines, so nothing was written to it"
     expected = dict(before or {})     # type: ignore[arg-type]
     for section, fields in entries:
         expected[section] = [*(expected.get(section) or []), {k: v.strip() + "\n" if isinstance(v, str) and "\n" in v
@@ -139,10 +147,51 @@ def _lost(old: str, new: str, before: object, entries: Sequence[tuple[str, Field
     return None
 
 
+def entity_added(old: str | None, rel: str, group: str, entity_id: str,
+                 fields: Fields) -> tuple[str | None, Diagnostic | None]:
+    """entities.yaml's text with one entity added at the end of its group (`people:`,
+    `organizations:`, `places:`; made at the end of the file when missing), every line kept."""
+    text = old or ""
+    rt, data, before, problem = _load(text, rel, "add to")
+    if problem is not None:
+        return None, problem
+    if data is None:
+        data, before = CommentedMap(), {}
+    if not isinstance(data, dict) or not isinstance(data.get(group) or {}, dict):
+        return None, error(rel, 1, 1, f"cannot add to '{group}:', which is not a mapping of entities", EDIT_HINT)
+    if entity_id in (data.get(group) or {}):
+        return None, error(rel, 1, 1, f"entity id '{entity_id}' is used already", "choose another id")
+    if data.get(group) is None:
+        data[group] = CommentedMap()
+    body = CommentedMap((k, _flow(v) if isinstance(v, list) else _value(v)) for k, v in fields)
+    if data[group]:
+        previous = data[group][list(data[group])[-1]]
+        if isinstance(previous, CommentedMap) and previous:
+            _move_trailing(previous, list(previous)[-1], body, list(body)[-1])
+    data[group][entity_id] = body
+    out = io.StringIO()
+    rt.dump(data, out)
+    new = out.getvalue()
+    expected = dict(before)
+    expected[group] = {**(expected.get(group) or {}), entity_id: dict(fields)}
+    line = _rewritten(text, new)
+    if line is not None or _data(new) != expected:
+        return None, error(rel, line or 1, 1, "adding the entity would rewrite this file's lines, so nothing was "
+                           "written to it", EDIT_HINT)
+    return new, None
+
+
+def _flow(items: list) -> CommentedSeq:
+    """A list written on its key's line (`aliases: [Petrov]`), as entities.yaml's example writes them."""
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
+
+
 def _load(text: str, rel: str, doing: str) -> tuple[YAML, Any, Any, Diagnostic | None]:
     rt = _yaml(text)
     try:
-        return rt, rt.load(text), _data(text), None
+        return (rt, rt.load(text), _data(text), None) if text.strip() else (rt, None, None, None)
     except (YAMLError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         return rt, None, None, error(rel, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
