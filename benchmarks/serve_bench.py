@@ -7,7 +7,9 @@ with aliases, annotations/<id>.yaml with ~25 annotations each) in a temporary fo
 starts `python -m builder serve` on it, opens one document page in headless Chromium
 (Debian's /usr/bin/chromium), then repeatedly edits that document's sidecar and
 measures the time from the save to the page receiving its reload event. Prints
-medians; this is a script that prints figures, not a test.
+medians; this is a script that prints figures, not a test. "new note via the API" adds
+a note through `glossator serve`'s authoring API (POST /__glossator/api/annotations, as the
+page's toolbar does) and times the POST to the reload event.
 """
 
 from __future__ import annotations
@@ -250,6 +252,7 @@ def measure(corpus: Path, runs: int, doc: str) -> dict[str, object]:
             page.add_init_script(RECORD)
             page.goto(f"http://127.0.0.1:{port}/docs/{doc}.html")
             page.wait_for_function("() => window.glossatorLive && window.glossatorLive.connected")
+            results["new note via the API"] = _api_notes(page, port, sidecar, original, runs)
             for kind, versions in _edits(original).items():
                 event_ms, loaded_ms, idle_ms = [], [], []
                 for i in range(runs):
@@ -287,6 +290,49 @@ def measure(corpus: Path, runs: int, doc: str) -> dict[str, object]:
         except subprocess.TimeoutExpired:
             proc.kill()
     return results
+
+
+def _post(port: int, token: str, path: str, body: dict) -> dict:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/__glossator/api/{path}", json.dumps(body).encode(),
+                                     {"Content-Type": "application/json", "X-Glossator-Token": token}, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return json.load(r)
+
+
+def _api_notes(page, port: int, sidecar: Path, original: str, runs: int) -> dict[str, list[float]]:  # noqa: ANN001
+    """A note added through the authoring API (as the page's toolbar will): from the POST to the
+    page's reload event; each is undone (through the API, not timed) before the next."""
+    import hashlib
+    import re
+    import time
+
+    token = page.evaluate("document.querySelector('meta[name=glossator-token]').content")
+    words = re.search(r'  - id: q1\n    text: "([^"]+)"', original)
+    assert words
+    post_ms, event_ms = [], []
+    for i in range(runs):
+        _wait(lambda: (s := _status(port))["pending"] == 0 and not s["building"], 300, "an idle server")
+        page.evaluate("window.__bench = 1")
+        base = hashlib.sha256(sidecar.read_bytes()).hexdigest()
+        before = time.time() * 1000
+        _post(port, token, "annotations", {"document": sidecar.stem, "kind": "note", "text": words.group(1),
+                                           "fields": {"note": f"Note {i} made in the browser."}, "base": base})
+        post_ms.append(time.time() * 1000 - before)
+        page.wait_for_function("() => window.__bench === undefined && document.readyState === 'complete'",
+                               timeout=30000)
+        page.wait_for_function("() => window.glossatorLive && window.glossatorLive.connected")
+        event_ms.append(float(page.evaluate("sessionStorage.getItem('bench:reload-at')")) - before)
+        _wait(lambda: (s := _status(port))["pending"] == 0 and not s["building"], 300, "an idle server")
+        page.evaluate("window.__bench = 1")
+        _post(port, token, "undo", {})
+        page.wait_for_function("() => window.__bench === undefined && document.readyState === 'complete'",
+                               timeout=30000)
+        page.wait_for_function("() => window.glossatorLive && window.glossatorLive.connected")
+    assert sidecar.read_text("utf-8") == original
+    return {"POST → reload event (ms)": event_ms, "POST → its answer (ms)": post_ms}
 
 
 def _load() -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 from urllib.parse import parse_qs, quote, unquote
 
+from builder.commands import api
 from builder.commands.hub import Hub, page_of
 from builder.commands.serveguard import SEND_SECONDS, HeadTooLarge, Hosts, Incoming
 
@@ -32,6 +33,7 @@ class App(Protocol):
     script: bytes                # livereload.js
     err: TextIO
     ready: threading.Event       # set once the first build is over
+    authoring: Any               # the authoring API (builder.commands.authoring.Authoring): its token
 
 
 TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -96,6 +98,18 @@ class Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:  # noqa: N802
         self.respond(head=True)
 
+    def do_POST(self) -> None:  # noqa: N802
+        api.answer(self, "POST")
+
+    def do_PATCH(self) -> None:  # noqa: N802
+        api.answer(self, "PATCH")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        api.answer(self, "DELETE")
+
+    def do_PUT(self) -> None:  # noqa: N802
+        api.answer(self, "PUT")
+
     def respond(self, head: bool) -> None:
         app = self.server.app
         hosts = self.headers.get_all("Host") or []
@@ -120,6 +134,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.plain(HTTPStatus.FORBIDDEN, "forbidden", head)
         if "" in parts[:-1]:
             return self.not_found(head)
+        if path.startswith(api.API):
+            return api.answer(self, "HEAD" if head else "GET")
         if path.startswith(PREFIX):
             return self.internal(path[len(PREFIX):], parse_qs(query), head)
         page = page_of(path)
@@ -136,11 +152,11 @@ class Handler(BaseHTTPRequestHandler):
                 return None
             if not app.builder.ok and page.endswith(".html"):
                 return self.send(HTTPStatus.SERVICE_UNAVAILABLE, "text/html; charset=utf-8",
-                                 inject(PLACEHOLDER, version, app.hub.run), head)
+                                 self.inject(PLACEHOLDER, version), head)
             return self.not_found(head)
         kind = content_type(page)
         if kind.startswith("text/html"):
-            data = inject(data, version, app.hub.run)
+            data = self.inject(data, version)
         return self.send(HTTPStatus.OK, kind, data, head)
 
     def internal(self, name: str, query: dict[str, list[str]], head: bool) -> None:
@@ -183,7 +199,7 @@ class Handler(BaseHTTPRequestHandler):
     def building(self, page: str, version: int, head: bool) -> None:
         """During the first build: a page that reloads when the site is there; other files later."""
         if page.endswith(".html"):
-            body, kind = inject(BUILDING, version, self.server.app.hub.run), TYPES[".html"]
+            body, kind = self.inject(BUILDING, version), TYPES[".html"]
         else:
             body, kind = b"the site is being built: try again in a moment\n", TYPES[".txt"]
         self.send(HTTPStatus.SERVICE_UNAVAILABLE, kind, body, head, retry_after=1)
@@ -192,8 +208,11 @@ class Handler(BaseHTTPRequestHandler):
         page = self.server.app.builder.get("404.html")
         if page is None:
             return self.plain(HTTPStatus.NOT_FOUND, "not found", head)
-        hub = self.server.app.hub
-        return self.send(HTTPStatus.NOT_FOUND, TYPES[".html"], inject(page, hub.version, hub.run), head)
+        return self.send(HTTPStatus.NOT_FOUND, TYPES[".html"], self.inject(page, self.server.app.hub.version), head)
+
+    def inject(self, html: bytes, version: int) -> bytes:
+        app = self.server.app
+        return inject(html, version, app.hub.run, app.authoring.token)
 
     def plain(self, status: HTTPStatus, text: str, head: bool) -> None:
         self.send(status, "text/plain; charset=utf-8", (text + "\n").encode(), head)
@@ -223,11 +242,17 @@ def content_type(path: str) -> str:
     return TYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
-def inject(html: bytes, version: int, run: str = "") -> bytes:
-    """The page with the reload script added (serve mode only; builds never contain it)."""
+def inject(html: bytes, version: int, run: str = "", token: str = "") -> bytes:
+    """The page with the reload script added, and the authoring API's token in its head (serve
+    mode only; builds never contain them)."""
     tag = f'<script src="{SCRIPT_PATH}" data-version="{version}" data-run="{run}"></script>'.encode()
     at = html.lower().rfind(b"</body>")
-    return html[:at] + tag + html[at:] if at >= 0 else html + tag
+    html = html[:at] + tag + html[at:] if at >= 0 else html + tag
+    if token:
+        meta = f'<meta name="glossator-token" content="{token}">'.encode()
+        at = html.lower().find(b"</head>")
+        html = html[:at] + meta + html[at:] if at >= 0 else meta + html
+    return html
 
 
 def _notice(title: str, body: str) -> bytes:

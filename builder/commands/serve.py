@@ -4,6 +4,7 @@
                     ─► build loop: builder.build(changed, open pages) ─► Hub: "status" and "reload" events
     HTTP (one thread per request): site files from the builder, with the reload script injected
                                    into HTML; /__glossator/{livereload.js,events,status};
+                                   /__glossator/api/: the authoring API (builder.commands.api);
                                    answering from the start, "building…" until the first build is done
 
 The server is handed a build function (a LiveSite), waits for edits to settle,
@@ -23,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable, Protocol, TextIO
 
+from builder.commands.authoring import Authoring
 from builder.commands.http import Server
 from builder.commands.hub import Hub, status_of
 from builder.commands.watch import SETTINGS_FILE, Changes, Watcher
@@ -51,6 +53,8 @@ class App:
         self.builder = builder
         self.out, self.err = out, err
         self.hub = hub
+        self.authoring = Authoring(corpus_dir, getattr(builder, "document", lambda _: None),   # its token is per run
+                                   getattr(builder, "entities", tuple))
         self.changes = Changes()
         self.stopping = threading.Event()
         self.ready = threading.Event()     # set when the first build is over: until then, "building…"

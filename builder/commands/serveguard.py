@@ -106,6 +106,11 @@ class Incoming(io.RawIOBase):
         self.deadline = time.monotonic() + self.seconds
         self.budget = self.limit
 
+    def expect(self, body: int) -> None:
+        """A request body of `body` bytes follows the headers: REQUEST_SECONDS more for it."""
+        self.deadline = time.monotonic() + self.seconds
+        self.budget = body
+
     def readable(self) -> bool:
         return True
 

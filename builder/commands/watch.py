@@ -62,8 +62,10 @@ class Changes:
 
 
 def ignorable(name: str) -> bool:
-    """Editor droppings that never change the site: swap, backup and lock files."""
-    return name.startswith((".#", ".~")) or name.endswith(("~", ".swp", ".swx", ".swo")) or name == "4913"
+    """Editor droppings that never change the site: swap, backup and lock files, and the
+    temporary files Glossator's own writes rename over a sidecar (builder.site.sidecars)."""
+    return (name.startswith((".#", ".~")) or name.endswith(("~", ".swp", ".swx", ".swo")) or name == "4913"
+            or (name.startswith(".") and ".glossator-" in name))
 
 
 class Watcher:

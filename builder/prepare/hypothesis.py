@@ -108,11 +108,16 @@ def _score(text: str, hit: tuple[int, int], a: Annotation) -> int:
     return score + same
 
 
+def ranked(text: str, a: Annotation) -> list[tuple[tuple[int, int], int]]:
+    """Every place the annotation's words occur, best first, with how many characters of its
+    prefix and suffix agree there (ties: nearest its TextPositionSelector, then first)."""
+    hits = [(h, _score(text, h, a)) for h in _find(text, a.exact)]
+    return sorted(hits, key=lambda hs: (-hs[1], abs(hs[0][0] - (a.start if a.start is not None else hs[0][0])), hs[0][0]))
+
+
 def locate(text: str, a: Annotation) -> tuple[int, int] | None:
-    hits = _find(text, a.exact)
-    if not hits:
-        return None
-    return max(hits, key=lambda h: (_score(text, h, a), -abs(h[0] - (a.start if a.start is not None else h[0])), -h[0]))
+    hits = ranked(text, a)
+    return hits[0][0] if hits else None
 
 
 def selector(text: str, start: int, end: int) -> tuple[tuple[str, object], ...]:

@@ -247,6 +247,25 @@ class LiveSite:
     def searching(self) -> bool:
         return self._search_thread is not None
 
+    # --- what serve's authoring API reads
+
+    def document(self, doc_id: str) -> pipeline.Checked | None:
+        """A document as the last build prepared it, with what checking a new text of its
+        sidecar needs (None: no such document, or not yet read)."""
+        with self.lock:
+            kept = self.memo.last(("document", doc_id))
+            if kept is None:
+                return None
+            (meta, source, sidecar), known, names = kept[0]      # type: ignore[misc]
+            anchored = kept[1][1]
+            return None if anchored is None else pipeline.Checked(meta, source, sidecar, known, names, anchored)
+
+    def entities(self) -> tuple[Entity, ...]:
+        """The entities as the last build read them."""
+        with self.lock:
+            kept = self.memo.last("entities")
+            return () if kept is None else kept[1][0]      # type: ignore[index]
+
     # --- reading the site
 
     def get(self, path: str) -> bytes | None:

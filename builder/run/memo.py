@@ -84,6 +84,10 @@ class Memo(Fresh):
             held = self._held[step] = make()
         return held
 
+    def last(self, step: Hashable) -> tuple[object, Any] | None:
+        """The inputs a step last ran on, and its result (None: it has not run)."""
+        return self._kept.get(step)
+
     def forget_others(self, step: str, names: Iterable[Hashable]) -> None:
         """Drop the kept results of `step` for names not in `names` (documents gone, pages gone)."""
         wanted = set(names)

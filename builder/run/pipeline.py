@@ -80,6 +80,22 @@ def prepare_document(meta: DocMeta, source: Text, sidecar: Text | None, known: K
 
 
 @dataclass(frozen=True)
+class Checked:
+    """One document as a build prepared it, and what `prepare_document` reads to check it
+    again with another text of its sidecar (`glossator serve`'s authoring API)."""
+
+    meta: DocMeta
+    source: Text
+    sidecar: Text | None
+    known: Known
+    names: anchoring.Aliases
+    anchored: AnchoredDoc
+
+    def check(self, sidecar: Text) -> Prepared1:
+        return prepare_document(self.meta, self.source, sidecar, self.known, self.names)
+
+
+@dataclass(frozen=True)
 class Prepared:
     """Every document read, cleaned and anchored, with the settings and the entities: what
     linking and the search index read."""
