@@ -6,7 +6,6 @@ axe only sees the colours the example corpus happens to use; this checks the who
 
 from __future__ import annotations
 
-import colorsys
 import re
 from pathlib import Path
 
@@ -30,10 +29,6 @@ def rgb_hex(value: str) -> tuple[float, float, float]:
     if len(h) == 3:
         h = "".join(c * 2 for c in h)
     return tuple(int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
-
-
-def hsl(hue: float, s: str, lum: str) -> tuple[float, float, float]:
-    return colorsys.hls_to_rgb(hue / 360, float(lum.rstrip("%")) / 100, float(s.rstrip("%")) / 100)
 
 
 def luminance(c: tuple[float, float, float]) -> float:

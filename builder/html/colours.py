@@ -78,41 +78,14 @@ def lab(hex_colour: str) -> tuple[float, float, float]:
 
 
 def delta_e(lab1: tuple[float, float, float], lab2: tuple[float, float, float]) -> float:
-    """CIEDE2000 colour difference (Sharma, Wu and Dalal's formulation)."""
-    l1, a1, b1 = lab1
-    l2, a2, b2 = lab2
-    c_bar = (math.hypot(a1, b1) + math.hypot(a2, b2)) / 2
-    g = 0.5 * (1 - math.sqrt(c_bar ** 7 / (c_bar ** 7 + 25 ** 7)))
-    a1p, a2p = (1 + g) * a1, (1 + g) * a2
-    c1p, c2p = math.hypot(a1p, b1), math.hypot(a2p, b2)
-    h1p = math.degrees(math.atan2(b1, a1p)) % 360 if c1p else 0.0
-    h2p = math.degrees(math.atan2(b2, a2p)) % 360 if c2p else 0.0
-    dl, dc = l2 - l1, c2p - c1p
-    dh = 0.0
-    if c1p * c2p:
-        dh = h2p - h1p
-        dh = dh - 360 if dh > 180 else dh + 360 if dh < -180 else dh
-    dhh = 2 * math.sqrt(c1p * c2p) * math.sin(math.radians(dh) / 2)
-    l_bar, cp_bar = (l1 + l2) / 2, (c1p + c2p) / 2
-    if not c1p * c2p:
-        h_bar = h1p + h2p
-    elif abs(h1p - h2p) <= 180:
-        h_bar = (h1p + h2p) / 2
-    else:
-        h_bar = (h1p + h2p + 360) / 2 if h1p + h2p < 360 else (h1p + h2p - 360) / 2
-    t = (1 - 0.17 * math.cos(math.radians(h_bar - 30)) + 0.24 * math.cos(math.radians(2 * h_bar))
-         + 0.32 * math.cos(math.radians(3 * h_bar + 6)) - 0.20 * math.cos(math.radians(4 * h_bar - 63)))
-    d_theta = 30 * math.exp(-(((h_bar - 275) / 25) ** 2))
-    r_c = 2 * math.sqrt(cp_bar ** 7 / (cp_bar ** 7 + 25 ** 7))
-    s_l = 1 + 0.015 * (l_bar - 50) ** 2 / math.sqrt(20 + (l_bar - 50) ** 2)
-    s_c = 1 + 0.045 * cp_bar
-    s_h = 1 + 0.015 * cp_bar * t
-    r_t = -math.sin(math.radians(2 * d_theta)) * r_c
-    return math.sqrt((dl / s_l) ** 2 + (dc / s_c) ** 2 + (dhh / s_h) ** 2 + r_t * (dc / s_c) * (dhh / s_h))
+    """CIEDE2000 colour difference (Sharma, Wu and Dalal's formulation) of two Lab colours."""
+    import numpy as np
+
+    return float(_delta_e_to(np.array([lab1], float), lab2)[0])
 
 
 def _delta_e_to(labs: "np.ndarray", other: tuple[float, float, float]) -> "np.ndarray":
-    """delta_e of every row of `labs` (an n × 3 array) to `other`, at once (numpy)."""
+    """CIEDE2000 of every row of `labs` (an n × 3 array) to `other`, at once (numpy)."""
     import numpy as np
 
     l1, a1, b1 = labs[:, 0], labs[:, 1], labs[:, 2]
