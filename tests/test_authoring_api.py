@@ -357,7 +357,8 @@ def test_methods_and_paths(api: Client) -> None:
     assert api.raw("GET", API + "annotations")[0] == 405
     status, headers, _ = api.raw("PUT", API + "annotations", {})
     assert status == 405 and headers["Allow"] == "POST"
-    assert api.raw("GET", API + "undo")[0] == 405
+    assert api.raw("PATCH", API + "undo", {})[0] == 405
+    assert api.raw("GET", API + f"suggestions/{DOC}/accept")[0] == 405
     assert api.raw("POST", "/docs/index.html", {})[0] == 405
     assert api.raw("HEAD", API + f"annotations/{DOC}")[0] == 405
     assert api.raw("POST", API + "nothing", {})[0] == 404
@@ -422,3 +423,51 @@ def test_a_delete_takes_out_the_entry_and_keeps_what_is_around_it() -> None:
     assert problem is None and yaml.safe_load(new) == {"notes": [{"text": "z", "note": "q"}]}
     assert comments(new) == comments(SIDECAR_TEXT)
     assert sidecars.deleted(SIDECAR_TEXT, "s.yaml", "notes", 0)[1] is not None, "a flow list is left to the author"
+
+
+def test_what_suggest_proposes_for_a_selection(api: Client) -> None:
+    status, answer = api.call("POST", "propose", {"document": DOC, "text": "on Tuesday", "start": 150})
+    assert status == 200 and answer["text"] == "on Tuesday"
+    assert answer["proposals"]["date"]["value"] == "2021-08-24~" and "Tuesday" in answer["proposals"]["date"]["why"]
+    status, answer = api.call("POST", "propose", {"document": DOC, "text": "relations\" with Moscow", "start": 80})
+    assert status == 400 and "crosses the edge" in answer["error"]
+    status, answer = api.call("GET", "documents")
+    assert status == 200 and DOC in [d["id"] for d in answer["documents"]]
+
+
+def test_suggestions_accepted_undone_and_rejected(api: Client, server: Served) -> None:
+    doc = "cdmedia-2021-hair"
+    sidecar_rel, drafts_rel = f"annotations/{doc}.yaml", f"annotations/{doc}.suggested.yaml"
+    done = subprocess.run([sys.executable, "-m", "builder", "suggest", str(server.corpus), "-q", "--doc", doc],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    old_sidecar, old_drafts = (server.corpus / sidecar_rel).read_text("utf-8"), (server.corpus / drafts_rel).read_text("utf-8")
+    status, shown = api.call("GET", f"suggestions/{doc}")
+    assert status == 200 and len(shown["suggestions"]) >= 2
+    first, second = shown["suggestions"][:2]
+    assert first["start"] is not None and first["fields"]
+    stale = {"ids": [first["id"]], "base": shown["base"], "suggested": "0" * 64}
+    assert api.call("POST", f"suggestions/{doc}/accept", stale)[0] == 409
+    assert (server.corpus / sidecar_rel).read_text("utf-8") == old_sidecar
+    builds = server.status()["builds"]
+    status, answer = api.call("POST", f"suggestions/{doc}/accept", {"ids": [first["id"]], "base": shown["base"],
+                                                                    "suggested": shown["suggested"]})
+    assert status == 201, answer
+    added = "".join(one_block_added(old_sidecar, (server.corpus / sidecar_rel).read_text("utf-8")))
+    assert f"text: {first['text']}" in added and "confidence" not in added and "why" not in added
+    assert f"text: {first['text']}" not in (server.corpus / drafts_rel).read_text("utf-8")
+    server.wait_builds(builds + 1)
+    status, answer = api.call("POST", "undo", {})
+    assert status == 200 and answer["undone"] == "accepted 1 suggestion"
+    assert (server.corpus / sidecar_rel).read_text("utf-8") == old_sidecar
+    assert (server.corpus / drafts_rel).read_text("utf-8") == old_drafts
+    status, answer = api.call("POST", f"suggestions/{doc}/reject", {"ids": [second["id"]], "suggested": shown["suggested"]})
+    assert status == 200, answer
+    rejected = yaml.safe_load((server.corpus / drafts_rel).read_text("utf-8"))["rejected"]
+    assert rejected == [{"kind": second["kind"], "text": second["text"],
+                         **{k: second[k] for k in ("prefix", "suffix", "occurrence") if k in second}}]
+    done = subprocess.run([sys.executable, "-m", "builder", "suggest", str(server.corpus), "-q", "--doc", doc],
+                          cwd=ROOT, capture_output=True, text=True)
+    again = yaml.safe_load((server.corpus / drafts_rel).read_text("utf-8"))
+    assert again["rejected"] == rejected
+    assert all(s["text"] != second["text"] for s in again.get(second["section"]) or [])

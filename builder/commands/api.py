@@ -6,7 +6,15 @@
     DELETE /__glossator/api/annotations/<document>/<id>         delete it → 200 {id, path, sha256}
     GET    /__glossator/api/entities                            the entities, and entities.yaml's sha256
     POST   /__glossator/api/entities                            add one → 201 {id, path, line, sha256}
+    GET    /__glossator/api/documents                           the documents' ids and titles
+    GET    /__glossator/api/undo                                what undo would take back
     POST   /__glossator/api/undo                                take back the last change → 200
+    POST   /__glossator/api/propose                             a selection placed, and what suggest proposes
+    GET    /__glossator/api/suggestions/<document>              the drafts of annotations/<id>.suggested.yaml
+    POST   /__glossator/api/suggestions/<document>/accept       into the sidecar → 201
+    POST   /__glossator/api/suggestions/<document>/reject       out of the drafts, not proposed again → 200
+
+(the suggestions and proposals are builder.commands.suggestions')
 
 Only the author's pages can use it. Every request must name the server's own address in
 `Host` (a page of another site whose name was pointed here sends its own: DNS rebinding),
@@ -22,7 +30,7 @@ from __future__ import annotations
 import hmac
 import json
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Protocol
 from urllib.parse import unquote
 
 if TYPE_CHECKING:
@@ -57,9 +65,17 @@ def route(path: str, method: str) -> tuple[str, tuple[str, ...], tuple[str, ...]
     if parts == ["annotations"]:
         return "add", (), ("POST",)
     if parts == ["undo"]:
-        return "undo", (), ("POST",)
+        return ("undo" if method == "POST" else "last change"), (), ("GET", "POST")
     if parts == ["entities"]:
         return ("add entity" if method == "POST" else "entities"), (), ("GET", "POST")
+    if parts == ["documents"]:
+        return "documents", (), ("GET",)
+    if parts == ["propose"]:
+        return "propose", (), ("POST",)
+    if len(parts) == 2 and parts[0] == "suggestions" and parts[1]:
+        return "suggestions", (parts[1],), ("GET",)
+    if len(parts) == 3 and parts[0] == "suggestions" and parts[1] and parts[2] in ("accept", "reject"):
+        return parts[2], (parts[1],), ("POST",)
     if len(parts) == 2 and parts[0] == "annotations" and parts[1]:
         return "show", (parts[1],), ("GET",)
     if len(parts) == 3 and parts[0] == "annotations" and parts[1] and parts[2]:
@@ -113,23 +129,15 @@ def answer(handler: Handler, method: str) -> None:
         body, why = read_body(handler)
         if why:
             return reply(handler, *why)
-    api = authoring(handler)
-    result: Answer
-    if what == "show":
-        result = api.show(*args)
-    elif what == "add":
-        result = api.add(body)
-    elif what == "edit":
-        result = api.edit(*args, body)
-    elif what == "delete":
-        result = api.delete(*args, body)
-    elif what == "entities":
-        result = api.show_entities()
-    elif what == "add entity":
-        result = api.add_entity(body)
-    else:
-        result = api.undo()
-    return reply(handler, *result)
+    api, drafts = authoring(handler), handler.server.app.suggestions
+    answers: dict[str, Callable[[], Answer]] = {
+        "show": lambda: api.show(*args), "add": lambda: api.add(body), "edit": lambda: api.edit(*args, body),
+        "delete": lambda: api.delete(*args, body), "entities": api.show_entities,
+        "add entity": lambda: api.add_entity(body), "documents": api.show_documents, "undo": api.undo,
+        "last change": api.last_change, "propose": lambda: drafts.propose(body),
+        "suggestions": lambda: drafts.show(*args), "accept": lambda: drafts.accept(*args, body),
+        "reject": lambda: drafts.reject(*args, body)}
+    return reply(handler, *answers[what]())
 
 
 def read_body(handler: Handler) -> tuple[Any, tuple[HTTPStatus, dict[str, Any]] | None]:

@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping
 
 from builder.core import diagnostics
 from builder.core.diagnostics import Diagnostic, error
-from builder.core.models import Annotation, Entity, Selector, SourcePath, Where
+from builder.core.models import Annotation, DocMeta, Entity, Selector, SourcePath, Where
 from builder.prepare import authoring
 from builder.prepare.anchoring import derived_id
 from builder.read import yamlpos
@@ -45,12 +45,20 @@ def sha256(text: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class Change:
-    """One write of the API, to undo: the sidecar, its text before (None: there was no file) and after."""
+class Written:
+    """One file a change wrote: its text before (None: there was no file) and after."""
 
     rel: str
     before: str | None
-    after: str
+    after: str | None         # None: the change removed it
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of the API, to undo: the files it wrote (an accepted suggestion writes the
+    sidecar, the suggestions file and perhaps entities.yaml), in the order they were written."""
+
+    files: tuple[Written, ...]
     what: str
 
 
@@ -64,10 +72,12 @@ class Authoring:
     """The sidecars of one corpus as the API changes them; one change at a time."""
 
     def __init__(self, corpus_dir: Path, document: Callable[[str], Checked | None],
-                 entities: Callable[[], tuple[Entity, ...]] = tuple) -> None:
+                 entities: Callable[[], tuple[Entity, ...]] = tuple,
+                 documents: Callable[[], tuple[DocMeta, ...]] = tuple) -> None:
         self.dir = corpus_dir
         self.document = document            # the live site's LiveSite.document
-        self.entities = entities            # and LiveSite.entities
+        self.entities = entities            # LiveSite.entities
+        self.documents = documents          # and LiveSite.documents
         self.token = secrets.token_urlsafe(32)
         self.lock = threading.Lock()
         self.history: list[Change] = []
@@ -104,8 +114,9 @@ class Authoring:
             return bad(problem.message, problem.hint, (problem,))
         return HTTPStatus.OK, {"document": doc_id, "path": rel, "sha256": sha256(text), "exists": text is not None,
                                "text": text or "", "annotations": [
-                                   {"id": i, "section": s, "kind": SECTIONS[s], "index": n, "line": line}
-                                   for i, (s, n, line) in ids_in(text or "", rel).items()]}
+                                   {"id": i, "section": s, "kind": SECTIONS[s], "index": n, "line": line,
+                                    "fields": _plain(item)}
+                                   for i, (s, n, line, item) in entries_in(text or "", rel).items()]}
 
     # --- changing
 
@@ -204,22 +215,46 @@ class Authoring:
         errors = tuple(d for d in found if d.severity == "error" and (d.path == rel or anchored is None))
         if diagnostics.has_errors(errors):
             return bad(f"the change would make {rel} fail its check: nothing was written", found=errors)
-        problem = sidecars.write(self.dir, rel, old, new, by="serve")
-        if problem is not None:
-            _, now, _ = self._sidecar(checked.meta.id)
-            if now != old:
-                return self._conflict(rel, now, {"base": sha256(old)}) or (HTTPStatus.CONFLICT, {"error": problem.message})
-            return HTTPStatus.INTERNAL_SERVER_ERROR, {"error": problem.message, "diagnostics": [problem.as_dict()]}
-        self.history.append(Change(rel, old, new, what))
-        self._remember(new)
+        answer = self._write_all((Written(rel, old, new),), what)
+        if answer is not None:
+            return answer
         line = ids_in(new, rel).get(ann_id)
         return status, {"id": ann_id, "path": rel, "sha256": sha256(new), **({"line": line[2]} if line else {})}
+
+    def _write_all(self, files: tuple[Written, ...], what: str) -> Answer | None:
+        """Write each file in turn, if each still holds what was read; one change in the history.
+        If one cannot be written, those written before it are put back and the answer says why."""
+        done: list[Written] = []
+        for w in files:
+            if w.after is None:
+                problem = sidecars.remove(self.dir, w.rel, w.before) if w.before is not None else None
+            else:
+                problem = sidecars.write(self.dir, w.rel, w.before, w.after, by="serve")
+            if problem is not None:
+                for back in reversed(done):
+                    if back.before is None:
+                        sidecars.remove(self.dir, back.rel, back.after or "")
+                    else:
+                        sidecars.write(self.dir, back.rel, back.after, back.before, by="serve")
+                now = self._read(w.rel)
+                if now != w.before:
+                    return self._conflict(w.rel, now, {"base": sha256(w.before)}) or (
+                        HTTPStatus.CONFLICT, {"error": problem.message})
+                return HTTPStatus.INTERNAL_SERVER_ERROR, {"error": problem.message, "diagnostics": [problem.as_dict()]}
+            done.append(w)
+            self._remember(w.after)
+        self.history.append(Change(files, what))
+        return None
 
     def show_entities(self) -> Answer:
         """GET: the entities (as the last build read them), and entities.yaml's hash now."""
         text = self._read(ENTITIES)
         return HTTPStatus.OK, {"path": ENTITIES, "sha256": sha256(text), "entities": [
             {"id": e.id, "kind": e.kind, "name": e.name, "aliases": list(e.aliases)} for e in self.entities()]}
+
+    def show_documents(self) -> Answer:
+        """GET: the documents (id and title), for a link's type-ahead."""
+        return HTTPStatus.OK, {"documents": [{"id": m.id, "title": m.title} for m in self.documents()]}
 
     def add_entity(self, body: Mapping[str, Any]) -> Answer:
         """A person, organisation or place added to entities.yaml (for a quote's new speaker)."""
@@ -245,11 +280,9 @@ class Authoring:
             if problem_d is not None:
                 return bad(problem_d.message, problem_d.hint, (problem_d,))
             assert new is not None
-            problem_d = sidecars.write(self.dir, ENTITIES, text, new, by="serve")
-            if problem_d is not None:
-                return HTTPStatus.CONFLICT, {"error": problem_d.message, "path": ENTITIES}
-            self.history.append(Change(ENTITIES, text, new, f"added {body['kind']} {body['id']}"))
-            self._remember(new)
+            answer = self._write_all((Written(ENTITIES, text, new),), f"added {body['kind']} {body['id']}")
+            if answer is not None:
+                return answer
             loaded, _ = yamlpos.load(new, ENTITIES)
             line = loaded.where((group, body["id"], yamlpos.KEY))[0] if loaded else 1
             return HTTPStatus.CREATED, {"id": body["id"], "path": ENTITIES, "line": line, "sha256": sha256(new)}
@@ -261,39 +294,57 @@ class Authoring:
         return text
 
     def undo(self) -> Answer:
-        """The last change the API made, taken back, if the file is as that change left it."""
+        """The last change the API made, taken back, if its files are as that change left them."""
         with self.lock:
             if not self.history:
                 return HTTPStatus.CONFLICT, {"error": "nothing to undo"}
             last = self.history[-1]
-            path = self.dir / last.rel
-            try:
-                now = path.read_text("utf-8") if path.exists() else None
-            except OSError as exc:
-                return HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"{last.rel} cannot be read: {exc.strerror or exc}"}
-            if now != last.after:       # changed since: neither it nor anything before it can be undone
-                self._remember(last.after)
-                self.history.clear()
-                status, answer = self._conflict(last.rel, now, {"base": sha256(last.after)}) or (HTTPStatus.CONFLICT, {})
-                return status, {**answer, "error": f"{last.rel} changed on disk since the last change ({last.what}): "
-                                                   "it was not undone, and the changes before it cannot be any more"}
-            problem = (sidecars.remove(self.dir, last.rel, last.after) if last.before is None
-                       else sidecars.write(self.dir, last.rel, last.after, last.before, by="serve"))
-            if problem is not None:
-                return HTTPStatus.INTERNAL_SERVER_ERROR, {"error": problem.message}
+            for written in last.files:
+                path = self.dir / written.rel
+                try:
+                    now = path.read_text("utf-8") if path.exists() else None
+                except OSError as exc:
+                    return HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"{written.rel} cannot be read: {exc.strerror or exc}"}
+                if now != written.after:    # changed since: neither it nor anything before it can be undone
+                    self._remember(written.after)
+                    self.history.clear()
+                    status, answer = self._conflict(written.rel, now, {"base": sha256(written.after)}) or (
+                        HTTPStatus.CONFLICT, {})
+                    return status, {**answer, "error": f"{written.rel} changed on disk since the last change "
+                                                       f"({last.what}): it was not undone, and the changes before it "
+                                                       "cannot be any more"}
+            for written in reversed(last.files):
+                if written.before is None:
+                    problem = sidecars.remove(self.dir, written.rel, written.after or "")
+                else:
+                    problem = sidecars.write(self.dir, written.rel, written.after, written.before, by="serve")
+                if problem is not None:
+                    return HTTPStatus.INTERNAL_SERVER_ERROR, {"error": problem.message}
+                self._remember(written.before)
             self.history.pop()
-            self._remember(last.before)
-            return HTTPStatus.OK, {"undone": last.what, "path": last.rel, "sha256": sha256(last.before),
-                                   "exists": last.before is not None, "left": len(self.history)}
+            first = last.files[0]
+            return HTTPStatus.OK, {"undone": last.what, "path": first.rel, "sha256": sha256(first.before),
+                                   "exists": first.before is not None, "left": len(self.history)}
+
+    def last_change(self) -> Answer:
+        """GET: what an undo would take back (the page's Undo button names it), and how many are kept."""
+        with self.lock:
+            return HTTPStatus.OK, {"last": self.history[-1].what if self.history else None,
+                                   "left": len(self.history)}
 
 
 def ids_in(text: str, rel: str) -> dict[str, tuple[str, int, int]]:
     """Each annotation of a sidecar's text by its id (written, or derived as `build` derives
     it): (section, index, line of its entry)."""
+    return {ann_id: (section, n, line) for ann_id, (section, n, line, _) in entries_in(text, rel).items()}
+
+
+def entries_in(text: str, rel: str) -> dict[str, tuple[str, int, int, dict[str, Any]]]:
+    """ids_in's, with each entry's keys as plain data."""
     loaded, _ = yamlpos.load(text, rel) if text.strip() else (None, ())
     if loaded is None or not isinstance(loaded.value, dict):
         return {}
-    found: dict[str, tuple[str, int, int]] = {}
+    found: dict[str, tuple[str, int, int, dict[str, Any]]] = {}
     for section, kind in SECTIONS.items():
         items = loaded.value.get(section)
         for n, item in enumerate(items if isinstance(items, list) else []):
@@ -302,8 +353,17 @@ def ids_in(text: str, rel: str) -> dict[str, tuple[str, int, int]]:
             ann_id = item.get("id") or derived_id(Annotation(kind, Selector(  # type: ignore[arg-type]
                 item["text"], str(item.get("prefix") or ""), str(item.get("suffix") or ""), item.get("occurrence")),
                 Where(SourcePath(rel), 1, 1)))
-            found.setdefault(str(ann_id), (section, n, loaded.where((section, n))[0]))
+            found.setdefault(str(ann_id), (section, n, loaded.where((section, n))[0], item))
     return found
+
+
+def _plain(value: Any) -> Any:
+    """A YAML value as JSON can carry it (dates written unquoted are text again)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
 def _shape(body: Mapping[str, Any], types: Mapping[str, type]) -> str:

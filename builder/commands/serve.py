@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Protocol, TextIO
 
 from builder.commands.authoring import Authoring
+from builder.commands.suggestions import Suggestions
 from builder.commands.http import Server
 from builder.commands.hub import Hub, status_of
 from builder.commands.watch import SETTINGS_FILE, Changes, Watcher
@@ -54,12 +55,14 @@ class App:
         self.out, self.err = out, err
         self.hub = hub
         self.authoring = Authoring(corpus_dir, getattr(builder, "document", lambda _: None),   # its token is per run
-                                   getattr(builder, "entities", tuple))
+                                   getattr(builder, "entities", tuple), getattr(builder, "documents", tuple))
+        self.suggestions = Suggestions(self.authoring)
         self.changes = Changes()
         self.stopping = threading.Event()
         self.ready = threading.Event()     # set when the first build is over: until then, "building…"
         self.watcher = Watcher(corpus_dir, self.changes, watch_also)
         self.script = resources.files("builder").joinpath("livereload.js").read_bytes()
+        self.authoring_script = resources.files("builder").joinpath("authoring.js").read_bytes()
         self.builds = 0
         self.threads: list[threading.Thread] = []
         self.server: Server | None = None

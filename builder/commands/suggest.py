@@ -19,7 +19,9 @@ from builder.core import diagnostics
 from builder.run import pipeline
 from builder.site import suggested as writing
 from builder.suggest import output, score as scoring
-from builder.suggest.draft import DEFAULT_MIN_CONFIDENCE, at_least
+from builder.read import suggested
+from builder.read.files import CorpusFiles
+from builder.suggest.draft import DEFAULT_MIN_CONFIDENCE, at_least, without
 
 EXIT_OK, EXIT_CORPUS, EXIT_USAGE = 0, 1, 2
 
@@ -80,7 +82,10 @@ def run(args: argparse.Namespace, corpus_dir: Path, progress, out: TextIO, err: 
             out.writelines(f"  {m.doc}: {m.kind}: {m.text[:80]!r}{'  ' + m.detail if m.detail else ''}\n"
                            for m in result.misses)
         return EXIT_OK
-    kept = [at_least(d, args.min_confidence) for d in drafted]
+    files = CorpusFiles(corpus_dir)
+    anchored = {d.meta.id: d for d in prepared.docs}
+    rejected = {d.doc: suggested.rejected(suggested.parsed(_text(files, d.doc))) for d in drafted}
+    kept = [without(at_least(d, args.min_confidence), anchored[d.doc], rejected[d.doc]) for d in drafted]
     if args.format == "json":
         out.write(json.dumps({d.doc: output.as_dict(d) for d in kept}, ensure_ascii=False, indent=1) + "\n")
         return EXIT_OK
@@ -88,10 +93,17 @@ def run(args: argparse.Namespace, corpus_dir: Path, progress, out: TextIO, err: 
     if refused:
         err.write(diagnostics.report(refused) + "\nsuggest: nothing was written\n")
         return EXIT_CORPUS
-    written, removed = writing.write(corpus_dir, {d.doc: output.yaml_text(d) if d.count else None for d in kept})
+    written, removed = writing.write(corpus_dir, {d.doc: output.yaml_text(d, rejected[d.doc])
+                                                  if d.count or rejected[d.doc] else None for d in kept})
     if not args.quiet:
         total = sum(d.count for d in kept)
         out.write(f"{total} suggestion{'s' * (total != 1)} for {len(kept)} document{'s' * (len(kept) != 1)}: "
                   f"{written} file{'s' * (written != 1)} written in annotations/ (*.suggested.yaml)"
                   + (f", {removed} emptied file{'s' * (removed != 1)} removed" if removed else "") + "\n")
     return EXIT_OK
+
+
+def _text(files: CorpusFiles, doc: str) -> str | None:
+    """The document's suggestions file now (None: none, or it cannot be read)."""
+    source = files.text(f"annotations/{doc}{writing.SUFFIX}", optional=True)   # type: ignore[arg-type]
+    return None if source is None else source.text

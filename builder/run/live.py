@@ -20,7 +20,7 @@ from typing import Callable, Collection, Iterable, Mapping
 
 from builder.core import diagnostics
 from builder.core.diagnostics import Diagnostic
-from builder.core.models import AnchoredDoc, Entity, SitePath
+from builder.core.models import AnchoredDoc, DocMeta, Entity, SitePath
 from builder.html import theme
 from builder.read.files import CorpusFiles
 from builder.run import collector, pipeline
@@ -259,6 +259,12 @@ class LiveSite:
             (meta, source, sidecar), known, names = kept[0]      # type: ignore[misc]
             anchored = kept[1][1]
             return None if anchored is None else pipeline.Checked(meta, source, sidecar, known, names, anchored)
+
+    def documents(self) -> tuple[DocMeta, ...]:
+        """The documents as the last build read them from INDEX.md."""
+        with self.lock:
+            kept = self.memo.last("index")
+            return () if kept is None else tuple(kept[1][2])      # type: ignore[index]
 
     def entities(self) -> tuple[Entity, ...]:
         """The entities as the last build read them."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from builder.core.diagnostics import warning
-from builder.core.models import AnchoredDoc, DocId, Entity, Span
+from builder.core.models import AnchoredDoc, DocId, Entity, Selector, Span
 from builder.prepare import anchoring
 from builder.prepare.anchoring import Aliases
 from builder.suggest import dates as dating, mentions as naming, quotes as quoting, speakers as attributing
@@ -79,6 +79,35 @@ def at_least(drafted: Drafted, threshold: float) -> Drafted:
 
     return Drafted(drafted.doc, keep(drafted.quotes), keep(drafted.dates), keep(drafted.mentions),
                    tuple(e for e in drafted.entities if e.confidence >= threshold), drafted.diagnostics)
+
+
+def without(drafted: Drafted, doc: AnchoredDoc, rejected: Sequence[tuple[str, Selector]]) -> Drafted:
+    """The suggestions but those on a passage the author rejected for that kind (found where the
+    rejected selector anchors in the reading text now)."""
+    if not rejected:
+        return drafted
+    turned_down = set()
+    for kind, sel in rejected:
+        start = anchoring.locate(doc.doc, sel)[0]
+        if start is not None:
+            turned_down.add((kind, start, start + len(sel.text)))
+
+    def keep(items: Iterable[Suggestion]) -> tuple[Suggestion, ...]:
+        return tuple(s for s in items if (s.kind, s.start, s.end) not in turned_down)
+
+    return Drafted(drafted.doc, keep(drafted.quotes), keep(drafted.dates), keep(drafted.mentions), drafted.entities,
+                   drafted.diagnostics)
+
+
+def at(drafted: Drafted, start: int, end: int) -> dict[str, Suggestion]:
+    """For a selection [start, end): per kind, the suggestion that overlaps it most (what the
+    authoring toolbar proposes: a date's value, a quote's speaker, a mention's entity)."""
+    best: dict[str, tuple[int, Suggestion]] = {}
+    for s in (*drafted.quotes, *drafted.dates, *drafted.mentions):
+        overlap = min(end, s.end) - max(start, s.start)
+        if overlap > 0 and overlap > best.get(s.kind, (0, s))[0]:
+            best[s.kind] = (overlap, s)
+    return {kind: s for kind, (_, s) in best.items()}
 
 
 def _order(s: Suggestion) -> tuple[int, int]:

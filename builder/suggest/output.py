@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 import yaml
 
@@ -47,10 +47,25 @@ def as_dict(d: Drafted) -> dict[str, list[dict[str, Any]]]:
             "mentions": [suggestion(s) for s in d.mentions], "entities": [entity(e) for e in d.entities]}
 
 
-def yaml_text(d: Drafted) -> str:
-    head = (f"{HEADER} for {d.doc}: drafts, not part of the site (the build ignores this file).\n"
-            f"# Review each entry; move the ones you accept into annotations/{d.doc}.yaml, without their\n"
-            "# confidence and why; proposed entities go into annotations/entities.yaml. glossator suggest\n"
-            "# rewrites this file each time it runs: keep nothing of your own here.\n")
+def rejection(kind: str, s: Selector) -> dict[str, Any]:
+    """A rejected passage as the `rejected:` list keeps it."""
+    return {"kind": kind, **_selector(s)}
+
+
+def yaml_text(d: Drafted, rejected: Sequence[tuple[str, Selector]] = ()) -> str:
     body = {k: v for k, v in as_dict(d).items() if v}
-    return head + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    if rejected:
+        body["rejected"] = [rejection(kind, s) for kind, s in rejected]
+    return text_of(d.doc, body)
+
+
+def text_of(doc: str, body: Mapping[str, Any]) -> str:
+    """A suggestions file: the header, then the sections that have entries."""
+    head = (f"{HEADER} for {doc}: drafts, not part of the site (the build ignores this file).\n"
+            f"# Review each entry; move the ones you accept into annotations/{doc}.yaml, without their\n"
+            "# confidence and why; proposed entities go into annotations/entities.yaml. glossator suggest\n"
+            "# rewrites this file each time it runs: keep nothing of your own here ('rejected:' lists the\n"
+            "# passages you turned down in glossator serve, which are not proposed again).\n")
+    kept = {k: v for k, v in body.items() if v}
+    return head + (yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+                   if kept else "")

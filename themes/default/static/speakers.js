@@ -156,6 +156,8 @@
     panel = box;
     opener = chip;
     chip.setAttribute("aria-expanded", "true");
+    /* glossator serve's authoring script adds Edit to the panel; a built site has no listener */
+    document.dispatchEvent(new CustomEvent("glossator:panel", { detail: { panel: box, annotation: quote } }));
     var r = chip.getBoundingClientRect(), width = document.documentElement.clientWidth;
     var left = Math.max(8, Math.min(r.left, width - box.offsetWidth - 8));
     box.style.left = (window.scrollX + left) + "px";
