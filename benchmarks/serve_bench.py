@@ -7,9 +7,9 @@ with aliases, annotations/<id>.yaml with ~25 annotations each) in a temporary fo
 starts `python -m builder serve` on it, opens one document page in headless Chromium
 (Debian's /usr/bin/chromium), then repeatedly edits that document's sidecar and
 measures the time from the save to the page receiving its reload event. Prints
-medians; this is a script that prints figures, not a test. "new note via the API" adds
-a note through `glossator serve`'s authoring API (POST /__glossator/api/annotations, as the
-page's toolbar does) and times the POST to the reload event.
+medians; this is a script that prints figures, not a test. "new note made in the page" makes
+a note as an author does in the served page (words selected, the toolbar's Note, the text
+typed, Save: POST /__glossator/api/annotations) and times the click on Save to the reload event.
 """
 
 from __future__ import annotations
@@ -252,7 +252,7 @@ def measure(corpus: Path, runs: int, doc: str) -> dict[str, object]:
             page.add_init_script(RECORD)
             page.goto(f"http://127.0.0.1:{port}/docs/{doc}.html")
             page.wait_for_function("() => window.glossatorLive && window.glossatorLive.connected")
-            results["new note via the API"] = _api_notes(page, port, sidecar, original, runs)
+            results["new note made in the page"] = _page_notes(page, port, sidecar, original, runs)
             for kind, versions in _edits(original).items():
                 event_ms, loaded_ms, idle_ms = [], [], []
                 for i in range(runs):
@@ -302,29 +302,44 @@ def _post(port: int, token: str, path: str, body: dict) -> dict:
         return json.load(r)
 
 
-def _api_notes(page, port: int, sidecar: Path, original: str, runs: int) -> dict[str, list[float]]:  # noqa: ANN001
-    """A note added through the authoring API (as the page's toolbar will): from the POST to the
-    page's reload event; each is undone (through the API, not timed) before the next."""
-    import hashlib
+SELECT = """(words) => { const a = document.querySelector('article.reading');
+  const w = document.createTreeWalker(a, NodeFilter.SHOW_TEXT); const nodes = []; let all = '';
+  for (let n = w.nextNode(); n; n = w.nextNode()) { nodes.push([n, all.length]); all += n.data; }
+  const i = all.indexOf(words); if (i < 0) return false;
+  const at = (o, end) => { for (const [n, s] of nodes) if (end ? o <= s + n.data.length : o < s + n.data.length) return [n, o - s]; };
+  const r = document.createRange(); r.setStart(...at(i, false)); r.setEnd(...at(i + words.length, true));
+  const s = getSelection(); s.removeAllRanges(); s.addRange(r);
+  a.dispatchEvent(new MouseEvent('mouseup', {bubbles: true})); return true; }"""
+
+
+def _page_notes(page, port: int, sidecar: Path, original: str, runs: int) -> dict[str, list[float]]:  # noqa: ANN001
+    """A note made in the page as an author makes it (words selected, Note, typed, Save): from the
+    click on Save to the page's reload event, and to the API's answer; each is undone (through
+    the API, not timed) before the next."""
     import re
     import time
 
     token = page.evaluate("document.querySelector('meta[name=glossator-token]').content")
     words = re.search(r'  - id: q1\n    text: "([^"]+)"', original)
     assert words
-    post_ms, event_ms = [], []
+    ui = "glossator-authoring"
+    save_ms, answer_ms = [], []
     for i in range(runs):
         _wait(lambda: (s := _status(port))["pending"] == 0 and not s["building"], 300, "an idle server")
+        page.wait_for_function("() => window.glossatorAuthoring && window.glossatorAuthoring.ready")
+        assert page.evaluate(SELECT, words.group(1))
+        page.click(f"{ui} .toolbar button[data-kind=note]")
+        page.locator(f"{ui} textarea").fill(f"Note {i} made in the browser.")
         page.evaluate("window.__bench = 1")
-        base = hashlib.sha256(sidecar.read_bytes()).hexdigest()
-        before = time.time() * 1000
-        _post(port, token, "annotations", {"document": sidecar.stem, "kind": "note", "text": words.group(1),
-                                           "fields": {"note": f"Note {i} made in the browser."}, "base": base})
-        post_ms.append(time.time() * 1000 - before)
+        with page.expect_response(lambda r: r.url.endswith("/__glossator/api/annotations")) as answered:
+            before = time.time() * 1000
+            page.click(f"{ui} .dialog button.primary")
+        answer_ms.append(time.time() * 1000 - before)
+        assert answered.value.status == 201, answered.value.text()
         page.wait_for_function("() => window.__bench === undefined && document.readyState === 'complete'",
                                timeout=30000)
         page.wait_for_function("() => window.glossatorLive && window.glossatorLive.connected")
-        event_ms.append(float(page.evaluate("sessionStorage.getItem('bench:reload-at')")) - before)
+        save_ms.append(float(page.evaluate("sessionStorage.getItem('bench:reload-at')")) - before)
         _wait(lambda: (s := _status(port))["pending"] == 0 and not s["building"], 300, "an idle server")
         page.evaluate("window.__bench = 1")
         _post(port, token, "undo", {})
@@ -332,7 +347,7 @@ def _api_notes(page, port: int, sidecar: Path, original: str, runs: int) -> dict
                                timeout=30000)
         page.wait_for_function("() => window.glossatorLive && window.glossatorLive.connected")
     assert sidecar.read_text("utf-8") == original
-    return {"POST → reload event (ms)": event_ms, "POST → its answer (ms)": post_ms}
+    return {"Save → reload event (ms)": save_ms, "Save → the API's answer (ms)": answer_ms}
 
 
 def _load() -> str:

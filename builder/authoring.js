@@ -1,7 +1,7 @@
 // glossator serve: annotate a document by selecting its words. Select text in the reading
 // text (or press Shift+arrows in it), choose Quote, Date, Mention, Note or Link, fill in the
 // form: the entry is written to annotations/<id>.yaml by the server's authoring API
-// (/__glossator/api/, docs/authoring.md §13), the page reloads through the normal rebuild and
+// (/__glossator/api/, docs/authoring.md §13 and §14), the page reloads through the normal rebuild and
 // scrolls to the new annotation. Suggestions waiting in annotations/<id>.suggested.yaml show
 // as dashed ghosts to accept, edit or reject. Served at /__glossator/authoring.js and added
 // to pages by the server only: `glossator build` and `bundle` output never contain it.
@@ -263,6 +263,7 @@
   let dialog = null, opener = null;
   function closeDialog(refocus) {
     if (!dialog) return;
+    for (const m of article.querySelectorAll("mark.glossator-ghost.is-open")) m.classList.remove("is-open");
     dialog.remove();
     dialog = null;
     if (refocus && opener && opener.isConnected) opener.focus({ preventScroll: true });
@@ -628,6 +629,7 @@
     const s = state.suggestions.find((x) => x.id === id);
     if (!s) return;
     const form = openDialog("Suggested " + s.kind, s.text, anchor);
+    for (const m of article.querySelectorAll('mark.glossator-ghost[data-suggestion="' + CSS.escape(id) + '"]')) m.classList.add("is-open");
     const value = s.fields[Object.keys(s.fields)[0]];
     form.append(el("p", "value", labelOf(s.kind, value) + " · confidence " + Math.round((s.confidence || 0) * 100) + "%"));
     if (s.why) form.append(el("p", "hint", s.why));
@@ -750,21 +752,22 @@
 
   function PAGE_STYLE() {
     return `
-      mark.glossator-ghost { background: transparent; color: inherit; outline: 2px dashed #6b5bd2;
-        outline-offset: 1px; border-radius: 2px; cursor: pointer; }
-      mark.glossator-ghost[data-kind="date"] { outline-color: #1f7a5c; }
-      mark.glossator-ghost[data-kind="mention"] { outline-color: #1a5fb4; }
-      mark.glossator-ghost:focus-visible { outline-style: solid; outline-width: 3px; }
+      mark.glossator-ghost { --ghost: #6b5bd2; color: inherit; cursor: pointer; padding: 0 0 1px;
+        background: color-mix(in srgb, var(--ghost) 9%, transparent); border-bottom: 2px dashed var(--ghost); }
+      mark.glossator-ghost[data-kind="date"] { --ghost: #1f7a5c; }
+      mark.glossator-ghost[data-kind="mention"] { --ghost: #1a5fb4; }
+      mark.glossator-ghost:hover, mark.glossator-ghost.is-open { background: color-mix(in srgb, var(--ghost) 20%, transparent); }
+      mark.glossator-ghost:focus-visible { outline: 2px solid var(--ghost); outline-offset: 1px; }
       .glossator-just-made { animation: glossator-made 2.4s ease-out 1; border-radius: 2px; }
       @keyframes glossator-made { from { box-shadow: 0 0 0 4px #f5c211; } to { box-shadow: 0 0 0 4px transparent; } }
       article.reading:focus { outline: none; }
       article.reading:focus-visible { outline: 2px solid var(--link, #1a4fa0); outline-offset: 6px; }
       @media (prefers-color-scheme: dark) {
-        mark.glossator-ghost { outline-color: #b4a7ff; }
-        mark.glossator-ghost[data-kind="date"] { outline-color: #6fd3a8; }
-        mark.glossator-ghost[data-kind="mention"] { outline-color: #8cb8ff; }
+        mark.glossator-ghost { --ghost: #b4a7ff; }
+        mark.glossator-ghost[data-kind="date"] { --ghost: #6fd3a8; }
+        mark.glossator-ghost[data-kind="mention"] { --ghost: #8cb8ff; }
       }
-      @media print { mark.glossator-ghost { outline: none; } }`;
+      @media print { mark.glossator-ghost { background: none; border: 0; } }`;
   }
   function STYLE() {
     return `

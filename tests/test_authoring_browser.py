@@ -206,7 +206,7 @@ def test_suggestions_are_ghosts_to_accept_or_reject(files: Served, page) -> None
     first_quote = page.locator("mark.glossator-ghost[data-kind=quote][tabindex='0']").first
     words = first_quote.evaluate("(m) => [...document.querySelectorAll("
                                  "`mark[data-suggestion='${m.dataset.suggestion}']`)].map(x => x.textContent).join('')")
-    assert page.locator("mark.glossator-ghost").first.evaluate("(m) => getComputedStyle(m).outlineStyle") == "dashed"
+    assert page.locator("mark.glossator-ghost").first.evaluate("(m) => getComputedStyle(m).borderBottomStyle") == "dashed"
     first_quote.focus()
     saved_and_reloaded(page, lambda: page.keyboard.press("a"))          # A accepts
     added = "".join(one_block_added(sidecar, text(files)))
