@@ -471,3 +471,13 @@ def test_suggestions_accepted_undone_and_rejected(api: Client, server: Served) -
     again = yaml.safe_load((server.corpus / drafts_rel).read_text("utf-8"))
     assert again["rejected"] == rejected
     assert all(s["text"] != second["text"] for s in again.get(second["section"]) or [])
+
+
+def test_a_write_of_the_api_is_one_rebuild_started_at_once(api: Client, server: Served) -> None:
+    import time
+    builds = server.status()["builds"]
+    status, _ = api.add("note", "Moscow", {"note": "One rebuild."}, prefix="relations\" with ")
+    assert status == 201
+    server.wait_builds(builds + 1)
+    time.sleep(0.6)                      # the watcher's own events of that write come in meanwhile
+    assert server.status()["builds"] == builds + 1

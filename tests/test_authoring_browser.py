@@ -326,3 +326,34 @@ def test_no_authoring_in_pages_other_than_documents_nor_in_builds(files: Served,
     page.wait_for_load_state("load")
     assert page.locator(UI).count() == 0
     assert not any("authoring.js" in p.read_text("utf-8", "replace") for p in example_site.rglob("*.html"))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_serious_in_the_toolbar_the_form_and_the_ghosts(files: Served, browser, scheme: str) -> None:  # noqa: ANN001
+    from tests.test_a11y import BLOCKING, _axe_path
+    axe = _axe_path()
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        opened(page, files)
+        found = []
+        for step in ("toolbar", "form", "ghost"):
+            if step == "toolbar":
+                assert page.evaluate(SELECT, ["He declared the", 0])
+                page.wait_for_selector(f"{UI} .toolbar")
+            elif step == "form":
+                page.click(f"{UI} .toolbar button[data-kind=quote]")
+                page.locator(f"{UI} input[name=speaker]").fill("a")
+                page.wait_for_selector(f"{UI} [role=option]")
+            else:
+                page.keyboard.press("Escape")
+                page.locator("mark.glossator-ghost[tabindex='0']").first.click()
+                page.wait_for_selector(f"{UI} .dialog")
+            page.add_script_tag(path=str(axe))
+            result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+            found += [f"{step}: {v['id']} ({v['impact']}): {v['help']} — " + "; ".join(
+                " ".join(map(str, n["target"])) for n in v["nodes"][:4])
+                for v in result["violations"] if v["impact"] in BLOCKING]
+        assert found == []
+    finally:
+        context.close()

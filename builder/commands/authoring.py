@@ -73,8 +73,10 @@ class Authoring:
 
     def __init__(self, corpus_dir: Path, document: Callable[[str], Checked | None],
                  entities: Callable[[], tuple[Entity, ...]] = tuple,
-                 documents: Callable[[], tuple[DocMeta, ...]] = tuple) -> None:
+                 documents: Callable[[], tuple[DocMeta, ...]] = tuple,
+                 on_write: Callable[[Path, str | None], None] = lambda _path, _text: None) -> None:
         self.dir = corpus_dir
+        self.on_write = on_write            # told of each file written (the server rebuilds at once)
         self.document = document            # the live site's LiveSite.document
         self.entities = entities            # LiveSite.entities
         self.documents = documents          # and LiveSite.documents
@@ -243,6 +245,7 @@ class Authoring:
                 return HTTPStatus.INTERNAL_SERVER_ERROR, {"error": problem.message, "diagnostics": [problem.as_dict()]}
             done.append(w)
             self._remember(w.after)
+            self.on_write(self.dir / w.rel, w.after)
         self.history.append(Change(files, what))
         return None
 
@@ -321,6 +324,7 @@ class Authoring:
                 if problem is not None:
                     return HTTPStatus.INTERNAL_SERVER_ERROR, {"error": problem.message}
                 self._remember(written.before)
+                self.on_write(self.dir / written.rel, written.before)
             self.history.pop()
             first = last.files[0]
             return HTTPStatus.OK, {"undone": last.what, "path": first.rel, "sha256": sha256(first.before),

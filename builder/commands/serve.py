@@ -54,10 +54,11 @@ class App:
         self.builder = builder
         self.out, self.err = out, err
         self.hub = hub
-        self.authoring = Authoring(corpus_dir, getattr(builder, "document", lambda _: None),   # its token is per run
-                                   getattr(builder, "entities", tuple), getattr(builder, "documents", tuple))
-        self.suggestions = Suggestions(self.authoring)
         self.changes = Changes()
+        self.authoring = Authoring(corpus_dir, getattr(builder, "document", lambda _: None),   # its token is per run
+                                   getattr(builder, "entities", tuple), getattr(builder, "documents", tuple),
+                                   self.changes.written)
+        self.suggestions = Suggestions(self.authoring)
         self.stopping = threading.Event()
         self.ready = threading.Event()     # set when the first build is over: until then, "building…"
         self.watcher = Watcher(corpus_dir, self.changes, watch_also)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from pathlib import Path
@@ -11,6 +12,21 @@ WATCHED = ("seeds", "annotations", "themes")
 SETTINGS_FILE = "glossator.toml"
 QUIET = 0.05          # seconds without a new file event before a burst counts as one save
 LONGEST = 1.0         # rebuild at the latest this long after the first event of a burst
+OURS_FOR = 2.0        # seconds during which the watcher's events of a file the server wrote are recognised
+
+
+def _digest_of(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _digest(path: Path) -> str | None:
+    """The file's digest now (None: there is no file; "": it cannot be read)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return ""
 
 
 class Changes:
@@ -22,9 +38,27 @@ class Changes:
         self._paths: set[Path] = set()
         self._everything = False
         self._first = self._last = 0.0
+        self._ours: dict[Path, tuple[str | None, float]] = {}    # files the server wrote: their digest, until when
+
+    def written(self, path: Path, text: str | None) -> None:
+        """A file the server wrote itself, whole (the authoring API): a batch at once, with no
+        burst to wait for; the watcher's events that show those same bytes are not a new edit."""
+        with self._cond:
+            now = time.monotonic()
+            self._ours[path] = (_digest_of(text), now + OURS_FOR)
+            if not self.pending():
+                self._first = now
+            self._last = now - self.quiet
+            self._paths.add(path)
+            self._cond.notify_all()
 
     def add(self, path: Path | None) -> None:
         """A file changed (None: something that needs every input to be read again)."""
+        ours = self._ours.get(path) if path is not None else None
+        if ours is not None and path is not None:
+            if time.monotonic() < ours[1] and _digest(path) == ours[0]:
+                return
+            self._ours.pop(path, None)
         with self._cond:
             now = time.monotonic()
             if not self.pending():

@@ -38,18 +38,20 @@ HINT = "add the entries by hand; `glossator import --dry-run` prints them"
 EDIT_HINT = "make this change in the file by hand"
 
 
-def _yaml(text: str) -> YAML:
+def _round_trip(text: str) -> tuple[YAML, Any]:
+    """A round-trip YAML that writes as `text` is written (its indents guessed from it), and
+    `text` loaded by it, in one pass (None when empty). Raises YAMLError for a text that is not YAML."""
     rt = YAML(typ="rt")
     rt.preserve_quotes = True
     rt.width = 1 << 20                    # never fold an author's long lines
-    indent, offset = 2, 0
+    indent, offset, data = 2, 0, None
     if text.strip():
-        _, guessed, block_seq = load_yaml_guess_indent(text)
+        data, guessed, block_seq = load_yaml_guess_indent(text, yaml=rt)
         if guessed:
             offset = block_seq or 0
             indent = max(2, guessed - offset)
     rt.indent(mapping=indent, sequence=indent + offset, offset=offset)
-    return rt
+    return rt, data
 
 
 def _data(text: str) -> Any:
@@ -65,9 +67,8 @@ def _value(value: object) -> object:
 def appended(old: str | None, rel: str, entries: Sequence[tuple[str, Fields]]) -> tuple[str | None, Diagnostic | None]:
     """The sidecar's text with `entries` (section, fields) added at the end of their sections."""
     text = old or ""
-    rt = _yaml(text)
     try:
-        data = rt.load(text) if text.strip() else None
+        rt, data = _round_trip(text)
         before = _data(text) if text.strip() else None
     except (YAMLError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -189,12 +190,12 @@ def _flow(items: list) -> CommentedSeq:
 
 
 def _load(text: str, rel: str, doing: str) -> tuple[YAML, Any, Any, Diagnostic | None]:
-    rt = _yaml(text)
     try:
-        return (rt, rt.load(text), _data(text), None) if text.strip() else (rt, None, None, None)
+        rt, data = _round_trip(text)
+        return (rt, data, _data(text), None) if text.strip() else (rt, None, None, None)
     except (YAMLError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
-        return rt, None, None, error(rel, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
+        return YAML(typ="rt"), None, None, error(rel, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
                                      f"cannot {doing} a sidecar that is not valid YAML: {getattr(exc, 'problem', exc)}",
                                      EDIT_HINT)
 
