@@ -313,7 +313,7 @@
       shown = all.filter((o) => !q || o.value.toLowerCase().includes(q) || o.label.toLowerCase().includes(q) ||
         (o.detail || "").toLowerCase().includes(q)).slice(0, 8);
       list.replaceChildren(...shown.map((o, i) => {
-        const li = el("li", null, o.label);
+        const li = el("li", null, o.label.length > 90 ? o.label.slice(0, 87) + "…" : o.label);
         li.id = list.id + "-" + i;
         li.setAttribute("role", "option");
         li.append(el("span", "id", " " + o.value));
@@ -793,7 +793,6 @@
       .dialog h2 { margin: 0 0 .3rem; font-size: 1rem; }
       .dialog .words { margin: 0 0 .6rem; color: var(--muted, #55555d); font-family: var(--serif, Georgia, serif); }
       .row { margin: .5rem 0; }
-      .row .options { position: absolute; left: 1rem; right: 1rem; }
       label { display: block; font-weight: 600; font-size: .9rem; margin-bottom: .15rem; }
       input, textarea, select { font: inherit; box-sizing: border-box; width: 100%; padding: .35rem .5rem; border-radius: 5px;
         border: 1px solid var(--rule-strong, #bbb); background: var(--bg, #fff); color: var(--fg, #111); }
@@ -802,7 +801,8 @@
       .value { margin: .2rem 0; font-weight: 600; }
       .options { z-index: 1; margin: 2px 0 0; padding: 2px; list-style: none;
         background: var(--bg, #fff); border: 1px solid var(--rule-strong, #bbb); border-radius: 6px; max-height: 14rem; overflow: auto; }
-      .options li { padding: .3rem .5rem; border-radius: 4px; cursor: pointer; }
+      .options li { padding: .3rem .5rem; border-radius: 4px; cursor: pointer; line-height: 1.3; }
+      .options .id { display: block; }
       .options li[aria-selected="true"], .options li:hover { background: var(--panel, #eee); }
       .options .id { color: var(--muted, #666); font: .8rem var(--mono, monospace); }
       .actions { display: flex; flex-wrap: wrap; gap: .4rem; margin-top: .8rem; }

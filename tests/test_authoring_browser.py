@@ -377,3 +377,21 @@ def test_a_suggestion_edited_then_accepted(files: Served, page) -> None:  # noqa
     added = "".join(one_block_added(before, text(files)))
     assert f"text: {words}" in added and "date: 2017-04?" in added
     assert f"text: {words}\n" not in text(files, DRAFTS)
+
+
+def test_a_link_to_another_documents_annotation_by_type_ahead(files: Served, page) -> None:  # noqa: ANN001
+    before = text(files)
+    opened(page, files)
+    assert page.evaluate(SELECT, ["He declared the Taliban a political faction", 0])
+    page.click(f"{UI} .toolbar button[data-kind=link]")
+    to = page.locator(f"{UI} input[name=to]")
+    to.fill("doc:rt-2021-naeem#")                         # that document's annotations are offered
+    page.wait_for_selector(f"{UI} [role=listbox]:not([hidden]) [role=option]")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    target = to.input_value()
+    assert target.startswith("doc:rt-2021-naeem#") and len(target) > len("doc:rt-2021-naeem#")
+    saved_and_reloaded(page, lambda: page.click(f"{UI} .dialog button.primary"))
+    assert f"to: {target}" in "".join(one_block_added(before, text(files)))
+    link = page.locator(".xref.glossator-just-made")
+    assert link.get_attribute("data-href") == f"rt-2021-naeem.html#{target.split('#')[1]}"
