@@ -147,8 +147,8 @@ def test_keyboard_only_a_note(files: Served, page) -> None:  # noqa: ANN001
     selected = page.evaluate("getSelection().toString()")
     assert len(selected.split()) >= 2, selected
     live = f"document.querySelector('{UI}').shadowRoot.querySelector('[role=status][aria-live]').textContent"
-    wait_until(lambda: "press Enter" in page.evaluate(live), 5, "the toolbar announced")
-    assert selected.strip()[:20] in page.evaluate(live)
+    wait_until(lambda: "press Enter" in page.evaluate(live) and selected.strip()[:20] in page.evaluate(live), 5,
+               "the toolbar announced with the words selected")
     page.keyboard.press("Enter")
     focused = page.evaluate(f"document.querySelector('{UI}').shadowRoot.activeElement.textContent")
     assert focused == "Quote"

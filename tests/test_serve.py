@@ -196,6 +196,13 @@ def read_until(sock: socket.socket, marker: bytes) -> bytes:
     return data
 
 
+def _authoring_read_cut_by_reload(request) -> bool:  # noqa: ANN001 - a playwright Request
+    """The authoring script's reads at page load (sidecar, entities), dropped because the page
+    reloaded first: nothing was lost (they read again after the reload)."""
+    return (request.method == "GET" and "/__glossator/api/" in request.url
+            and (request.failure or "") == "net::ERR_ABORTED")
+
+
 def open_live(page, url: str) -> None:  # noqa: ANN001
     """Open a page and wait until its event stream is connected; failed requests go to page.failed."""
     if not hasattr(page, "failed"):
@@ -203,7 +210,7 @@ def open_live(page, url: str) -> None:  # noqa: ANN001
         page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
                 and page.failed.append(f"{r.status} {r.url}"))
         page.on("requestfailed", lambda r: "/__glossator/events" not in r.url and not cancelled_icon_load(r)
-                and page.failed.append(r.url))
+                and not _authoring_read_cut_by_reload(r) and page.failed.append(r.url))
     page.goto(url)
     page.wait_for_function("() => window.glossatorLive && window.glossatorLive.connected")
 

@@ -1,5 +1,5 @@
 """The live server's HTTP side: site files from the live site, with the reload script added to
-HTML; /__glossator/{livereload.js,authoring.js,events,status}; only requests that name the server's own
+HTML; /__glossator/{livereload.js,authoring/*.js,events,status}; only requests that name the server's own
 address and arrive promptly (builder.commands.serveguard)."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from builder.commands.serveguard import SEND_SECONDS, HeadTooLarge, Hosts, Incom
 
 PREFIX = "/__glossator/"
 SCRIPT_PATH = PREFIX + "livereload.js"
-AUTHORING_PATH = PREFIX + "authoring.js"
+AUTHORING_PATH = PREFIX + "authoring/main.js"     # an ES module; it imports its neighbours
 HEARTBEAT = 15.0      # seconds between keep-alive comments on an idle event stream
 
 
@@ -32,7 +32,7 @@ class App(Protocol):
     builder: Any                 # the live site: get(path), ok
     hub: Hub
     script: bytes                # livereload.js
-    authoring_script: bytes      # authoring.js
+    authoring_scripts: dict[str, bytes]   # authoring/*.js by name
     err: TextIO
     ready: threading.Event       # set once the first build is over
     authoring: Any               # the authoring API (builder.commands.authoring.Authoring): its token
@@ -165,8 +165,8 @@ class Handler(BaseHTTPRequestHandler):
         app = self.server.app
         if name == "livereload.js":
             return self.send(HTTPStatus.OK, TYPES[".js"], app.script, head)
-        if name == "authoring.js":
-            return self.send(HTTPStatus.OK, TYPES[".js"], app.authoring_script, head)
+        if name.startswith("authoring/") and name[len("authoring/"):] in app.authoring_scripts:
+            return self.send(HTTPStatus.OK, TYPES[".js"], app.authoring_scripts[name[len("authoring/"):]], head)
         if name == "status":
             return self.send(HTTPStatus.OK, "application/json", json.dumps(app.hub.status).encode(), head)
         if name == "events" and not head:
@@ -253,7 +253,7 @@ def inject(html: bytes, version: int, run: str = "", token: str = "") -> bytes:
     at = html.lower().rfind(b"</body>")
     html = html[:at] + tag + html[at:] if at >= 0 else html + tag
     if token:
-        tag = f'<script src="{AUTHORING_PATH}" defer></script>'.encode()
+        tag = f'<script type="module" src="{AUTHORING_PATH}"></script>'.encode()
         at = html.lower().rfind(b"</body>")
         html = html[:at] + tag + html[at:] if at >= 0 else html + tag
         meta = f'<meta name="glossator-token" content="{token}">'.encode()

@@ -63,7 +63,8 @@ class App:
         self.ready = threading.Event()     # set when the first build is over: until then, "building…"
         self.watcher = Watcher(corpus_dir, self.changes, watch_also)
         self.script = resources.files("builder").joinpath("livereload.js").read_bytes()
-        self.authoring_script = resources.files("builder").joinpath("authoring.js").read_bytes()
+        self.authoring_scripts = {f.name: f.read_bytes() for f in resources.files("builder").joinpath("authoring").iterdir()
+                                  if f.name.endswith(".js")}
         self.builds = 0
         self.threads: list[threading.Thread] = []
         self.server: Server | None = None
