@@ -395,3 +395,24 @@ def test_a_link_to_another_documents_annotation_by_type_ahead(files: Served, pag
     assert f"to: {target}" in "".join(one_block_added(before, text(files)))
     link = page.locator(".xref.glossator-just-made")
     assert link.get_attribute("data-href") == f"rt-2021-naeem.html#{target.split('#')[1]}"
+
+
+def test_a_quote_by_a_new_person_adds_them_to_the_entities_in_the_same_change(files: Served, page) -> None:  # noqa: ANN001
+    entities_rel = "annotations/entities.yaml"
+    before, entities = text(files), text(files, entities_rel)
+    opened(page, files)
+    assert page.evaluate(SELECT, ["He declared the Taliban a political faction", 0])
+    page.click(f"{UI} .toolbar button[data-kind=quote]")
+    page.locator(f"{UI} .dialog button.link-button").click()          # New person…
+    page.locator(f"{UI} input[name=new-name]").fill("Ivana Petrová")
+    assert page.locator(f"{UI} input[name=new-id]").input_value() == "ivana-petrova"
+    saved_and_reloaded(page, lambda: page.click(f"{UI} .dialog button.primary"))
+    added = "".join(one_block_added(entities, text(files, entities_rel)))
+    assert "ivana-petrova:" in added and "name: Ivana Petrová" in added
+    assert comments(text(files, entities_rel)) == comments(entities)
+    assert "speaker: ivana-petrova" in "".join(one_block_added(before, text(files)))
+    assert page.locator(".glossator-just-made").get_attribute("data-speaker") == "ivana-petrova"
+    undo = page.locator(f"{UI} .bar button.undo")
+    wait_until(lambda: undo.is_visible(), 5, "the undo button")
+    saved_and_reloaded(page, lambda: undo.click())                    # one undo takes back both files
+    assert text(files) == before and text(files, entities_rel) == entities

@@ -107,20 +107,22 @@ export async function openForm(kind, selection) {
     return;
   }
   const proposed = proposal.data.proposals[kind];
-  const inputs = kindFields(form, kind, {}, proposed);
+  const inputs = kindFields(form, kind, {}, proposed, true);
   actions(form, "Save");
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const fields = await collect(form, kind, inputs);
-    if (!fields) return;
-    await send(form, "POST", "annotations", { ...where, kind, fields, base: state.base }, 201);
+    const { fields, entity } = collect(inputs);
+    const body = { ...where, kind, fields, base: state.base };
+    if (entity) Object.assign(body, { entity, entities_base: state.entitiesBase || "" });   // one change, one undo
+    await send(form, "POST", "annotations", body, 201);
   });
   (form.querySelector("input, textarea") || form.querySelector("button")).focus();
   say("New " + kind + " form");
 }
 
 // the fields each kind writes: {key: input}
-export function kindFields(form, kind, values, proposed) {
+// (`newcomers`: the quote form offers "New person…", written to entities.yaml with the quote)
+export function kindFields(form, kind, values, proposed, newcomers) {
   const inputs = {};
   const proposedValue = proposed ? proposed.value : "";
   if (kind === "quote") {
@@ -138,7 +140,7 @@ export function kindFields(form, kind, values, proposed) {
       inputs.newName.focus();
       form.querySelector(".actions").before(...[...form.querySelectorAll(".row")].slice(-3));
     });
-    inputs.speaker.parentElement.append(add);
+    if (newcomers) inputs.speaker.parentElement.append(add);
     inputs.via = combobox(form, "Via (optional)", "via", values.via, entityOptions(), "The outlet or person who reported the words.");
     inputs.note = field(form, "Note (optional, Markdown)", el("textarea"));
     inputs.note.value = values.note || "";
@@ -159,22 +161,16 @@ export function kindFields(form, kind, values, proposed) {
   }
   return inputs;
 }
-export async function collect(form, kind, inputs) {
+// the values to write (an emptied field: null, which removes its key), and a new person if one was added
+export function collect(inputs) {
   const fields = {};
   for (const [key, input] of Object.entries(inputs)) {
-    if (key.startsWith("new")) continue;
-    fields[key] = input.value.trim() || null;
+    if (!key.startsWith("new")) fields[key] = input.value.trim() || null;
   }
-  if (inputs.newName && inputs.newName.value.trim()) {
-    const id = inputs.newId.value.trim() || slug(inputs.newName.value);
-    const r = await api("POST", "entities", { id, kind: inputs.newKind.value, fields: { name: inputs.newName.value.trim() },
-      base: state.entitiesBase || "" });
-    if (r.status !== 201) { showProblem(form, r); return null; }
-    state.entitiesBase = r.data.sha256;
-    state.entities.push({ id, kind: inputs.newKind.value, name: inputs.newName.value.trim(), aliases: [] });
-    fields.speaker = id;
-  }
-  return fields;
+  if (!(inputs.newName && inputs.newName.value.trim())) return { fields, entity: null };
+  const id = inputs.newId.value.trim() || slug(inputs.newName.value);
+  fields.speaker = id;
+  return { fields, entity: { id, kind: inputs.newKind.value, fields: { name: inputs.newName.value.trim() } } };
 }
 async function send(form, method, path, body, ok) {
   const save = form.querySelector(".primary");
@@ -209,8 +205,7 @@ export async function openEdit(id, anchor) {
   actions(form, "Save", [del]);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const fields = await collect(form, a.kind, inputs);
-    if (!fields) return;
+    const { fields } = collect(inputs);
     const changed = Object.fromEntries(Object.entries(fields).filter(([k, v]) => (a.fields[k] ?? null) !== v));
     if (!Object.keys(changed).length) { closeDialog(true); return; }
     await send(form, "PATCH", "annotations/" + enc(DOC) + "/" + enc(id), { fields: changed, base: state.base }, 200);

@@ -96,8 +96,7 @@ async function editGhost(s, anchor) {
   actions(form, "Accept");
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const fields = await collect(form, s.kind, inputs);
-    if (fields) await acceptGhost(s, form, fields);
+    await acceptGhost(s, form, collect(inputs).fields);
   });
   form.querySelector("input, textarea").focus();
 }

@@ -18,7 +18,7 @@ import os
 import secrets
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -127,7 +127,7 @@ class Authoring:
         if not isinstance(doc_id, str) or kind not in KINDS:
             return bad("send 'document' (a document id) and 'kind' (one of " + ", ".join(KINDS) + ")")
         problem = _shape(body, {"text": str, "prefix": str, "suffix": str, "occurrence": int, "start": int,
-                                "fields": dict, "base": str})
+                                "fields": dict, "base": str, "entity": dict, "entities_base": str})
         if problem:
             return bad(problem)
         if (body.get("occurrence") or 1) < 1:
@@ -158,7 +158,24 @@ class Authoring:
             if problem_d is not None:
                 return bad(problem_d.message, problem_d.hint, (problem_d,))
             assert new is not None
-            return self._save(checked, rel, text, new, ann_id, f"added {kind} {ann_id}", HTTPStatus.CREATED)
+            first: tuple[Written, ...] = ()
+            entity = body.get("entity")
+            if entity:       # a new speaker or entity, added to entities.yaml in the same change
+                group = {kind: group for group, kind in GROUPS.items()}.get(entity.get("kind"))
+                if group is None or not isinstance(entity.get("id"), str) or not isinstance(
+                        (entity.get("fields") or {}).get("name"), str):
+                    return bad("'entity': " + NEW_ENTITY)
+                etext = self._read(ENTITIES)
+                conflict = self._conflict(ENTITIES, etext, {"base": body.get("entities_base")})
+                if conflict:
+                    return conflict
+                enew = _entity_added(etext, group, entity["id"], entity["fields"])
+                if not isinstance(enew, str):
+                    return enew
+                first = (Written(ENTITIES, etext, enew),)
+                checked = replace(checked, known=replace(checked.known, entity_ids=(
+                    checked.known.entity_ids or frozenset()) | {entity["id"]}))
+            return self._save(checked, rel, text, new, ann_id, f"added {kind} {ann_id}", HTTPStatus.CREATED, first)
 
     def edit(self, doc_id: str, ann_id: str, body: Mapping[str, Any]) -> Answer:
         problem = _shape(body, {"fields": dict, "base": str})
@@ -212,12 +229,12 @@ class Authoring:
                                      "path": rel, "base": base, "sha256": now, "text": text or "", "diff": diff}
 
     def _save(self, checked: Checked, rel: str, old: str | None, new: str, ann_id: str, what: str,
-              status: HTTPStatus) -> Answer:
+              status: HTTPStatus, first: tuple[Written, ...] = ()) -> Answer:
         _, anchored, found, _ = checked.check(Text(SourcePath(rel), new))
         errors = tuple(d for d in found if d.severity == "error" and (d.path == rel or anchored is None))
         if diagnostics.has_errors(errors):
             return bad(f"the change would make {rel} fail its check: nothing was written", found=errors)
-        answer = self._write_all((Written(rel, old, new),), what)
+        answer = self._write_all((*first, Written(rel, old, new)), what)
         if answer is not None:
             return answer
         line = ids_in(new, rel).get(ann_id)
@@ -265,24 +282,15 @@ class Authoring:
         problem = _shape({k: v for k, v in body.items() if k not in ("id", "kind")}, {"fields": dict, "base": str})
         fields = body.get("fields") or {}
         if group is None or not isinstance(body.get("id"), str) or problem or not isinstance(fields.get("name"), str):
-            return bad(problem or "send 'id', 'kind' (person, organization or place) and 'fields' with at least 'name'")
+            return bad(problem or NEW_ENTITY)
         with self.lock:
             text = self._read(ENTITIES)
             conflict = self._conflict(ENTITIES, text, body)
             if conflict:
                 return conflict
-            new, problem_d = sidecars.entity_added(text, ENTITIES, group, body["id"],
-                                                   tuple((k, v) for k, v in fields.items() if v is not None))
-            if problem_d is None:
-                assert new is not None
-                _, found = load_entities(Text(ENTITIES, new))
-                problem_d = next((d for d in diagnostics.sort(found) if d.severity == "error"), None)
-                if problem_d is not None:
-                    return bad(f"the change would make {ENTITIES} fail its check: nothing was written",
-                               found=tuple(d for d in found if d.severity == "error"))
-            if problem_d is not None:
-                return bad(problem_d.message, problem_d.hint, (problem_d,))
-            assert new is not None
+            new = _entity_added(text, group, body["id"], fields)
+            if not isinstance(new, str):
+                return new
             answer = self._write_all((Written(ENTITIES, text, new),), f"added {body['kind']} {body['id']}")
             if answer is not None:
                 return answer
@@ -335,6 +343,23 @@ class Authoring:
         with self.lock:
             return HTTPStatus.OK, {"last": self.history[-1].what if self.history else None,
                                    "left": len(self.history)}
+
+
+NEW_ENTITY = "send 'id', 'kind' (person, organization or place) and 'fields' with at least 'name'"
+
+
+def _entity_added(text: str | None, group: str, entity_id: str, fields: Mapping[str, Any]) -> str | Answer:
+    """entities.yaml's text with one entity added, checked as a build checks it; or the 400."""
+    new, problem = sidecars.entity_added(text, ENTITIES, group, entity_id,
+                                         tuple((k, v) for k, v in fields.items() if v is not None))
+    if problem is not None:
+        return bad(problem.message, problem.hint, (problem,))
+    assert new is not None
+    _, found = load_entities(Text(ENTITIES, new))
+    errors = tuple(d for d in found if d.severity == "error")
+    if errors:
+        return bad(f"the change would make {ENTITIES} fail its check: nothing was written", found=errors)
+    return new
 
 
 def ids_in(text: str, rel: str) -> dict[str, tuple[str, int, int]]:
