@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -42,10 +43,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 @pytest.fixture
 def api(server: Served) -> Iterator["Client"]:
     """The server, and a client with its token; the sidecars are put back after each test."""
+    with annotations_kept(server):
+        yield Client(server)
+
+
+@contextmanager
+def annotations_kept(server: Served) -> Iterator[None]:
+    """The annotations folder put back as it was (saved as an editor saves), and rebuilt."""
     folder = server.corpus / "annotations"
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    yield Client(server)
-    after = {p.name: p.read_bytes() for p in folder.iterdir()}
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    yield
+    after = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
     if after != before:
         builds = server.status()["builds"]
         for name in after.keys() - before.keys():

@@ -22,7 +22,7 @@ from typing import Iterator
 import pytest
 
 from tests.conftest import ROOT, copy_corpus
-from tests.test_authoring_api import comments, one_block_added
+from tests.test_authoring_api import annotations_kept, comments, one_block_added
 from tests.test_serve import Served, save, serving, wait_until
 
 DOC = "unnamed-2017-mantytskiy"
@@ -58,19 +58,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 @pytest.fixture
 def files(server: Served) -> Iterator[Served]:
     """The server; the annotations folder is put back after each test."""
-    folder = server.corpus / "annotations"
-    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
-    yield server
-    after = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
-    if after != before:
-        builds = server.status()["builds"]
-        for name in after.keys() - before.keys():
-            (folder / name).unlink()
-        for name, data in before.items():
-            if after.get(name) != data:
-                save(folder / name, data.decode("utf-8"))
-        server.wait_builds(builds + 1)
-    assert server.status()["ok"], server.output
+    with annotations_kept(server):
+        yield server
 
 
 def opened(page, server: Served, doc: str = DOC):  # noqa: ANN001, ANN201

@@ -119,14 +119,10 @@ class Suggestions:
             rel, text, problem_d = self.api._sidecar(doc_id)
             if problem_d is not None:
                 return bad(problem_d.message, problem_d.hint, (problem_d,))
-            conflict = (self.api._conflict(rel_s, stext, {"base": body.get("suggested")})
-                        or self.api._conflict(rel, text, body))
-            if conflict:
-                return conflict
-            data = reading.parsed(stext) or {}
-            chosen = self._chosen(data, body)
-            if isinstance(chosen, tuple):
-                return chosen
+            found = self._drafts(rel_s, stext, body, self.api._conflict(rel, text, body))
+            if isinstance(found[0], tuple):
+                return found[0]
+            chosen, data = found
             known = {e.id for e in self.api.entities()}
             proposed = {e.get("id"): e for e in data.get("entities") or [] if isinstance(e, dict)}
             taken, entries, accepted, skipped, new_entities = set(ids_in(text or "", rel)), [], [], [], []
@@ -194,13 +190,10 @@ class Suggestions:
             return HTTPStatus.NOT_FOUND, {"error": f"no document '{doc_id}'"}
         with self.api.lock:
             rel_s, stext = self._file(doc_id)
-            conflict = self.api._conflict(rel_s, stext, {"base": body.get("suggested")})
-            if conflict:
-                return conflict
-            data = reading.parsed(stext) or {}
-            chosen = self._chosen(data, body)
-            if isinstance(chosen, tuple):
-                return chosen
+            found = self._drafts(rel_s, stext, body)
+            if isinstance(found[0], tuple):
+                return found[0]
+            chosen, data = found
             gone = {(section, n) for section, n, _ in chosen}
             rest = {k: [v for i, v in enumerate(data[k]) if (k, i) not in gone] if k in reading.KINDS else data[k]
                     for k in data}
@@ -214,6 +207,16 @@ class Suggestions:
                 return answer
             return HTTPStatus.OK, {"path": rel_s, "suggested": sha256(after), "rejected": [
                 reading.suggestion_id(section, item) for section, _, item in chosen]}
+
+    def _drafts(self, rel_s: str, stext: str | None, body: Mapping[str, Any], conflict: Answer | None = None,
+                ) -> tuple[list[tuple[str, int, dict]] | Answer, dict[str, Any]]:
+        """The entries the request names and the suggestions file's data; or the answer why not
+        (409: the file, or the sidecar (`conflict`), changed since the page read it)."""
+        conflict = self.api._conflict(rel_s, stext, {"base": body.get("suggested")}) or conflict
+        if conflict:
+            return conflict, {}
+        data = reading.parsed(stext) or {}
+        return self._chosen(data, body), data
 
     def _chosen(self, data: Mapping[str, Any], body: Mapping[str, Any]) -> list[tuple[str, int, dict]] | Answer:
         """The entries the request names: by id, or all as confident as `min_confidence`."""
