@@ -212,10 +212,13 @@ def test_workers_that_run_another_glossator_are_refused(on_dask: dask_executor.D
     class Elsewhere:
         """A scheduler whose second worker has an older Glossator installed."""
 
+        def run_on_scheduler(self, fn: object) -> str:
+            return dask_executor.__version__
+
         def wait_for_workers(self, n: int, timeout: float) -> None:
             pass
 
-        def run(self, fn: object) -> dict[str, str]:
+        def run(self, fn: object, on_error: str) -> dict[str, str]:
             return {"tcp://10.0.0.1:1": dask_executor.__version__, "tcp://10.0.0.2:1": "0.0.9"}
 
     with pytest.raises(dask_executor.Unavailable, match=r"must run glossator .*tcp://10\.0\.0\.2:1 has 0\.0\.9$"):

@@ -78,17 +78,22 @@ def connect(address: str) -> Iterator[Dask]:
 
 
 def check_workers(client: Any, address: str) -> None:
-    """Unavailable unless the scheduler has a worker and every worker runs this Glossator."""
+    """Unavailable unless the scheduler and every worker run this Glossator (the scheduler
+    reads the tasks, which name its functions; the workers run them), and there is a worker."""
+    try:
+        on_scheduler = client.run_on_scheduler(glossator_version)
+    except Exception as exc:   # a scheduler that cannot import builder fails to read the function itself
+        on_scheduler = f"none that works ({type(exc).__name__}: {exc})"
+    if on_scheduler != __version__:
+        raise Unavailable(f"the Dask scheduler at {address} must run glossator {__version__}, as this machine "
+                          f"does, and has {on_scheduler}: install it beside the scheduler too")
     try:
         client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS)
     except TimeoutError:
         raise Unavailable(f"the Dask scheduler at {address} has no worker "
                           f"(waited {WAIT_FOR_WORKERS:.0f} s): start workers first") from None
-    try:
-        versions = client.run(glossator_version)
-    except Exception as exc:   # a worker that cannot import builder fails to read the function itself
-        raise Unavailable(f"the Dask workers cannot run Glossator ({type(exc).__name__}: {exc}): "
-                          f"install glossator {__version__} on every worker") from None
+    versions = {worker: f"none that works ({type(got).__name__}: {got})" if isinstance(got, BaseException) else got
+                for worker, got in client.run(glossator_version, on_error="return").items()}
     other = sorted(f"{worker} has {version}" for worker, version in versions.items() if version != __version__)
     if other:
         raise Unavailable(f"every Dask worker must run glossator {__version__}, as this machine does: "
