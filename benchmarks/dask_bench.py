@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import pickle
-import resource
 import statistics
 import subprocess
 import sys
@@ -27,16 +26,18 @@ import synth  # noqa: E402
 
 
 def run_once(corpus: Path, out: Path, dask: bool) -> dict[str, float]:
-    """One `glossator build`: wall time, CPU of it and every process it started, peak memory
-    of the largest of them (the client, for --dask local)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """One `glossator build`: wall time, CPU of it and of every process it started (waited
+    for: a LocalCluster's nannies and workers too), and the peak memory of the largest."""
+    import os
+
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "builder", "build", str(corpus), "--out", str(out), "-q",
-                    *(["--dask", "local"] if dask else [])], check=True, cwd=ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "builder", "build", str(corpus), "--out", str(out), "-q",
+                             *(["--dask", "local"] if dask else [])], cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return {"wall": wall, "cpu": cpu, "peak_mb": after.ru_maxrss / 1024}
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    assert proc.returncode == 0, f"the build failed: exit {proc.returncode}"
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -86,7 +87,7 @@ def main() -> None:
         walls = ", ".join(f"{x['wall']:.1f}" for x in r)
         print(f"{label:30} wall median {statistics.median(x['wall'] for x in r):6.2f} s (runs {walls})  "
               f"CPU {statistics.median(x['cpu'] for x in r):6.2f} s  "
-              f"peak {max(x['peak_mb'] for x in r):5.0f} MB (largest process)")
+              f"peak {statistics.median(x['peak_mb'] for x in r):5.0f} MB (largest process)")
     print("what travels (pickled):")
     for what, size in sizes.items():
         print(f"  {what:42} {size / 2**20:8.1f} MiB")
