@@ -9,6 +9,7 @@ import argparse
 import multiprocessing
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import NoReturn, Sequence, TextIO
 
@@ -17,7 +18,7 @@ from builder.commands import bundle as bundling, init as scaffold, suggest as su
 from builder.core import diagnostics
 from builder.read import settings as config, suggested
 from builder.read.files import CorpusFiles
-from builder.run import executor as parallel, pipeline
+from builder.run import dask_executor as cluster, executor as parallel, pipeline
 from builder.site import bundle, staging as write
 
 EXIT_OK, EXIT_CORPUS, EXIT_USAGE = 0, 1, 2
@@ -62,6 +63,10 @@ def parser() -> argparse.ArgumentParser:
                    help="replace the output folder even though it does not look like a site Glossator built "
                         "(never the corpus itself, nor a folder that holds it)")
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    b.add_argument("--dask", metavar="ADDRESS",
+                   help="read, prepare and render the documents on a Dask cluster: a scheduler's address "
+                        "(tcp://host:8786) or scheduler file (.json), or 'local' for a LocalCluster on this machine; "
+                        "needs pip install 'glossator[dask]' (see docs/scale.md)")
 
     c = sub.add_parser("check", help="validate everything, write nothing",
                        description="Check the corpus and annotations and report every problem; write nothing.")
@@ -152,8 +157,16 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if problem is not None:
         return refuse_output(problem, "build", args.out, corpus_dir, settings, err)
     reporter = Reporter(err, args.quiet)
-    result = pipeline.build_and_write(corpus_dir, target, {"base_url": args.base_url}, reporter.progress,
-                                      force=args.force)
+    if args.dask is not None:
+        reporter.progress(f"starting Dask ({args.dask})")
+    try:
+        with nullcontext() if args.dask is None else cluster.connect(args.dask) as executor:
+            result = pipeline.build_and_write(corpus_dir, target, {"base_url": args.base_url}, reporter.progress,
+                                              force=args.force, executor=executor)
+    except cluster.Unavailable as exc:
+        reporter.done()
+        err.write(f"glossator build: error: {exc}\n")
+        return EXIT_USAGE
     reporter.done()
     report = diagnostics.report((*found, *result.diagnostics))
     if report:

@@ -19,7 +19,8 @@ from builder.core.models import SitePath
 from builder.html import document, markdown
 from builder.html.pages import PageMaker
 from builder.html.theme import (
-    ContainedLoader, Theme, compile_all, rendering_problem, static_files, template_problem, template_problems,
+    ContainedLoader, Sources, SourcesLoader, Theme, compile_all, rendering_problem, static_files, template_problem,
+    template_problems, template_sources,
 )
 
 
@@ -32,6 +33,19 @@ class Look:
     static: Mapping[SitePath, bytes]
     problems: tuple[Diagnostic, ...]
     pieces: document.Pieces | None   # _reading.html's macros (None when it has a problem)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A Look crosses to another process (a Dask worker, which may not see the theme's
+        files) as its theme and its templates' text, read here; compiled again there."""
+        loader = self.env.loader
+        sources = loader.sources if isinstance(loader, SourcesLoader) else template_sources(self.theme)
+        return _look_from, (self.theme, sources, self.static, self.problems)
+
+
+def _look_from(theme: Theme, sources: Sources, static: Mapping[SitePath, bytes],
+               problems: tuple[Diagnostic, ...]) -> Look:
+    env = environment(theme, SourcesLoader(theme, sources))
+    return Look(theme, env, static, problems, reading_pieces(env, theme)[0])
 
 
 SHARED_TEMPLATES = ("base.html", "_macros.html", "_listings.html")   # the built-in pages extend or import these
@@ -103,9 +117,9 @@ class Environment(jinja2.Environment):
             return self.undefined(obj=obj, name=attribute)
 
 
-def environment(theme: Theme) -> jinja2.Environment:
+def environment(theme: Theme, loader: ContainedLoader | None = None) -> jinja2.Environment:
     env = Environment(
-        loader=ContainedLoader(theme),
+        loader=loader or ContainedLoader(theme),
         autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         auto_reload=False,   # a build reads each template once; serve makes a new environment when a theme file changes

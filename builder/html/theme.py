@@ -140,13 +140,52 @@ class ContainedLoader(jinja2.BaseLoader):
         self.theme = theme
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        path = self.find(template)
+        mtime = path.stat().st_mtime
+        return path.read_text("utf-8"), str(path), lambda p=path, m=mtime: p.stat().st_mtime == m
+
+    def find(self, template: str) -> Path:
         for folder in self.theme.templates:
             root = folder if folder.is_relative_to(BUILTIN_THEME) or self.theme.corpus is None else self.theme.corpus
             path = folder / template
             if path.is_file() and RealPaths().within(path, root):
-                mtime = path.stat().st_mtime
-                return path.read_text("utf-8"), str(path), lambda p=path, m=mtime: p.stat().st_mtime == m
+                return path
         raise jinja2.TemplateNotFound(template)
+
+
+Sources = dict[str, tuple[str, str]]   # template name -> (its text, the file it was read from)
+
+
+def template_sources(theme: Theme) -> Sources:
+    """The text of every template the theme's loader would find, read here: what another
+    process (a Dask worker, which may not see these files) renders from."""
+    loader = ContainedLoader(theme)
+    sources: Sources = {}
+    for folder in theme.templates:
+        for name, _ in theme_files(theme, folder)[0]:
+            if name not in sources:
+                path = loader.find(name)
+                try:
+                    sources[name] = (path.read_text("utf-8"), str(path))
+                except (OSError, UnicodeDecodeError, jinja2.TemplateNotFound):
+                    pass   # gone, or not text: a page that used it could not render in any build
+    return sources
+
+
+class SourcesLoader(ContainedLoader):
+    """ContainedLoader's templates, from their text read by `template_sources` in another
+    process: the same names, the same file names (a template's error is at the same line of
+    the same file), no file opened here."""
+
+    def __init__(self, theme: Theme, sources: Sources) -> None:
+        super().__init__(theme)
+        self.sources = sources
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        if template not in self.sources:
+            raise jinja2.TemplateNotFound(template)
+        text, filename = self.sources[template]
+        return text, filename, lambda: True
 
 
 def template_problems(theme: Theme) -> tuple[Diagnostic, ...]:

@@ -7,17 +7,18 @@ and the same bytes whichever executor ran them:
 - `map(fn, items)`: fn over many items (documents, pages). Options say what the executor may
   do with them: `heavy` marks the items that cost far more than the rest (handed out first);
   `codec` gives a cheaper way for results to cross processes than pickle (records travel as
-  plain tuples, builder.run.transfer); `keep` is called, where the results were made, on each
-  batch of results, and what it returns travels back instead (a renderer's pages written to
-  the staging folder by the process that rendered them, only their names sent back).
+  plain tuples, builder.run.transfer); `keep` is called on each batch of results, and what it
+  returns is the map's result instead: called where the results were made when that process
+  can write where they go (a forked renderer's pages written to the staging folder by the
+  process that rendered them, only their names sent back), here when it cannot (Dask).
 - `submit(fn)`: one call that runs beside what follows (the search index, while pages render);
   `result()` waits for it, `cancel()` drops it. `idle`: it may take only CPU that nothing else
   wants (a live server's search index, while the author edits).
 
 `InProcess` runs everything here, at once. `Forked` forks (Linux): children read what the
 parent built copy-on-write, only results travel back. A child that dies (killed, out of
-memory) makes the call fail with `WorkerLost` instead of waiting forever. A distributed
-executor (Dask's `Client.get_executor()`) fits the same two operations.
+memory) makes the call fail with `WorkerLost` instead of waiting forever. The third,
+builder.run.dask_executor, runs the map on a Dask cluster's workers (`glossator build --dask`).
 """
 
 from __future__ import annotations

@@ -203,6 +203,10 @@ class Site:
     def render(self, path: SitePath) -> render.Rendered:
         return render.render_page(self.look.env, path, self.makers[path])
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A Site crosses to another machine (a Dask worker renders its pages) as what it is made of."""
+        return site, (self.pages.linked, self.pages.settings, self.look)
+
 
 def site(linked: Linked, settings: config.Settings, the_look: render.Look) -> Site:
     assert the_look.pieces is not None, "a look with problems makes no site"
