@@ -477,7 +477,8 @@
       if (!w.negate) Object.keys(w.expand).forEach(function (pos) { wanted.set(I.termAt(+pos), k); });
     });
     var shownFirst = show(items, wanted, p.phrases);
-    status.setAttribute("data-shown", query);           // results on screen for this query (maybe not all yet)
+    // Results on screen for this query (maybe not all yet): the first one's title and snippet, or none.
+    if (shownFirst || !items.length) status.setAttribute("data-shown", query);
     if (shownFirst && !firstShown && window.performance && performance.mark) {
       firstShown = true;
       performance.mark("glossator-first-result");      // read by benchmarks/search_bench.py
