@@ -320,16 +320,18 @@ def test_a_phrase_asks_for_a_few_texts_at_a_time(page: Any, phrase_site: Path, s
 
 
 def test_results_are_on_screen_before_their_texts_are_asked_for(file_page: Any) -> None:
-    """Adding a script costs the main thread a few ms from file://: a run puts its results
-    on screen first, and the scripts for their snippets' texts are added in a later task."""
-    file_page.evaluate("""() => { window.order = []; const status = document.getElementById('search-status');
-      new MutationObserver(ms => ms.forEach(m => {
-        if (m.type === 'attributes' && m.attributeName === 'data-shown') order.push('shown');
-        m.addedNodes.forEach(n => { if (n.src && n.src.includes('/search/texts/')) order.push('text'); });
-      })).observe(document, {childList: true, subtree: true, attributes: true, attributeFilter: ['data-shown']}); }""")
+    """Adding a script costs the main thread a few ms from file://: a run puts its results on
+    screen first (placeholders until their text files are in), and the scripts for those
+    files are added in a later task."""
+    file_page.evaluate("""() => { window.order = []; let task = 0;
+      new MutationObserver(ms => { task++; ms.forEach(m => m.addedNodes.forEach(n => {
+        if (n.tagName === 'LI') order.push([task, 'result']);
+        if (n.src && n.src.includes('/search/texts/')) order.push([task, 'text']);
+      })); }).observe(document, {childList: true, subtree: true}); }""")
     assert search(file_page, "kabulov")
     order = file_page.evaluate("window.order")
-    assert "text" in order and order.index("shown") < order.index("text"), order
+    first = {kind: next(task for task, k in order if k == kind) for kind in ("result", "text")}
+    assert first["result"] < first["text"], order
 
 
 def test_the_address_follows_the_query_once_typing_pauses(file_page: Any) -> None:

@@ -170,54 +170,75 @@
     return waiting ? { pending: true } : { words: out, phrases: phrases, truncated: truncated };
   }
 
+  /* Term p's weights per item, summed over the fields in `mask`, from the tiers that are in:
+     {tiers: how many are in, sum: Map item → integer weight}. Kept, and added to as tiers
+     arrive: a common term's postings are read once, however many runs wait for them. */
+  var sums = new Map(), summed = 0;
+  /* Ask for the tiers after the first? A page holds them back until its first result is on
+     screen (their bytes would come before it); the API (tests, benchmarks) wants them all. */
+  var eager = true;
+  function termSums(p, mask, ask) {
+    var key = p + "/" + mask, t = sums.get(key), n = I.tiers(p);
+    if (!t) {
+      if (summed > 2000000) { sums.clear(); summed = 0; }
+      sums.set(key, t = { tiers: 0, of: n, sum: new Map() });
+    }
+    // The first tier is waited for (`now`); once it is in, the rest are asked for together, in the background.
+    for (var k = t.tiers; k < n; k++) {
+      var lists = I.tier(p, k, ask === false || (k > 0 && !eager) ? null : k === 0);
+      if (lists === null) {
+        if (ask !== false && k > 0 && eager) for (var j = k; j < n; j++) I.tier(p, j, false);
+        break;
+      }
+      for (var i = 0; i < lists.length; i++) {
+        var list = lists[i], item = 0;
+        if (!(mask & (1 << list[0]))) continue;
+        for (var e = 1; e < list.length; e += 2) {
+          item = e === 1 ? list[1] : item + list[e];
+          t.sum.set(item, (t.sum.get(item) || 0) + list[e + 1]);
+        }
+        summed += list.length >> 1;
+      }
+      t.tiers++;
+    }
+    return t;
+  }
+
   var cache = new Map();
   /* One word's matches: {items: [n…], score: Map n → score, partial}, or null while the
      postings it needs first are loading. The score is lunr's: for each field, the dot
      product of the query vector (the boosts) with the item's field vector, divided by the
      query vector's length; summed over fields. A test holds it equal to lunr.Index.query()
-     on the whole index. A term's postings come in tiers, its best items first, each asked
-     for once the one before is in. A word's matches come `partial`, as they stand, once a
-     term of the highest boost has its first tier in (the word as written or, for a word
-     being typed that is not one yet, one of its completions): the rest of its tiers, and
-     its other completions and one-typo variants, are in a later run. */
+     on the whole index. Weights are integer thousandths, so the sums are exact whatever
+     the order the postings come in. A term's postings come in tiers, its best items
+     first. A word's matches come `partial`, as they stand, once a term of the highest
+     boost has its first tier in (the word as written or, for a word being typed that is
+     not one yet, one of its completions): the rest of its tiers, and its other completions
+     and one-typo variants, are in a later run. */
   function scoreWord(word, ask) {
-    var fields = word.field ? [word.field] : I.head().fields, key = JSON.stringify([fields, word.expand]);
+    var all = I.head().fields, fields = word.field ? [word.field] : all, key = JSON.stringify([fields, word.expand]);
     if (cache.has(key)) return cache.get(key);
     var positions = Object.keys(word.expand).map(Number), mask = 0, norm = 0, top = 0, topReady = false, partial = false;
-    var all = I.head().fields, have = {};
     fields.forEach(function (f) { mask |= 1 << all.indexOf(f); });
-    positions.forEach(function (p) { top = Math.max(top, word.expand[p]); });
+    positions.forEach(function (p) { top = Math.max(top, word.expand[p]); norm += word.expand[p] * word.expand[p]; });
     // Asked for in order of boost (the word as written first, then completions, then typos),
     // and among equals the most frequent first: it finds the most.
-    positions.slice().sort(function (a, b) { return word.expand[b] - word.expand[a] || I.dfAt(b) - I.dfAt(a) || a - b; }).forEach(function (p) {
-      var got = have[p] = [];
-      for (var k = 0, n = I.tiers(p); k < n; k++) {
-        var t = I.tier(p, k, ask === false ? null : true);
-        if (t === null) { partial = true; break; }
-        got.push(t);
-      }
-      if (got.length && word.expand[p] === top) topReady = true;
+    positions.sort(function (a, b) { return word.expand[b] - word.expand[a] || I.dfAt(b) - I.dfAt(a) || a - b; });
+    var got = positions.map(function (p) {
+      var t = termSums(p, mask, ask);
+      if (t.tiers < t.of) partial = true;
+      if (t.tiers && word.expand[p] === top) topReady = true;
+      return t;
     });
     if (partial && (!topReady || word.negate)) return null;   // "-word" excludes all it finds or waits
-    // Summed term by term in vocabulary order, field by field: each item's sum is the same
-    // float however the postings are cut into files.
-    var score = new Map(), items = [];
-    positions.sort(function (a, b) { return a - b; }).forEach(function (p) {
-      var b = word.expand[p];
-      norm += b * b;
-      have[p].forEach(function (lists) {
-        for (var j = 0; j < lists.length; j++) {
-          var list = lists[j], n = 0;
-          if (!(mask & (1 << list[0]))) continue;
-          for (var i = 1; i < list.length; i += 2) {
-            n = i === 1 ? list[1] : n + list[i];
-            var s = score.get(n);
-            if (s === undefined) { items.push(n); score.set(n, b * list[i + 1]); } else score.set(n, s + b * list[i + 1]);
-          }
-        }
+    var score = new Map(), items = [], total = Math.sqrt(norm) * I.head().scale;
+    got.forEach(function (t, i) {
+      var b = word.expand[positions[i]];
+      t.sum.forEach(function (w, n) {
+        var s = score.get(n);
+        if (s === undefined) { items.push(n); score.set(n, b * w); } else score.set(n, s + b * w);
       });
     });
-    var total = Math.sqrt(norm) * I.head().scale;
     for (var i = 0; i < items.length; i++) score.set(items[i], score.get(items[i]) / total);
     var found = { items: items, score: score, partial: partial };
     if (partial) return found;
@@ -438,7 +459,7 @@
 
   // --- the page -------------------------------------------------------------------------
 
-  var input, status, list, more, current = { query: null, shown: PAGE }, firstShown = false;
+  var input, status, list, more, current = { query: null, shown: PAGE, eager: false }, firstShown = false;
   var typed = false;     // a query from the address is complete; one being typed gets its last word completed
 
   function say(text, state, query) {
@@ -449,7 +470,7 @@
 
   function run() {
     var query = input.value;
-    if (query !== current.query) current = { query: query, shown: PAGE };
+    if (query !== current.query) current = { query: query, shown: PAGE, eager: false };
     if (I.broken()) return say("The search index could not be loaded.", "error", query);
     if (!I.ready()) return say("Loading the search index…", "loading", query);
     var p = plan(query, typed);
@@ -462,7 +483,9 @@
         "That phrase has only very common words; add a rarer one.";
       return say(msg, "done", query);
     }
+    eager = current.eager;
     var ranked = rank(p);
+    if (!eager && ranked.partial && !ranked.items.length) { eager = current.eager = true; ranked = rank(p); }
     if (ranked.pending) return say("Searching…", "loading", query);
     var items = ranked.items;
     var complete = true, found = items.length;
@@ -476,7 +499,9 @@
     p.words.forEach(function (w, k) {
       if (!w.negate) Object.keys(w.expand).forEach(function (pos) { wanted.set(I.termAt(+pos), k); });
     });
+    if (!eager && ranked.partial && complete && !found) { eager = current.eager = true; return schedule(); }
     var shownFirst = show(items, wanted, p.phrases);
+    if (shownFirst && !current.eager && ranked.partial) { current.eager = true; schedule(); }   // now the rest
     // Results on screen for this query (maybe not all yet): the first one's title and snippet, or none.
     if (shownFirst || !items.length) status.setAttribute("data-shown", query);
     if (shownFirst && !firstShown && window.performance && performance.mark) {
@@ -512,6 +537,7 @@
 
   function runSafely() {
     try { run(); } catch (e) { say("Search failed: " + e.message, "error", input.value); }
+    eager = true;
   }
   /* A run as soon as the page is free: runs asked for while one is waiting are one run. */
   var scheduled = false;
