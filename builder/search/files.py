@@ -184,14 +184,19 @@ def _field_bits(part: Part, masks: object) -> None:
 
 
 def _blocks(weighed: Weighed, masks: object, runs: list[list[int]], block_bytes: int) -> list[tuple[str, int, str]]:
-    """The vocabulary cut into blocks of about `block_bytes`: (first term, its position, JSON)."""
+    """The vocabulary cut into blocks of about `block_bytes`: (first term, its position, JSON).
+    A block's size counts its terms and the postings files they start (which grow in number
+    with the corpus: a bigger corpus has more, smaller blocks, not bigger ones)."""
     vocab, df = weighed.vocab, weighed.df.tolist()
     mask_list = masks.tolist()  # type: ignore[attr-defined]
     starts = [r[0] for r in runs]
+    cost = [len(term) + 3 for term in vocab]
+    for r in runs:
+        cost[r[0]] += len(_compact(r)) + 1
     out: list[tuple[str, int, str]] = []
     first, size = 0, 0
     for t in range(len(vocab) + 1):
-        if t == len(vocab) or (size and size + len(vocab[t]) + 3 > block_bytes):
+        if t == len(vocab) or (size and size + cost[t] > block_bytes):
             if t > first:
                 lines = front_code([(vocab[k], (df[k].bit_length(), mask_list[k])) for k in range(first, t)])
                 a = max(bisect.bisect_right(starts, first) - 1, 0)
@@ -199,7 +204,7 @@ def _blocks(weighed: Weighed, masks: object, runs: list[list[int]], block_bytes:
                 out.append((vocab[first], first, _compact({"f": first, "t": lines, "p": runs[a:b]})))
             first, size = t, 0
         if t < len(vocab):
-            size += len(vocab[t]) + 3
+            size += cost[t]
     return out
 
 
