@@ -183,6 +183,13 @@ def test_a_common_word_shows_its_first_result_after_its_first_tier(page: Any, sc
     shown = page.eval_on_selector_all("#search-results > li", "els => els.map(li => parseInt(li.dataset.ref, 36))")
     complete = [n for n, _ in page.evaluate("q => GlossatorSearch.search(q)", word + " ")]   # (not being typed)
     assert shown == complete[:len(shown)] and set(complete) == set(holding([word]))
+    assert len(complete) > 4 * len(shown) + 1000, "only the best of its results are sorted"
+    page.click(".search-more")                 # the next page: sorted then
+    page.wait_for_function("() => document.querySelectorAll('#search-results > li:not([data-pending])').length > 20")
+    page.wait_for_function(DONE, arg=word, timeout=20000)
+    shown = page.eval_on_selector_all("#search-results > li", "els => els.map(li => parseInt(li.dataset.ref, 36))")
+    assert len(shown) == 40 and shown == complete[:40]
+    assert page.text_content("#search-status").startswith(f"{len(complete)} results")
 
 
 @pytest.mark.parametrize("scheme", ["http", "file"])

@@ -250,17 +250,18 @@
   /* {items: [[n, score]…], pending: bool, partial: bool}: every item matching every word, best
      first; `partial` while completions or typo variants of a word are still loading. */
   var lastRank = { key: null, result: null };
-  function rank(p) {
+  function rank(p, limit) {
+    if (limit === undefined) limit = Infinity;
     if (p.pending) return { items: null, pending: true };
     var found = p.words.map(function (w) { return scoreWord(w); });
     if (found.some(function (m) { return m === null; })) return { items: null, pending: true };
     var partial = found.some(function (m) { return m.partial; });
     // A query runs again as each text file arrives: the ranking it has is kept (once complete).
     var key = partial ? null : JSON.stringify(p.words);
-    if (key !== null && lastRank.key === key) return lastRank.result;
+    if (key !== null && lastRank.key === key && lastRank.limit >= limit) return lastRank.result;
     var plus = found.filter(function (m, i) { return !p.words[i].negate; });
     var minus = found.filter(function (m, i) { return p.words[i].negate; });
-    if (!plus.length) return { items: [], pending: false, partial: partial };
+    if (!plus.length) return { items: [], count: 0, pending: false, partial: partial };
     var base = plus.reduce(function (a, b) { return b.items.length < a.items.length ? b : a; });
     var items = [];
     base.items.forEach(function (n) {
@@ -269,10 +270,31 @@
       for (i = 0; i < minus.length; i++) if (minus[i].score.has(n)) return;
       items.push([n, total]);
     });
+    var count = items.length;
+    if (count > 4 * limit + 1000) items = best(items, limit);
     items.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
-    var result = { items: items, pending: false, partial: partial };
-    if (key !== null) lastRank = { key: key, result: result };
+    var result = { items: items, count: count, pending: false, partial: partial };
+    if (key !== null) lastRank = { key: key, limit: limit, result: result };
     return result;
+  }
+
+  /* The [n, score] pairs scoring at least the k-th best (ties kept): a page of a common
+     word's 300,000 matches, without sorting them all on every keystroke. */
+  function best(items, k) {
+    var scores = new Float64Array(items.length);
+    for (var i = 0; i < items.length; i++) scores[i] = -items[i][1];
+    var lo = 0, hi = scores.length - 1;
+    while (lo < hi) {                          // quickselect: scores[k - 1] is the k-th smallest of -score
+      var pivot = scores[(lo + hi) >>> 1], a = lo, b = hi;
+      while (a <= b) {
+        while (scores[a] < pivot) a++;
+        while (scores[b] > pivot) b--;
+        if (a <= b) { var t = scores[a]; scores[a] = scores[b]; scores[b] = t; a++; b--; }
+      }
+      if (k - 1 <= b) hi = b; else if (k - 1 >= a) lo = a; else break;
+    }
+    var threshold = -scores[k - 1];
+    return items.filter(function (it) { return it[1] >= threshold; });
   }
 
   // --- documents, quotes and their text --------------------------------------------
@@ -484,11 +506,12 @@
       return say(msg, "done", query);
     }
     eager = current.eager;
-    var ranked = rank(p);
-    if (!eager && ranked.partial && !ranked.items.length) { eager = current.eager = true; ranked = rank(p); }
+    var limit = p.phrases.length ? Infinity : current.shown;       // a phrase is checked down the whole ranking
+    var ranked = rank(p, limit);
+    if (!eager && ranked.partial && !ranked.items.length) { eager = current.eager = true; ranked = rank(p, limit); }
     if (ranked.pending) return say("Searching…", "loading", query);
     var items = ranked.items;
-    var complete = true, found = items.length;
+    var complete = true, found = ranked.count;
     if (p.phrases.length) {
       var checked = withPhrases(items, p.phrases);
       items = checked.items;
@@ -500,7 +523,7 @@
       if (!w.negate) Object.keys(w.expand).forEach(function (pos) { wanted.set(I.termAt(+pos), k); });
     });
     if (!eager && ranked.partial && complete && !found) { eager = current.eager = true; return schedule(); }
-    var shownFirst = show(items, wanted, p.phrases);
+    var shownFirst = show(items, p.phrases.length ? items.length : found, wanted, p.phrases);
     if (shownFirst && !current.eager && ranked.partial) { current.eager = true; schedule(); }   // now the rest
     // Results on screen for this query (maybe not all yet): the first one's title and snippet, or none.
     if (shownFirst || !items.length) status.setAttribute("data-shown", query);
@@ -515,11 +538,11 @@
     say((found === 1 ? "1 result" : found + " results") + note + ".", pendingText ? "loading" : "done", query);
   }
 
-  /* The first page of results. A result already on screen for the same item and the same
+  /* The first page of results (of `total`). A result already on screen for the same item and the same
      words is left as it is, unless it was waiting for its text file: a query runs again as
      each index file arrives, and those runs should cost next to nothing. True if the first
      result is on screen (not a placeholder). */
-  function show(items, wanted, phrases) {
+  function show(items, total, wanted, phrases) {
     var n = Math.min(items.length, current.shown);
     var words = JSON.stringify([Array.from(wanted), phrases.map(function (ph) { return ph.words; })]);
     while (list.children.length > n) list.removeChild(list.lastChild);
@@ -531,7 +554,7 @@
       render(li, items[i][0], wanted, phrases);
       li.glossatorKey = key;
     }
-    more.hidden = items.length <= n;
+    more.hidden = total <= n;
     return n > 0 && !list.children[0].hasAttribute("data-pending");
   }
 
