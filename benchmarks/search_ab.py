@@ -77,7 +77,7 @@ def main() -> None:
                              f"max {statistics.median(v['max'] for v in values):.1f} ms")
             elif isinstance(values[0], dict):
                 first = statistics.median(v["first result ms (file://)"] for v in values)
-                gz = statistics.median(v["gzip bytes before first result"] for v in values)
+                gz = statistics.median(v["bytes_first"] for v in values)
                 cells.append(f"{name}: first result {first:.0f} ms, {gz / 1000:.0f} KB gzip before it")
             else:
                 cells.append(f"{name}: {statistics.median(values):.0f} ms")

@@ -1,4 +1,4 @@
-"""Search benchmark: index build time, bytes before the first result, and browser timings.
+"""Search benchmark: index build time, bytes before the first result, browser timings, and Pagefind beside it.
 
 Writes a synthetic corpus (seeds/INDEX.md, seeds/*.txt, annotations/entities.yaml,
 annotations/<id>.yaml), builds it with builder.run.pipeline.build, then measures:
@@ -7,10 +7,13 @@ annotations/<id>.yaml), builds it with builder.run.pipeline.build, then measures
 - sizes: every search file, raw and gzip; what search.html downloads before its
   first result (page, CSS, scripts, the first index file);
 - in headless Chromium (Debian's /usr/bin/chromium), from file:// and http://:
-  page load → first result, page load → all index parts loaded, and the time of
-  each further keystroke (input event → results painted).
+  page load → first result (on screen: title, source, date, snippet), the gzip bytes
+  downloaded before it and in all, and the time of each further keystroke (input
+  event → results painted);
+- with --pagefind, the same over http for Pagefind 1.5 indexing the same docs/ pages,
+  page loads interleaved with ours (search_pagefind.py).
 
-    python benchmarks/search_bench.py --docs 1000 --docs 5000 --runs 5
+    python benchmarks/search_bench.py --docs 1000 --docs 10000 --runs 5 --pagefind
 
 Documents: ~700 words drawn Zipf-like from a ranked vocabulary (the example
 corpus's words by frequency, then derived forms and generated names, ~30,000
@@ -42,7 +45,11 @@ from builder.read import settings as config  # noqa: E402
 from builder.run import pipeline  # noqa: E402
 from builder.run.pipeline import check  # noqa: E402
 from builder.search import files as search  # noqa: E402
+from builder.search.catalogue import doc_records  # noqa: E402
 from builder.search.words import STOP_WORDS  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import search_pagefind as pagefind  # noqa: E402
 
 SYLLABLES = "ka ba ro mi tu ve sha lin dor an ek ul zar pe to ni ga ha mu sel vi ra ko de".split()
 SOURCES = ["Daily Courier", "RT", "Anadolu Agency", "TASS", "Reuters", "Kabul Now", "Tolo News",
@@ -171,13 +178,15 @@ def time_build(linked: object, runs: int) -> dict[str, float]:
 
 def time_docs_only(linked: object, runs: int) -> float:
     """Our builder over the documents alone, no quote items: comparable with lunr.py's anchor."""
-    from builder.search.catalogue import catalogue
-    cat = catalogue(linked)  # type: ignore[arg-type]
-    docs = [i for i in cat.items[:len(cat.docs)]]
+    from dataclasses import replace
+    records = [replace(r, quotes=(), items=r.items[:1]) for r in doc_records(linked)]  # type: ignore[arg-type]
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        search.shards(docs, search.SHARD_BYTES)
+        builder = search.IndexBuilder()
+        for r in records:
+            builder.add(r)
+        builder.finish()
         times.append(time.perf_counter() - t)
     return median(times)
 
@@ -186,9 +195,9 @@ def time_lunr_py(linked: object) -> float:
     """lunr.py's own Builder over the documents alone (the issue's 6.5 s anchor)."""
     from lunr import lunr
 
-    from builder.search.catalogue import BOOSTS, catalogue
-    cat = catalogue(linked)  # type: ignore[arg-type]
-    docs = [{"ref": i.ref, **{f: i.fields.get(f, "") for f in BOOSTS}} for i in cat.items[:len(cat.docs)]]
+    from builder.search.catalogue import BOOSTS
+    docs = [{"ref": str(n), **{f: r.items[0].fields.get(f, "") for f in BOOSTS}}
+            for n, r in enumerate(doc_records(linked))]  # type: ignore[arg-type]
     t = time.perf_counter()
     lunr(ref="ref", fields=[{"field_name": f, "boost": b} for f, b in BOOSTS.items()], documents=docs).serialize()
     return time.perf_counter() - t
@@ -196,7 +205,8 @@ def time_lunr_py(linked: object) -> float:
 
 def sizes(site: Path) -> dict[str, object]:
     out: dict[str, object] = {}
-    for label, pattern in [("head", "index.js"), ("shards", "t-*.js"), ("stores", "s-*.js")]:
+    for label, pattern in [("head", "index.js"), ("vocabulary blocks", "words/*.js"), ("postings", "postings/*.js"),
+                           ("texts", "texts/*.js")]:
         files = sorted((site / "search").glob(pattern))
         raw = [f.stat().st_size for f in files]
         zipped = [gz(f.read_bytes()) for f in files]
@@ -205,42 +215,35 @@ def sizes(site: Path) -> dict[str, object]:
     return out
 
 
+def _data(path: Path) -> object:
+    import json
+    text = path.read_text("utf-8")
+    return json.loads(re.sub(r"\\(.)", r"\1", text[text.index("JSON.parse('") + 12:text.rindex("')")]))
+
+
 def queries_for(site: Path) -> dict[str, str]:
     """Queries of several kinds, taken from the built site (so they exist at any size)."""
-    import json
-    text = (site / "search" / "index.js").read_text("utf-8")
-    head = json.loads(re.sub(r"\\(.)", r"\1", text[text.index("JSON.parse('") + 12:text.rindex("')")]))
-    docs = head["docs"]
-    speaker = None
-    store = sorted((site / "search").glob("s-*.js"))[0].read_text("utf-8")
-    data = json.loads(re.sub(r"\\(.)", r"\1", store[store.index("JSON.parse('") + 12:store.rindex("')")]))
-    speaker = next(q[1] for q in data["quotes"] if q[1])
-    words = data["texts"][0].split()
+    texts = sorted((site / "search" / "texts").glob("*.js"), key=lambda f: int(f.stem))
+    first = _data(texts[0])
+    speaker = next(q[1] for part in first for q in part[8] if q[1])  # type: ignore[index, union-attr]
+    words = first[0][7].split()  # type: ignore[index]
+    middle = _data(texts[len(texts) // 2])[0][2]  # type: ignore[index]
     ranked = vocabulary()
     common = next(w.lower() for w in ranked[40:] if len(w) > 4 and w.isalpha())
     medium = next(w.lower() for w in ranked[800:] if len(w) > 5 and w.isalpha())
     return {
         "common word": common, "medium word": medium, "speaker": "speaker:" + speaker.split()[-1].lower(),
         "two words": f"{common} {medium}", "phrase": '"' + " ".join(w.strip(".,").lower() for w in words[3:5]) + '"',
-        "title word": next(w.lower() for w in docs[len(docs) // 2][0].split()
-                           if len(w) > 4 and w.isalpha() and w.lower() not in STOP_WORDS),
+        "title word": next(w.lower() for w in middle.split() if len(w) > 4 and w.isalpha() and w.lower() not in STOP_WORDS),
     }
 
 
-def browser_timings(site: Path, queries: dict[str, str], runs: int) -> dict[str, object]:
-    import functools
-    import http.server
-    import threading
-
+def browser_timings(site: Path, queries: dict[str, str], runs: int, with_pagefind: bool = False) -> dict[str, object]:
+    """Per query: ours from file:// (time) and http:// (time and bytes), and Pagefind's over http,
+    page loads interleaved; then every keystroke of a typing, ours from file://."""
     from playwright.sync_api import sync_playwright
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    http_base = f"http://127.0.0.1:{server.server_address[1]}/"
+    served = pagefind.Served(site)
     file_base = site.as_uri() + "/"
     out: dict[str, object] = {}
     with sync_playwright() as p:
@@ -255,32 +258,29 @@ def browser_timings(site: Path, queries: dict[str, str], runs: int) -> dict[str,
             ctx.close()
         out["plain page DCL ms (404.html, file://)"] = round(median(baseline))
         for label, q in queries.items():
-            first, done, bytes_first, bytes_done = [], [], [], []
-            for scheme, base in (("file", file_base), ("http", http_base)):
-                for _ in range(runs):
-                    ctx = browser.new_context()
-                    pg = ctx.new_page()
-                    pg.route("**/favicon.ico", lambda r: r.fulfill(status=204, body=""))
-                    pg.goto(base + "search.html?q=" + q.replace(" ", "+").replace('"', "%22"))
-                    pg.wait_for_function(DONE, arg=q, timeout=60000)
-                    t = pg.evaluate("""() => { const m = performance.getEntriesByName('glossator-first-result')[0];
-                        return [m ? m.startTime : null, performance.now(),
-                          performance.getEntriesByType('resource').map(e => [e.name, e.responseEnd])]; }""")
-                    if scheme == "file":
-                        first.append(t[0] if t[0] is not None else float("nan"))
-                    else:
-                        def weight(until: float | None) -> int:
-                            names = ["search.html"] + [n[len(http_base):] for n, end in t[2]
-                                                       if n.startswith(http_base) and (until is None or end <= until)]
-                            return sum(gz((site / n.split("?")[0]).read_bytes()) for n in names
-                                       if (site / n.split("?")[0]).is_file())
-                        bytes_first.append(weight(t[0]))
-                        bytes_done.append(weight(None))
-                    ctx.close()
-            first = [x for x in first if x == x]
-            out[label] = {"query": q, "first result ms (file://)": round(median(first)) if first else "no results",
-                          "gzip bytes before first result": int(median(bytes_first)),
-                          "gzip bytes until complete": int(median(bytes_done))}
+            address = "search.html?q=" + q.replace(" ", "+").replace('"', "%22")
+            pf_address = "pagefind.html?q=" + pagefind.pagefind_query(q).replace(" ", "+").replace('"', "%22")
+            local, ours, theirs = [], [], []
+            for _ in range(runs):
+                ctx = browser.new_context()
+                pg = ctx.new_page()
+                pg.goto(file_base + address)
+                pg.wait_for_function(DONE, arg=q, timeout=120000)
+                local.append(pg.evaluate("() => (performance.getEntriesByName('glossator-first-result')[0] || {}).startTime"))
+                ctx.close()
+                ours.append(pagefind.measure(browser, served, address, DONE, q))
+                if with_pagefind:
+                    theirs.append(pagefind.measure(browser, served, pf_address, pagefind.PAGEFIND_DONE, ""))
+            row: dict[str, object] = {"query": q, "first result ms (file://)": round(median([x for x in local if x])),
+                                      "first result ms (http://)": round(median([m["first_ms"] for m in ours]))}
+            for key in ("bytes_first", "bytes_all", "search_bytes_first", "search_bytes_all"):
+                row[key] = int(median([m[key] for m in ours]))
+            if with_pagefind:
+                row["pagefind"] = {"query": pagefind.pagefind_query(q),
+                                   "first result ms (http://)": round(median([m["first_ms"] for m in theirs])),
+                                   **{key: int(median([m[key] for m in theirs]))
+                                      for key in ("bytes_first", "bytes_all", "search_bytes_first", "search_bytes_all")}}
+            out[label] = row
         # Keystrokes: type like a person (80 ms apart); time each input event → its results on screen
         # (for a phrase, the first checked results: the rest keep arriving without blocking typing).
         ctx = browser.new_context()
@@ -300,7 +300,7 @@ def browser_timings(site: Path, queries: dict[str, str], runs: int) -> dict[str,
         keys = pg.evaluate("window.keyTimes")
         ctx.close()
         browser.close()
-    server.shutdown()
+    served.close()
     keys.sort()
     out["keystroke ms"] = {"count": len(keys), "median": round(median(keys), 1),
                            "p90": round(keys[int(len(keys) * 0.9)], 1), "max": round(keys[-1], 1)}
@@ -314,6 +314,7 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="keep corpora and sites in this folder (and reuse them)")
     ap.add_argument("--lunr-py", action="store_true", help="also time lunr.py's own builder (slow)")
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--pagefind", action="store_true", help="also index the pages with Pagefind and measure it alike")
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="search-bench-"))
     for n in args.docs or [1000, 5000]:
@@ -324,7 +325,9 @@ def main() -> None:
         linked, _ = check(corpus)
         checked = time.perf_counter() - t
         if not site.exists():      # the site as `glossator build` makes it
+            t = time.perf_counter()
             pipeline.build_and_write(corpus, site)
+            print(f"(site built in {time.perf_counter() - t:.0f} s)")
         else:                      # pages kept from an earlier run: refresh the index and the scripts
             shutil.rmtree(site / "search")
             fresh = {**theme.static_files(theme.theme_for(corpus, config.load(corpus)[0])[0])[0],
@@ -342,8 +345,12 @@ def main() -> None:
             print("lunr.py Builder, documents only:", round(time_lunr_py(linked), 2), "s")
         for label, s in sizes(site).items():
             print(f"{label}:", s)
+        if args.pagefind:
+            seconds = pagefind.index(site)
+            print(f"Pagefind {pagefind.version()}: index of docs/ made in {seconds:.1f} s" if seconds else
+                  f"Pagefind {pagefind.version()}: index kept from an earlier run")
         if not args.no_browser:
-            for label, v in browser_timings(site, queries_for(site), args.runs).items():
+            for label, v in browser_timings(site, queries_for(site), args.runs, args.pagefind).items():
                 print(f"{label}:", v)
 
 

@@ -2,8 +2,7 @@
 
 search_bench.py reports the median, p90 and slowest keystroke; this types the same queries
 into the same page (search.html from file://, 80 ms a key, a fresh page each round) and
-prints every keystroke's time with the query as it stood, the slow ones per round, and
-how long lunr.Index.load took for each shard that arrived.
+prints every keystroke's time with the query as it stood and the slow ones per round.
 
     python benchmarks/search_bench.py --docs 1000 --keep /tmp/sb --no-browser   # makes the site
     python benchmarks/search_keys.py --site /tmp/sb/site-1000 --rounds 6 [--search-js FILE]
@@ -27,10 +26,6 @@ TIMES = """() => { window.keyTimes = []; let t0 = 0; const q = document.getEleme
       if (s.dataset.query === q.value && t0 && (s.dataset.shown === q.value || s.dataset.state === 'done')) {
         keyTimes.push([q.value, performance.now() - t0]); t0 = 0; } })
       .observe(document.getElementById('search-status'), {attributes: true}); }"""
-LOADS = """(() => { window.shardLoads = [];
-    document.addEventListener('DOMContentLoaded', () => { const load = lunr.Index.load;
-      lunr.Index.load = function (d) { const t = performance.now(); const r = load.call(this, d);
-        shardLoads.push(performance.now() - t); return r; }; }); })();"""
 
 
 def main() -> None:
@@ -56,7 +51,6 @@ def main() -> None:
             for r in range(args.rounds):
                 ctx = browser.new_context()
                 pg = ctx.new_page()
-                pg.add_init_script(LOADS)
                 pg.goto(site.as_uri() + "/search.html")
                 pg.evaluate(TIMES)
                 pg.click("#q")
@@ -64,16 +58,14 @@ def main() -> None:
                     pg.fill("#q", "")
                     pg.keyboard.type(q + " ", delay=80)
                     pg.wait_for_function(DONE, arg=q + " ", timeout=60000)
-                keys, loads = pg.evaluate("window.keyTimes"), pg.evaluate("window.shardLoads")
+                keys = pg.evaluate("window.keyTimes")
                 ctx.close()
                 if r == 0:
                     print("round 0, every keystroke (ms):", " ".join(f"{q!r}:{t:.0f}" for q, t in keys))
                 times = sorted(t for _, t in keys)
                 every += times
                 print(f"round {r}: median {statistics.median(times):.1f}  p90 {times[int(len(times) * 0.9)]:.1f}  "
-                      f"max {times[-1]:.1f}  slow {[(q, round(t)) for q, t in keys if t > args.slow]}  "
-                      f"lunr.Index.load: {len(loads)} shards, median {statistics.median(loads or [0]):.1f} ms, "
-                      f"max {max(loads or [0]):.1f} ms")
+                      f"max {times[-1]:.1f}  slow {[(q, round(t)) for q, t in keys if t > args.slow]}")
             browser.close()
     every.sort()
     print(f"all rounds: {len(every)} keystrokes, median {statistics.median(every):.1f} ms, "

@@ -6,8 +6,8 @@ lunr.py's own acceptance tests; page checks run from http:// and file://.
 
 from __future__ import annotations
 
+import bisect
 import logging
-import re
 import shutil
 from pathlib import Path
 from typing import Any, Iterator
@@ -20,6 +20,8 @@ from builder.search.lunr_index import monolithic
 from builder.search.catalogue import BOOSTS, Catalogue, catalogue
 from builder.search.words import STOP_WORDS, Analyzer, lunr_py_pipeline, porter, words
 from builder.search import files as search_stage
+from builder.search.stores import SLOTS
+from tests.test_search_index import decoded, read_index
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = ['"', ":", "*", "~~", "x" * 10_000, "((", "\\", "<script>", "a:b:c", "-", "+", "^", '"""',
@@ -118,7 +120,7 @@ def corpus_words(linked: Linked) -> list[str]:
 
 
 def reindex(site: Path, linked: Linked, **sizes: int) -> None:
-    """Replace the site's search files with an index cut to `sizes` (shard_bytes, store_bytes)."""
+    """Replace the site's search files with an index cut to `sizes` (files.IndexBuilder's)."""
     shutil.rmtree(site / "search")
     for path, data in search_stage.build_index(linked, **sizes).items():
         (site / path).parent.mkdir(parents=True, exist_ok=True)
@@ -127,17 +129,19 @@ def reindex(site: Path, linked: Linked, **sizes: int) -> None:
 
 @pytest.fixture(scope="module")
 def small_shards_site(example_site: Path, corpus: tuple[Linked, Catalogue], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example site with its index cut into many tiny shards and stores, common terms in item slices."""
+    """The example site with its index cut into many tiny postings files and vocabulary blocks,
+    common terms in tiers. (Its items are numbered as in the example site: same text files.)"""
     site = tmp_path_factory.mktemp("small-shards") / "site"
     shutil.copytree(example_site, site)
-    reindex(site, corpus[0], shard_bytes=800, store_bytes=2_000)
-    assert len(list((site / "search").glob("t-*.js"))) > 20
+    reindex(site, corpus[0], file_bytes=60, block_bytes=1_500, tier_entries=30, tier_items=3)
+    assert len(list((site / "search" / "postings").glob("*.js"))) > 20
+    assert len(list((site / "search" / "words").glob("*.js"))) > 2
     return site
 
 
 @pytest.fixture(scope="module")
 def lab(browser: Any, small_shards_site: Path, whole_index: str) -> Iterator[Any]:
-    """One page for the cross-runtime checks: lunr.js, search.js over many small shards, and the
+    """One page for the cross-runtime checks: lunr.js, search.js over many small files, and the
     whole index in one piece (as window.whole)."""
     context = browser.new_context()
     pg = context.new_page()
@@ -223,17 +227,17 @@ def shows_early_then_all(page: Any, base: str, query: str, route: Any, held: lis
     some of the complete results must show, marked as still loading; once the held shards
     are let through, the results must be the complete ones, in order."""
     fresh_search_page(page, base)              # no shard loaded yet but the warm-up's
-    page.route("**/search/t-*.js", route)
+    page.route("**/search/postings/*", route)
     page.fill("#q", query)
     page.wait_for_function("q => document.getElementById('search-status').dataset.shown === q", arg=query,
                            timeout=10000)
-    early = [int(r["ref"], 36) for r in page.eval_on_selector_all("#search-results > li", RESULTS)]
+    early = [int(ref, 36) for ref in page.eval_on_selector_all("#search-results > li", "els => els.map(li => li.dataset.ref)")]
     assert held, "its typo variants live in other shards: those requests are held back"
     assert early and page.get_attribute("#search-status", "data-state") == "loading"
     assert set(early) <= set(complete)
     for r in held:
         r.continue_()
-    page.unroute("**/search/t-*.js")
+    page.unroute("**/search/postings/*")
     page.wait_for_function(DONE, arg=query)
     final = [int(r["ref"], 36) for r in page.eval_on_selector_all("#search-results > li", RESULTS)]
     assert final == complete[:len(final)]
@@ -283,7 +287,7 @@ def phrase_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = root / "site"
     assert build_and_write(root, out).ok
     reindex(out, check(root)[0], store_bytes=1)
-    assert len(list((out / "search").glob("s-*.js"))) == 12
+    assert len(list((out / "search" / "texts").glob("*.js"))) == 12
     return out
 
 
@@ -297,11 +301,11 @@ def test_a_phrase_asks_for_a_few_texts_at_a_time(page: Any, phrase_site: Path, s
     page.wait_for_function("() => window.GlossatorSearch && GlossatorSearch.ready()")
     ranked = [n for n, _ in page.evaluate("q => GlossatorSearch.search(q)", query)]   # candidates: both words
     assert len(ranked) == 12
-    phrase = [n for n in ranked if n % 3]      # documents are numbered in INDEX order: d0 is item 0
+    phrase = [n for n in ranked if n // SLOTS % 3]      # one document a text file, in INDEX order: d0 is item 0
 
     held: list[Any] = []
     fresh_search_page(page, base)              # no text loaded yet
-    page.route("**/search/s-*.js", lambda r: held.append(r))
+    page.route("**/search/texts/*", lambda r: held.append(r))
     page.fill("#q", query)
     page.wait_for_function("() => document.getElementById('search-status').textContent.includes('checking')",
                            timeout=10000)
@@ -309,23 +313,25 @@ def test_a_phrase_asks_for_a_few_texts_at_a_time(page: Any, phrase_site: Path, s
     assert 1 <= len(held) <= 4, f"{len(held)} text files asked for at once"
     for r in held:
         r.continue_()
-    page.unroute("**/search/s-*.js")
+    page.unroute("**/search/texts/*")
     page.wait_for_function(DONE, arg=query, timeout=10000)
     final = [int(r["ref"], 36) for r in page.eval_on_selector_all("#search-results > li", RESULTS)]
     assert final == phrase
 
 
 def test_results_are_on_screen_before_their_texts_are_asked_for(file_page: Any) -> None:
-    """Adding a script costs the main thread a few ms from file://: a run puts its results
-    on screen first, and the scripts for their snippets' texts are added in a later task."""
-    file_page.evaluate("""() => { window.order = []; const status = document.getElementById('search-status');
-      new MutationObserver(ms => ms.forEach(m => {
-        if (m.type === 'attributes' && m.attributeName === 'data-shown') order.push('shown');
-        m.addedNodes.forEach(n => { if (n.src && n.src.includes('/search/s-')) order.push('text'); });
-      })).observe(document, {childList: true, subtree: true, attributes: true, attributeFilter: ['data-shown']}); }""")
+    """Adding a script costs the main thread a few ms from file://: a run puts its results on
+    screen first (placeholders until their text files are in), and the scripts for those
+    files are added in a later task."""
+    file_page.evaluate("""() => { window.order = []; let task = 0;
+      new MutationObserver(ms => { task++; ms.forEach(m => m.addedNodes.forEach(n => {
+        if (n.tagName === 'LI') order.push([task, 'result']);
+        if (n.src && n.src.includes('/search/texts/')) order.push([task, 'text']);
+      })); }).observe(document, {childList: true, subtree: true}); }""")
     assert search(file_page, "kabulov")
     order = file_page.evaluate("window.order")
-    assert "text" in order and order.index("shown") < order.index("text"), order
+    first = {kind: next(task for task, k in order if k == kind) for kind in ("result", "text")}
+    assert first["result"] < first["text"], order
 
 
 def test_the_address_follows_the_query_once_typing_pauses(file_page: Any) -> None:
@@ -336,12 +342,22 @@ def test_the_address_follows_the_query_once_typing_pauses(file_page: Any) -> Non
 
 
 def shard_terms(site: Path) -> dict[str, set[str]]:
-    """Index term → the shard files (search/t-….js) that hold it."""
+    """Index term → the names of the postings files (search/postings/<n>.js) that hold it."""
+    files = {f"search/{f.parent.name}/{f.name}": f.read_bytes() for f in (site / "search").glob("*/*.js")}
+    files["search/index.js"] = (site / "search" / "index.js").read_bytes()
+    head, blocks, _ = read_index(files)
     where: dict[str, set[str]] = {}
-    for f in (site / "search").glob("t-*.js"):
-        for term in re.findall(r'\["([^"\\]+)",\{"_index"', f.read_text("utf-8")):
-            where.setdefault(term, set()).add(f.name)
+    for block in blocks:
+        starts = [r[0] for r in block["p"]]
+        for i, (term, _, _) in enumerate(decoded(block)):
+            _, file, tiers = block["p"][bisect.bisect_right(starts, block["f"] + i) - 1]
+            where[term] = {f"{file + k}.js" for k in range(tiers)}
     return where
+
+
+def file_name(url: str) -> str:
+    """A postings file's name in a request's address ("…/search/postings/12.js?v=…" → "12.js")."""
+    return url.split("?")[0].rsplit("/", 1)[-1]
 
 
 def test_a_word_being_typed_shows_its_completions_before_its_typo_variants_load(
@@ -369,7 +385,7 @@ def test_a_word_being_typed_shows_its_completions_before_its_typo_variants_load(
     held: list[Any] = []
 
     def route(r: Any) -> None:
-        if r.request.url.rsplit("/", 1)[-1] in completions:
+        if file_name(r.request.url) in completions:
             r.continue_()
         else:
             held.append(r)
@@ -429,7 +445,7 @@ def test_a_word_being_typed_shows_results_once_one_of_its_completions_is_in(
     held: list[Any] = []
 
     def route(r: Any) -> None:                   # one completion's shards only
-        if r.request.url.rsplit("/", 1)[-1] in first:
+        if file_name(r.request.url) in first:
             r.continue_()
         else:
             held.append(r)
@@ -438,8 +454,8 @@ def test_a_word_being_typed_shows_results_once_one_of_its_completions_is_in(
 
 
 def loaded_shards(page: Any) -> set[str]:
-    return set(page.evaluate("""() => performance.getEntriesByType('resource').map(e => e.name.split('/').pop())
-        .filter(n => n.startsWith('t-'))"""))
+    return {file_name(url) for url in page.evaluate("""() => performance.getEntriesByType('resource').map(e => e.name)
+        .filter(n => n.includes('/search/postings/'))""")}
 
 
 def test_an_idle_search_page_loads_one_shard_and_a_page_with_a_query_only_its_own(
@@ -469,7 +485,7 @@ def test_two_letters_being_typed_fetch_the_shards_of_their_likeliest_completions
     before = loaded_shards(page)
     page.click("#q")
     page.keyboard.type("ka")
-    page.wait_for_function("n => performance.getEntriesByType('resource').filter(e => e.name.includes('/t-')).length > n",
+    page.wait_for_function("n => performance.getEntriesByType('resource').filter(e => e.name.includes('/postings/')).length > n",
                            arg=len(before))
     page.wait_for_timeout(200)
     fetched = loaded_shards(page) - before

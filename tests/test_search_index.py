@@ -7,6 +7,8 @@ exactly the monolithic index's postings and weights.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import logging
 import re
@@ -16,7 +18,9 @@ import pytest
 
 from builder.run.pipeline import check
 from builder.search.lunr_index import js_order, monolithic
-from builder.search.catalogue import BOOSTS, Catalogue, catalogue
+from builder.search.catalogue import BOOSTS, Catalogue, DocCard, DocRecord, QuoteCard, catalogue
+from builder.search.lunr_index import Item
+from builder.search.stores import StorePacker
 from builder.search.words import lunr_py_pipeline
 from builder.search import files as search
 
@@ -52,41 +56,95 @@ def test_monolithic_index_is_byte_for_byte_lunr_py(example: tuple[object, Catalo
         logging.disable(logging.NOTSET)
 
 
-def test_shards_hold_the_monolithic_postings_and_weights(example: tuple[object, Catalogue]) -> None:
+def read_index(files: dict[str, bytes]) -> tuple[dict, list[dict], dict[int, dict]]:
+    """The head, the vocabulary blocks in order, and the postings files by number."""
+    head = _unwrap(files["search/index.js"])
+    blocks = [_unwrap(files[f"search/words/{k}.js"]) for k in range(len(head["at"]))]
+    postings = {int(p.split("/")[-1][:-3]): _unwrap(data) for p, data in files.items() if p.startswith("search/postings/")}
+    return head, blocks, postings
+
+
+def decoded(block: dict) -> list[tuple[str, int, int]]:
+    """A block's (term, df class, field bits)."""
+    out, prev = [], ""
+    for line in block["t"].split("\n"):
+        prev = prev[: ord(line[0]) - 48] + line[3:]
+        out.append((prev, ord(line[1]) - 48, ord(line[2]) - 48))
+    return out
+
+
+def postings_of(files: dict[str, bytes]) -> dict[str, list[dict[tuple[int, int], int]]]:
+    """term → its tiers, each {(item, field): weight}, read back from the files as search-index.js reads them."""
+    head, blocks, postings = read_index(files)
+    out = {}
+    for block in blocks:
+        starts = [r[0] for r in block["p"]]
+        for i, (term, _, _) in enumerate(decoded(block)):
+            p = block["f"] + i
+            first, file, tiers = block["p"][bisect.bisect_right(starts, p) - 1]
+            lists = ([postings[file + k]["p"][0] for k in range(tiers)] if tiers > 1
+                     else [postings[file]["p"][p - postings[file]["f"]]])
+            out[term] = []
+            for tier in lists:
+                got = {}
+                for field, *pairs in tier:
+                    n = 0
+                    for k in range(0, len(pairs), 2):
+                        n = pairs[0] if k == 0 else n + pairs[k]
+                        got[(n, field)] = pairs[k + 1]
+                out[term].append(got)
+    return out
+
+
+SMALL = {"file_bytes": 800, "block_bytes": 400, "tier_entries": 30, "tier_items": 3}
+
+
+def test_postings_hold_the_monolithic_postings_and_weights(example: tuple[object, Catalogue]) -> None:
     cat = example[1]
     whole = json.loads(monolithic(cat.items, BOOSTS))
-    the_plan, shards = search.shards(cat.items, 800)   # small shards: many of them
-    assert len(shards) > 5
-    split = [sh for sh in the_plan.shards if sh.high - sh.low < len(cat.items)]
-    assert split, "common terms are cut into item slices at this size"
+    files = search.build_index(example[0], **SMALL)    # small files: many of them, common terms in tiers
+    assert sum(p.startswith("search/postings/") for p in files) > 20
+    assert sum(p.startswith("search/words/") for p in files) > 5
+    fields = list(BOOSTS)
     term_of = {posting["_index"]: term for term, posting in whole["invertedIndex"]}
     expected = {}
     for ref, flat in whole["fieldVectors"]:
+        field, item = ref.split("/")
         for i in range(0, len(flat), 2):
-            expected[(ref, term_of[flat[i]])] = flat[i + 1]
-    got, postings = {}, {}
-    for text in shards:
-        shard = json.loads(text)
-        local = {posting["_index"]: term for term, posting in shard["invertedIndex"]}
-        for term, posting in shard["invertedIndex"]:
-            mine = postings.setdefault(term, {f: [] for f in BOOSTS})
-            for f in BOOSTS:
-                assert not set(mine[f]) & set(posting[f]), "an item slice repeats an item"
-                mine[f] = sorted(mine[f] + list(posting[f]))
-        for ref, flat in shard["fieldVectors"]:
-            assert flat[0::2] == sorted(flat[0::2]), "lunr.js needs each vector sorted by term number"
-            for i in range(0, len(flat), 2):
-                got[(ref, local[flat[i]])] = flat[i + 1]
-    assert postings == {term: {f: sorted(p[f]) for f in BOOSTS} for term, p in whole["invertedIndex"]}
-    assert got.keys() == {k for k, v in expected.items()}
+            expected[(term_of[flat[i]], int(item, 36), fields.index(field))] = flat[i + 1]
+    got = {}
+    found = postings_of(files)
+    assert any(len(tiers) > 2 for tiers in found.values()), "common terms come in tiers"
+    for term, tiers in found.items():
+        items = [{n for n, _ in tier} for tier in tiers]
+        assert all(not (a & b) for i, a in enumerate(items) for b in items[i + 1:]), "a tier repeats an item"
+        totals = [[sum(w for (m, _), w in tier.items() if m == n) for n in mine] for tier, mine in zip(tiers, items)]
+        for better, worse in zip(totals, totals[1:]):
+            assert min(better) >= max(worse), f"{term}: a tier holds an item better than one of the tier before"
+        for tier in tiers:
+            got.update({(term, n, f): w for (n, f), w in tier.items()})
+    assert got.keys() == expected.keys()
     assert all(abs(got[k] / 1000 - v) <= 0.0011 for k, v in expected.items())
-    assert list(the_plan.vocab) == sorted(postings, key=js_order)
+    assert list(found) == sorted(found, key=js_order)
+
+
+def test_blocks_know_each_terms_fields_and_frequency(example: tuple[object, Catalogue]) -> None:
+    files = search.build_index(example[0], **SMALL)
+    found = postings_of(files)
+    for block in read_index(files)[1]:
+        for term, df_class, bits in decoded(block):
+            pairs = {key for tier in found[term] for key in tier}
+            assert bits == sum(1 << f for f in {f for _, f in pairs}), term
+            assert df_class == len(pairs).bit_length(), term
 
 
 def test_build_is_deterministic(example: tuple[object, object]) -> None:
     first = search.build_index(example[0])
     assert first == search.build_index(example[0])
-    assert "search/index.js" in first and any(p.startswith("search/t-") for p in first)
+    assert "search/index.js" in first and any(p.startswith("search/postings/") for p in first)
+    small = search.build_index(example[0], **SMALL)
+    assert small == search.build_index(example[0], **SMALL)
+    assert _unwrap(small["search/index.js"])["build"] != _unwrap(first["search/index.js"])["build"]
 
 
 def _unwrap(script: bytes) -> object:
@@ -99,23 +157,15 @@ def _unwrap(script: bytes) -> object:
 
 
 def test_files_are_scripts_carrying_json(example: tuple[object, object]) -> None:
-    files = search.build_index(example[0])
-    head = _unwrap(files["search/index.js"])
-    assert set(head["shards"]) | set(head["stores"]) | {"search/index.js"} == set(files)
-    for name in head["shards"]:
-        assert _unwrap(files[name])["pipeline"] == ["stemmer"]
-    texts = [t for name in head["stores"] for t in _unwrap(files[name])["texts"]]
+    files = search.build_index(example[0], **SMALL)
+    head, blocks, postings = read_index(files)
+    n_texts = sum(p.startswith("search/texts/") for p in files)
+    assert set(files) == ({"search/index.js"} | {f"search/words/{k}.js" for k in range(len(blocks))}
+                          | {f"search/postings/{n}.js" for n in postings} | {f"search/texts/{n}.js" for n in range(n_texts)})
+    assert sorted(postings) == list(range(len(postings)))
+    assert [b["f"] for b in blocks] == list(itertools.accumulate(head["at"]))
+    texts = [part[7] for n in range(n_texts) for part in _unwrap(files[f"search/texts/{n}.js"]) if part[7]]
     assert any("'" in t for t in texts), "the example has apostrophes: the escaping is exercised"
-
-
-def test_vocabulary_front_coding_round_trips(example: tuple[object, Catalogue]) -> None:
-    cat = example[1]
-    the_plan, _ = search.shards(cat.items, 50_000)
-    decoded, prev = [], ""
-    for line in search.front_code(the_plan).split("\n"):
-        prev = prev[: ord(line[0]) - 48] + line[2:]
-        decoded.append(prev)
-    assert decoded == list(the_plan.vocab)
 
 
 def test_javascript_order_puts_astral_characters_before_high_bmp() -> None:
@@ -123,18 +173,36 @@ def test_javascript_order_puts_astral_characters_before_high_bmp() -> None:
     assert sorted(["\uff21", "\U0001f600"], key=js_order) == ["\U0001f600", "\uff21"]
 
 
-def test_refs_in_bulk_are_the_base_36_numbers() -> None:
-    from builder.search.catalogue import ref, refs
-    for n in (0, 1, 36, 37, 1296, 1297, 46657):
-        assert refs(n) == [ref(i) for i in range(n)]
+def record(text: str, quotes: list[tuple[int, int]], title: str = "t") -> DocRecord:
+    return DocRecord(DocCard(title, "s", "", "", "docs/a.html"), text,
+                     tuple(QuoteCard(f"q{k}", "", a, b) for k, (a, b) in enumerate(quotes)),
+                     (Item("", {"text": text}),) + tuple(Item("", {"text": text[a:b]}, within=(0, a, b)) for a, b in quotes))
 
 
 def test_store_quote_offsets_count_utf16_units_like_javascript() -> None:
-    from builder.search.catalogue import Catalogue, DocCard, QuoteCard
     text = "Zürich 😀 said: “we 𝒜gree” and 😀 left"
     start, end = text.index("we"), text.index(" and")
-    cat = Catalogue((), (DocCard("t", "s", "", "", "docs/a.html", text),), (QuoteCard(0, "q1", "", start, end),))
-    _, stores = search._stores(cat, 24_000)
-    quote = json.loads(stores[0])["quotes"][0]
+    packer = StorePacker()
+    packer.add(record(text, [(start, end)]))
+    quote = json.loads(packer.finish()[0][1])[0][8][0]
     utf16 = lambda i: len(text[:i].encode("utf-16-le")) // 2   # noqa: E731
     assert quote[2:] == [utf16(start), utf16(end)] and quote[2] == start + 1 and quote[3] == end + 2
+
+
+def test_items_are_numbered_by_the_text_file_that_holds_them() -> None:
+    """Item n is in text file n // SLOTS: a document's items stay together while they fit;
+    a document with more quotes than a file has numbers goes on in the next files, its
+    quotes carrying their own words there."""
+    packer = StorePacker(store_bytes=90, slots=4)
+    words = "one two three four five six seven eight nine ten"
+    firsts, done = [], []
+    for quotes in ([(0, 3)], [(4, 7), (8, 13)], [(0, 3), (4, 7), (8, 13), (14, 18), (19, 23)], []):
+        first, files = packer.add(record(words, quotes))
+        firsts.append(first)
+        done += files
+    done += packer.finish()
+    assert firsts == [0, 4, 8, 16]     # 2 items; 3 (2 + 3 > 4: a new file); 6 (two files); 1 (too much text)
+    parts = {n: json.loads(text) for n, text in done}
+    assert [[p[:2] for p in parts[n]] for n in sorted(parts)] == [[[0, 1]], [[0, 1]], [[0, 1]], [[0, 0]], [[0, 1]]]
+    assert parts[3][0][7] is None and [q[2] for q in parts[3][0][8]] == ["four", "five"]
+    assert [q[2:] for q in parts[2][0][8]] == [[0, 3], [4, 7], [8, 13]]

@@ -1,20 +1,20 @@
-"""What can be found: every document and, separately, every quote.
+"""What can be found: every document and, separately, every quote, one record a document.
 
 A quote is an item of its own so that a result can lead straight to the passage
-(docs/<id>.html#<quote id>). Items are numbered documents first, then quotes, in
-corpus order; the number (base 36) is the lunr ref, short because it is repeated
-in every posting.
+(docs/<id>.html#<quote id>). A document's items are the document, then its quotes;
+`doc_records` makes them one document at a time, so the index can be fed as a stream.
+Items are numbered when they are placed in a text file (stores.py): the number says
+which file holds what a result shows. In base 36 it is the lunr ref.
 """
 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
-from itertools import islice, product
-from typing import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Iterable, Iterator, Mapping
 
 from builder.core import urls
-from builder.core.models import Documents, EntityId
+from builder.core.models import AnchoredDoc, Documents, EntityId
 from builder.search.lunr_index import Item
 
 # Field weights: a word in the title or naming a speaker says more than one in the body.
@@ -30,12 +30,10 @@ class DocCard:
     date: str          # readable, with EDTF precision and certainty ("2021-08-24 (approximate)")
     datetime: str      # for <time datetime>
     href: str          # relative to the site root
-    text: str
 
 
 @dataclass(frozen=True)
 class QuoteCard:
-    doc: int           # item number of the quote's document
     fragment: str      # the quote's element id in the document page
     speaker: str
     start: int         # the quote is the document's text[start:end]
@@ -43,10 +41,53 @@ class QuoteCard:
 
 
 @dataclass(frozen=True)
-class Catalogue:
-    items: tuple[Item, ...]
-    docs: tuple[DocCard, ...]
+class DocRecord:
+    """One document's share of the index: its card, its text, its quotes, and its items
+    (the document first, then one per quote; a quote's `within` is (0, start, end): a
+    slice of the first item's text). Items' refs are empty until they are numbered."""
+
+    card: DocCard
+    text: str
     quotes: tuple[QuoteCard, ...]
+    items: tuple[Item, ...]
+
+
+def _names(ids: Iterable[EntityId | None], name_of: Mapping[EntityId, str]) -> str:
+    """Distinct entity names, one a line, in order of first appearance."""
+    return "\n".join([name_of.get(i, i) for i in dict.fromkeys(filter(None, ids))])
+
+
+def doc_record(doc: AnchoredDoc, name_of: Mapping[EntityId, str]) -> DocRecord:
+    meta, text = doc.meta, doc.doc.text
+    spans = [s for s in doc.spans if s.annotation.kind == "quote"]
+    mentions = [(s.start, s.end, s.annotation.entity) for s in doc.spans if s.annotation.kind == "mention"]
+    starts = [m[0] for m in mentions]   # spans are sorted by start
+    items = [Item("", {
+        "title": meta.title, "text": text, "source": meta.source,
+        "speakers": _names([s.annotation.speaker for s in spans], name_of),
+        "entities": _names([m[2] for m in mentions], name_of),
+    })]
+    quotes = []
+    speaker_of: dict[EntityId | None, str] = {}     # a speaker's "speakers" field, made once
+    for s in spans:
+        start, end, who = s.start, s.end, s.annotation.speaker
+        if (speaker := speaker_of.get(who)) is None:
+            speaker = speaker_of[who] = _names([who], name_of)
+        inside = mentions[bisect.bisect_left(starts, start):bisect.bisect_left(starts, end)]
+        items.append(Item("", {
+            "text": text[start:end], "source": meta.source, "speakers": speaker,
+            "entities": _names([e for _, e_end, e in inside if e_end <= end], name_of) if inside else "",
+        }, within=(0, start, end)))
+        quotes.append(QuoteCard(s.id, speaker, start, end))
+    published = meta.published
+    card = DocCard(meta.title, meta.source, published.label if published else "",
+                   published.html if published else "", urls.doc_page(meta.id))
+    return DocRecord(card, text, tuple(quotes), tuple(items))
+
+
+def doc_records(documents: Documents) -> Iterator[DocRecord]:
+    name_of = {e.id: e.name for e in documents.entities}
+    return (doc_record(doc, name_of) for doc in documents.docs)
 
 
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -61,52 +102,29 @@ def ref(n: int) -> str:
             return out
 
 
-def refs(count: int) -> list[str]:
-    """[ref(0), ref(1), …, ref(count - 1)], made in bulk: each width's numbers in order."""
-    out = list(DIGITS[:count])
-    width = 2
-    while len(out) < count:
-        out += islice(map("".join, product(DIGITS[1:], *[DIGITS] * (width - 1))), count - len(out))
-        width += 1
-    return out
+def numbered(record: DocRecord, first: int, at: int) -> list[Item]:
+    """The record's items numbered first, first + 1, … (their refs), placed at `at` in a list of
+    items (a quote's `within` names its document's place there)."""
+    return [replace(item, ref=ref(first + k), within=item.within and (at, *item.within[1:]))
+            for k, item in enumerate(record.items)]
 
 
-def _names(ids: Iterable[EntityId | None], name_of: Mapping[EntityId, str]) -> str:
-    """Distinct entity names, one a line, in order of first appearance."""
-    return "\n".join([name_of.get(i, i) for i in dict.fromkeys(filter(None, ids))])
+@dataclass(frozen=True)
+class Catalogue:
+    """Every item numbered as the index numbers them (for tests and benchmarks, which
+    compare the index with lunr's own over the same items)."""
+
+    items: tuple[Item, ...]
+    records: tuple[DocRecord, ...]
 
 
-def catalogue(linked: Documents) -> Catalogue:
-    name_of = {e.id: e.name for e in linked.entities}
-    speaker_of: dict[EntityId | None, str] = {}     # a speaker's "speakers" field, made once
+def catalogue(documents: Documents, store_bytes: int | None = None) -> Catalogue:
+    from builder.search.stores import STORE_BYTES, StorePacker
+
+    packer = StorePacker(STORE_BYTES if store_bytes is None else store_bytes)
     items: list[Item] = []
-    quote_items: list[Item] = []
-    docs: list[DocCard] = []
-    quotes: list[QuoteCard] = []
-    n_docs = len(linked.docs)
-    ref_of = refs(n_docs + sum(len(doc.spans) for doc in linked.docs))   # enough for every quote
-    for i, doc in enumerate(linked.docs):
-        meta, text = doc.meta, doc.doc.text
-        spans = [s for s in doc.spans if s.annotation.kind == "quote"]
-        mentions = [(s.start, s.end, s.annotation.entity) for s in doc.spans if s.annotation.kind == "mention"]
-        starts = [m[0] for m in mentions]   # spans are sorted by start
-        items.append(Item(ref_of[i], {
-            "title": meta.title, "text": text, "source": meta.source,
-            "speakers": _names([s.annotation.speaker for s in spans], name_of),
-            "entities": _names([m[2] for m in mentions], name_of),
-        }))
-        published = meta.published
-        docs.append(DocCard(meta.title, meta.source, published.label if published else "",
-                            published.html if published else "", urls.doc_page(meta.id), text))
-        source = meta.source
-        for s in spans:
-            start, end, who = s.start, s.end, s.annotation.speaker
-            if (speaker := speaker_of.get(who)) is None:
-                speaker = speaker_of[who] = _names([who], name_of)
-            inside = mentions[bisect.bisect_left(starts, start):bisect.bisect_left(starts, end)]
-            quote_items.append(Item(ref_of[n_docs + len(quotes)], {
-                "text": text[start:end], "source": source, "speakers": speaker,
-                "entities": _names([e for _, e_end, e in inside if e_end <= end], name_of) if inside else "",
-            }, within=(i, start, end)))
-            quotes.append(QuoteCard(i, s.id, speaker, start, end))
-    return Catalogue(tuple(items + quote_items), tuple(docs), tuple(quotes))
+    records = tuple(doc_records(documents))
+    for record in records:
+        first, _ = packer.add(record)
+        items += numbered(record, first, len(items))
+    return Catalogue(tuple(items), records)

@@ -1,21 +1,28 @@
-"""Search index: lunr.js indexes built here, cut so the browser loads only what a query needs.
+"""The search index's files: a small head, and the rest fetched a query at a time.
 
-Files (all under search/, all loaded as <script>, so search works from file://):
+Nothing downloaded before a query grows with the number of documents. What a query
+loads (all under search/, all loaded as <script>, so search works from file://):
 
-- search/index.js: the head — document titles, sources and dates, the vocabulary
-  (front-coded, with a document-frequency class per term for prefix completion),
-  which of its terms each field but the text holds (for fielded completion), and
-  the names of the other files;
-- search/t-<hash>.js: the index shards, each a lunr index (`lunr.Index.load` JSON)
-  over a range of terms (or over a slice of the items of one very common term),
-  holding every posting and weight of those terms;
-- search/s-<hash>.js: document texts and quote positions, a few documents a file,
-  for snippets and phrase checks.
+- search/index.js, the head: the fields, the counts, and the first term of each
+  vocabulary block (a few bytes a block; ~5,000 distinct terms a block);
+- search/words/<k>.js, a vocabulary block: its terms, front-coded, each with a
+  document-frequency class (completions are ranked by it) and the fields it occurs in
+  (fielded completion), and the postings file of each term. A query loads the blocks
+  of its words (and, for completion and typos, of their prefixes);
+- search/postings/<n>.js: the postings of a run of consecutive terms, each term's
+  items and weights per field (see postings.lists). A term with more postings than a
+  file holds is cut into tiers by weight: its best items first, then four times as
+  many, and so on, so the first results of a common word come after one small file;
+- search/texts/<n>.js: what a result shows, by item number (stores.py).
 
 Every file is `(window.glossatorSearch ||= []).push([kind, number, JSON.parse('…')])`:
 a script, so it loads from file://; JSON.parse, because V8 parses JSON faster than
-an object literal. Names carry a content hash, so a cached shard never meets a
-newer head. Output is deterministic: same corpus, same bytes.
+an object literal. The head names the build (a hash of every other file), which the
+browser appends to each file's address (`?v=…`), so that a cache never pairs a file
+with the head of another build. Output is deterministic: same corpus, same bytes.
+
+The index is fed one document at a time (`IndexBuilder.add`, which hands back the
+text files it completes); `finish` weighs the postings and writes the rest.
 """
 
 from __future__ import annotations
@@ -23,168 +30,205 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-import re
-from collections import Counter
-from typing import Sequence
+from typing import Iterable
 
 from builder.core.models import Documents, SitePath
-from builder.search.lunr_index import Item, Plan, assemble, count, fragments, idf, plan
-from builder.search.catalogue import BOOSTS, Catalogue, catalogue
+from builder.search.catalogue import BOOSTS, DocRecord, doc_records
+from builder.search.postings import Part, Postings, Weighed, lists, numpy
+from builder.search.stores import SLOTS, STORE_BYTES, StorePacker
 from builder.search.words import Analyzer
 
-SHARD_BYTES = 150_000      # JSON per index shard (~45 KB gzip): one word's download, parsed in ~10 ms
-STORE_BYTES = 24_000       # document text per store file (~10 KB gzip): a snippet costs little
-SCALE = 1000               # shard weights are integer thousandths
+FILE_BYTES = 24_000        # of postings JSON a file (~10 KB gzip)
+TIER_ENTRIES = 2_000       # a term with more (item, field) entries than this is cut into tiers by weight
+TIER_ITEMS = 1_000         # items in a cut term's first tier; each next tier holds 4 × as many, at most TIER_MAX
+TIER_MAX = 16_000
+BLOCK_BYTES = 16_000       # of front-coded vocabulary a block (~6 KB gzip)
+SCALE = 1000               # weights are integer thousandths
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def build_index(linked: Documents, shard_bytes: int = SHARD_BYTES, store_bytes: int = STORE_BYTES,
-                analyzer: Analyzer | None = None) -> dict[SitePath, bytes]:
-    """Every search file, by site path. (The sizes are parameters for tests, which want many small files.)
+class IndexBuilder:
+    """The index, fed a document at a time. (Sizes are parameters for tests, which want many small files.)"""
 
-    `analyzer`: word → term, kept by a live server across builds so that a rebuild skips the stemming."""
-    cat = catalogue(linked)
-    fields = tuple(BOOSTS)
+    def __init__(self, analyzer: Analyzer | None = None, file_bytes: int = FILE_BYTES, store_bytes: int = STORE_BYTES,
+                 block_bytes: int = BLOCK_BYTES, tier_entries: int = TIER_ENTRIES, tier_items: int = TIER_ITEMS) -> None:
+        self.file_bytes, self.block_bytes = file_bytes, block_bytes
+        self.tier_entries, self.tier_items = tier_entries, tier_items
+        self.packer = StorePacker(store_bytes, SLOTS)
+        self.postings = Postings(BOOSTS, analyzer)
+        self.build = hashlib.sha256()
+
+    def add(self, record: DocRecord) -> dict[SitePath, bytes]:
+        """Index one document; the text files it completed."""
+        first, done = self.packer.add(record)
+        self.postings.add(record.items, first)
+        return self._files("s", "texts", done)
+
+    def finish(self) -> dict[SitePath, bytes]:
+        """The last text file, the postings, the vocabulary blocks and the head."""
+        files = self._files("s", "texts", self.packer.finish())
+        weighed = self.postings.weighed()
+        runs, masks = [], numpy().zeros(len(weighed.vocab), numpy().uint8)
+        for n, text in _postings_files(weighed, self, runs, masks):
+            files.update(self._files("p", "postings", [(n, text)]))
+        blocks = _blocks(weighed, masks, runs, self.block_bytes)
+        files.update(self._files("w", "words", [(k, text) for k, (_, _, text) in enumerate(blocks)]))
+        df = weighed.df
+        head = {
+            "fields": list(BOOSTS), "scale": SCALE, "slots": SLOTS, "items": self.postings.n_items,
+            "terms": len(weighed.vocab), "build": self.build.hexdigest()[:16],
+            "blocks": front_code([(first_term, 0) for first_term, _, _ in blocks]),
+            "at": _gaps([at for _, at, _ in blocks]),
+            "warm": int(df.argmax()) if len(df) else -1,
+        }
+        files[SitePath("search/index.js")] = script("head", 0, _compact(head))
+        return files
+
+    def _files(self, kind: str, folder: str, made: Iterable[tuple[int, str]]) -> dict[SitePath, bytes]:
+        out = {}
+        for n, text in made:
+            body = script(kind, n, text)
+            name = SitePath(f"search/{folder}/{n}.js")
+            self.build.update(name.encode() + b"\0" + body)
+            out[name] = body
+        return out
+
+
+def build_index(documents: Documents, analyzer: Analyzer | None = None, **sizes: int) -> dict[SitePath, bytes]:
+    """Every search file, by site path. `analyzer`: word → term, kept by a live server across
+    builds so that a rebuild skips the stemming."""
     analyzer = analyzer if analyzer is not None else Analyzer()
     if len(analyzer) > 2_000_000:
         analyzer.clear()
-    the_plan, shard_json = shards(cat.items, shard_bytes, analyzer)
+    builder = IndexBuilder(analyzer, **sizes)
     files: dict[SitePath, bytes] = {}
-    shard_names = [_add(files, "t", i, text) for i, text in enumerate(shard_json)]
-    first, stores = _stores(cat, store_bytes)
-    store_names = [_add(files, "s", i, text) for i, text in enumerate(stores)]
-    head = {
-        "fields": list(fields), "scale": SCALE,
-        "docs": [[d.title, d.source, d.date, d.datetime, d.href] for d in cat.docs],
-        "quoteStart": _quote_starts(cat), "vocab": front_code(the_plan),
-        "fieldTerms": field_terms(cat, fields, the_plan, analyzer),
-        "ranges": [[sh.first, sh.end] for sh in the_plan.shards],
-        "shards": shard_names, "stores": store_names, "storeFirst": first,
-    }
-    files[SitePath("search/index.js")] = _script("head", 0, _compact(head))
+    for record in doc_records(documents):
+        files.update(builder.add(record))
+    files.update(builder.finish())
     return dict(sorted(files.items()))
 
 
-def shards(items: Sequence[Item], shard_bytes: int, analyzer: Analyzer | None = None) -> tuple[Plan, list[str]]:
-    """The index of `items` cut into shards of about `shard_bytes` of JSON: the plan (the
-    vocabulary and which terms each shard holds) and each shard's lunr index JSON.
+def _postings_files(weighed: Weighed, sizes: IndexBuilder, runs: list[list[int]], masks: object) -> Iterable[tuple[int, str]]:
+    """The postings files (number, JSON), in term order. Appends to `runs` [first term, file, tiers]
+    for each file (or cut term), and sets each term's field bits in `masks`."""
+    np = numpy()
+    df = weighed.df
+    held: list[str] = []
+    first = size = 0
+    n = 0
 
-    In two halves: each half counted, the vocabulary and the statistics combined, then each
-    half weighed. Weighing half the entries at a time holds half the arrays: at 5,000
-    documents the process that builds the index peaks at 649 MB instead of 827 MB."""
-    if not items:
-        return Plan((), (), {}), []
-    fields, n = tuple(BOOSTS), len(items)
-    counted = [count([items[i] for i in half], fields, analyzer, numbers=half) for half in halves(items)]
-    df: Counter[str] = Counter()
-    for part in counted:
-        df.update(part.df)
-    the_plan = plan(df, shard_bytes, n)
-    idf_of, averages = idf(df, n), [sum(part.totals[f] for part in counted) / n for f in range(len(fields))]
-    return the_plan, assemble(the_plan, fields, [fragments(part, items, BOOSTS, the_plan, idf_of, averages)
-                                                 for part in counted])
+    def close() -> Iterable[tuple[int, str]]:
+        nonlocal n, held, size
+        if held:
+            runs.append([first, n, 1])
+            yield n, '{"f":%d,"p":[%s]}' % (first, ",".join(held))
+            n += 1
+            held, size = [], 0
 
-
-HALF = 0.45   # of the text in the first half (as the index was cut when each half had a process of its own)
-
-
-def halves(items: Sequence[Item]) -> list[list[int]]:
-    """Item numbers of two halves: documents split by text size, each quote with its document."""
-    containers = [i for i, item in enumerate(items) if not item.within]
-    sizes = [len(items[i].fields.get("text", "")) for i in containers]
-    half, acc, cut = sum(sizes) * HALF, 0, len(containers)
-    for k, size in enumerate(sizes):
-        if acc >= half:
-            cut = k
-            break
-        acc += size
-    first = set(containers[:cut])
-    owner = [item.within[0] if item.within else i for i, item in enumerate(items)]
-    return [[i for i in range(len(items)) if owner[i] in first], [i for i in range(len(items)) if owner[i] not in first]]
-
-
-def _script(kind: str, n: int, data_json: str) -> bytes:
-    """A script handing `data_json` to search.js, as a single-quoted JS string for JSON.parse."""
-    literal = data_json.replace("\\", "\\\\").replace("'", "\\'").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"(window.glossatorSearch=window.glossatorSearch||[]).push([\"{kind}\",{n},JSON.parse('{literal}')]);\n".encode()
-
-
-def _add(files: dict[SitePath, bytes], kind: str, n: int, data_json: str) -> str:
-    body = _script(kind, n, data_json)
-    name = f"search/{kind}-{hashlib.sha256(body).hexdigest()[:12]}.js"
-    files[SitePath(name)] = body
-    return name
+    for part in weighed.parts():
+        _field_bits(part, masks)
+        cut = df[part.first:part.end] > sizes.tier_entries
+        whole = ~cut[part.term - part.first]
+        texts = iter(lists(part.term[whole], part.field[whole], part.item[whole], part.weight[whole]))
+        bounds = np.searchsorted(part.term, np.flatnonzero(cut) + part.first) if cut.any() else []
+        for t, is_cut in zip(range(part.first, part.end), cut.tolist()):
+            if is_cut:
+                yield from close()
+                a = int(bounds[0]) if len(bounds) else 0
+                bounds = bounds[1:]
+                b = a + int(df[t])
+                tiers = _tiers(part.field[a:b], part.item[a:b], part.weight[a:b], sizes.tier_items)
+                runs.append([t, n, len(tiers)])
+                for k, text in enumerate(tiers):
+                    yield n, '{"f":%d,"t":%d,"p":[%s]}' % (t, k, text)
+                    n += 1
+                first = t + 1
+                continue
+            text = next(texts)
+            if held and size + len(text) > sizes.file_bytes:
+                yield from close()
+            if not held:
+                first = t
+            held.append(text)
+            size += len(text) + 1
+    yield from close()
 
 
-def front_code(the_plan: Plan) -> str:
-    """One line per term, in JavaScript order: [shared prefix length][df class][rest], as chr(48 + n)."""
+def _tiers(field: object, item: object, weight: object, first_tier: int) -> list[str]:
+    """One term's postings cut by item, best first (by the sum of its field weights, then item number):
+    `first_tier` items, then four times as many, … (at most TIER_MAX a tier)."""
+    np = numpy()
+    items, inverse = np.unique(item, return_inverse=True)
+    total = np.bincount(inverse, weights=weight)
+    rank = np.empty(len(items), np.int64)
+    rank[np.lexsort((items, -total))] = np.arange(len(items))
+    bounds, size = [0], first_tier
+    while bounds[-1] < len(items):
+        bounds.append(bounds[-1] + size)
+        size = min(size * 4, TIER_MAX)
+    tier = np.searchsorted(np.array(bounds[1:]), rank, "right")[inverse]
+    out = []
+    for k in range(len(bounds) - 1):
+        mine = tier == k
+        out.append(lists(np.zeros(int(mine.sum()), np.int64), field[mine], item[mine], weight[mine])[0])
+    return out
+
+
+def _field_bits(part: Part, masks: object) -> None:
+    np = numpy()
+    if not len(part.term):
+        return
+    new = np.ones(len(part.term), bool)
+    new[1:] = (part.term[1:] != part.term[:-1]) | (part.field[1:] != part.field[:-1])
+    np.bitwise_or.at(masks, part.term[new], (1 << part.field[new].astype(np.uint8)).astype(np.uint8))
+
+
+def _blocks(weighed: Weighed, masks: object, runs: list[list[int]], block_bytes: int) -> list[tuple[str, int, str]]:
+    """The vocabulary cut into blocks of about `block_bytes`: (first term, its position, JSON).
+    A block's size counts its terms and the postings files they start (which grow in number
+    with the corpus: a bigger corpus has more, smaller blocks, not bigger ones)."""
+    vocab, df = weighed.vocab, weighed.df.tolist()
+    mask_list = masks.tolist()  # type: ignore[attr-defined]
+    starts = [r[0] for r in runs]
+    cost = [len(term) + 3 for term in vocab]
+    for r in runs:
+        cost[r[0]] += len(_compact(r)) + 1
+    out: list[tuple[str, int, str]] = []
+    first, size = 0, 0
+    for t in range(len(vocab) + 1):
+        if t == len(vocab) or (size and size + cost[t] > block_bytes):
+            if t > first:
+                lines = front_code([(vocab[k], (df[k].bit_length(), mask_list[k])) for k in range(first, t)])
+                a = max(bisect.bisect_right(starts, first) - 1, 0)
+                b = bisect.bisect_left(starts, t)
+                out.append((vocab[first], first, _compact({"f": first, "t": lines, "p": runs[a:b]})))
+            first, size = t, 0
+        if t < len(vocab):
+            size += cost[t]
+    return out
+
+
+def front_code(terms: list[tuple[str, object]]) -> str:
+    """One line per term, in JavaScript order: [shared prefix length][marks][rest], each number
+    as chr(48 + n). Marks: none (0), or (df class, field bits): a frequency class and a field set."""
     lines, prev = [], ""
-    for term in the_plan.vocab:
+    for term, marks in terms:
         shared = 0
         if prev.isascii() or all(ord(c) < 0x10000 for c in prev + term):   # JS slices UTF-16 units
             limit = min(len(prev), len(term), 200)
             while shared < limit and prev[shared] == term[shared]:
                 shared += 1
-        lines.append(chr(48 + shared) + chr(48 + min(the_plan.df[term].bit_length(), 60)) + term[shared:])
+        tag = "" if marks == 0 else chr(48 + min(marks[0], 60)) + chr(48 + marks[1])  # type: ignore[index]
+        lines.append(chr(48 + shared) + tag + term[shared:])
         prev = term
     return "\n".join(lines)
 
 
-def field_terms(cat: Catalogue, fields: tuple[str, ...], the_plan: Plan, analyzer: Analyzer) -> dict[str, list[int]]:
-    """For each field but the reading text: the vocabulary positions of its terms, as gaps
-    (each number the distance from the one before). `speaker:sel` completes and corrects
-    to terms of speakers' names: the most frequent words starting "sel" overall are
-    elsewhere, in shards the query would load for nothing."""
-    position = {t: i for i, t in enumerate(the_plan.vocab)}
-    out: dict[str, list[int]] = {}
-    for name in fields:
-        if name == "text":
-            continue
-        terms: set[str] = set()
-        for value in {item.fields.get(name) or "" for item in cat.items}:
-            terms.update(analyzer.terms(value))
-        positions = sorted(position[t] for t in terms if t in position)
-        out[name] = [b - a for a, b in zip([0, *positions], positions)]
-    return out
+def _gaps(numbers: list[int]) -> list[int]:
+    return [b - a for a, b in zip([0, *numbers], numbers)]
 
 
-def _quote_starts(cat: Catalogue) -> list[int]:
-    starts, n = [], 0
-    by_doc = [0] * len(cat.docs)
-    for q in cat.quotes:
-        by_doc[q.doc] += 1
-    for k in by_doc:
-        starts.append(n)
-        n += k
-    return starts + [n]
-
-
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-
-
-def _stores(cat: Catalogue, store_bytes: int) -> tuple[list[int], list[str]]:
-    """Consecutive documents, about `store_bytes` of text a file, with their quotes' positions."""
-    quotes_of: list[list[int]] = [[] for _ in cat.docs]
-    for i, q in enumerate(cat.quotes):
-        quotes_of[q.doc].append(i)
-    first, out = [], []
-    d = 0
-    while d < len(cat.docs):
-        start, size = d, 0
-        while d < len(cat.docs) and (d == start or size + len(cat.docs[d].text) <= store_bytes):
-            size += len(cat.docs[d].text)
-            d += 1
-        texts = [cat.docs[k].text for k in range(start, d)]
-        quotes = []
-        for k in range(start, d):
-            text = cat.docs[k].text
-            # Offsets as JavaScript counts them (UTF-16 units): one more for each astral character before.
-            astral = [] if text.isascii() else [m.start() for m in _ASTRAL.finditer(text)]
-            for i in quotes_of[k]:
-                q = cat.quotes[i]
-                quotes.append([q.fragment, q.speaker, q.start, q.end] if not astral else
-                              [q.fragment, q.speaker, q.start + bisect.bisect_left(astral, q.start),
-                               q.end + bisect.bisect_left(astral, q.end)])
-        first.append(start)
-        out.append(_compact({"texts": texts, "quotes": quotes}))
-    return first + [len(cat.docs)], out
+def script(kind: str, n: int, data_json: str) -> bytes:
+    """A script handing `data_json` to search.js, as a single-quoted JS string for JSON.parse."""
+    literal = data_json.replace("\\", "\\\\").replace("'", "\\'").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"(window.glossatorSearch=window.glossatorSearch||[]).push([\"{kind}\",{n},JSON.parse('{literal}')]);\n".encode()

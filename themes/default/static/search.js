@@ -1,12 +1,11 @@
-/* Glossator search: the query typed in #q, run by lunr.js against indexes built at
-   build time (search/index.js names the rest). Nothing is indexed here.
+/* Glossator search: the query typed in #q, scored against the index builder/search/ wrote
+   (read through search-index.js, GlossatorIndex). Nothing is indexed here.
 
-   - Works from file:// and under any sub-path: every index file is a <script> that
-     hands its data to window.glossatorSearch.push(), every URL is relative.
+   - Works from file:// and under any sub-path (see search-index.js).
    - Words are cut, folded and stemmed exactly as builder/search/words.py does (tests
      compare both over every word of the example corpus).
-   - The index is cut by term range into shards; a query loads only the shards
-     holding its terms, and document texts (for snippets and phrases) in small chunks.
+   - A query loads the vocabulary blocks of its words, the postings of the terms they
+     stand for (a common term's best items first), and the text files of the results shown.
    - Text from the corpus reaches the page only as text (textContent, text nodes).
 */
 (function () {
@@ -58,146 +57,40 @@
     return words(text).filter(function (w) { return !isStop(w); }).map(stem);
   }
 
-  // --- index files ------------------------------------------------------------
+  // --- the index (search-index.js) ---------------------------------------------
 
-  var head = null, shards = [], stores = [], requested = {}, inflight = 0;
-  var broken = false, started = false, listeners = [];
+  var I = window.GlossatorIndex, started = false, waiting = false;
 
-  function receive(entry) {
-    var kind = entry[0], n = entry[1], data = entry[2];
-    if (kind === "head") setHead(data);
-    else if (kind === "t") shards[n] = lunr.Index.load(data);
-    else if (kind === "s") stores[n] = data;
-  }
-
-  /* Called when a requested file has run (or failed). The query runs again at once
-     (runs are coalesced): a phrase's first candidates can be confirmed, and a word's
-     results shown, as soon as their own files are in, not when the last of a batch is.
-     Waiting callers (tests, benchmarks) retry once nothing is in flight. */
-  function arrived(now) {
-    inflight--;
-    if (started) { if (now) runSafely(); else schedule(); }
-    if (inflight > 0) return;
-    var waiting = listeners;
-    listeners = [];
-    waiting.forEach(function (fn) { fn(); });
-  }
+  /* A run reads the index through these: each notes whether it had to wait for a file
+     (`waiting`), and the run that waited shows "Searching…" and runs again when it arrives. */
+  function position(t) { var p = I.position(t); if (p === null) { waiting = true; return -1; } return p; }
+  function prefixed(p, limit, field) { var out = I.prefixed(p, limit, field); if (out === null) { waiting = true; return []; } return out; }
 
   /* A promise of fn()'s first result that is not null, retried as index files arrive. */
   function settle(fn) {
     return new Promise(function (resolve, reject) {
       (function attempt() {
-        if (broken) return reject(new Error("search index files failed to load"));
-        var r = fn();
-        if (r === null) listeners.push(attempt); else resolve(r);
+        if (I.broken()) return reject(new Error("search index files failed to load"));
+        var r = I.ready() ? fn() : null;
+        if (r === null) I.whenIdle(function () { setTimeout(attempt, 0); }); else resolve(r);
       })();
     });
   }
 
-  function setHead(data) {
-    var lines = data.vocab ? data.vocab.split("\n") : [], vocab = new Array(lines.length), df = new Uint8Array(lines.length), prev = "";
-    for (var i = 0; i < lines.length; i++) {
-      var l = lines[i];
-      prev = prev.slice(0, l.charCodeAt(0) - 48) + l.slice(2);
-      vocab[i] = prev;
-      df[i] = l.charCodeAt(1) - 48;
-    }
-    head = {
-      fields: data.fields, docs: data.docs, quoteStart: data.quoteStart, vocab: vocab, df: df,
-      ranges: data.ranges, starts: data.ranges.map(function (r) { return r[0]; }),
-      shardFiles: data.shards, storeFiles: data.stores, storeFirst: data.storeFirst,
-      scale: data.scale, nDocs: data.docs.length, nItems: data.docs.length + data.quoteStart[data.quoteStart.length - 1],
-      inField: {}
-    };
-    Object.keys(data.fieldTerms || {}).forEach(function (f) {
-      var has = head.inField[f] = new Uint8Array(lines.length), gaps = data.fieldTerms[f], at = 0;
-      for (var i = 0; i < gaps.length; i++) has[at += gaps[i]] = 1;
-    });
-  }
-
-  /* The weight of term number k in a field vector's elements [k, weight, …] (sorted by k):
-     what lunr.Index.query() reads for each posting. Looked up for the postings a query
-     needs, so a shard costs nothing past lunr.Index.load when it arrives. */
-  function weightOf(e, k) {
-    var lo = 0, hi = e.length >> 1;
-    while (lo < hi) {
-      var mid = (lo + hi) >>> 1, at = e[mid << 1];
-      if (at === k) return e[(mid << 1) + 1];
-      if (at < k) lo = mid + 1; else hi = mid;
-    }
-    return 0;
-  }
-
-  /* Index shards (`now`) are added to the page at once, and the query runs again as soon
-     as each has run: a keystroke's results wait for them. Other files (the texts of a page
-     of results) are added in a task of their own, after the one that asked for them:
-     adding a script from file:// costs the main thread ~3 ms, and a run asks for several,
-     which would otherwise hold back the results it has just put on screen; their runs are
-     coalesced (schedule). */
-  var toAdd = [];
-  function load(file, done, now) {
-    if (requested[file]) return;
-    requested[file] = true;
-    inflight++;
-    var s = document.createElement("script");
-    s.src = file;
-    s.async = true;
-    s.onload = function () { if (done) done(); arrived(now); };
-    s.onerror = function () { broken = true; if (done) done(); arrived(now); };
-    if (now) document.head.appendChild(s);
-    else if (toAdd.push(s) === 1) setTimeout(addScripts, 0);
-  }
-  /* Ask for the shards of term `pos` that are not in yet; true if all are. `now`: a query
-     waits for them (see load); otherwise fetched in the background, for a word the reader
-     is likely to type next. */
-  function needShards(pos, now) {
-    var ready = true;
-    shardsOf(pos).forEach(function (s) { if (!shards[s]) { ready = false; load(head.shardFiles[s], null, now); } });
-    return ready;
-  }
-  function prefetch(pos) { needShards(pos, false); }
-  function addScripts() {
-    var batch = toAdd;
-    toAdd = [];
-    for (var i = 0; i < batch.length; i++) document.head.appendChild(batch[i]);
-  }
-
-  // --- vocabulary: exact, prefix and one-typo expansions -----------------------
-
-  function lowerBound(a, x) {
-    var lo = 0, hi = a.length;
-    while (lo < hi) { var mid = (lo + hi) >>> 1; if (a[mid] < x) lo = mid + 1; else hi = mid; }
-    return lo;
-  }
-  function position(t) {
-    var i = lowerBound(head.vocab, t);
-    return i < head.vocab.length && head.vocab[i] === t ? i : -1;
-  }
-  /* The shards holding term `pos`: one term range, or every item slice of a very common term. */
-  function shardsOf(pos) {
-    var j = lowerBound(head.starts, pos + 1) - 1, out = [];
-    for (var i = j; i >= 0 && head.starts[i] === head.starts[j]; i--) if (head.ranges[i][1] > pos) out.push(i);
-    return out;
-  }
-
-  /* Is term `pos` in `field`? Yes for any field the head does not list (the text holds nearly every term). */
-  function inField(pos, field) {
-    var has = field && head.inField[field];
-    return !has || has[pos] === 1;
-  }
-
-  function prefixed(p, limit, field) {
-    var v = head.vocab, out = [];
-    for (var i = lowerBound(v, p); i < v.length && v[i].lastIndexOf(p, 0) === 0; i++) if (inField(i, field)) out.push(i);
-    out.sort(function (a, b) { return head.df[b] - head.df[a] || v[a].length - v[b].length || a - b; });
-    return out.slice(0, limit);
-  }
+  /* Ask for the first postings file of term `pos`, in the background: for a word the reader is likely to type next. */
+  function prefetch(pos) { I.tier(pos, 0, false); }
 
   function oneTypo(w) {
-    var seen = {}, out = [], alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+    var prefix = I.typoPrefix(w), seen = {}, out = [], alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+    if (prefix === null) { waiting = true; return out; }
     for (var k = 0; k < w.length; k++) if (alphabet.indexOf(w[k]) < 0) alphabet += w[k];
-    function add(c) { if (!seen[c]) { seen[c] = 1; var i = position(c); if (i >= 0) out.push(i); } }
-    for (var i = 0; i <= w.length; i++) {
+    function add(c) {
+      if (seen[c] || c.lastIndexOf(prefix, 0) !== 0) return;
+      seen[c] = 1;
+      var i = position(c);
+      if (i >= 0) out.push(i);
+    }
+    for (var i = prefix.length; i <= w.length; i++) {
       if (i < w.length) add(w.slice(0, i) + w.slice(i + 1));                                   // deletion
       if (i < w.length - 1) add(w.slice(0, i) + w[i + 1] + w[i] + w.slice(i + 2));              // transposition
       for (var j = 0; j < alphabet.length; j++) {
@@ -243,8 +136,10 @@
     return parts;
   }
 
-  /* Each searchable word with the index terms it stands for (term position → boost). */
+  /* Each searchable word with the index terms it stands for (term position → boost);
+     {pending: true} while the vocabulary blocks it needs load. */
   function plan(query, typed) {
+    waiting = false;
     var parts = parse(query), out = [], phrases = [], count = 0, truncated = String(query).length > MAX_CHARS;
     var typing = typed && !/\s$/.test(String(query).slice(0, MAX_CHARS));
     parts.forEach(function (part) {
@@ -260,67 +155,92 @@
         count++;
         // A fielded word (speaker:sel) completes and corrects to terms of that field only.
         var s = stem(w), expand = {}, pos = position(s), f = part.field;
-        if (pos >= 0 && inField(pos, f)) expand[pos] = EXACT;
+        if (pos >= 0 && I.inField(pos, f)) expand[pos] = EXACT;
         var lastWord = part.last && typing && k === ws.length - 1;
         if (w.length > 40 || exact) { out.push({ word: w, field: part.field, negate: part.negate, expand: expand }); return; }
         if (part.prefix || (lastWord && w.length >= 3)) {
           prefixed(w, part.prefix ? 30 : 10, f).forEach(function (p) { if (!expand[p]) expand[p] = PREFIX; });
         } else if (lastWord && w.length === 2) {
-          prefixed(w, 3, f).forEach(prefetch);     // the next letter will want its completions
+          (I.prefixed(w, 3, f, false) || []).forEach(prefetch);     // the next letter will want its completions
         }
-        if (w.length >= 5) oneTypo(s).forEach(function (p) { if (!expand[p] && inField(p, f)) expand[p] = FUZZY; });
+        if (w.length >= 5) oneTypo(s).forEach(function (p) { if (!expand[p] && I.inField(p, f)) expand[p] = FUZZY; });
         out.push({ word: w, field: part.field, negate: part.negate, expand: expand });
       });
     });
-    return { words: out, phrases: phrases, truncated: truncated };
+    return waiting ? { pending: true } : { words: out, phrases: phrases, truncated: truncated };
+  }
+
+  /* Term p's weights per item, summed over the fields in `mask`, from the tiers that are in:
+     {tiers: how many are in, sum: Map item → integer weight}. Kept, and added to as tiers
+     arrive: a common term's postings are read once, however many runs wait for them. */
+  var sums = new Map(), summed = 0;
+  /* Ask for the tiers after the first? A page holds them back until its first result is on
+     screen (their bytes would come before it); the API (tests, benchmarks) wants them all. */
+  var eager = true;
+  function termSums(p, mask, ask) {
+    var key = p + "/" + mask, t = sums.get(key), n = I.tiers(p);
+    if (!t) {
+      if (summed > 2000000) { sums.clear(); summed = 0; }
+      sums.set(key, t = { tiers: 0, of: n, sum: new Map() });
+    }
+    // The first tier is waited for (`now`); once it is in, the rest are asked for together, in the background.
+    for (var k = t.tiers; k < n; k++) {
+      var lists = I.tier(p, k, ask === false || (k > 0 && !eager) ? null : k === 0);
+      if (lists === null) {
+        if (ask !== false && k > 0 && eager) for (var j = k; j < n; j++) I.tier(p, j, false);
+        break;
+      }
+      for (var i = 0; i < lists.length; i++) {
+        var list = lists[i], item = 0;
+        if (!(mask & (1 << list[0]))) continue;
+        for (var e = 1; e < list.length; e += 2) {
+          item = e === 1 ? list[1] : item + list[e];
+          t.sum.set(item, (t.sum.get(item) || 0) + list[e + 1]);
+        }
+        summed += list.length >> 1;
+      }
+      t.tiers++;
+    }
+    return t;
   }
 
   var cache = new Map();
-  /* One word's matches: {items: [n…], score: Float64Array, seen: Uint8Array, partial}, or null
-     while a shard it needs is loading. The score is lunr's: for each field, the dot product of
-     the query vector (the boosts) with the item's field vector, divided by the query vector's
-     length; summed over fields. A test holds it equal to lunr.Index.query() on the whole index.
-     A word found as written need not wait for the shards of its completions and one-typo
-     variants (often several, anywhere in the vocabulary), nor a word being typed for those
-     of its typo variants once its completions are in: its matches come `partial`, as they
-     stand, while those load; they rank below, and are in the next run. */
-  function scoreWord(word) {
-    var fields = word.field ? [word.field] : head.fields, key = JSON.stringify([fields, word.expand]);
+  /* One word's matches: {items: [n…], score: Map n → score, partial}, or null while the
+     postings it needs first are loading. The score is lunr's: for each field, the dot
+     product of the query vector (the boosts) with the item's field vector, divided by the
+     query vector's length; summed over fields. A test holds it equal to lunr.Index.query()
+     on the whole index. Weights are integer thousandths, so the sums are exact whatever
+     the order the postings come in. A term's postings come in tiers, its best items
+     first. A word's matches come `partial`, as they stand, once a term of the highest
+     boost has its first tier in (the word as written or, for a word being typed that is
+     not one yet, one of its completions): the rest of its tiers, and its other completions
+     and one-typo variants, are in a later run. */
+  function scoreWord(word, ask) {
+    var all = I.head().fields, fields = word.field ? [word.field] : all, key = JSON.stringify([fields, word.expand]);
     if (cache.has(key)) return cache.get(key);
-    var positions = Object.keys(word.expand), mask = 0, norm = 0, missing = {}, top = 0, topReady = false;
-    fields.forEach(function (f) { mask |= 1 << head.fields.indexOf(f); });
-    positions.forEach(function (p) { top = Math.max(top, word.expand[p]); });
+    var positions = Object.keys(word.expand).map(Number), mask = 0, norm = 0, top = 0, topReady = false, partial = false;
+    fields.forEach(function (f) { mask |= 1 << all.indexOf(f); });
+    positions.forEach(function (p) { top = Math.max(top, word.expand[p]); norm += word.expand[p] * word.expand[p]; });
     // Asked for in order of boost (the word as written first, then completions, then typos),
     // and among equals the most frequent first: it finds the most.
-    positions.slice().sort(function (a, b) { return word.expand[b] - word.expand[a] || head.df[b] - head.df[a] || a - b; }).forEach(function (p) {
-      if (!needShards(+p, true)) missing[p] = true; else if (word.expand[p] === top) topReady = true;
+    positions.sort(function (a, b) { return word.expand[b] - word.expand[a] || I.dfAt(b) - I.dfAt(a) || a - b; });
+    var got = positions.map(function (p) {
+      var t = termSums(p, mask, ask);
+      if (t.tiers < t.of) partial = true;
+      if (t.tiers && word.expand[p] === top) topReady = true;
+      return t;
     });
-    // Results may show once a term of the highest boost is in: the word as written or, for a
-    // word being typed that is not one yet, one of its completions (not only typo variants).
-    var partial = Object.keys(missing).length > 0;
     if (partial && (!topReady || word.negate)) return null;   // "-word" excludes all it finds or waits
-    var score = new Float64Array(head.nItems), seen = new Uint8Array(head.nItems), items = [];
-    positions.forEach(function (p) {
-      var b = word.expand[p];
-      norm += b * b;
-      if (missing[p]) return;
-      shardsOf(+p).forEach(function (s) {
-        var idx = shards[s], posting = idx.invertedIndex[head.vocab[p]];
-        if (!posting) return;
-        for (var f = 0; f < head.fields.length; f++) {
-          var name = head.fields[f], refs = posting[name];
-          if (!(mask & (1 << f)) || !refs) continue;
-          for (var ref in refs) {
-            var n = parseInt(ref, 36);
-            if (!seen[n]) { seen[n] = 1; items.push(n); }
-            score[n] += b * weightOf(idx.fieldVectors[name + "/" + ref].elements, posting._index);
-          }
-        }
+    var score = new Map(), items = [], total = Math.sqrt(norm) * I.head().scale;
+    got.forEach(function (t, i) {
+      var b = word.expand[positions[i]];
+      t.sum.forEach(function (w, n) {
+        var s = score.get(n);
+        if (s === undefined) { items.push(n); score.set(n, b * w); } else score.set(n, s + b * w);
       });
     });
-    var total = Math.sqrt(norm) * head.scale;
-    for (var i = 0; i < items.length; i++) score[items[i]] /= total;
-    var found = { items: items, score: score, seen: seen, partial: partial };
+    for (var i = 0; i < items.length; i++) score.set(items[i], score.get(items[i]) / total);
+    var found = { items: items, score: score, partial: partial };
     if (partial) return found;
     if (cache.size > 12) cache.clear();
     cache.set(key, found);
@@ -330,59 +250,60 @@
   /* {items: [[n, score]…], pending: bool, partial: bool}: every item matching every word, best
      first; `partial` while completions or typo variants of a word are still loading. */
   var lastRank = { key: null, result: null };
-  function rank(p) {
-    var found = p.words.map(scoreWord);
+  function rank(p, limit) {
+    if (limit === undefined) limit = Infinity;
+    if (p.pending) return { items: null, pending: true };
+    var found = p.words.map(function (w) { return scoreWord(w); });
     if (found.some(function (m) { return m === null; })) return { items: null, pending: true };
     var partial = found.some(function (m) { return m.partial; });
     // A query runs again as each text file arrives: the ranking it has is kept (once complete).
     var key = partial ? null : JSON.stringify(p.words);
-    if (key !== null && lastRank.key === key) return lastRank.result;
+    if (key !== null && lastRank.key === key && lastRank.limit >= limit) return lastRank.result;
     var plus = found.filter(function (m, i) { return !p.words[i].negate; });
     var minus = found.filter(function (m, i) { return p.words[i].negate; });
-    if (!plus.length) return { items: [], pending: false, partial: partial };
+    if (!plus.length) return { items: [], count: 0, pending: false, partial: partial };
     var base = plus.reduce(function (a, b) { return b.items.length < a.items.length ? b : a; });
     var items = [];
     base.items.forEach(function (n) {
       var total = 0;
-      for (var i = 0; i < plus.length; i++) { if (!plus[i].seen[n]) return; total += plus[i].score[n]; }
-      for (i = 0; i < minus.length; i++) if (minus[i].seen[n]) return;
+      for (var i = 0; i < plus.length; i++) { var s = plus[i].score.get(n); if (s === undefined) return; total += s; }
+      for (i = 0; i < minus.length; i++) if (minus[i].score.has(n)) return;
       items.push([n, total]);
     });
+    var count = items.length;
+    if (count > 4 * limit + 1000) items = best(items, limit);
     items.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
-    var result = { items: items, pending: false, partial: partial };
-    if (key !== null) lastRank = { key: key, result: result };
+    var result = { items: items, count: count, pending: false, partial: partial };
+    if (key !== null) lastRank = { key: key, limit: limit, result: result };
     return result;
+  }
+
+  /* The [n, score] pairs scoring at least the k-th best (ties kept): a page of a common
+     word's 300,000 matches, without sorting them all on every keystroke. */
+  function best(items, k) {
+    var scores = new Float64Array(items.length);
+    for (var i = 0; i < items.length; i++) scores[i] = -items[i][1];
+    var lo = 0, hi = scores.length - 1;
+    while (lo < hi) {                          // quickselect: scores[k - 1] is the k-th smallest of -score
+      var pivot = scores[(lo + hi) >>> 1], a = lo, b = hi;
+      while (a <= b) {
+        while (scores[a] < pivot) a++;
+        while (scores[b] > pivot) b--;
+        if (a <= b) { var t = scores[a]; scores[a] = scores[b]; scores[b] = t; a++; b--; }
+      }
+      if (k - 1 <= b) hi = b; else if (k - 1 >= a) lo = a; else break;
+    }
+    var threshold = -scores[k - 1];
+    return items.filter(function (it) { return it[1] >= threshold; });
   }
 
   // --- documents, quotes and their text --------------------------------------------
 
-  function docOf(n) { return n < head.nDocs ? n : lowerBound(head.quoteStart, n - head.nDocs + 1) - 1; }
-  function storeOf(doc) { return lowerBound(head.storeFirst, doc + 1) - 1; }
+  /* Item n's text (a document's, or a quote's words), null until its file is in (asked for here). */
   function textOf(n) {
-    var d = docOf(n), st = stores[storeOf(d)];
-    if (!st) return null;
-    var text = st.texts[d - head.storeFirst[storeOf(d)]];
-    if (n < head.nDocs) return text;
-    var q = st.quotes[n - head.nDocs - head.quoteStart[head.storeFirst[storeOf(d)]]];
-    return text.slice(q[2], q[3]);
-  }
-  function quoteOf(n) {
-    var d = docOf(n), s = storeOf(d), st = stores[s];
-    return st ? st.quotes[n - head.nDocs - head.quoteStart[head.storeFirst[s]]] : null;
-  }
-  /* Ask for item n's text; true if that started a download. Text files are asked for a
-     few at a time (STORES_AT_ONCE): forty at once from file:// made the first of them
-     arrive ~60 ms later than one alone, and a phrase's first result waits for the best
-     candidates' texts, which are asked for first. Each arrival runs the query again,
-     which asks for the next ones. */
-  var STORES_AT_ONCE = 4, storesInflight = 0;
-  function storeArrived() { storesInflight--; }
-  function needText(n) {
-    var file = head.storeFiles[storeOf(docOf(n))];
-    if (requested[file] || storesInflight >= STORES_AT_ONCE) return false;
-    storesInflight++;
-    load(file, storeArrived);
-    return true;
+    var r = I.result(n);
+    if (r === null) { I.needText(n); return null; }
+    return r.text;
   }
 
   var tokenCache = new Map();
@@ -435,11 +356,11 @@
   function hasPhrases(n, phrases) {
     if (!phrases.length) return true;
     var text = textOf(n);
-    if (text === null) { needText(n); return null; }
+    if (text === null) return null;
     return phrases.every(function (ph) {
       var re = ph.re || (ph.re = phraseRegex(ph.words));
       if (ph.field && ph.field !== "title" && ph.field !== "text") return true;   // words already required there
-      var inTitle = n < head.nDocs && (!ph.field || ph.field === "title") && re.test(foldedText("t" + n, head.docs[n][0]));
+      var r = I.result(n), inTitle = !r.fragment && (!ph.field || ph.field === "title") && re.test(foldedText("t" + n, r.title));
       return inTitle || ((!ph.field || ph.field === "text") && re.test(foldedText(n, text)));
     });
   }
@@ -515,48 +436,52 @@
     return p;
   }
 
+  /* Result n in `li`: its title (a link), source and date, and a snippet; a placeholder until its text file is in. */
   function render(li, n, stemsWanted, phrases) {
-    var d = docOf(n), doc = head.docs[d], quote = n >= head.nDocs ? quoteOf(n) : null;
+    var r = I.result(n);
     li.textContent = "";
     li.setAttribute("data-ref", n.toString(36));
+    if (r === null) {
+      I.needText(n);
+      li.setAttribute("data-pending", "");
+      li.className = "search-pending";
+      li.textContent = "…";
+      return false;
+    }
+    li.removeAttribute("data-pending");
+    li.className = "";
     var a = document.createElement("a");
     a.className = "search-title";
-    a.href = doc[4] + (quote ? "#" + encodeURIComponent(quote[0]) : "");
-    if (n >= head.nDocs) {
+    a.href = r.href + (r.fragment ? "#" + encodeURIComponent(r.fragment) : "");
+    if (r.fragment) {
       var label = document.createElement("span");
       label.className = "search-kind";
-      label.textContent = quote && quote[1] ? "Quote · " + quote[1] : "Quote";
+      label.textContent = r.speaker ? "Quote · " + r.speaker : "Quote";
       li.appendChild(label);
       li.appendChild(document.createTextNode(" "));
-      a.textContent = doc[0];
+      a.textContent = r.title;
     } else {
-      a.appendChild(marked(doc[0], tokens(doc[0]), stemsWanted, phrases, 0, tokens(doc[0]).length));
+      a.appendChild(marked(r.title, tokens(r.title), stemsWanted, phrases, 0, tokens(r.title).length));
     }
     li.appendChild(a);
     var meta = document.createElement("p");
     meta.className = "search-meta";
-    meta.textContent = doc[1] || "Source unknown";
+    meta.textContent = r.source || "Source unknown";
     meta.appendChild(document.createTextNode(" · "));
-    if (doc[2]) {
+    if (r.date) {
       var time = document.createElement("time");
-      time.setAttribute("datetime", doc[3]);
-      time.textContent = doc[2];
+      time.setAttribute("datetime", r.datetime);
+      time.textContent = r.date;
       meta.appendChild(time);
     } else meta.appendChild(document.createTextNode("date unknown"));
     li.appendChild(meta);
-    var text = textOf(n);
-    if (text === null) {
-      needText(n);
-      li.setAttribute("data-pending", "");
-    } else {
-      li.removeAttribute("data-pending");
-      li.appendChild(snippet(text, stemsWanted, phrases, n >= head.nDocs ? 60 : 32));
-    }
+    li.appendChild(snippet(r.text, stemsWanted, phrases, r.fragment ? 60 : 32));
+    return true;
   }
 
   // --- the page -------------------------------------------------------------------------
 
-  var input, status, list, more, current = { query: null, shown: PAGE }, firstShown = false;
+  var input, status, list, more, current = { query: null, shown: PAGE, eager: false }, firstShown = false;
   var typed = false;     // a query from the address is complete; one being typed gets its last word completed
 
   function say(text, state, query) {
@@ -567,10 +492,11 @@
 
   function run() {
     var query = input.value;
-    if (query !== current.query) current = { query: query, shown: PAGE };
-    if (broken) return say("The search index could not be loaded.", "error", query);
-    if (!head) return say("Loading the search index…", "loading", query);
+    if (query !== current.query) current = { query: query, shown: PAGE, eager: false };
+    if (I.broken()) return say("The search index could not be loaded.", "error", query);
+    if (!I.ready()) return say("Loading the search index…", "loading", query);
     var p = plan(query, typed);
+    if (p.pending) return say("Searching…", "loading", query);
     if (!p.words.some(function (w) { return !w.negate; })) {
       list.textContent = "";
       more.hidden = true;
@@ -579,10 +505,13 @@
         "That phrase has only very common words; add a rarer one.";
       return say(msg, "done", query);
     }
-    var ranked = rank(p);
+    eager = current.eager;
+    var limit = p.phrases.length ? Infinity : current.shown;       // a phrase is checked down the whole ranking
+    var ranked = rank(p, limit);
+    if (!eager && ranked.partial && !ranked.items.length) { eager = current.eager = true; ranked = rank(p, limit); }
     if (ranked.pending) return say("Searching…", "loading", query);
     var items = ranked.items;
-    var complete = true, found = items.length;
+    var complete = true, found = ranked.count;
     if (p.phrases.length) {
       var checked = withPhrases(items, p.phrases);
       items = checked.items;
@@ -591,11 +520,14 @@
     }
     var wanted = new Map();
     p.words.forEach(function (w, k) {
-      if (!w.negate) Object.keys(w.expand).forEach(function (pos) { wanted.set(head.vocab[pos], k); });
+      if (!w.negate) Object.keys(w.expand).forEach(function (pos) { wanted.set(I.termAt(+pos), k); });
     });
-    show(items, wanted, p.phrases);
-    status.setAttribute("data-shown", query);           // results on screen for this query (maybe not all yet)
-    if (items.length && !firstShown && window.performance && performance.mark) {
+    if (!eager && ranked.partial && complete && !found) { eager = current.eager = true; return schedule(); }
+    var shownFirst = show(items, p.phrases.length ? items.length : found, wanted, p.phrases);
+    if (shownFirst && !current.eager && ranked.partial) { current.eager = true; schedule(); }   // now the rest
+    // Results on screen for this query (maybe not all yet): the first one's title and snippet, or none.
+    if (shownFirst || !items.length) status.setAttribute("data-shown", query);
+    if (shownFirst && !firstShown && window.performance && performance.mark) {
       firstShown = true;
       performance.mark("glossator-first-result");      // read by benchmarks/search_bench.py
     }
@@ -606,10 +538,11 @@
     say((found === 1 ? "1 result" : found + " results") + note + ".", pendingText ? "loading" : "done", query);
   }
 
-  /* The first page of results. A result already on screen for the same item and the same
-     words is left as it is, unless its snippet was waiting for text: a query runs again as
-     each index file arrives, and those runs should cost next to nothing. */
-  function show(items, wanted, phrases) {
+  /* The first page of results (of `total`). A result already on screen for the same item and the same
+     words is left as it is, unless it was waiting for its text file: a query runs again as
+     each index file arrives, and those runs should cost next to nothing. True if the first
+     result is on screen (not a placeholder). */
+  function show(items, total, wanted, phrases) {
     var n = Math.min(items.length, current.shown);
     var words = JSON.stringify([Array.from(wanted), phrases.map(function (ph) { return ph.words; })]);
     while (list.children.length > n) list.removeChild(list.lastChild);
@@ -621,11 +554,13 @@
       render(li, items[i][0], wanted, phrases);
       li.glossatorKey = key;
     }
-    more.hidden = items.length <= n;
+    more.hidden = total <= n;
+    return n > 0 && !list.children[0].hasAttribute("data-pending");
   }
 
   function runSafely() {
     try { run(); } catch (e) { say("Search failed: " + e.message, "error", input.value); }
+    eager = true;
   }
   /* A run as soon as the page is free: runs asked for while one is waiting are one run. */
   var scheduled = false;
@@ -668,55 +603,54 @@
     warmUp();
   }
 
-  /* Before the first query, while the page is idle: the shard of the most frequent word,
-     read once, so that the code which loads and scores a shard has run before the reader's
-     first word needs it (its first run costs several times the next). */
+  /* Before the first query, while the page is idle: the first postings of the most frequent
+     term, read once, so that the code which loads and scores postings has run before the
+     reader's first word needs it (its first run costs several times the next). */
   var warmDone, warmed = new Promise(function (resolve) { warmDone = resolve; });
   function warmUp() {
     if (!window.requestIdleCallback) return warmDone();
     requestIdleCallback(function () {
-      if (!head && !broken) return warmUp();
-      if (broken || input.value || !head.vocab.length) return warmDone();
-      var best = 0, expand = {};
-      for (var i = 1; i < head.df.length; i++) if (head.df[i] > head.df[best]) best = i;
-      expand[best] = EXACT;
-      var file = head.shardFiles[shardsOf(best)[0]];
-      if (requested[file]) return warmDone();
-      load(file, function () {
-        if (shardsOf(best).every(function (s) { return shards[s]; })) scoreWord({ field: null, negate: false, expand: expand });
+      if (!I.ready() && !I.broken()) return warmUp();
+      var best = I.ready() ? I.head().warm : -1;
+      if (I.broken() || input.value || best < 0) return warmDone();
+      (function attempt() {
+        if (I.broken() || input.value) return warmDone();
+        if (!I.block(best)) return I.whenIdle(attempt);
+        var expand = {};
+        expand[best] = EXACT;
+        if (I.tier(best, 0, false) === null) return I.whenIdle(attempt);
+        scoreWord({ field: null, negate: false, expand: expand }, false);    // what is in: no further tiers
         warmDone();
-      });
+      })();
     }, { timeout: 2000 });
   }
 
-  var queued = window.glossatorSearch || [];
-  window.glossatorSearch = { push: function (entry) { receive(entry); } };
+  I.listen(function (now) { if (started) { if (now) runSafely(); else schedule(); } });
   window.GlossatorSearch = {
     words: words, terms: terms, stem: stem, normalise: normalise, parse: parse,
-    /* For tests and benchmarks: results once every shard they need has loaded. */
+    /* For tests and benchmarks: results once all the postings they need are in. */
     search: function (q) {
       return settle(function () { var r = rank(plan(q, true)); return r.pending || r.partial ? null : r.items; });
     },
     /* Each word of q: its index terms with boosts, its fields, and its score per item. */
     explain: function (q) {
-      var p = plan(q, true);
       return settle(function () {
-        var out = [];
+        var p = plan(q, true), out = [];
+        if (p.pending) return null;
         for (var i = 0; i < p.words.length; i++) {
           var w = p.words[i], scores = scoreWord(w);
           if (scores === null || scores.partial) return null;
           var expand = {};
-          Object.keys(w.expand).forEach(function (pos) { expand[head.vocab[pos]] = w.expand[pos]; });
-          out.push({ word: w.word, fields: w.field ? [w.field] : head.fields, expand: expand,
-            scores: scores.items.map(function (n) { return [n, scores.score[n]]; }) });
+          Object.keys(w.expand).forEach(function (pos) { expand[I.termAt(+pos)] = w.expand[pos]; });
+          out.push({ word: w.word, fields: w.field ? [w.field] : I.head().fields, expand: expand,
+            scores: scores.items.map(function (n) { return [n, scores.score.get(n)]; }) });
         }
         return out;
       });
     },
-    ready: function () { return !!head; },
+    ready: function () { return I.ready(); },
     /* For tests that hold index files back: resolves once the idle warm-up has run (or was not needed). */
     warmed: function () { return warmed; }
   };
-  queued.forEach(function (e) { receive(e); });
   start();
 })();
