@@ -195,7 +195,7 @@ def test_the_hostile_corpus_exports_valid_json_ld(tmp_path: Path) -> None:
 @pytest.mark.parametrize("count", [0, 1, w3c.PAGE_SIZE, w3c.PAGE_SIZE + 1, 3 * w3c.PAGE_SIZE + 7])
 def test_pages_hold_every_annotation_in_order(count: int) -> None:
     items = [{"id": f"a{i}"} for i in range(count)]
-    text = w3c.collection({"total": count}, [json.dumps(i).encode() for i in items], w3c.Iris(""))
+    text = w3c.collection({"total": count}, [json.dumps(i) for i in items], w3c.Iris(""))
     whole = json.loads(text)
     page, seen = whole.get("first"), []
     while page is not None:
