@@ -1,8 +1,8 @@
 """`annotations.jsonld`: every annotation of the corpus in the W3C Web Annotation Data Model.
 
 One `AnnotationCollection` (https://www.w3.org/TR/annotation-model/#annotation-collection)
-whose `AnnotationPage`s hold PAGE_SIZE annotations each; the first page is embedded in the
-collection and each page embeds the next, so the one file holds them all, in corpus order.
+whose `AnnotationPage`s hold PAGE_SIZE annotations each, in corpus order; the one file holds
+the collection and its pages side by side, in a JSON-LD `@graph`, linked by their ids.
 
 - Every quote, date, mention (written in a sidecar or found by an alias), link and note is an
   `Annotation` whose `id` is the anchor of its passage on the document page
@@ -62,36 +62,38 @@ class Iris:
 
 
 def annotations(linked: Linked, base_url: str = "") -> bytes:
-    """The collection, as compact UTF-8 JSON-LD.
-
-    Written as text, one annotation at a time: the pages nest (each holds the next, before its
-    own items), so the file is every page's opening in order, then every page's items from the
-    last page back to the first. No tree of the whole collection is ever held (each annotation
-    is kept as its JSON text until the file is joined), and the nesting costs no recursion
-    however many pages there are."""
+    """The collection, as UTF-8 JSON-LD (one annotation a line)."""
     iris = Iris(base_url)
     write = Writer(iris, linked.entities)
     items = [*(a for doc in linked.docs for a in write.annotations(doc)),
              *(write.statement(st) for st in linked.statements if len(st.passages) > 1)]
-    head = {"@context": CONTEXT, "id": iris.page(PATH), "type": "AnnotationCollection",
-            "label": linked.corpus.title or "Annotations", "total": len(items)}
-    return collection(head, items, iris)
+    return collection(linked.corpus.title or "Annotations", items, iris)
 
 
-def collection(head: dict[str, Any], items: Sequence[str], iris: Iris) -> bytes:
-    """The collection's JSON: `head`'s members, then the pages of `items` (each a JSON text)."""
+def collection(label: str, items: Sequence[str], iris: Iris) -> bytes:
+    """`{"@context": …, "@graph": [the collection, page 1, page 2, …]}`, `items` (each a JSON
+    text) in pages of PAGE_SIZE. The collection names its first and last page, each page the
+    collection, its place and its neighbours, all by id, as the Web Annotation protocol's
+    pages do when each is a resource of its own (https://www.w3.org/TR/annotation-model/#annotation-page).
+    Every node is at the same depth, however many pages: a file of 100,000 documents reads in
+    any JSON parser (pages nested one in the next, as they were, took a recursion level each,
+    past Python's limit at about 1,000 pages)."""
     n_pages = -(-len(items) // PAGE_SIZE)
-    out = [_object(head)[:-1]]
+    whole: dict[str, Any] = {"id": iris.page(PATH), "type": "AnnotationCollection", "label": label,
+                             "total": len(items)}
     if n_pages:
-        for n in range(1, n_pages + 1):
-            page: dict[str, Any] = {"id": _page_id(iris, n), "type": "AnnotationPage", "partOf": iris.page(PATH),
-                                    "startIndex": (n - 1) * PAGE_SIZE}
-            if n > 1:
-                page["prev"] = _page_id(iris, n - 1)
-            out.append((',"next":' if n > 1 else ',"first":') + _object(page)[:-1])
-    tail = [',"items":[' + ",".join(items[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]) + "]}" for n in range(n_pages, 0, -1)]
-    last = ',"last":' + _string(_page_id(iris, n_pages)) if n_pages else ""
-    return "".join([*out, *tail, last, "}\n"]).encode("utf-8")
+        whole.update(first=_page_id(iris, 1), last=_page_id(iris, n_pages))
+    out = ['{"@context":%s,"@graph":[\n%s' % (_string(CONTEXT), _object(whole))]
+    for n in range(1, n_pages + 1):
+        page: dict[str, Any] = {"id": _page_id(iris, n), "type": "AnnotationPage", "partOf": iris.page(PATH),
+                                "startIndex": (n - 1) * PAGE_SIZE}
+        if n > 1:
+            page["prev"] = _page_id(iris, n - 1)
+        if n < n_pages:
+            page["next"] = _page_id(iris, n + 1)
+        out.append(',\n%s,"items":[\n%s\n]}' % (_object(page)[:-1], ",\n".join(items[(n - 1) * PAGE_SIZE:n * PAGE_SIZE])))
+    out.append("\n]}\n")
+    return "".join(out).encode("utf-8")
 
 
 def _page_id(iris: Iris, n: int) -> str:
