@@ -65,14 +65,16 @@ def annotations(linked: Linked, base_url: str = "") -> bytes:
     """The collection, as UTF-8 JSON-LD (one annotation a line)."""
     iris = Iris(base_url)
     write = Writer(iris, linked.entities)
-    items = [*(a for doc in linked.docs for a in write.annotations(doc)),
-             *(write.statement(st) for st in linked.statements if len(st.passages) > 1)]
+    # each kept as UTF-8 until the file is joined: text with a curly quote is held as two or four
+    # bytes a character, and the file is joined once, from the items, with no string of it made first
+    items = [*(a.encode("utf-8") for doc in linked.docs for a in write.annotations(doc)),
+             *(write.statement(st).encode("utf-8") for st in linked.statements if len(st.passages) > 1)]
     return collection(linked.corpus.title or "Annotations", items, iris)
 
 
-def collection(label: str, items: Sequence[str], iris: Iris) -> bytes:
-    """`{"@context": …, "@graph": [the collection, page 1, page 2, …]}`, `items` (each a JSON
-    text) in pages of PAGE_SIZE. The collection names its first and last page, each page the
+def collection(label: str, items: Sequence[bytes], iris: Iris) -> bytes:
+    """`{"@context": …, "@graph": [the collection, page 1, page 2, …]}`, `items` (each a UTF-8
+    JSON text) in pages of PAGE_SIZE. The collection names its first and last page, each page the
     collection, its place and its neighbours, all by id, as the Web Annotation protocol's
     pages do when each is a resource of its own (https://www.w3.org/TR/annotation-model/#annotation-page).
     Every node is at the same depth, however many pages: a file of 100,000 documents reads in
@@ -83,7 +85,7 @@ def collection(label: str, items: Sequence[str], iris: Iris) -> bytes:
                              "total": len(items)}
     if n_pages:
         whole.update(first=_page_id(iris, 1), last=_page_id(iris, n_pages))
-    out = ['{"@context":%s,"@graph":[\n%s' % (_string(CONTEXT), _object(whole))]
+    out = [('{"@context":%s,"@graph":[\n%s' % (_string(CONTEXT), _object(whole))).encode("utf-8")]
     for n in range(1, n_pages + 1):
         page: dict[str, Any] = {"id": _page_id(iris, n), "type": "AnnotationPage", "partOf": iris.page(PATH),
                                 "startIndex": (n - 1) * PAGE_SIZE}
@@ -91,9 +93,12 @@ def collection(label: str, items: Sequence[str], iris: Iris) -> bytes:
             page["prev"] = _page_id(iris, n - 1)
         if n < n_pages:
             page["next"] = _page_id(iris, n + 1)
-        out.append(',\n%s,"items":[\n%s\n]}' % (_object(page)[:-1], ",\n".join(items[(n - 1) * PAGE_SIZE:n * PAGE_SIZE])))
-    out.append("\n]}\n")
-    return "".join(out).encode("utf-8")
+        out.append((',\n%s,"items":[\n' % _object(page)[:-1]).encode("utf-8"))
+        for item in items[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]:
+            out += (item, b",\n")
+        out[-1] = b"\n]}"
+    out.append(b"\n]}\n")
+    return b"".join(out)
 
 
 def _page_id(iris: Iris, n: int) -> str:
