@@ -6,7 +6,7 @@
     look      the theme: templates compiled, static files read
     pages     each page from what it reads (html.pages)                   (spread by the executor)
     search    the search index's files                                    (beside the pages)
-    export    annotations.jsonld (W3C Web Annotation), data/*.csv, data/quotes.json    (builder.export)
+    export    annotations.jsonld (W3C Web Annotation), data/*.csv, data/quotes.json    (with the pages)
     publish   .nojekyll, sitemap.xml
     write     staged beside the output folder, swapped in whole          (build_and_write)
 
