@@ -84,8 +84,9 @@ class InProcess:
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, heavy: Callable[[T], bool] | None = None,
             codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None) -> list[Any]:
-        results = [fn(x) for x in items]
-        return keep(results) if keep is not None else results
+        if keep is None:
+            return [fn(x) for x in items]
+        return [kept for x in items for kept in keep([fn(x)])]   # each result kept as soon as it is made
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]:
         return Done(fn())
