@@ -1,8 +1,8 @@
 """`annotations.jsonld`: every annotation of the corpus in the W3C Web Annotation Data Model.
 
 One `AnnotationCollection` (https://www.w3.org/TR/annotation-model/#annotation-collection)
-whose `AnnotationPage`s hold PAGE_SIZE annotations each; the first page is embedded in the
-collection and each page embeds the next, so the one file holds them all, in corpus order.
+whose `AnnotationPage`s hold PAGE_SIZE annotations each, in corpus order; the one file holds
+the collection and its pages side by side, in a JSON-LD `@graph`, linked by their ids.
 
 - Every quote, date, mention (written in a sidecar or found by an alias), link and note is an
   `Annotation` whose `id` is the anchor of its passage on the document page
@@ -26,10 +26,11 @@ Nothing depends on the time of the build: the same corpus gives the same bytes.
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 from typing import Any, Iterator, Sequence
 
 from builder.core import urls
-from builder.core.models import AnchoredDoc, Entity, EntityId, Linked, PassageRef, SitePath, Span, Statement
+from builder.core.models import AnchoredDoc, Annotation, Entity, EntityId, Linked, PassageRef, SitePath, Statement, Target
 from builder.html import markdown
 
 PATH = SitePath("annotations.jsonld")
@@ -37,6 +38,8 @@ CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 EDTF_DATATYPE = "http://id.loc.gov/datatypes/edtf"
 PAGE_SIZE = 300            # annotations per AnnotationPage
 CONTEXT_CHARS = 32         # prefix and suffix of a TextQuoteSelector, as Hypothesis writes them
+_string = encode_basestring   # a str as JSON text: what json.dumps(s, ensure_ascii=False) writes
+_object = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 MOTIVATION = {"quote": "identifying", "mention": "identifying", "date": "tagging", "note": "commenting",
               "link": "linking"}
 
@@ -59,112 +62,121 @@ class Iris:
 
 
 def annotations(linked: Linked, base_url: str = "") -> bytes:
-    """The collection, as compact UTF-8 JSON-LD.
-
-    Written as text, one annotation at a time: the pages nest (each holds the next, before its
-    own items), so the file is every page's opening in order, then every page's items from the
-    last page back to the first. No tree of the whole collection is ever held (each annotation
-    is kept as its UTF-8 bytes until the file is joined), and the nesting costs no recursion
-    however many pages there are."""
+    """The collection, as UTF-8 JSON-LD (one annotation a line)."""
     iris = Iris(base_url)
-    entities = {e.id: e for e in linked.entities}
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    items = [*(encode(_annotation(doc, span, iris, entities)).encode("utf-8") for doc in linked.docs for span in doc.spans),
-             *(encode(_statement(st, iris, entities)).encode("utf-8") for st in linked.statements if len(st.passages) > 1)]
-    head = {"@context": CONTEXT, "id": iris.page(PATH), "type": "AnnotationCollection",
-            "label": linked.corpus.title or "Annotations", "total": len(items)}
-    return collection(head, items, iris)
+    write = Writer(iris, linked.entities)
+    # each kept as UTF-8 until the file is joined: text with a curly quote is held as two or four
+    # bytes a character, and the file is joined once, from the items, with no string of it made first
+    items = [*(a.encode("utf-8") for doc in linked.docs for a in write.annotations(doc)),
+             *(write.statement(st).encode("utf-8") for st in linked.statements if len(st.passages) > 1)]
+    return collection(linked.corpus.title or "Annotations", items, iris)
 
 
-def collection(head: dict[str, Any], items: Sequence[bytes], iris: Iris) -> bytes:
-    """The collection's JSON: `head`'s members, then the pages of `items` (each a UTF-8 JSON text)."""
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+def collection(label: str, items: Sequence[bytes], iris: Iris) -> bytes:
+    """`{"@context": …, "@graph": [the collection, page 1, page 2, …]}`, `items` (each a UTF-8
+    JSON text) in pages of PAGE_SIZE. The collection names its first and last page, each page the
+    collection, its place and its neighbours, all by id, as the Web Annotation protocol's
+    pages do when each is a resource of its own (https://www.w3.org/TR/annotation-model/#annotation-page).
+    Every node is at the same depth, however many pages: a file of 100,000 documents reads in
+    any JSON parser (pages nested one in the next, as they were, took a recursion level each,
+    past Python's limit at about 1,000 pages)."""
     n_pages = -(-len(items) // PAGE_SIZE)
-    out = [encode(head)[:-1]]
+    whole: dict[str, Any] = {"id": iris.page(PATH), "type": "AnnotationCollection", "label": label,
+                             "total": len(items)}
     if n_pages:
-        for n in range(1, n_pages + 1):
-            page: dict[str, Any] = {"id": _page_id(iris, n), "type": "AnnotationPage", "partOf": iris.page(PATH),
-                                    "startIndex": (n - 1) * PAGE_SIZE}
-            if n > 1:
-                page["prev"] = _page_id(iris, n - 1)
-            out.append((',"next":' if n > 1 else ',"first":') + encode(page)[:-1])
-    head_bytes = "".join(out).encode("utf-8")
-    tail = [b',"items":[' + b",".join(items[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]) + b"]}" for n in range(n_pages, 0, -1)]
-    last = (',"last":' + encode(_page_id(iris, n_pages))).encode("utf-8") if n_pages else b""
-    return b"".join([head_bytes, *tail, last, b"}\n"])
+        whole.update(first=_page_id(iris, 1), last=_page_id(iris, n_pages))
+    out = [('{"@context":%s,"@graph":[\n%s' % (_string(CONTEXT), _object(whole))).encode("utf-8")]
+    for n in range(1, n_pages + 1):
+        page: dict[str, Any] = {"id": _page_id(iris, n), "type": "AnnotationPage", "partOf": iris.page(PATH),
+                                "startIndex": (n - 1) * PAGE_SIZE}
+        if n > 1:
+            page["prev"] = _page_id(iris, n - 1)
+        if n < n_pages:
+            page["next"] = _page_id(iris, n + 1)
+        out.append((',\n%s,"items":[\n' % _object(page)[:-1]).encode("utf-8"))
+        for item in items[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]:
+            out += (item, b",\n")
+        out[-1] = b"\n]}"
+    out.append(b"\n]}\n")
+    return b"".join(out)
 
 
 def _page_id(iris: Iris, n: int) -> str:
     return iris.page(PATH, f"page-{n}")
 
 
-def target(doc: AnchoredDoc, span: Span, iris: Iris) -> dict[str, Any]:
-    text = doc.doc.text
-    return {
-        "source": iris.page(urls.doc_page(doc.meta.id)),
-        "selector": [
-            {"type": "TextQuoteSelector", "exact": text[span.start:span.end],
-             "prefix": text[max(0, span.start - CONTEXT_CHARS):span.start],
-             "suffix": text[span.end:span.end + CONTEXT_CHARS]},
-            {"type": "TextPositionSelector", "start": span.start, "end": span.end},
-        ],
-    }
+# --- one annotation: JSON text put together from its values, each escaped by json's C encoder
+# (`json.dumps` of a dict per annotation spent more time building and walking the dicts than
+# writing the file). The members come in the same order as the model's examples list them.
+
+_QUOTE = '"type":"TextQuoteSelector","exact":%s,"prefix":%s,"suffix":%s'
+_POSITION = '"type":"TextPositionSelector","start":%d,"end":%d'
+_ANNOTATION = '{"id":%s,"type":"Annotation","motivation":"%s",%s"target":{"source":%s,"selector":[{%s},{%s}]}}'
+_RESOURCE = '{"type":"SpecificResource","purpose":"%s","source":%s}'
+_TEXTUAL = '{"type":"TextualBody","purpose":"%s","value":%s,"format":"%s"}'
+_STATEMENT = '{"type":"TextualBody","purpose":"%s","format":"text/plain","value":%s}'
+_EDTF = '{"type":"TextualBody","purpose":"tagging","value":%s,"conformsTo":"%s"}'
 
 
-def _annotation(doc: AnchoredDoc, span: Span, iris: Iris, entities: dict[EntityId, Entity]) -> dict[str, Any]:
-    ann = span.annotation
-    bodies = list(_bodies(span, iris, entities))
-    out: dict[str, Any] = {"id": iris.passage(PassageRef(doc.meta.id, span.id)), "type": "Annotation",
-                           "motivation": MOTIVATION[ann.kind]}
-    if bodies:
-        out["body"] = bodies[0] if len(bodies) == 1 else bodies
-    out["target"] = target(doc, span, iris)
-    return out
+class Writer:
+    """The JSON text of each annotation of one corpus. What many annotations share (an
+    entity's bodies, a document's page) is written once."""
 
+    def __init__(self, iris: Iris, entities: Sequence[Entity]) -> None:
+        self.iris = iris
+        self.entities = {e.id: e for e in entities}
+        self.identifying = {e.id: [_RESOURCE % ("identifying", _string(source))
+                                   for source in (iris.page(urls.entity_page(e.id)), wikidata_uri(e)) if source]
+                            for e in entities}
 
-def _bodies(span: Span, iris: Iris, entities: dict[EntityId, Entity]) -> Iterator[dict[str, Any]]:
-    ann = span.annotation
-    if ann.kind in ("quote", "mention"):
-        entity = entities.get(ann.speaker if ann.kind == "quote" else ann.entity)   # type: ignore[arg-type]
-        if entity is not None:
-            yield from _identifying(entity, iris)
-    if ann.kind == "date" and ann.date is not None:
-        yield {"type": "TextualBody", "purpose": "tagging", "value": ann.date.text, "conformsTo": EDTF_DATATYPE}
-        if ann.event:
-            yield {"type": "TextualBody", "purpose": "describing", "value": ann.event, "format": "text/plain"}
-    if ann.note:
-        yield {"type": "Choice", "items": [
-            {"type": "TextualBody", "purpose": "commenting", "value": ann.note, "format": "text/markdown"},
-            {"type": "TextualBody", "purpose": "commenting", "value": markdown.render(ann.note),
-             "format": "text/html"},
-        ]}
-    if ann.kind == "link" and ann.to is not None:
-        to = ann.to
+    def annotations(self, doc: AnchoredDoc) -> Iterator[str]:
+        text = doc.doc.text
+        path = urls.doc_page(doc.meta.id)
+        source = _string(self.iris.page(path))
+        for span in doc.spans:
+            start, end = span.start, span.end
+            bodies = self.bodies(span.annotation)
+            body = "" if not bodies else f'"body":{bodies[0]},' if len(bodies) == 1 else f'"body":[{",".join(bodies)}],'
+            quote = _QUOTE % (_string(text[start:end]), _string(text[max(0, start - CONTEXT_CHARS):start]),
+                              _string(text[end:end + CONTEXT_CHARS]))
+            yield _ANNOTATION % (_string(self.iris.page(path, span.id)), MOTIVATION[span.annotation.kind], body, source, quote,
+                                 _POSITION % (start, end))
+
+    def bodies(self, ann: Annotation) -> list[str]:
+        """A quote's speaker, a mention's entity, a date's value and event, a note, a link's destination."""
+        out = []
+        if ann.kind in ("quote", "mention"):
+            entity = ann.speaker if ann.kind == "quote" else ann.entity
+            if entity in self.entities:
+                out.extend(self.identifying[entity])   # type: ignore[index]
+        if ann.kind == "date" and ann.date is not None:
+            out.append(_EDTF % (_string(ann.date.text), EDTF_DATATYPE))
+            if ann.event:
+                out.append(_TEXTUAL % ("describing", _string(ann.event), "text/plain"))
+        if ann.note:
+            out.append('{"type":"Choice","items":[%s,%s]}' % (
+                _TEXTUAL % ("commenting", _string(ann.note), "text/markdown"),
+                _TEXTUAL % ("commenting", _string(markdown.render(ann.note)), "text/html")))
+        if ann.kind == "link" and ann.to is not None:
+            out.append(_RESOURCE % ("linking", _string(self.destination(ann.to))))
+        return out
+
+    def destination(self, to: Target) -> str:
         if to.kind == "url":
-            source = to.id
-        elif to.kind == "entity":
-            source = iris.page(urls.entity_page(EntityId(to.id)))
-        else:
-            source = iris.page(urls.doc_page(to.id), to.fragment)   # type: ignore[arg-type]
-        yield {"type": "SpecificResource", "purpose": "linking", "source": source}
+            return to.id
+        if to.kind == "entity":
+            return self.iris.page(urls.entity_page(EntityId(to.id)))
+        return self.iris.page(urls.doc_page(to.id), to.fragment)   # type: ignore[arg-type]
 
-
-def _identifying(entity: Entity, iris: Iris) -> Iterator[dict[str, Any]]:
-    yield {"type": "SpecificResource", "purpose": "identifying", "source": iris.page(urls.entity_page(entity.id))}
-    if entity.wikidata:
-        yield {"type": "SpecificResource", "purpose": "identifying", "source": wikidata_uri(entity)}
-
-
-def _statement(st: Statement, iris: Iris, entities: dict[EntityId, Entity]) -> dict[str, Any]:
-    """A statement reported in several places: a linking annotation whose targets are its quotes."""
-    first = st.passages[0]
-    places = len(st.passages)
-    bodies: list[dict[str, Any]] = [{"type": "TextualBody", "purpose": "linking", "format": "text/plain",
-                                     "value": f"The same statement, reported in {places} places"}]
-    if st.conflict:
-        names = [entities[s].name if s in entities else s for s in st.speakers]
-        bodies.append({"type": "TextualBody", "purpose": "questioning", "format": "text/plain",
-                       "value": "Conflicting attribution: the same words are credited to " + " and ".join(names)})
-    return {"id": iris.page(PATH, f"statement/{first.doc}/{first.id}"), "type": "Annotation",
-            "motivation": "linking", "body": bodies[0] if len(bodies) == 1 else bodies,
-            "target": [iris.passage(p) for p in st.passages]}
+    def statement(self, st: Statement) -> str:
+        """A statement reported in several places: a linking annotation whose targets are its quotes."""
+        first = st.passages[0]
+        bodies = [_STATEMENT % ("linking", _string(f"The same statement, reported in {len(st.passages)} places"))]
+        if st.conflict:
+            names = [self.entities[s].name if s in self.entities else s for s in st.speakers]
+            bodies.append(_STATEMENT % ("questioning", _string(
+                "Conflicting attribution: the same words are credited to " + " and ".join(names))))
+        body = bodies[0] if len(bodies) == 1 else f'[{",".join(bodies)}]'
+        targets = ",".join(_string(self.iris.passage(p)) for p in st.passages)
+        return '{"id":%s,"type":"Annotation","motivation":"linking","body":%s,"target":[%s]}' % (
+            _string(self.iris.page(PATH, f"statement/{first.doc}/{first.id}")), body, targets)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import colorsys
 import math
+import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from builder.core.models import EntityId
 
@@ -77,16 +78,27 @@ def lab(hex_colour: str) -> tuple[float, float, float]:
     return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
 
 
+def _numpy() -> Any:
+    """numpy, imported when a palette first needs it, with one OpenBLAS thread (unless the
+    environment says otherwise): on import OpenBLAS starts a thread per core that spins for a
+    while, ~45 ms of CPU in the process that then forks the page renderers. The palette does no
+    linear algebra (builder.search.lunr_index imports it the same way)."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    import numpy
+
+    return numpy
+
+
 def delta_e(lab1: tuple[float, float, float], lab2: tuple[float, float, float]) -> float:
     """CIEDE2000 colour difference (Sharma, Wu and Dalal's formulation) of two Lab colours."""
-    import numpy as np
+    np = _numpy()
 
     return float(_delta_e_to(np.array([lab1], float), lab2)[0])
 
 
 def _delta_e_to(labs: "np.ndarray", other: tuple[float, float, float]) -> "np.ndarray":
     """CIEDE2000 of every row of `labs` (an n × 3 array) to `other`, at once (numpy)."""
-    import numpy as np
+    np = _numpy()
 
     l1, a1, b1 = labs[:, 0], labs[:, 1], labs[:, 2]
     l2, a2, b2 = other
@@ -140,7 +152,7 @@ def palette(n: int, base: Sequence[str], lightness: Sequence[float]) -> list[str
     chosen = list(base[:n])
     left = [c for c in _candidates(lightness) if c not in chosen]
     if len(chosen) < n and left:
-        import numpy as np
+        np = _numpy()
 
         labs = np.array([lab(c) for c in left])
         nearest = np.full(len(left), np.inf)

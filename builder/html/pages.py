@@ -123,10 +123,11 @@ class Pages:
         notes = [{"id": s.id, "body": s.annotation.note, "text": document.quote_of(doc, s)}   # in the order they end
                  for s in sorted(doc.spans, key=lambda s: (s.end, -s.start))   # (print numbers them there)
                  if s.annotation.kind == "note" or (s.annotation.kind == "quote" and s.annotation.note)]
+        speakers = document.speakers_in(doc)
         legend = [
             {"entity": ent, "count": n, "href": self.href(urls.entity_page(e), page),
              "id": e, "name": ent.name, "initials": document.initials(ent.name)}
-            for e, n in document.speakers_in(doc) if (ent := self.entities.get(e)) is not None
+            for e, n in speakers if (ent := self.entities.get(e)) is not None
         ]
         related = [
             {"title": self.titles.get(r.doc, r.doc), "href": self.href(urls.doc_page(r.doc), page), "reason": r.reason,
@@ -141,7 +142,7 @@ class Pages:
             "reading": Markup(document.reading_html(doc, self.ctx, page)),
             "source_view": Markup(document.source_view_html(doc, self.ctx.pieces)),
             "changes": dict(changes), "notes": notes, "legend": legend, "related": related,
-            "speaker_colours": self.colours.on_page(self.document_speakers(doc)),
+            "speaker_colours": self.colours.on_page([e for e, _ in speakers]),   # document_speakers(doc)
             "marks": self.marks(doc), "page_data": self.document_data(doc, page),
             "lang_doc": doc.meta.language or self.settings.language,
             "structured_data": structured_data.document(doc, self.entities, self.settings.base_url),

@@ -127,7 +127,12 @@ def read_bytes(path: Path, within: Path | None = None, real: RealPaths | None = 
                               "a corpus holds plain files: copy the content into one")
             if info.st_size > max_bytes:
                 return None, (f"the file is larger than {_size(max_bytes)}", "split it into several files")
-            data = f.read(max_bytes + 1)
+            # The size fstat gave and a byte more (a file that grew since reads on, to the bound):
+            # read(max_bytes + 1) allocated 64 MiB for every file, 29 µs of CPU a file against 11.
+            want = info.st_size + 1
+            data = f.read(want)
+            if len(data) == want and want <= max_bytes:
+                data += f.read(max_bytes + 1 - want)
     except FileNotFoundError:
         return None, ("file not found", "")
     except IsADirectoryError:

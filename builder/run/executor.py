@@ -35,6 +35,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 64          # below this, forking costs more than it saves
+MIN_CHUNK = 8           # the fewest items a pool worker is handed at a time
 LOST = "a worker process ended before its work was done (killed, or out of memory?)"
 
 
@@ -84,8 +85,9 @@ class InProcess:
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, heavy: Callable[[T], bool] | None = None,
             codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None) -> list[Any]:
-        results = [fn(x) for x in items]
-        return keep(results) if keep is not None else results
+        if keep is None:
+            return [fn(x) for x in items]
+        return [kept for x in items for kept in keep([fn(x)])]   # each result kept as soon as it is made
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]:
         return Done(fn())
@@ -158,8 +160,12 @@ class Forked:
         big = [i for i, x in enumerate(items) if heavy(x)] if heavy else []
         marked = set(big)
         rest = [i for i in range(len(items)) if i not in marked]
-        size = -(-len(rest) // (self.workers * 4)) or 1   # a few chunks per worker evens out uneven items
-        tasks = [[i] for i in big] + [rest[k:k + size] for k in range(0, len(rest), size)]
+        tasks = [[i] for i in big]
+        k = 0
+        while k < len(rest):   # chunks that shrink as the work runs out, so that the workers end together
+            size = max(MIN_CHUNK, (len(rest) - k) // (2 * self.workers))
+            tasks.append(rest[k:k + size])
+            k += size
         # The function reaches the workers when they fork (initializer arguments are not
         # pickled under fork): closures and the corpus they hold are shared copy-on-write.
         with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),

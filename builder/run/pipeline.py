@@ -6,7 +6,7 @@
     look      the theme: templates compiled, static files read
     pages     each page from what it reads (html.pages)                   (spread by the executor)
     search    the search index's files                                    (beside the pages)
-    export    annotations.jsonld (W3C Web Annotation), data/*.csv, data/quotes.json    (builder.export)
+    export    annotations.jsonld (W3C Web Annotation), data/*.csv, data/quotes.json    (with the pages)
     publish   .nojekyll, sitemap.xml
     write     staged beside the output folder, swapped in whole          (build_and_write)
 
@@ -216,11 +216,17 @@ def site(linked: Linked, settings: config.Settings, the_look: render.Look) -> Si
 
 
 EXPORTS = (w3c.PATH, *tables.PATHS)   # every site has them, whatever its corpus
+# The exports in parts a worker makes in one go: annotations.jsonld, then the data files (whose
+# quote rows two of them share). Named as no page is, since pages and parts share one map.
+EXPORT_PARTS: dict[str, Callable[[Linked, str], dict[SitePath, bytes]]] = {
+    "export:w3c": lambda linked, base_url: {w3c.PATH: w3c.annotations(linked, base_url)},
+    "export:tables": tables.tables,
+}
 
 
 def exports(linked: Linked, settings: config.Settings) -> dict[SitePath, bytes]:
     """The corpus as data for other tools, made from the linked corpus and the settings alone."""
-    return {w3c.PATH: w3c.annotations(linked, settings.base_url), **tables.tables(linked, settings.base_url)}
+    return {path: data for part in EXPORT_PARTS.values() for path, data in part(linked, settings.base_url).items()}
 
 
 def publishing(files: Mapping[SitePath, bytes], settings: config.Settings) -> dict[SitePath, bytes]:
@@ -274,7 +280,6 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         staging.open()   # before the index job starts: it writes its files there itself
     # The search index reads only the prepared documents: it is made beside linking and the pages.
     index_job = executor.submit(partial(_search_files, prepared, staging))
-    export_job = None
     try:
         linked, found = link(prepared, memo, progress)
         the_look = look(corpus_dir, prepared.settings, memo, files)
@@ -284,14 +289,15 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
             return failed(found, linked)
         progress("rendering and indexing")
         the_site = site(linked, prepared.settings, the_look)
-        # The data files read only the linked corpus: made beside the pages, as the index is.
-        export_job = executor.submit(partial(_export_files, linked, prepared.settings, staging))
-        made = executor.map(the_site.render, list(the_site.makers), heavy=site_pages.LISTINGS.__contains__,
-                            keep=partial(_keep_pages, staging) if staging is not None else None)
+        # The data files read only the linked corpus: made by the workers that make the pages
+        # (heavy, so handed out first). A child of their own copied the corpus's memory it read.
+        make = partial(_make, the_site, linked, prepared.settings.base_url)
+        made = [one for part in executor.map(make, [*the_site.makers, *EXPORT_PARTS], heavy=_heavy,
+                                             keep=partial(_keep_pages, staging) if staging is not None else None)
+                for one in part]
         problems = theme.on_pages((path, problem) for path, _, problem in made if problem is not None)
         if diagnostics.has_errors(problems):
             index_job.cancel()
-            export_job.cancel()
             return failed((*found, *problems), linked)
         static = dict(the_site.static)
         if staging is not None:
@@ -299,16 +305,13 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
             staging.written(path for path, _, _ in made)
     except BaseException:
         index_job.cancel()
-        if export_job is not None:
-            export_job.cancel()
         raise
-    index_files, export_files = index_job.result(), export_job.result()
+    index_files = index_job.result()
     if staging is not None:
         staging.written(index_files)
-        staging.written(export_files)
         out: Mapping[SitePath, bytes] = staging.site(static)
     else:
-        out = {**static, **{path: data for path, data, _ in made}, **index_files, **export_files}
+        out = {**static, **{path: data for path, data, _ in made}, **index_files}
     extra = publishing(out, prepared.settings)
     if staging is not None:
         out = staging.site({**static, **extra})
@@ -318,26 +321,28 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
                        time.perf_counter() - started)
 
 
-def _keep_pages(staging: write.Staging, made: list[render.Rendered]) -> list[render.Rendered]:
-    """In the process that rendered them: pages written to the staging folder, only their names
+def _make(the_site: Site, linked: Linked, base_url: str, item: str) -> list[render.Rendered]:
+    """A page (a list of one), or the files of a part of the exports."""
+    if item in EXPORT_PARTS:
+        return [(path, data, None) for path, data in EXPORT_PARTS[item](linked, base_url).items()]
+    return [the_site.render(SitePath(item))]
+
+
+def _heavy(item: str) -> bool:
+    return item in site_pages.LISTINGS or item in EXPORT_PARTS
+
+
+def _keep_pages(staging: write.Staging, made: list[list[render.Rendered]]) -> list[list[render.Rendered]]:
+    """In the process that made them: files written to the staging folder, only their names
     (and any problem) sent back. Sending 62 MB of pages back cost more than writing them here."""
-    staging.write({path: data for path, data, _ in made if data is not None})
-    return [(path, None, problem) for path, _, problem in made]
+    staging.write({path: data for part in made for path, data, _ in part if data is not None})
+    return [[(path, None, problem) for path, _, problem in part] for part in made]
 
 
 def _search_files(prepared: Prepared, staging: write.Staging | None) -> Any:
     """The search index's files; with `staging`, written there by the process that made them,
     which sends back only their names (see staging.OnDisk)."""
     files = search.build_index(prepared)
-    if staging is None:
-        return files
-    staging.write(files)
-    return sorted(files)
-
-
-def _export_files(linked: Linked, settings: config.Settings, staging: write.Staging | None) -> Any:
-    """The data files; with `staging`, written there by the process that made them (as _search_files)."""
-    files = exports(linked, settings)
     if staging is None:
         return files
     staging.write(files)

@@ -96,3 +96,25 @@ def test_ten_thousand_annotations_on_one_document(tmp_path):
     assert len(ids) == 4 * n
     entity = (out / "entities" / "zamir-kabulov.html").read_text()
     assert entity.count('class="passage') >= n
+
+
+def test_a_file_read_to_its_size_or_to_the_bound_whatever_fstat_said(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """read_bytes reads the size fstat gives and a byte more; a file that grew since (here: fstat
+    made to say less) is read on, but never past the bound."""
+    from builder.read import files
+
+    bound = 1000
+    at_bound, over = tmp_path / "a.txt", tmp_path / "b.txt"
+    at_bound.write_bytes(b"x" * bound)
+    over.write_bytes(b"y" * (bound + 1))
+    assert files.read_bytes(at_bound, max_bytes=bound) == (b"x" * bound, None)
+    assert "larger than" in files.read_bytes(over, max_bytes=bound)[1][0]
+    real_fstat = files.os.fstat
+
+    class Shrunk:
+        def __init__(self, info: object) -> None:
+            self.st_mode, self.st_size = info.st_mode, 10   # type: ignore[attr-defined]
+
+    monkeypatch.setattr(files.os, "fstat", lambda fd: Shrunk(real_fstat(fd)))
+    assert files.read_bytes(at_bound, max_bytes=bound) == (b"x" * bound, None)
+    assert "larger than" in files.read_bytes(over, max_bytes=bound)[1][0]
