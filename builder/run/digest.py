@@ -3,9 +3,9 @@
 `digest(value, named)` hashes a value as pickle writes it, with two changes that make the
 same value give the same digest in every process: a set is written sorted, and an object
 in `named` (a prepared document, the theme) is written as the digest it is already known
-by instead of its whole content. Two values with one digest are equal; two equal values may
-(rarely: the same object met twice, or not) have two digests, which costs a miss, never a
-wrong result.
+by instead of its whole content, and nothing is written as a reference to an earlier copy.
+Two values with one digest are equal; two equal values may (rarely: a set of values of
+different types) have two digests, which costs a miss, never a wrong result.
 
 `code()` is the digest of Glossator itself (its version and every file of the package), so
 that a cache made by other code is never read.
@@ -27,6 +27,10 @@ class _Pickler(pickle.Pickler):
     def __init__(self, file: io.BytesIO, named: Mapping[int, str]) -> None:
         super().__init__(file, protocol=5)
         self._named = named
+        # No memo: an object met twice is written twice, so that the bytes depend on the
+        # values alone, not on which of them happen to be one object (a result made, or
+        # read back from the cache, shares different strings).
+        self.fast = True
 
     def persistent_id(self, obj: Any) -> str | None:  # noqa: ANN401 - any value a step reads
         return self._named.get(id(obj))

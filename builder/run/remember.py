@@ -18,10 +18,11 @@ import hashlib
 import json
 import os
 import pickle
-from dataclasses import dataclass, is_dataclass
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable, Hashable, Sequence, TypeVar
 
+from builder.core.models import Entity
 from builder.run import transfer
 from builder.run.executor import Forked, InProcess
 from builder.run.digest import code, digest
@@ -62,9 +63,9 @@ class Remembered(Fresh):
                 if _nameable(part):
                     self.name(part, f"{key}/{n}")
                     if type(part) is tuple:
-                        for m, record in enumerate(part):
-                            if is_dataclass(record):
-                                self.name(record, f"{key}/{n}/{m}")
+                        for record in part:
+                            if type(record) is Entity:   # named by itself, not by the file it is in
+                                self.name(record, digest(record))
 
     # --- the memo
 
@@ -105,14 +106,13 @@ class Remembered(Fresh):
         return out
 
     def _name_parts(self, part: object, key: str) -> None:
-        """The parts of a prepared document that pages read one by one: its reading text, its
-        metadata and each annotation (what a listing quotes), so that a page's digest names
-        them instead of writing them out."""
+        """The parts of a prepared document that pages read one by one: its reading text and
+        each annotation (what a listing quotes), so that a page's digest names them instead
+        of writing them out."""
         doc, spans = getattr(part, "doc", None), getattr(part, "spans", None)
         if doc is None or spans is None:
             return
-        self.name(doc.text, key + "/text")
-        self.name(doc.raw.meta, key + "/meta")
+        self.name(doc.text, hashlib.sha256(doc.text.encode()).hexdigest())   # unchanged when only annotations change
         for n, span in enumerate(spans):
             self.name(span, f"{key}/{n}")
 
@@ -190,14 +190,18 @@ class Kept:
                           prepared.incomplete)
         return Kept(memo, str(staging.where()), linked, memo.key("search", prepared.docs, prepared.entities))
 
-    def _place(self, key: str, rel: str) -> bool:
+    def _place(self, key: str, rel: str, just_put: bool = False) -> bool:
         target = os.path.join(self.root, rel)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        return self.memo.store.link(key, target)
+        return self.memo.store.link(key, target, just_put)
 
     def _keep(self, key: str, rel: str, data: bytes) -> None:
-        self.memo.store.put(key, data)
-        if not self._place(key, rel):    # the cache cannot take it: write it where it goes
+        try:
+            self.memo.store.put(key, data)
+            placed = self._place(key, rel, just_put=True)
+        except OSError:
+            placed = False
+        if not placed:    # the cache cannot take it: write it where it goes
             with open(os.path.join(self.root, rel), "wb") as f:
                 f.write(data)
 

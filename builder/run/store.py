@@ -164,9 +164,10 @@ class Store:
         target.parent.mkdir(exist_ok=True)
         _write_atomic(target, data)
 
-    def link(self, key: str, to: str) -> bool:
-        """Put the result under `key` at path `to` (a hard link, or a copy across file systems)."""
-        if not self.has(key):
+    def link(self, key: str, to: str, just_put: bool = False) -> bool:
+        """Put the result under `key` at path `to` (a hard link, or a copy across file systems):
+        a trusted one, or one this process has just put there."""
+        if not (just_put or self.has(key)):
             return False
         try:
             os.link(self.path(key), to)
