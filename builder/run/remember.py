@@ -18,11 +18,12 @@ import hashlib
 import json
 import os
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Callable, Hashable, Sequence, TypeVar
 
 from builder.core.models import Entity
+from builder.read.settings import Settings
 from builder.run import transfer
 from builder.run.executor import Forked, InProcess
 from builder.run.digest import code, digest
@@ -30,6 +31,7 @@ from builder.run.memo import Fresh
 from builder.run.store import Store
 
 T = TypeVar("T")
+BY_VALUE = (Settings,)   # small results named by what they hold, not by what they were read from
 
 
 class Remembered(Fresh):
@@ -57,11 +59,11 @@ class Remembered(Fresh):
         """Name a result, the parts of a tuple result, and the records a part holds (the
         entities of entities.yaml, the rows of INDEX.md), which pages read one by one."""
         if _nameable(value):
-            self.name(value, key)
+            self.name(value, digest(value) if type(value) in BY_VALUE else key)
         if type(value) is tuple:
             for n, part in enumerate(value):
                 if _nameable(part):
-                    self.name(part, f"{key}/{n}")
+                    self.name(part, digest(part) if type(part) in BY_VALUE else f"{key}/{n}")
                     if type(part) is tuple:
                         for record in part:
                             if type(record) is Entity:   # named by itself, not by the file it is in
@@ -178,6 +180,7 @@ class Kept:
     root: str            # the staging folder
     linked: str          # the digest of everything linking and the exports read
     search_key: str
+    folders: set[str] = field(default_factory=set)   # of the staging folder, made (by this process)
 
     @staticmethod
     def of(memo: Fresh, staging: Any, executor: Any, prepared: Any) -> Kept | None:  # noqa: ANN401
@@ -192,7 +195,10 @@ class Kept:
 
     def _place(self, key: str, rel: str, just_put: bool = False) -> bool:
         target = os.path.join(self.root, rel)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        folder = os.path.dirname(target)
+        if folder not in self.folders:
+            os.makedirs(folder, exist_ok=True)
+            self.folders.add(folder)
         return self.memo.store.link(key, target, just_put)
 
     def _keep(self, key: str, rel: str, data: bytes) -> None:

@@ -29,7 +29,6 @@ import hmac
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -89,6 +88,7 @@ class Store:
         self._code = code
         self._trusted = self._read_manifest()
         self._used: set[str] = set()
+        self._folders: set[str] = set()
 
     # --- opening
 
@@ -160,9 +160,11 @@ class Store:
 
     def put(self, key: str, data: bytes) -> None:
         """Keep `data` under `key` (in any process of the build: the file is renamed into place)."""
-        target = self.path(key)
-        target.parent.mkdir(exist_ok=True)
-        _write_atomic(target, data)
+        folder = os.path.join(self.folder, "objects", key[:2])
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+        _write_atomic(Path(folder, key), data)
 
     def link(self, key: str, to: str, just_put: bool = False) -> bool:
         """Put the result under `key` at path `to` (a hard link, or a copy across file systems):
@@ -222,11 +224,13 @@ class Store:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    """`data` written beside `path` under a name of this process's own, then renamed to it."""
+    _written[0] += 1
+    tmp = os.path.join(os.path.dirname(path), f".tmp-{os.getpid()}-{_written[0]}")
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -234,6 +238,9 @@ def _write_atomic(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+_written = [0]   # temporary names made by this process (forked workers count on from their parent's: the pid differs)
 
 
 def clean(corpus_dir: Path) -> tuple[bool, str, str]:
