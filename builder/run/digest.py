@@ -13,11 +13,13 @@ that a cache made by other code is never read.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
 import pickle
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, Mapping
 
 from builder import __version__
@@ -36,9 +38,20 @@ class _Pickler(pickle.Pickler):
         return self._named.get(id(obj))
 
     def reducer_override(self, obj: Any) -> Any:  # noqa: ANN401
-        if type(obj) in (set, frozenset):
-            return type(obj), (sorted(obj, key=repr),)
-        return NotImplemented
+        kind = type(obj)
+        names = _FIELDS.get(kind)
+        if names is None:
+            if kind in (set, frozenset):
+                return kind, (sorted(obj, key=repr),)
+            if not dataclasses.is_dataclass(kind):
+                return NotImplemented
+            names = _FIELDS[kind] = attrgetter(*(f.name for f in dataclasses.fields(kind)))
+        # A record as its class and its fields' values: dataclasses' own __getstate__ asks
+        # for the fields again on every call, the larger part of the cost of a digest.
+        return kind, (), names(obj)
+
+
+_FIELDS: dict[type, Any] = {}
 
 
 def digest(value: object, named: Mapping[int, str] = {}) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Callable, Hashable, Sequence, TypeVar
 
-from builder.core.models import Entity
+from builder.core.models import DocMeta, Entity
 from builder.read.settings import Settings
 from builder.run import transfer
 from builder.run.executor import Forked, InProcess
@@ -66,7 +66,7 @@ class Remembered(Fresh):
                     self.name(part, digest(part) if type(part) in BY_VALUE else f"{key}/{n}")
                     if type(part) is tuple:
                         for record in part:
-                            if type(record) is Entity:   # named by itself, not by the file it is in
+                            if type(record) in (Entity, DocMeta):   # by itself, not by the file it is in
                                 self.name(record, digest(record))
 
     # --- the memo
@@ -108,9 +108,12 @@ class Remembered(Fresh):
         return out
 
     def _name_parts(self, part: object, key: str) -> None:
-        """The parts of a prepared document that pages read one by one: its reading text and
-        each annotation (what a listing quotes), so that a page's digest names them instead
-        of writing them out."""
+        """The parts of a prepared document that pages read one by one: its metadata, its
+        reading text and each annotation (what a listing quotes), so that a page's digest
+        names them instead of writing them out."""
+        meta = getattr(part, "meta", None)
+        if type(meta) is DocMeta:   # a copy read back from the cache: named as INDEX.md's row is
+            self.name(meta, digest(meta))
         doc, spans = getattr(part, "doc", None), getattr(part, "spans", None)
         if doc is None or spans is None:
             return
