@@ -27,7 +27,9 @@ from pathlib import Path
 from builder.run import pipeline
 stages = {}
 last = [time.perf_counter(), None]
-def progress(stage):
+def progress(stage, done=None, total=None):
+    if done is not None:   # a count within the stage: the stage's time goes on
+        return
     now = time.perf_counter()
     if last[1]:
         stages[last[1]] = now - last[0]

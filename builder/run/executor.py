@@ -10,7 +10,9 @@ and the same bytes whichever executor ran them:
   plain tuples, builder.run.transfer); `keep` is called on each batch of results, and what it
   returns is the map's result instead: called where the results were made when that process
   can write where they go (a forked renderer's pages written to the staging folder by the
-  process that rendered them, only their names sent back), here when it cannot (Dask).
+  process that rendered them, only their names sent back), here when it cannot (Dask);
+  `done(n)` is called here, in this process, as results arrive: n more items are made (the
+  n add up to len(items)), for a progress bar. It changes nothing of what the map returns.
 - `submit(fn)`: one call that runs beside what follows (the search index, while pages render);
   `result()` waits for it, `cancel()` drops it. `idle`: it may take only CPU that nothing else
   wants (a live server's search index, while the author edits).
@@ -26,7 +28,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Protocol, Sequence, TypeVar
@@ -60,7 +62,8 @@ class Executor(Protocol):
     workers: int
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, heavy: Callable[[T], bool] | None = None,
-            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None) -> list[Any]: ...
+            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None,
+            done: Callable[[int], None] | None = None) -> list[Any]: ...
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]: ...
 
@@ -84,10 +87,18 @@ class InProcess:
     workers = 1
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, heavy: Callable[[T], bool] | None = None,
-            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None) -> list[Any]:
-        if keep is None:
-            return [fn(x) for x in items]
-        return [kept for x in items for kept in keep([fn(x)])]   # each result kept as soon as it is made
+            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None,
+            done: Callable[[int], None] | None = None) -> list[Any]:
+        if done is None:
+            if keep is None:
+                return [fn(x) for x in items]
+            return [kept for x in items for kept in keep([fn(x)])]   # each result kept as soon as it is made
+        out: list[Any] = []
+        for x in items:
+            made = [fn(x)]
+            out.extend(keep(made) if keep is not None else made)
+            done(1)
+        return out
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]:
         return Done(fn())
@@ -120,18 +131,19 @@ class Forked:
         self.workers = workers
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, heavy: Callable[[T], bool] | None = None,
-            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None) -> list[Any]:
+            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None,
+            done: Callable[[int], None] | None = None) -> list[Any]:
         if self.workers <= 1 or len(items) < MIN_ITEMS:
-            return InProcess().map(fn, items, keep=keep)
+            return InProcess().map(fn, items, keep=keep, done=done)
         if codec is not None:
-            return self._slices(fn, items, codec, keep)
-        return self._pool(fn, items, heavy, keep)
+            return self._slices(fn, items, codec, keep, done)
+        return self._pool(fn, items, heavy, keep, done)
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]:
         return Child(fn, idle)
 
     def _slices(self, fn: Callable[[T], R], items: Sequence[T], codec: Codec,
-                keep: Callable[[list[R]], list[Any]] | None) -> list[Any]:
+                keep: Callable[[list[R]], list[Any]] | None, done: Callable[[int], None] | None) -> list[Any]:
         n = len(items)
         first = round(n * (self.PARENT_SHARE if self.workers == 2 else 1 / self.workers))
         rest = n - first
@@ -145,10 +157,12 @@ class Forked:
 
         children = [Child(slice_of(a, b)) for a, b in zip(cuts, cuts[1:])]
         try:
-            mine = [fn(x) for x in items[:first]]
+            mine = [fn(x) for x in items[:first]] if done is None else _counted(fn, items[:first], done)
             out = keep(mine) if keep is not None else mine
-            for child in children:
+            for child, a, b in zip(children, cuts, cuts[1:]):
                 out.extend(codec.decode(child.result()))
+                if done is not None:
+                    done(b - a)
         except BaseException:
             for child in children:
                 child.cancel()
@@ -156,7 +170,7 @@ class Forked:
         return out
 
     def _pool(self, fn: Callable[[T], R], items: Sequence[T], heavy: Callable[[T], bool] | None,
-              keep: Callable[[list[R]], list[Any]] | None) -> list[Any]:
+              keep: Callable[[list[R]], list[Any]] | None, done: Callable[[int], None] | None) -> list[Any]:
         big = [i for i, x in enumerate(items) if heavy(x)] if heavy else []
         marked = set(big)
         rest = [i for i in range(len(items)) if i not in marked]
@@ -170,15 +184,32 @@ class Forked:
         # pickled under fork): closures and the corpus they hold are shared copy-on-write.
         with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_install, initargs=(fn, keep)) as pool:
+            # Each chunk's results put in their places as the chunk comes back, in whatever order
+            # the chunks finish: the map's result is the same list, in input order, either way.
+            futures = {pool.submit(_run_chunk, [items[i] for i in t]): t for t in tasks}
+            out: list[Any] = [None] * len(items)
             try:
-                parts = list(pool.map(_run_chunk, [[items[i] for i in t] for t in tasks]))
+                for future in as_completed(futures):
+                    task = futures[future]
+                    for i, r in zip(task, future.result()):
+                        out[i] = r
+                    if done is not None:
+                        done(len(task))
             except BrokenProcessPool as exc:
                 raise WorkerLost(LOST) from exc
-        out: list[Any] = [None] * len(items)
-        for task, part in zip(tasks, parts):
-            for i, r in zip(task, part):
-                out[i] = r
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
         return out
+
+
+def _counted(fn: Callable[[T], R], items: Sequence[T], done: Callable[[int], None]) -> list[R]:
+    """fn over items, here, each one counted as it is made."""
+    out = []
+    for x in items:
+        out.append(fn(x))
+        done(1)
+    return out
 
 
 class _Installed:
