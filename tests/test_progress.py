@@ -8,6 +8,7 @@ import io
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from builder.commands import cli
 from builder.commands.progress import Reporter
 from builder.run import pipeline
-from builder.run.executor import MIN_ITEMS, Codec, Forked, InProcess, default
+from builder.run.executor import MIN_ITEMS, Codec, Forked, InProcess, WorkerLost, default
 
 ROOT = Path(__file__).resolve().parents[1]
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forking is Linux's")
@@ -194,9 +195,38 @@ def test_the_default_executor_with_two_workers_counts_its_slices(monkeypatch: py
     items = list(range(MIN_ITEMS * 4))
     out, calls, _ = counted(executor, items, codec=Codec(list, list))
     assert out == [x * x for x in items] and sum(calls) == len(items)
-    assert calls[-1] == len(items) - round(len(items) * Forked.PARENT_SHARE), "the child's slice, when it arrives"
+    calls, pids = [], set()
+
+    def slow(x: int) -> int:
+        time.sleep(0.003)
+        return -x
+
+    def done(n: int) -> None:
+        calls.append(n)
+        pids.add(os.getpid())
+
+    assert executor.map(slow, items, codec=Codec(list, list), done=done) == [-x for x in items]
+    assert sum(calls) == len(items) and pids == {os.getpid()}
+    assert any(n > 1 for n in calls[:-1]), "the child's counts arrive while it works, not only its whole slice"
     out, calls, _ = counted(executor, items[:10])
     assert out == [x * x for x in items[:10]] and calls == [1] * 10, "a small map runs here, counted one by one"
+
+
+@linux_only
+@pytest.mark.parametrize("codec", [None, Codec(list, list)], ids=["pool", "slices"])
+def test_a_worker_killed_while_counting_fails_the_map(codec: Codec | None) -> None:
+    items = list(range(MIN_ITEMS * 4))
+
+    def dies(x: int) -> int:
+        time.sleep(0.002)
+        if x == items[-1]:
+            os.kill(os.getpid(), 9)
+        return x
+
+    calls: list[int] = []
+    with pytest.raises(WorkerLost):
+        Forked(2).map(dies, items, codec=codec, done=calls.append)
+    assert sum(calls) < len(items)
 
 
 # --- a build ------------------------------------------------------------------------------------

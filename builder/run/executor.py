@@ -13,6 +13,7 @@ and the same bytes whichever executor ran them:
   process that rendered them, only their names sent back), here when it cannot (Dask);
   `done(n)` is called here, in this process, as results arrive: n more items are made (the
   n add up to len(items)), for a progress bar. It changes nothing of what the map returns.
+  (A forked slice counts as it goes: its child sends how many it has made, every TICK.)
 - `submit(fn)`: one call that runs beside what follows (the search index, while pages render);
   `result()` waits for it, `cancel()` drops it. `idle`: it may take only CPU that nothing else
   wants (a live server's search index, while the author edits).
@@ -28,8 +29,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import connection
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Protocol, Sequence, TypeVar
 
@@ -38,6 +41,7 @@ R = TypeVar("R")
 
 MIN_ITEMS = 64          # below this, forking costs more than it saves
 MIN_CHUNK = 8           # the fewest items a pool worker is handed at a time
+TICK = 0.1              # seconds between a counting child's counts
 LOST = "a worker process ended before its work was done (killed, or out of memory?)"
 
 
@@ -149,20 +153,29 @@ class Forked:
         rest = n - first
         cuts = [first + rest * k // (self.workers - 1) for k in range(self.workers)]
 
+        counted = done is not None
+
         def slice_of(a: int, b: int) -> Callable[[], Any]:
             def run() -> Any:
-                made = [fn(x) for x in items[a:b]]
+                made = _counting_to_parent(fn, items[a:b]) if counted else [fn(x) for x in items[a:b]]
                 return codec.encode(keep(made) if keep is not None else made)
             return run
 
         children = [Child(slice_of(a, b)) for a, b in zip(cuts, cuts[1:])]
         try:
-            mine = [fn(x) for x in items[:first]] if done is None else _counted(fn, items[:first], done)
+            if done is None:
+                mine = [fn(x) for x in items[:first]]
+            else:   # this slice counted item by item, the children's as they send their counts
+                mine = []
+                for x in items[:first]:
+                    mine.append(fn(x))
+                    done(1 + sum(child.ticks() for child in children))
+                _gather(children, done)
             out = keep(mine) if keep is not None else mine
             for child, a, b in zip(children, cuts, cuts[1:]):
                 out.extend(codec.decode(child.result()))
-                if done is not None:
-                    done(b - a)
+                if done is not None and b - a > child.counted:
+                    done(b - a - child.counted)
         except BaseException:
             for child in children:
                 child.cancel()
@@ -203,13 +216,35 @@ class Forked:
         return out
 
 
-def _counted(fn: Callable[[T], R], items: Sequence[T], done: Callable[[int], None]) -> list[R]:
-    """fn over items, here, each one counted as it is made."""
-    out = []
+def _gather(children: Sequence[Child[Any]], done: Callable[[int], None]) -> None:
+    """The children's counts as they come, until each has sent its result (or ended)."""
+    waiting = [child for child in children if not child.heard]
+    while waiting:
+        connection.wait([child.connection for child in waiting])
+        n = sum(child.ticks() for child in waiting)
+        if n:
+            done(n)
+        waiting = [child for child in waiting if not child.heard]
+
+
+class _Parent:
+    """In a forked child: the end of the pipe its result goes back through."""
+
+    conn: Any = None
+
+
+def _counting_to_parent(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """In a child: fn over items, how many are made sent to the parent as it goes (Child.ticks),
+    every TICK seconds at most."""
+    made: list[R] = []
+    sent, last = 0, time.monotonic()
     for x in items:
-        out.append(fn(x))
-        done(1)
-    return out
+        made.append(fn(x))
+        now = time.monotonic()
+        if now - last >= TICK and _Parent.conn is not None:
+            _Parent.conn.send(len(made) - sent)
+            sent, last = len(made), now
+    return made
 
 
 class _Installed:
@@ -230,6 +265,7 @@ def _run_chunk(chunk: Sequence[object]) -> list[object]:
 
 
 def _child(conn: Any, fn: Callable[[], Any]) -> None:
+    _Parent.conn = conn
     try:
         conn.send((True, fn()))
     except BaseException as exc:  # the parent must hear of it, not wait forever
@@ -251,6 +287,34 @@ class Child(Generic[R]):
         theirs.close()
         self._value: Any = None
         self._done = False
+        self._message: Any = None     # the child's result, read early by ticks()
+        self._ended = False           # ...or the end of its pipe
+        self.counted = 0              # the items it said it made (ticks)
+
+    @property
+    def connection(self) -> Any:
+        return self._conn
+
+    @property
+    def heard(self) -> bool:
+        """Its result (or its end) has come: result() will not wait."""
+        return self._message is not None or self._ended or self._child is None
+
+    def ticks(self) -> int:
+        """The items a counting child (a map's slice) made since last asked; never waits."""
+        n = 0
+        while not self.heard and self._conn.poll():
+            try:
+                message = self._conn.recv()
+            except (EOFError, OSError):
+                self._ended = True   # result() says so
+                break
+            if isinstance(message, int) and not isinstance(message, bool):
+                n += message
+            else:
+                self._message = message
+        self.counted += n
+        return n
 
     def cancel(self) -> None:
         """Stop the child, if it is still working: its result is not wanted any more."""
@@ -265,7 +329,10 @@ class Child(Generic[R]):
             if self._child is None:
                 raise WorkerLost("the job was cancelled")
             try:
-                ok, payload = self._conn.recv()
+                message = self._message
+                while message is None or isinstance(message, int):   # counts no one asked for
+                    message = self._conn.recv()
+                ok, payload = message
             except (EOFError, OSError) as exc:
                 raise WorkerLost(LOST) from exc
             finally:
