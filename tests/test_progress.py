@@ -114,6 +114,22 @@ def test_a_narrow_terminal_drops_the_bar_and_an_ascii_one_draws_none(monkeypatch
     assert "rendering pages  ####" in ascii_stream.getvalue()
 
 
+def test_a_terminal_of_unknown_size_is_taken_as_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pty nobody sized says 0 columns: that is no size, not a narrow terminal."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd=1: os.terminal_size((0, 0)))
+
+    class Sized(Stream):
+        def fileno(self) -> int:
+            return 2
+
+    stream, clock = Sized(tty=True), Clock()
+    run_stage(Reporter(stream, environ={}, clock=clock), clock, total=100, step=0.05,
+              stage="rendering pages and exports")
+    lines = drawn(stream.getvalue())
+    assert lines[0] == "rendering pages and exports…" and max(map(len, lines)) == 79
+
+
 @pytest.mark.parametrize("tty, environ", [(False, {"TERM": "xterm"}), (True, {"TERM": "dumb"})],
                          ids=["piped", "dumb-terminal"])
 def test_elsewhere_plain_lines_few_of_them_and_always_the_last(tty: bool, environ: dict[str, str]) -> None:

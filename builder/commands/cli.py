@@ -216,8 +216,10 @@ def cmd_bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = None
     if not diagnostics.has_errors(found):
         reporter = Reporter(err, args.quiet)
-        result = bundling.bundle(corpus_dir, bundle.top_folder(target), reporter)
-        reporter.finish()
+        try:
+            result = bundling.bundle(corpus_dir, bundle.top_folder(target), reporter)
+        finally:
+            reporter.finish()
     report = diagnostics.report((*found, *(result.build.diagnostics if result else ())))
     if report:
         err.write(report + "\n")

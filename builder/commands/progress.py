@@ -81,8 +81,6 @@ class Reporter:
             self.line_at, self.line_done = now, done
         self.ended = done >= total
 
-    progress = __call__
-
     def finish(self) -> None:
         """The end of the command's progress: the terminal's line cleared, for what it prints next."""
         if self.mode == "bar" and self.shown:
@@ -151,12 +149,16 @@ def _duration(seconds: float) -> str:
 
 
 def _columns(stream: TextIO) -> int:
-    """The width of the terminal the stream writes to (COLUMNS first, as shutil reads it), else of this one's."""
+    """The width of the terminal the stream writes to (COLUMNS first, as shutil reads it), else
+    shutil's answer (standard output's terminal, else 80). A terminal whose size nobody set
+    (a bare pty) says 0: unknown, not narrow."""
     if "COLUMNS" not in os.environ:
         try:
-            return max(20, os.get_terminal_size(stream.fileno()).columns)
+            columns = os.get_terminal_size(stream.fileno()).columns
         except (AttributeError, OSError, ValueError):
-            pass
+            columns = 0
+        if columns > 0:
+            return max(20, columns)
     return max(20, shutil.get_terminal_size().columns)
 
 
