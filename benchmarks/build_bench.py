@@ -3,13 +3,18 @@
 Generates a synthetic corpus (benchmarks/synth.py) of N documents, then builds it
 in a fresh process per run, so each run pays imports and start-up like a user does.
 
-    python benchmarks/build_bench.py [--docs 1000] [--runs 5] [--workers N] [--stages]
+    python benchmarks/build_bench.py [--docs 1000] [--runs 5] [--workers N] [--stages] [--cached]
+
+With --cached it also measures the build cache (.glossator-cache/): a first build that fills
+it, a second with nothing changed, and `--runs` builds each after one sidecar edit (a quote
+given to another speaker, in the middle document), against the full build without a cache.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -24,7 +29,8 @@ ONE_RUN = r"""
 import json, resource, sys, time, os
 t0 = time.perf_counter()
 from pathlib import Path
-from builder.run import pipeline
+from builder.run import pipeline, store, digest
+cache = store.Store.open(Path(sys.argv[1]), digest.code())[0] if sys.argv[3:] == ["cache"] else None
 stages = {}
 last = [time.perf_counter(), None]
 def progress(stage, done=None, total=None):
@@ -34,7 +40,7 @@ def progress(stage, done=None, total=None):
     if last[1]:
         stages[last[1]] = now - last[0]
     last[0], last[1] = now, stage
-result = pipeline.build_and_write(Path(sys.argv[1]), Path(sys.argv[2]), progress=progress)
+result = pipeline.build_and_write(Path(sys.argv[1]), Path(sys.argv[2]), progress=progress, cache=cache)
 now = time.perf_counter()
 stages[last[1]] = now - last[0]
 self_ru, kids_ru = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -48,14 +54,15 @@ os._exit(0)   # as `glossator build` ends (builder.commands.cli.run): no interpr
 """
 
 
-def run_once(corpus: Path, out: Path, workers: int | None) -> dict:
+def run_once(corpus: Path, out: Path, workers: int | None, cache: bool = False) -> dict:
     env = None
     if workers is not None:
         import os
 
         env = {**os.environ, "GLOSSATOR_WORKERS": str(workers)}
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", ONE_RUN, str(corpus), str(out)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", ONE_RUN, str(corpus), str(out), *(["cache"] if cache else [])],
+                          capture_output=True, text=True,
                           env=env, cwd=Path(__file__).resolve().parents[1], check=True)
     process = time.perf_counter() - started
     written = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())   # the site's pages are on disk, not in memory
@@ -68,10 +75,14 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--workers", type=int, default=None, help="processes (default: the builder's choice)")
     ap.add_argument("--stages", action="store_true", help="also print the median time of each stage")
+    ap.add_argument("--cached", action="store_true", help="also measure builds with the build cache")
     args = ap.parse_args()
+    cached: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         corpus = synth.write(Path(tmp) / "corpus", args.docs)
         runs = [run_once(corpus, Path(tmp) / "site", args.workers) for _ in range(args.runs)]
+        if args.cached:
+            cached = measure_cache(corpus, Path(tmp) / "site", args)
     assert all(r["ok"] for r in runs), "the synthetic corpus must build without errors"
     wall = statistics.median(r["wall"] for r in runs)
     cpu = statistics.median(r["cpu"] for r in runs)
@@ -89,6 +100,27 @@ def main() -> None:
     if args.stages:
         for stage in runs[0]["stages"]:
             print(f"  {stage:<24} {statistics.median(r['stages'][stage] for r in runs):.2f} s")
+    for label, rs in cached.items():
+        w = statistics.median(r["wall"] for r in rs)
+        walls = ", ".join(f"{r['wall']:.2f}" for r in rs)
+        print(f"cached: {label:<40} wall median {w:.2f} s  ({w / wall:.1%} of the full build; runs: {walls}); "
+              f"cpu {statistics.median(r['cpu'] for r in rs):.2f} s; peak {statistics.median(r['peak_mb'] for r in rs):.0f} MB")
+
+
+def measure_cache(corpus: Path, out: Path, args: argparse.Namespace) -> dict[str, list[dict]]:
+    """The cache filled, used with nothing changed, then after one sidecar edit at a time."""
+    found = {"first build (fills the cache)": [run_once(corpus, out, args.workers, cache=True)],
+             "nothing changed": [run_once(corpus, out, args.workers, cache=True)]}
+    sidecar = corpus / "annotations" / f"doc-{args.docs // 2:05d}.yaml"
+    edits = []
+    for n in range(args.runs):
+        text = sidecar.read_text("utf-8")
+        speakers = re.findall(r"speaker: ([a-z-]+)\}", text)
+        text = text.replace(f"speaker: {speakers[0]}}}", f"speaker: {speakers[1 + n % (len(speakers) - 1)]}}}", 1)
+        sidecar.write_text(text, "utf-8")
+        edits.append(run_once(corpus, out, args.workers, cache=True))
+    found["one sidecar edited (a quote's speaker)"] = edits
+    return found
 
 
 if __name__ == "__main__":

@@ -45,7 +45,8 @@ def test_failed_build_keeps_the_previous_site_byte_for_byte(tmp_path: Path) -> N
     assert code == 1 and out == ""
     assert "annotations/a.yaml:2:" in err and "nothing was written" in err
     assert snapshot(root / "site") == before
-    assert sorted(p.name for p in root.iterdir()) == ["annotations", "seeds", "site"], "no staging folder left behind"
+    assert sorted(p.name for p in root.iterdir()) == [".glossator-cache", "annotations", "seeds", "site"], \
+        "no staging folder left behind"
 
 
 def test_check_writes_nothing_and_reports_all_errors(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from builder.commands.progress import Reporter
 from builder.core import diagnostics
 from builder.read import settings as config, suggested
 from builder.read.files import CorpusFiles
-from builder.run import dask_executor as cluster, executor as parallel, pipeline
+from builder.run import dask_executor as cluster, digest, executor as parallel, pipeline, store
 from builder.site import bundle, staging as write
 
 EXIT_OK, EXIT_CORPUS, EXIT_USAGE = 0, 1, 2
@@ -46,6 +46,9 @@ def parser() -> argparse.ArgumentParser:
                    help="replace the output folder even though it does not look like a site Glossator built "
                         "(never the corpus itself, nor a folder that holds it)")
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    b.add_argument("--no-cache", action="store_true",
+                   help=f"neither read nor fill the build cache ({store.FOLDER}/ in the corpus folder, which "
+                        "makes a build after a small edit much faster; glossator clean removes it)")
     b.add_argument("--dask", metavar="ADDRESS",
                    help="read, prepare and render the documents on a Dask cluster: a scheduler's address "
                         "(tcp://host:8786) or scheduler file (.json), or 'local' for a LocalCluster on this machine; "
@@ -95,6 +98,11 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("-n", "--dry-run", action="store_true", help="print the entries it would add; write nothing")
     m.add_argument("-q", "--quiet", action="store_true", help="print only problems")
 
+    k = sub.add_parser("clean", help=f"remove the build cache ({store.FOLDER}/)", description=(
+        f"Remove the build cache, {store.FOLDER}/ in the corpus folder: the next build starts from nothing. "
+        "Removes only a folder that Glossator made (it holds CACHEDIR.TAG); never the site or the corpus."))
+    _corpus_arg(k)
+
     i = sub.add_parser("init", help="start a new corpus", description=(
         "Create a corpus that builds at once: seeds/INDEX.md and one document, annotations/ with entities and a "
         "sidecar (and the JSON Schemas for editors), glossator.toml, a GitHub Pages workflow and a .gitignore. "
@@ -142,10 +150,14 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     reporter = Reporter(err, args.quiet)
     if args.dask is not None:
         reporter(f"starting Dask ({args.dask})")
+    cache, why = (None, "") if args.no_cache else store.Store.open(corpus_dir, digest.code())
+    if why and not args.quiet:
+        err.write(f"{store.FOLDER}: note: {why}\n")
     try:
-        with nullcontext() if args.dask is None else cluster.connect(args.dask) as executor:
+        with cache if cache is not None else nullcontext(), \
+                nullcontext() if args.dask is None else cluster.connect(args.dask) as executor:
             result = pipeline.build_and_write(corpus_dir, target, {"base_url": args.base_url}, reporter,
-                                              force=args.force, executor=executor)
+                                              force=args.force, executor=executor, cache=cache)
     except cluster.Unavailable as exc:
         reporter.finish()
         err.write(f"glossator build: error: {exc}\n")
@@ -284,7 +296,19 @@ def cmd_suggest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         reporter.finish()
 
 
-COMMANDS = {"build": cmd_build, "check": cmd_check, "bundle": cmd_bundle, "init": cmd_init, "serve": cmd_serve,
+def cmd_clean(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    corpus_dir = find_corpus(args.corpus, err)
+    if corpus_dir is None:
+        return EXIT_CORPUS
+    ok, message, hint = store.clean(corpus_dir)
+    if ok:
+        out.write(message + "\n")
+        return EXIT_OK
+    err.write(f"{message}\n  hint: {hint}\n")
+    return EXIT_CORPUS
+
+
+COMMANDS = {"clean": cmd_clean, "build": cmd_build, "check": cmd_check, "bundle": cmd_bundle, "init": cmd_init, "serve": cmd_serve,
             "suggest": cmd_suggest, "import": cmd_import}
 
 

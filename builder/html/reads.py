@@ -13,6 +13,10 @@ from builder.core.models import AnchoredDoc, DocId, EntityId, PassageRef, SitePa
 from builder.html.pages import Pages
 
 
+# The pages that read the whole linked corpus (any annotation can change them): a build
+# cache names them by the corpus instead of by these records, which are most of it.
+WHOLE_CORPUS = frozenset({"index.html", "entities.html", "timeline.html", "quotes.html"})
+
 
 def inputs(pages: Pages, path: SitePath) -> tuple[object, ...]:
     """The records the page at `path` is made from, besides the theme: while they are the

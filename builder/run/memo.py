@@ -26,8 +26,12 @@ class Fresh:
         return compute()
 
     def map(self, step: str, names: Sequence[Hashable], inputs: Sequence[object],
-            compute: Callable[[Sequence[int]], list[Any]]) -> list[Any]:
-        return compute(range(len(names)))
+            compute: Callable[[Sequence[int], Any], list[Any]],
+            name_of: Callable[[Any], Hashable | None] = lambda _: None) -> list[Any]:
+        """One result per name: `compute(positions, keep)` makes the results at those positions
+        (the executor may spread them), passing `keep` on to the executor's map (None here;
+        a memo that stores results elsewhere gives its own, builder.run.remember)."""
+        return compute(range(len(names)), None)
 
     def keep(self, step: Hashable, make: Callable[[], T]) -> T:
         return make()
@@ -56,9 +60,10 @@ class Memo(Fresh):
         return value
 
     def map(self, step: str, names: Sequence[Hashable], inputs: Sequence[object],
-            compute: Callable[[Sequence[int]], list[Any]]) -> list[Any]:
-        """One result per name, kept by (step, name): `compute(positions)` makes the results of
-        the names whose inputs changed, all at once (the executor may spread them)."""
+            compute: Callable[[Sequence[int], Any], list[Any]],
+            name_of: Callable[[Any], Hashable | None] = lambda _: None) -> list[Any]:
+        """One result per name, kept by (step, name): `compute(positions, None)` makes the
+        results of the names whose inputs changed, all at once (the executor may spread them)."""
         out: list[Any] = [_NOTHING] * len(names)
         todo = []
         for i, (name, key) in enumerate(zip(names, inputs)):
@@ -68,7 +73,7 @@ class Memo(Fresh):
             else:
                 todo.append(i)
         if todo:
-            for i, value in zip(todo, compute(todo)):
+            for i, value in zip(todo, compute(todo, None)):
                 kept = self._kept.get((step, names[i]))
                 if kept is not None and kept[1] is not value and kept[1] == value:
                     value = kept[1]

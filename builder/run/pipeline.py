@@ -40,10 +40,12 @@ from builder.html import pages as site_pages, reads, render, theme
 from builder.prepare import anchoring, clean, linking
 from builder.read import annotations, documents, index, settings as config
 from builder.read.files import CorpusFiles, Text
-from builder.run import collector, transfer
+from builder.run import collector, remember, transfer
 from builder.run.executor import Codec, Executor, default
 from builder.run.memo import Fresh
 from builder.run.progress import Progress, counting, silent
+from builder.run.remember import Remembered
+from builder.run.store import Store
 from builder.search import files as search
 from builder.site import publish, staging as write
 from builder.suggest import draft as suggesting
@@ -136,8 +138,9 @@ def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapp
     one = partial(_prepare_job, known=known, names=names)
     prepared: list[Prepared1] = memo.map(
         "document", [m.id for m in metas], [(job, known, names) for job in jobs],
-        lambda todo: executor.map(one, [jobs[i] for i in todo], codec=RECORDS,
-                                  done=counting(progress, "preparing documents", len(todo))))
+        lambda todo, keep: executor.map(one, [jobs[i] for i in todo], codec=RECORDS, keep=keep,
+                                        done=counting(progress, "preparing documents", len(todo))),
+        lambda result: result[0].meta.id if result[0] is not None else None)
     memo.forget_others("document", [m.id for m in metas])
     raws = tuple(r for r, _, _, _ in prepared if r is not None)
     anchored = tuple(a for _, a, _, _ in prepared if a is not None)
@@ -263,19 +266,23 @@ class BuildResult:
 
 
 def build(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: Progress = silent,
-          staging: write.Staging | None = None, executor: Executor | None = None) -> BuildResult:
+          staging: write.Staging | None = None, executor: Executor | None = None,
+          cache: Store | None = None) -> BuildResult:
     """The whole site. With `staging`, files are written there as they are made (by the
-    processes that made them), for build_and_write to swap in; without, kept in memory."""
+    processes that made them), for build_and_write to swap in; without, kept in memory.
+    With `cache`, results of earlier builds are used where their inputs are the same
+    (builder.run.remember), and this build's are kept there."""
     # A build allocates a few million small objects and frees almost none until it ends:
     # the cycle collector would rescan them again and again for nothing (~8% of the time).
     with collector.paused():
-        return _build(corpus_dir, overrides, progress, staging, executor or default())
+        memo = Remembered(cache) if cache is not None else Fresh()
+        return _build(corpus_dir, overrides, progress, staging, executor or default(), memo)
 
 
 def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Progress,
-           staging: write.Staging | None, executor: Executor) -> BuildResult:
+           staging: write.Staging | None, executor: Executor, memo: Fresh) -> BuildResult:
     started = time.perf_counter()
-    memo, files = Fresh(), CorpusFiles(corpus_dir)
+    files = CorpusFiles(corpus_dir)
     prepared = prepare(files, memo, executor, overrides, progress)
 
     def failed(found: Sequence[Diagnostic], linked: Linked | None = None) -> BuildResult:
@@ -288,7 +295,8 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
     if staging is not None:
         staging.open()   # before the index job starts: it writes its files there itself
     # The search index reads only the prepared documents: it is made beside linking and the pages.
-    index_job = executor.submit(partial(_search_files, prepared, staging))
+    kept = remember.Kept.of(memo, staging, executor, prepared)
+    index_job = executor.submit(partial(_search_files, prepared, staging, kept))
     try:
         linked, found = link(prepared, memo, progress)
         the_look = look(corpus_dir, prepared.settings, memo, files)
@@ -301,6 +309,8 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         # The data files read only the linked corpus: made by the workers that make the pages
         # (heavy, so handed out first). A child of their own copied the corpus's memory it read.
         make = partial(_make, the_site, linked, prepared.settings.base_url)
+        if kept is not None:    # pages and exports from the cache, or made and kept there
+            make = partial(kept.page, make, partial(_page_inputs, the_site, kept.linked), set(EXPORT_PARTS))
         items = [*the_site.makers, *EXPORT_PARTS]
         made = [one for part in executor.map(make, items, heavy=_heavy,
                                              keep=partial(_keep_pages, staging) if staging is not None else None,
@@ -319,6 +329,8 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         raise
     progress("finishing the search index")
     index_files = index_job.result()
+    if kept is not None:
+        kept.memo.store.used([kept.search_key, *remember.used(made)])
     if staging is not None:
         staging.written(index_files)
         out: Mapping[SitePath, bytes] = staging.site(static)
@@ -340,6 +352,14 @@ def _make(the_site: Site, linked: Linked, base_url: str, item: str) -> list[rend
     return [the_site.render(SitePath(item))]
 
 
+def _page_inputs(the_site: Site, linked_key: str, path: SitePath) -> tuple[object, ...]:
+    """What names a page in the build cache: what it reads, or for a page that reads the
+    whole corpus, the digest of what linking read (cheaper to hash, and as exact)."""
+    if path in reads.WHOLE_CORPUS:
+        return (the_site.look, linked_key)
+    return the_site.inputs(path)
+
+
 def _heavy(item: str) -> bool:
     return item in site_pages.LISTINGS or item in EXPORT_PARTS
 
@@ -347,14 +367,15 @@ def _heavy(item: str) -> bool:
 def _keep_pages(staging: write.Staging, made: list[list[render.Rendered]]) -> list[list[render.Rendered]]:
     """In the process that made them: files written to the staging folder, only their names
     (and any problem) sent back. Sending 62 MB of pages back cost more than writing them here."""
-    staging.write({path: data for part in made for path, data, _ in part if data is not None})
-    return [[(path, None, problem) for path, _, problem in part] for part in made]
+    staging.write({path: data for part in made for path, data, _ in part if isinstance(data, bytes)})
+    return [[(path, data if isinstance(data, remember.Written) else None, problem) for path, data, problem in part]
+            for part in made]
 
 
-def _search_files(prepared: Prepared, staging: write.Staging | None) -> Any:
+def _search_files(prepared: Prepared, staging: write.Staging | None, kept: remember.Kept | None = None) -> Any:
     """The search index's files; with `staging`, written there by the process that made them,
     which sends back only their names (see staging.OnDisk)."""
-    files = search.build_index(prepared)
+    files = kept.search(lambda: search.build_index(prepared)) if kept is not None else search.build_index(prepared)
     if staging is None:
         return files
     staging.write(files)
@@ -363,16 +384,18 @@ def _search_files(prepared: Prepared, staging: write.Staging | None) -> Any:
 
 def build_and_write(corpus_dir: Path, out: Path, overrides: Mapping[str, str | None] = {},
                     progress: Progress = silent, force: bool = False,
-                    executor: Executor | None = None) -> BuildResult:
+                    executor: Executor | None = None, cache: Store | None = None) -> BuildResult:
     """build(), then the site swapped into `out`; nothing is touched when `out` is a folder a
-    build must not replace (staging.output_problem)."""
+    build must not replace (staging.output_problem). With `cache`, see build()."""
     started = time.perf_counter()
     problem = write.output_problem(corpus_dir, out, force)
     if problem is not None:
         return BuildResult((diagnostics.error(str(out), 1, 1, problem.message, problem.hint),))
     with write.Staging(out) as staging:
-        result = build(corpus_dir, overrides, progress, staging, executor)
+        result = build(corpus_dir, overrides, progress, staging, executor, cache)
         if result.ok:
             progress("writing")
             staging.finish(result.site)
+            if cache is not None:
+                cache.commit()
     return replace(result, seconds=time.perf_counter() - started)   # the time the user waited, writing included

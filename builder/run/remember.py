@@ -1,0 +1,255 @@
+"""A memo that remembers between builds: the build cache (`.glossator-cache/`).
+
+`Remembered` is the memo of a full build with a cache (builder.run.memo says what a memo is):
+every step is computed as in `Fresh`, except the per-document step, whose results are kept
+in the store (builder.run.store) under the digest of their inputs (builder.run.digest) and
+read back instead of computed when those inputs come again. It also names each result it
+hands out by the digest of what made it, so that what reads the result (a page, the search
+index) can be named in turn without hashing it whole; `key(...)` gives those names.
+
+The pages use it through `Remembered.page`: a page whose inputs' digest is in the store is
+linked into the new site instead of rendered; one that is not is rendered and kept.
+A build with a cache makes the same bytes as one without (tests/test_cache.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Callable, Hashable, Sequence, TypeVar
+
+from builder.core.models import Entity
+from builder.read.settings import Settings
+from builder.run import transfer
+from builder.run.executor import Forked, InProcess
+from builder.run.digest import code, digest
+from builder.run.memo import Fresh
+from builder.run.store import Store
+
+T = TypeVar("T")
+BY_VALUE = (Settings,)   # small results named by what they hold, not by what they were read from
+
+
+class Remembered(Fresh):
+    """A full build's memo that reads and fills the build cache."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.code = code()
+        self.named: dict[int, str] = {}        # id(result) → the digest it is known by
+        self._alive: list[object] = []         # the named results, kept so that no id is reused
+        self.hits = 0
+        self.misses = 0
+
+    # --- names
+
+    def name(self, value: object, as_: str) -> None:
+        self.named[id(value)] = as_
+        self._alive.append(value)
+
+    def key(self, *parts: object) -> str:
+        """The digest of `parts` with every named result written as its name, and this code."""
+        return digest((self.code, parts), self.named)
+
+    def _name_result(self, value: object, key: str) -> None:
+        """Name a result, the parts of a tuple result, and the records a part holds (the
+        entities of entities.yaml, the rows of INDEX.md), which pages read one by one."""
+        if _nameable(value):
+            self.name(value, digest(value) if type(value) in BY_VALUE else key)
+        if type(value) is tuple:
+            for n, part in enumerate(value):
+                if _nameable(part):
+                    self.name(part, digest(part) if type(part) in BY_VALUE else f"{key}/{n}")
+                    if type(part) is tuple:
+                        for record in part:
+                            if type(record) is Entity:   # named by itself, not by the file it is in
+                                self.name(record, digest(record))
+
+    # --- the memo
+
+    def get(self, step: Hashable, inputs: object, compute: Callable[[], T]) -> T:
+        value = compute()
+        self._name_result(value, self.key(step, inputs))
+        return value
+
+    def map(self, step: str, names: Sequence[Hashable], inputs: Sequence[object],
+            compute: Callable[[Sequence[int], Any], list[Any]],
+            name_of: Callable[[Any], Hashable | None] = lambda _: None) -> list[Any]:
+        """Each result read from the store when its inputs' digest is there; the others computed,
+        and stored by the process that computed them. A result is named by the digest of its
+        own bytes, so that one made again the same (a sidecar's comment edited) names it as before.
+        `name_of(result)` says which name a result is for (None: do not store it)."""
+        keys = [self.key(step, name, x) for name, x in zip(names, inputs)]
+        out: list[Any] = [None] * len(keys)
+        made: list[str] = [""] * len(keys)
+        todo = []
+        for i, k in enumerate(keys):
+            loaded = _load(self.store.get(k))
+            if loaded is None:
+                todo.append(i)
+            else:
+                out[i], made[i] = loaded
+        self.hits += len(keys) - len(todo)
+        self.misses += len(todo)
+        if todo:
+            wanted = {names[i]: keys[i] for i in todo}
+            for i, (value, result_digest) in zip(todo, compute(todo, partial(_store_each, self.store, wanted, name_of))):
+                out[i], made[i] = value, result_digest
+        self.store.used(k for k, d in zip(keys, made) if d)
+        for value, name in zip(out, made):
+            name = name or self.key("unstored", value)
+            self._name_result(value, name)
+            for part in value if type(value) is tuple else ():
+                self._name_parts(part, name)
+        return out
+
+    def _name_parts(self, part: object, key: str) -> None:
+        """The parts of a prepared document that pages read one by one: its reading text and
+        each annotation (what a listing quotes), so that a page's digest names them instead
+        of writing them out."""
+        doc, spans = getattr(part, "doc", None), getattr(part, "spans", None)
+        if doc is None or spans is None:
+            return
+        self.name(doc.text, hashlib.sha256(doc.text.encode()).hexdigest())   # unchanged when only annotations change
+        for n, span in enumerate(spans):
+            self.name(span, f"{key}/{n}")
+
+
+
+def _nameable(value: object) -> bool:
+    """Only an object made for this result may be named by it: not a str, a number or an
+    empty tuple, which Python shares between unrelated values."""
+    if isinstance(value, (str, bytes, int, float, bool, type(None))):
+        return False
+    return not (isinstance(value, (tuple, frozenset)) and not value)
+
+
+def _load(data: bytes | None) -> tuple[Any, str] | None:
+    """A kept result and the digest of its bytes, or None when there is none or it cannot be
+    read back."""
+    if data is None:
+        return None
+    try:
+        head, payload = data[:65], data[65:]
+        if head[64:] != b"\n" or hashlib.sha256(payload).hexdigest().encode() != head[:64]:
+            return None
+        return transfer.decode_all(pickle.loads(payload))[0], head[:64].decode()   # noqa: S301 - listed in the signed manifest
+    except Exception:  # noqa: BLE001 - a damaged entry is a miss, never an error
+        return None
+
+
+def _store_each(store: Store, keys: dict[Hashable, str], name_of: Callable[[Any], Hashable | None],
+                results: list[Any]) -> list[tuple[Any, str]]:
+    """In the process that computed them (the executor's `keep`): each result stored under its
+    inputs' digest, headed by the digest of its bytes, which travels back with it ("" for a
+    result not stored: one whose name cannot be told, a document that could not be read)."""
+    out = []
+    for value in results:
+        key = keys.get(name_of(value))
+        if key is None:
+            out.append((value, ""))
+            continue
+        payload = pickle.dumps(transfer.encode_all([value]), protocol=5)
+        result_digest = hashlib.sha256(payload).hexdigest()
+        store.put(key, result_digest.encode() + b"\n" + payload)
+        out.append((value, result_digest))
+    return out
+
+
+# --- pages, exports and the search index, from the cache or kept there
+
+
+@dataclass(frozen=True)
+class Written:
+    """In place of a file's bytes: the file is in the staging folder already, and these are
+    the cache entries it came from (the parent lists them as used)."""
+
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The cache as one build's pages, exports and search index use it, in whichever of the
+    build's processes makes them (forked workers share the memo's names)."""
+
+    memo: Remembered
+    root: str            # the staging folder
+    linked: str          # the digest of everything linking and the exports read
+    search_key: str
+    folders: set[str] = field(default_factory=set)   # of the staging folder, made (by this process)
+
+    @staticmethod
+    def of(memo: Fresh, staging: Any, executor: Any, prepared: Any) -> Kept | None:  # noqa: ANN401
+        """None unless the memo is a cache and the site is staged on this machine (a Dask
+        worker has neither the names nor the folder)."""
+        if not isinstance(memo, Remembered) or staging is None or not isinstance(executor, (InProcess, Forked)):
+            return None
+        staging.open()
+        linked = memo.key("linked", prepared.settings, prepared.corpus, prepared.docs, prepared.entities,
+                          prepared.incomplete)
+        return Kept(memo, str(staging.where()), linked, memo.key("search", prepared.docs, prepared.entities))
+
+    def _place(self, key: str, rel: str, just_put: bool = False) -> bool:
+        target = os.path.join(self.root, rel)
+        folder = os.path.dirname(target)
+        if folder not in self.folders:
+            os.makedirs(folder, exist_ok=True)
+            self.folders.add(folder)
+        return self.memo.store.link(key, target, just_put)
+
+    def _keep(self, key: str, rel: str, data: bytes) -> None:
+        try:
+            self.memo.store.put(key, data)
+            placed = self._place(key, rel, just_put=True)
+        except OSError:
+            placed = False
+        if not placed:    # the cache cannot take it: write it where it goes
+            with open(os.path.join(self.root, rel), "wb") as f:
+                f.write(data)
+
+    def page(self, make: Callable[[str], list[Any]], inputs: Callable[[Any], tuple[object, ...]],
+             parts: set[str], item: str) -> list[Any]:
+        """make(item) (a page, or a part of the exports), or its files from the cache."""
+        if item in parts:
+            key = self.memo.key("export", item, self.linked)
+            listed = self.memo.store.get(key)
+            paths = json.loads(listed) if listed is not None else None
+            if paths is not None and all(self._place(self.memo.key(key, p), p) for p in paths):
+                return [(p, Written((self.memo.key(key, p), key)), None) for p in paths]
+            made = make(item)
+            for p, data, _ in made:
+                self._keep(self.memo.key(key, p), p, data)
+            self.memo.store.put(key, json.dumps([p for p, _, _ in made]).encode())
+            return [(p, Written((self.memo.key(key, p), key)), None) for p, _, _ in made]
+        key = self.memo.key("page", item, inputs(item))
+        if self._place(key, item):
+            return [(item, Written((key,)), None)]
+        made = make(item)
+        (path, data, problem), = made
+        if problem is not None or data is None:
+            return made
+        self._keep(key, path, data)
+        return [(path, Written((key,)), None)]
+
+    def search(self, make: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
+        """The search index's files: make(), or the ones kept for the same documents."""
+        kept = self.memo.store.get(self.search_key)
+        if kept is not None:
+            try:
+                files = pickle.loads(kept)   # noqa: S301 - listed in the signed manifest
+                if isinstance(files, dict):
+                    return files
+            except Exception:  # noqa: BLE001 - a damaged entry is a miss
+                pass
+        files = make()
+        self.memo.store.put(self.search_key, pickle.dumps(files, protocol=5))
+        return files
+
+
+def used(made: Sequence[tuple[Any, Any, Any]]) -> list[str]:
+    """The cache entries the files of a page map came from."""
+    return [k for _, data, _ in made if isinstance(data, Written) for k in data.keys]

@@ -1,0 +1,293 @@
+"""The build cache (`.glossator-cache/`, builder.run.store and builder.run.remember).
+
+What a cached build must hold: its site is byte for byte the site of a build without the
+cache, whatever was edited; an edit makes again what reads the edited file and nothing else
+(a page taken from the cache is a hard link to the cache's copy, so it keeps its inode); a
+cache that is damaged, foreign, half-written, busy or not ours is not read.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from builder.commands.cli import main
+from builder.run import digest, store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def own_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+
+
+def example(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    for part in ("seeds", "annotations"):
+        shutil.copytree(ROOT / part, root / part)
+    return root
+
+
+def build(root: Path, out: Path, *extra: str) -> str:
+    o, e = io.StringIO(), io.StringIO()
+    code = main(["build", str(root), "--out", str(out), "-q", *extra], o, e)
+    assert code == 0, e.getvalue()
+    return e.getvalue()
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*.html")}
+
+
+def rebuilt(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    """The pages made anew (not taken from the cache) by the last build."""
+    return {p for p in after if before.get(p) != after[p]}
+
+
+def same_as_uncached(root: Path, site: Path, tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    build(root, plain, "--no-cache")
+    assert files(site) == files(plain)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def test_a_second_build_takes_every_page_from_the_cache(tmp_path: Path) -> None:
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    first = inodes(site)
+    assert (root / ".glossator-cache" / "CACHEDIR.TAG").is_file()
+    assert (root / ".glossator-cache" / ".gitignore").read_text().strip().endswith("*")
+    build(root, site)
+    assert rebuilt(first, inodes(site)) == set()
+    same_as_uncached(root, site, tmp_path)
+
+
+def test_a_sidecar_edit_makes_its_document_and_the_listings_again(tmp_path: Path) -> None:
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    before = inodes(site)
+    edit(root / "annotations" / "rt-2021-naeem.yaml", "    via: al-mayadeen\n", "")
+    build(root, site)
+    again = rebuilt(before, inodes(site))
+    assert "docs/rt-2021-naeem.html" in again and "quotes.html" in again
+    assert "docs/anadolu-2024-medvedev.html" not in again and "search.html" not in again
+    assert "entities/al-mayadeen.html" in again   # it no longer relays the quote
+    assert len(again) < len(before) / 2, sorted(again)
+    same_as_uncached(root, site, tmp_path)
+
+
+def test_a_comment_edited_in_a_sidecar_makes_no_page_again(tmp_path: Path) -> None:
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    before = inodes(site)
+    edit(root / "annotations" / "rt-2021-naeem.yaml", "# RT, captured", "# RT (a comment edited), captured")
+    build(root, site)
+    assert rebuilt(before, inodes(site)) == set()
+    same_as_uncached(root, site, tmp_path)
+
+
+def test_a_source_text_edit_makes_its_document_again(tmp_path: Path) -> None:
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    before = inodes(site)
+    seed = sorted((root / "seeds").glob("000_*.txt"))[0]
+    seed.write_text(seed.read_text("utf-8") + "\nA paragraph added at the end.\n", "utf-8")
+    build(root, site)
+    again = rebuilt(before, inodes(site))
+    assert "docs/rt-2021-naeem.html" in again
+    # cdmedia quotes the same words (a statement of two passages): its page shows RT's passage
+    assert {"docs/anadolu-2024-medvedev.html", "docs/unnamed-2017-mantytskiy.html",
+            "docs/brinkwire-2021-kabulov.html"}.isdisjoint(again), sorted(again)
+    same_as_uncached(root, site, tmp_path)
+
+
+def test_an_entity_renamed_makes_the_pages_that_name_it_again(tmp_path: Path) -> None:
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    before = inodes(site)
+    edit(root / "annotations" / "entities.yaml", "name: Muhammad Naeem", "name: Mohammad Naeem")
+    build(root, site)
+    again = rebuilt(before, inodes(site))
+    assert {"entities/muhammad-naeem.html", "docs/rt-2021-naeem.html", "entities.html"} <= again
+    same_as_uncached(root, site, tmp_path)
+    assert "Mohammad Naeem" in (site / "entities" / "muhammad-naeem.html").read_text()
+
+
+def test_a_theme_template_edit_makes_every_page_again(tmp_path: Path) -> None:
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    before = inodes(site)
+    templates = root / "themes" / "default" / "templates"
+    templates.mkdir(parents=True)
+    base = (ROOT / "themes" / "default" / "templates" / "base.html").read_text("utf-8")
+    (templates / "base.html").write_text(base.replace("</body>", "<!-- a theme of our own --></body>"), "utf-8")
+    build(root, site)
+    assert rebuilt(before, inodes(site)) == set(before)
+    assert "a theme of our own" in (site / "index.html").read_text()
+    same_as_uncached(root, site, tmp_path)
+
+
+def test_other_glossator_code_reads_nothing_of_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    before = inodes(site)
+    monkeypatch.setattr(digest, "code", lambda: "another version of glossator")
+    build(root, site)
+    assert rebuilt(before, inodes(site)) == set(before)
+    same_as_uncached(root, site, tmp_path)
+
+
+def objects(root: Path) -> list[Path]:
+    return sorted(p for p in (root / ".glossator-cache" / "objects").rglob("*") if p.is_file())
+
+
+def test_a_damaged_result_is_made_again_not_read(tmp_path: Path) -> None:
+    """Bytes changed in place, size and time kept as they were: the result's own digest tells."""
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    damaged = 0
+    for path in objects(root):
+        data = path.read_bytes()
+        if data[64:65] == b"\n":            # a prepared document: digest, newline, record
+            st_ = path.stat()
+            path.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))
+            os.utime(path, ns=(st_.st_atime_ns, st_.st_mtime_ns))
+            damaged += 1
+    assert damaged == 5
+    build(root, site)
+    same_as_uncached(root, site, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "unsigned", "foreign key"])
+def test_a_bad_manifest_means_an_empty_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    before = inodes(site)
+    manifest = root / ".glossator-cache" / "manifest"
+    data = manifest.read_bytes()
+    if damage == "garbage":
+        manifest.write_bytes(b"\x00\xff not a manifest")
+    elif damage == "truncated":
+        manifest.write_bytes(data[: len(data) // 2])
+    elif damage == "unsigned":   # a manifest written by hand, or by someone else's Glossator
+        manifest.write_bytes(b"0" * 64 + data[64:])
+    else:                        # the same cache, copied to another user's machine
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-user"))
+    build(root, site)
+    assert rebuilt(before, inodes(site)) == set(before)
+    same_as_uncached(root, site, tmp_path)
+
+
+def test_results_of_a_killed_build_are_not_trusted(tmp_path: Path) -> None:
+    """A build killed after writing results never lists them: the next build writes its own."""
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    shutil.rmtree(root / ".glossator-cache" / "objects")       # as if the results were never kept
+    (root / ".glossator-cache" / "objects").mkdir()
+    build(root, site)
+    same_as_uncached(root, site, tmp_path)
+    listed = (root / ".glossator-cache" / "manifest").read_text()
+    assert all(p.name in listed for p in objects(root))
+
+
+def test_a_busy_cache_is_left_to_the_build_that_holds_it(tmp_path: Path) -> None:
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    held = os.open(root / ".glossator-cache" / "lock", os.O_RDWR)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        o, e = io.StringIO(), io.StringIO()
+        assert main(["build", str(root), "--out", str(site)], o, e) == 0
+        assert "another build is using the cache: building without it" in e.getvalue()
+    finally:
+        os.close(held)
+    same_as_uncached(root, site, tmp_path)
+
+
+def test_a_folder_of_that_name_not_made_by_glossator_is_neither_read_nor_changed(tmp_path: Path) -> None:
+    root, site = example(tmp_path), tmp_path / "site"
+    theirs = root / ".glossator-cache"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("mine")
+    o, e = io.StringIO(), io.StringIO()
+    assert main(["build", str(root), "--out", str(site)], o, e) == 0
+    assert "holds files Glossator did not write: building without a cache" in e.getvalue()
+    assert [p.name for p in theirs.iterdir()] == ["notes.txt"]
+    assert main(["clean", str(root)], o, e) == 1
+    assert "not a Glossator cache" in e.getvalue() and (theirs / "notes.txt").read_text() == "mine"
+
+
+def test_a_link_in_place_of_the_cache_is_not_followed(tmp_path: Path) -> None:
+    root, site, elsewhere = example(tmp_path), tmp_path / "site", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / ".glossator-cache").symlink_to(elsewhere)
+    e = io.StringIO()
+    assert main(["build", str(root), "--out", str(site)], io.StringIO(), e) == 0
+    assert "not a folder Glossator made" in e.getvalue()
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_no_cache_writes_no_cache_and_clean_removes_it(tmp_path: Path) -> None:
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site, "--no-cache")
+    assert not (root / ".glossator-cache").exists()
+    build(root, site)
+    assert (root / ".glossator-cache").is_dir()
+    o = io.StringIO()
+    assert main(["clean", str(root)], o, io.StringIO()) == 0
+    assert "removed" in o.getvalue() and not (root / ".glossator-cache").exists()
+    assert files(site), "clean leaves the site alone"
+    assert main(["clean", str(root)], o, io.StringIO()) == 0   # nothing to remove is not an error
+
+
+def test_the_cache_holds_about_one_build(tmp_path: Path) -> None:
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    first = len(objects(root))
+    for n in range(3):
+        edit(root / "annotations" / "rt-2021-naeem.yaml", "# RT", f"# RT{n}")
+        edit(root / "annotations" / "entities.yaml", "Political spokesman", f"Political spokesman{n}")
+        build(root, site)
+    assert len(objects(root)) <= first + 2
+
+
+EDITS = [
+    ("annotations/rt-2021-naeem.yaml", "    via: al-mayadeen\n", ""),
+    ("annotations/entities.yaml", "name: Vladimir Putin", "name: Vladimir V. Putin"),
+    ("annotations/entities.yaml", "aliases: [Naeem]", "aliases: [Naeem, Mr Naeem]"),
+    ("seeds/INDEX.md", "five press reports", "five reports from the press"),
+    ("annotations/rt-2021-naeem.yaml", "# RT, captured", "# RT captured"),
+]
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(range(len(EDITS))), min_size=1, max_size=3))
+def test_any_sequence_of_edits_builds_what_a_build_without_the_cache_builds(tmp_path_factory: pytest.TempPathFactory,
+                                                                            chosen: list[int]) -> None:
+    tmp = tmp_path_factory.mktemp("edits")
+    root, site = example(tmp), tmp / "site"
+    build(root, site)
+    for n in chosen:
+        rel, old, new = EDITS[n]
+        path = root / rel
+        text = path.read_text("utf-8")
+        if old in text:
+            path.write_text(text.replace(old, new, 1), "utf-8")
+        build(root, site)
+        same_as_uncached(root, site, tmp)
