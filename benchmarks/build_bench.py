@@ -33,7 +33,9 @@ from builder.run import pipeline, store, digest
 cache = store.Store.open(Path(sys.argv[1]), digest.code())[0] if sys.argv[3:] == ["cache"] else None
 stages = {}
 last = [time.perf_counter(), None]
-def progress(stage):
+def progress(stage, done=None, total=None):
+    if done is not None:   # a count within the stage: the stage's time goes on
+        return
     now = time.perf_counter()
     if last[1]:
         stages[last[1]] = now - last[0]

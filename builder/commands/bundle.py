@@ -21,7 +21,7 @@ class BundleResult:
         return self.build.ok and not self.problems
 
 
-def bundle(corpus_dir: Path, top: str, progress: pipeline.Progress = lambda _: None) -> BundleResult:
+def bundle(corpus_dir: Path, top: str, progress: pipeline.Progress = pipeline.silent) -> BundleResult:
     """Build the site in memory, check that it loads nothing from outside, zip it. Writes nothing.
 
     The bundle has no web address, so `base_url` is left out: no sitemap, no canonical

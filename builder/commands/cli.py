@@ -15,6 +15,7 @@ from typing import NoReturn, Sequence, TextIO
 
 from builder import __version__
 from builder.commands import bundle as bundling, init as scaffold, suggest as suggesting
+from builder.commands.progress import Reporter
 from builder.core import diagnostics
 from builder.read import settings as config, suggested
 from builder.read.files import CorpusFiles
@@ -22,24 +23,6 @@ from builder.run import dask_executor as cluster, digest, executor as parallel, 
 from builder.site import bundle, staging as write
 
 EXIT_OK, EXIT_CORPUS, EXIT_USAGE = 0, 1, 2
-
-
-class Reporter:
-    """Progress on a terminal (one updating line), nothing when quiet or piped."""
-
-    def __init__(self, stream: TextIO, quiet: bool) -> None:
-        self.stream = stream
-        self.live = not quiet and stream.isatty()
-
-    def progress(self, stage: str) -> None:
-        if self.live:
-            self.stream.write(f"\r\033[K{stage}…")
-            self.stream.flush()
-
-    def done(self) -> None:
-        if self.live:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
 
 
 def _corpus_arg(p: argparse.ArgumentParser) -> None:
@@ -166,20 +149,21 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return refuse_output(problem, "build", args.out, corpus_dir, settings, err)
     reporter = Reporter(err, args.quiet)
     if args.dask is not None:
-        reporter.progress(f"starting Dask ({args.dask})")
+        reporter(f"starting Dask ({args.dask})")
     cache, why = (None, "") if args.no_cache else store.Store.open(corpus_dir, digest.code())
     if why and not args.quiet:
         err.write(f"{store.FOLDER}: note: {why}\n")
     try:
         with cache if cache is not None else nullcontext(), \
                 nullcontext() if args.dask is None else cluster.connect(args.dask) as executor:
-            result = pipeline.build_and_write(corpus_dir, target, {"base_url": args.base_url}, reporter.progress,
+            result = pipeline.build_and_write(corpus_dir, target, {"base_url": args.base_url}, reporter,
                                               force=args.force, executor=executor, cache=cache)
     except cluster.Unavailable as exc:
-        reporter.done()
+        reporter.finish()
         err.write(f"glossator build: error: {exc}\n")
         return EXIT_USAGE
-    reporter.done()
+    finally:   # also when interrupted: what is printed next starts on a clean line
+        reporter.finish()
     report = diagnostics.report((*found, *result.diagnostics))
     if report:
         err.write(report + "\n")
@@ -244,8 +228,10 @@ def cmd_bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = None
     if not diagnostics.has_errors(found):
         reporter = Reporter(err, args.quiet)
-        result = bundling.bundle(corpus_dir, bundle.top_folder(target), reporter.progress)
-        reporter.done()
+        try:
+            result = bundling.bundle(corpus_dir, bundle.top_folder(target), reporter)
+        finally:
+            reporter.finish()
     report = diagnostics.report((*found, *(result.build.diagnostics if result else ())))
     if report:
         err.write(report + "\n")
@@ -305,9 +291,9 @@ def cmd_suggest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_CORPUS
     reporter = Reporter(err, args.quiet)
     try:
-        return suggesting.run(args, corpus_dir, reporter.progress, out, err)
+        return suggesting.run(args, corpus_dir, reporter, out, err)
     finally:
-        reporter.done()
+        reporter.finish()
 
 
 def cmd_clean(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

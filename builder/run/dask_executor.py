@@ -11,7 +11,7 @@ it hands the others (builder.run.executor), and the output is the same bytes.
   CorpusFiles read it here, never a path a worker would have to open. Results come back in
   the codec's cheaper form when there is one, and `keep` runs here, on each chunk as it
   arrives: a worker cannot write into this machine's staging folder, so the pages it
-  renders travel back and this process writes them.
+  renders travel back and this process writes them. `done` counts each chunk as it arrives.
 - `submit(fn)`: the global steps (the search index, the data exports) stay here, each in a
   thread beside the map; they write into the staging folder themselves, as a forked job does.
 - Failures: problems of the corpus are diagnostics, values like any other result, so a
@@ -116,7 +116,8 @@ class Dask:
         return max(1, sum(self.client.nthreads().values()))
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, heavy: Callable[[T], bool] | None = None,
-            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None) -> list[Any]:
+            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None,
+            done: Callable[[int], None] | None = None) -> list[Any]:
         from distributed import KilledWorker, as_completed
 
         if not items:
@@ -138,6 +139,8 @@ class Dask:
                 made = codec.decode(part) if codec is not None else part
                 for i, result in zip(task_of[future.key], keep(made) if keep is not None else made):
                     out[i] = result
+                if done is not None:
+                    done(len(task_of[future.key]))
         except KilledWorker as exc:
             raise WorkerLost(f"Dask gave up on a task after its workers died ({exc}): killed, or out of memory? "
                              f"(distributed.scheduler.allowed-failures sets how often it tries again)") from exc

@@ -10,7 +10,10 @@ and the same bytes whichever executor ran them:
   plain tuples, builder.run.transfer); `keep` is called on each batch of results, and what it
   returns is the map's result instead: called where the results were made when that process
   can write where they go (a forked renderer's pages written to the staging folder by the
-  process that rendered them, only their names sent back), here when it cannot (Dask).
+  process that rendered them, only their names sent back), here when it cannot (Dask);
+  `done(n)` is called here, in this process, as results arrive: n more items are made (the
+  n add up to len(items)), for a progress bar. It changes nothing of what the map returns.
+  (A forked slice counts as it goes: its child sends how many it has made, every TICK.)
 - `submit(fn)`: one call that runs beside what follows (the search index, while pages render);
   `result()` waits for it, `cancel()` drops it. `idle`: it may take only CPU that nothing else
   wants (a live server's search index, while the author edits).
@@ -26,8 +29,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import connection
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Protocol, Sequence, TypeVar
 
@@ -36,6 +41,7 @@ R = TypeVar("R")
 
 MIN_ITEMS = 64          # below this, forking costs more than it saves
 MIN_CHUNK = 8           # the fewest items a pool worker is handed at a time
+TICK = 0.1              # seconds between a counting child's counts
 LOST = "a worker process ended before its work was done (killed, or out of memory?)"
 
 
@@ -60,7 +66,8 @@ class Executor(Protocol):
     workers: int
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, heavy: Callable[[T], bool] | None = None,
-            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None) -> list[Any]: ...
+            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None,
+            done: Callable[[int], None] | None = None) -> list[Any]: ...
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]: ...
 
@@ -84,10 +91,18 @@ class InProcess:
     workers = 1
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, heavy: Callable[[T], bool] | None = None,
-            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None) -> list[Any]:
-        if keep is None:
-            return [fn(x) for x in items]
-        return [kept for x in items for kept in keep([fn(x)])]   # each result kept as soon as it is made
+            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None,
+            done: Callable[[int], None] | None = None) -> list[Any]:
+        if done is None:
+            if keep is None:
+                return [fn(x) for x in items]
+            return [kept for x in items for kept in keep([fn(x)])]   # each result kept as soon as it is made
+        out: list[Any] = []
+        for x in items:
+            made = [fn(x)]
+            out.extend(keep(made) if keep is not None else made)
+            done(1)
+        return out
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]:
         return Done(fn())
@@ -120,35 +135,47 @@ class Forked:
         self.workers = workers
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, heavy: Callable[[T], bool] | None = None,
-            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None) -> list[Any]:
+            codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None,
+            done: Callable[[int], None] | None = None) -> list[Any]:
         if self.workers <= 1 or len(items) < MIN_ITEMS:
-            return InProcess().map(fn, items, keep=keep)
+            return InProcess().map(fn, items, keep=keep, done=done)
         if codec is not None:
-            return self._slices(fn, items, codec, keep)
-        return self._pool(fn, items, heavy, keep)
+            return self._slices(fn, items, codec, keep, done)
+        return self._pool(fn, items, heavy, keep, done)
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]:
         return Child(fn, idle)
 
     def _slices(self, fn: Callable[[T], R], items: Sequence[T], codec: Codec,
-                keep: Callable[[list[R]], list[Any]] | None) -> list[Any]:
+                keep: Callable[[list[R]], list[Any]] | None, done: Callable[[int], None] | None) -> list[Any]:
         n = len(items)
         first = round(n * (self.PARENT_SHARE if self.workers == 2 else 1 / self.workers))
         rest = n - first
         cuts = [first + rest * k // (self.workers - 1) for k in range(self.workers)]
 
+        counted = done is not None
+
         def slice_of(a: int, b: int) -> Callable[[], Any]:
             def run() -> Any:
-                made = [fn(x) for x in items[a:b]]
+                made = _counting_to_parent(fn, items[a:b]) if counted else [fn(x) for x in items[a:b]]
                 return codec.encode(keep(made) if keep is not None else made)
             return run
 
         children = [Child(slice_of(a, b)) for a, b in zip(cuts, cuts[1:])]
         try:
-            mine = [fn(x) for x in items[:first]]
+            if done is None:
+                mine = [fn(x) for x in items[:first]]
+            else:   # this slice counted item by item, the children's as they send their counts
+                mine = []
+                for x in items[:first]:
+                    mine.append(fn(x))
+                    done(1 + sum(child.ticks() for child in children))
+                _gather(children, done)
             out = keep(mine) if keep is not None else mine
-            for child in children:
+            for child, a, b in zip(children, cuts, cuts[1:]):
                 out.extend(codec.decode(child.result()))
+                if done is not None and b - a > child.counted:
+                    done(b - a - child.counted)
         except BaseException:
             for child in children:
                 child.cancel()
@@ -156,7 +183,7 @@ class Forked:
         return out
 
     def _pool(self, fn: Callable[[T], R], items: Sequence[T], heavy: Callable[[T], bool] | None,
-              keep: Callable[[list[R]], list[Any]] | None) -> list[Any]:
+              keep: Callable[[list[R]], list[Any]] | None, done: Callable[[int], None] | None) -> list[Any]:
         big = [i for i, x in enumerate(items) if heavy(x)] if heavy else []
         marked = set(big)
         rest = [i for i in range(len(items)) if i not in marked]
@@ -170,15 +197,54 @@ class Forked:
         # pickled under fork): closures and the corpus they hold are shared copy-on-write.
         with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_install, initargs=(fn, keep)) as pool:
+            # Each chunk's results put in their places as the chunk comes back, in whatever order
+            # the chunks finish: the map's result is the same list, in input order, either way.
+            futures = {pool.submit(_run_chunk, [items[i] for i in t]): t for t in tasks}
+            out: list[Any] = [None] * len(items)
             try:
-                parts = list(pool.map(_run_chunk, [[items[i] for i in t] for t in tasks]))
+                for future in as_completed(futures):
+                    task = futures[future]
+                    for i, r in zip(task, future.result()):
+                        out[i] = r
+                    if done is not None:
+                        done(len(task))
             except BrokenProcessPool as exc:
                 raise WorkerLost(LOST) from exc
-        out: list[Any] = [None] * len(items)
-        for task, part in zip(tasks, parts):
-            for i, r in zip(task, part):
-                out[i] = r
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
         return out
+
+
+def _gather(children: Sequence[Child[Any]], done: Callable[[int], None]) -> None:
+    """The children's counts as they come, until each has sent its result (or ended)."""
+    waiting = [child for child in children if not child.heard]
+    while waiting:
+        connection.wait([child.connection for child in waiting])
+        n = sum(child.ticks() for child in waiting)
+        if n:
+            done(n)
+        waiting = [child for child in waiting if not child.heard]
+
+
+class _Parent:
+    """In a forked child: the end of the pipe its result goes back through."""
+
+    conn: Any = None
+
+
+def _counting_to_parent(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """In a child: fn over items, how many are made sent to the parent as it goes (Child.ticks),
+    every TICK seconds at most."""
+    made: list[R] = []
+    sent, last = 0, time.monotonic()
+    for x in items:
+        made.append(fn(x))
+        now = time.monotonic()
+        if now - last >= TICK and _Parent.conn is not None:
+            _Parent.conn.send(len(made) - sent)
+            sent, last = len(made), now
+    return made
 
 
 class _Installed:
@@ -199,6 +265,7 @@ def _run_chunk(chunk: Sequence[object]) -> list[object]:
 
 
 def _child(conn: Any, fn: Callable[[], Any]) -> None:
+    _Parent.conn = conn
     try:
         conn.send((True, fn()))
     except BaseException as exc:  # the parent must hear of it, not wait forever
@@ -220,6 +287,34 @@ class Child(Generic[R]):
         theirs.close()
         self._value: Any = None
         self._done = False
+        self._message: Any = None     # the child's result, read early by ticks()
+        self._ended = False           # ...or the end of its pipe
+        self.counted = 0              # the items it said it made (ticks)
+
+    @property
+    def connection(self) -> Any:
+        return self._conn
+
+    @property
+    def heard(self) -> bool:
+        """Its result (or its end) has come: result() will not wait."""
+        return self._message is not None or self._ended or self._child is None
+
+    def ticks(self) -> int:
+        """The items a counting child (a map's slice) made since last asked; never waits."""
+        n = 0
+        while not self.heard and self._conn.poll():
+            try:
+                message = self._conn.recv()
+            except (EOFError, OSError):
+                self._ended = True   # result() says so
+                break
+            if isinstance(message, int) and not isinstance(message, bool):
+                n += message
+            else:
+                self._message = message
+        self.counted += n
+        return n
 
     def cancel(self) -> None:
         """Stop the child, if it is still working: its result is not wanted any more."""
@@ -234,7 +329,10 @@ class Child(Generic[R]):
             if self._child is None:
                 raise WorkerLost("the job was cancelled")
             try:
-                ok, payload = self._conn.recv()
+                message = self._message
+                while message is None or isinstance(message, int):   # counts no one asked for
+                    message = self._conn.recv()
+                ok, payload = message
             except (EOFError, OSError) as exc:
                 raise WorkerLost(LOST) from exc
             finally:

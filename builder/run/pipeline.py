@@ -15,6 +15,13 @@ the same steps through a memo it keeps for the session (builder.run.live), so an
 recomputes only the steps whose inputs changed, and the site it serves is the site a build
 makes (tests/test_live.py holds them to the same bytes, edit after edit). Where a step runs
 (here, or in forked processes) is the executor's choice; no step forks, writes or prints.
+
+Progress: every step tells its caller how it goes through one callback (`Progress`), and
+nothing else; the command line draws it (builder.commands.progress). `progress(stage)`: a
+stage starts. `progress(stage, done, total)`: a stage that counts its work has made `done`
+of its `total` items, from (stage, 0, total) up to (stage, total, total); the counts come
+from where the work completes (the executor's `done`, in this process, as results arrive):
+the documents prepared, then the pages rendered with the exports' two parts.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from builder.read.files import CorpusFiles, Text
 from builder.run import collector, remember, transfer
 from builder.run.executor import Codec, Executor, default
 from builder.run.memo import Fresh
+from builder.run.progress import Progress, counting, silent
 from builder.run.remember import Remembered
 from builder.run.store import Store
 from builder.search import files as search
@@ -43,7 +51,6 @@ from builder.site import publish, staging as write
 from builder.suggest import draft as suggesting
 from builder.suggest.records import Drafted
 
-Progress = Callable[[str], None]
 SETTINGS = config.FILE
 ENTITIES = annotations.ENTITIES
 RECORDS = Codec(transfer.encode_all, transfer.decode_all)   # how prepared documents cross processes
@@ -111,7 +118,7 @@ class Prepared:
 
 
 def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapping[str, str | None] = {},
-            progress: Progress = lambda _: None) -> Prepared:
+            progress: Progress = silent) -> Prepared:
     progress("reading corpus")
     source = files.text(SETTINGS, config.MAX_BYTES, optional=True)
     settings, found_s = memo.get("settings", (source, tuple(overrides.items())),
@@ -125,13 +132,14 @@ def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapp
         annotations.person_like_places(entities)))
     names = memo.get("names", entities, lambda: anchoring.aliases(entities))
     sidecars = files.sidecars()
-    progress("cleaning and anchoring")
+    progress("preparing documents")
     jobs = [(meta, files.document(meta), files.text(sidecars[meta.id]) if meta.id in sidecars else None)
             for meta in metas]
     one = partial(_prepare_job, known=known, names=names)
     prepared: list[Prepared1] = memo.map(
         "document", [m.id for m in metas], [(job, known, names) for job in jobs],
-        lambda todo, keep: executor.map(one, [jobs[i] for i in todo], codec=RECORDS, keep=keep),
+        lambda todo, keep: executor.map(one, [jobs[i] for i in todo], codec=RECORDS, keep=keep,
+                                        done=counting(progress, "preparing documents", len(todo))),
         lambda result: result[0].meta.id if result[0] is not None else None)
     memo.forget_others("document", [m.id for m in metas])
     raws = tuple(r for r, _, _, _ in prepared if r is not None)
@@ -147,14 +155,14 @@ def _prepare_job(job: tuple[DocMeta, Text, Text | None], known: Known, names: an
     return prepare_document(*job, known, names)
 
 
-def link(prepared: Prepared, memo: Fresh, progress: Progress = lambda _: None) -> tuple[Linked, tuple[Diagnostic, ...]]:
+def link(prepared: Prepared, memo: Fresh, progress: Progress = silent) -> tuple[Linked, tuple[Diagnostic, ...]]:
     progress("linking")
     linker = memo.keep("linker", linking.Linker)
     linked, found = linker.link(prepared.corpus, prepared.docs, prepared.entities, prepared.incomplete)
     return linked, diagnostics.sort((*prepared.diagnostics, *found))
 
 
-def check(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: Progress = lambda _: None,
+def check(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: Progress = silent,
           executor: Executor | None = None) -> tuple[Linked, tuple[Diagnostic, ...]]:
     """Every step that can find a problem (`glossator check`); returns (linked corpus, diagnostics)."""
     memo = Fresh()
@@ -164,7 +172,7 @@ def check(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: 
 
 
 def suggest(corpus_dir: Path, only: frozenset[DocId] | None = None, blind: bool = False,
-            progress: Progress = lambda _: None, executor: Executor | None = None
+            progress: Progress = silent, executor: Executor | None = None
             ) -> tuple[Prepared, tuple[Drafted, ...]]:
     """`glossator suggest`: every document read, cleaned and anchored as a build does, then its
     annotations drafted (builder.suggest); `only` names the documents to draft, `blind`
@@ -219,6 +227,7 @@ def site(linked: Linked, settings: config.Settings, the_look: render.Look) -> Si
 
 
 EXPORTS = (w3c.PATH, *tables.PATHS)   # every site has them, whatever its corpus
+RENDERING = "rendering pages and exports"   # the stage that counts the pages and the exports' parts
 # The exports in parts a worker makes in one go: annotations.jsonld, then the data files (whose
 # quote rows two of them share). Named as no page is, since pages and parts share one map.
 EXPORT_PARTS: dict[str, Callable[[Linked, str], dict[SitePath, bytes]]] = {
@@ -256,7 +265,7 @@ class BuildResult:
         return sum(1 for p in self.site if p.endswith(".html"))
 
 
-def build(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: Progress = lambda _: None,
+def build(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: Progress = silent,
           staging: write.Staging | None = None, executor: Executor | None = None,
           cache: Store | None = None) -> BuildResult:
     """The whole site. With `staging`, files are written there as they are made (by the
@@ -295,15 +304,17 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         if diagnostics.has_errors(found):
             index_job.cancel()
             return failed(found, linked)
-        progress("rendering and indexing")
+        progress(RENDERING)
         the_site = site(linked, prepared.settings, the_look)
         # The data files read only the linked corpus: made by the workers that make the pages
         # (heavy, so handed out first). A child of their own copied the corpus's memory it read.
         make = partial(_make, the_site, linked, prepared.settings.base_url)
         if kept is not None:    # pages and exports from the cache, or made and kept there
             make = partial(kept.page, make, partial(_page_inputs, the_site, kept.linked), set(EXPORT_PARTS))
-        made = [one for part in executor.map(make, [*the_site.makers, *EXPORT_PARTS], heavy=_heavy,
-                                             keep=partial(_keep_pages, staging) if staging is not None else None)
+        items = [*the_site.makers, *EXPORT_PARTS]
+        made = [one for part in executor.map(make, items, heavy=_heavy,
+                                             keep=partial(_keep_pages, staging) if staging is not None else None,
+                                             done=counting(progress, RENDERING, len(items)))
                 for one in part]
         problems = theme.on_pages((path, problem) for path, _, problem in made if problem is not None)
         if diagnostics.has_errors(problems):
@@ -316,6 +327,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
     except BaseException:
         index_job.cancel()
         raise
+    progress("finishing the search index")
     index_files = index_job.result()
     if kept is not None:
         kept.memo.store.used([kept.search_key, *remember.used(made)])
@@ -371,7 +383,7 @@ def _search_files(prepared: Prepared, staging: write.Staging | None, kept: remem
 
 
 def build_and_write(corpus_dir: Path, out: Path, overrides: Mapping[str, str | None] = {},
-                    progress: Progress = lambda _: None, force: bool = False,
+                    progress: Progress = silent, force: bool = False,
                     executor: Executor | None = None, cache: Store | None = None) -> BuildResult:
     """build(), then the site swapped into `out`; nothing is touched when `out` is a folder a
     build must not replace (staging.output_problem). With `cache`, see build()."""
