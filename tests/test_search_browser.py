@@ -17,7 +17,8 @@ import pytest
 from builder.core.models import Linked
 from builder.run.pipeline import build_and_write, check
 from builder.search.lunr_index import monolithic
-from builder.search.catalogue import BOOSTS, Catalogue, catalogue
+from builder.search.catalogue import BOOSTS
+from builder.search.stores import Catalogue, catalogue
 from builder.search.words import STOP_WORDS, Analyzer, lunr_py_pipeline, porter, words
 from builder.search import files as search_stage
 from builder.search.stores import SLOTS

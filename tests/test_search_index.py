@@ -18,7 +18,8 @@ import pytest
 
 from builder.run.pipeline import check
 from builder.search.lunr_index import js_order, monolithic
-from builder.search.catalogue import BOOSTS, Catalogue, DocCard, DocRecord, QuoteCard, catalogue
+from builder.search.catalogue import BOOSTS, DocCard, DocRecord, QuoteCard
+from builder.search.stores import Catalogue, catalogue
 from builder.search.lunr_index import Item
 from builder.search.stores import StorePacker
 from builder.search.words import lunr_py_pipeline

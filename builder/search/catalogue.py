@@ -107,24 +107,3 @@ def numbered(record: DocRecord, first: int, at: int) -> list[Item]:
     items (a quote's `within` names its document's place there)."""
     return [replace(item, ref=ref(first + k), within=item.within and (at, *item.within[1:]))
             for k, item in enumerate(record.items)]
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """Every item numbered as the index numbers them (for tests and benchmarks, which
-    compare the index with lunr's own over the same items)."""
-
-    items: tuple[Item, ...]
-    records: tuple[DocRecord, ...]
-
-
-def catalogue(documents: Documents, store_bytes: int | None = None) -> Catalogue:
-    from builder.search.stores import STORE_BYTES, StorePacker
-
-    packer = StorePacker(STORE_BYTES if store_bytes is None else store_bytes)
-    items: list[Item] = []
-    records = tuple(doc_records(documents))
-    for record in records:
-        first, _ = packer.add(record)
-        items += numbered(record, first, len(items))
-    return Catalogue(tuple(items), records)

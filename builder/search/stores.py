@@ -19,9 +19,12 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from builder.search.catalogue import DocRecord
+from builder.core.models import Documents
+from builder.search.catalogue import DocRecord, doc_records, numbered
+from builder.search.lunr_index import Item
 
 SLOTS = 32                 # item numbers a file holds
 STORE_BYTES = 8_000        # of text a file, about (~3 KB gzip): one file for a result's title and snippet
@@ -80,3 +83,22 @@ class StorePacker:
         self.file += 1
         self.used, self.size, self.parts = 0, 0, []
         return out
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every item numbered as the store packer numbers them (for tests and benchmarks, which
+    compare the index with lunr's own over the same items)."""
+
+    items: tuple[Item, ...]
+    records: tuple[DocRecord, ...]
+
+
+def catalogue(documents: Documents, store_bytes: int | None = None) -> Catalogue:
+    packer = StorePacker(STORE_BYTES if store_bytes is None else store_bytes)
+    items: list[Item] = []
+    records = tuple(doc_records(documents))
+    for record in records:
+        first, _ = packer.add(record)
+        items += numbered(record, first, len(items))
+    return Catalogue(tuple(items), records)
