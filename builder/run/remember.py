@@ -31,7 +31,7 @@ from builder.run.memo import Fresh
 from builder.run.store import Store
 
 T = TypeVar("T")
-BY_VALUE = (Settings,)   # small results named by what they hold, not by what they were read from
+BY_VALUE = (Settings, Entity, DocMeta)   # small records named by what they hold, not by what they were read from
 
 
 class Remembered(Fresh):
@@ -66,7 +66,7 @@ class Remembered(Fresh):
                     self.name(part, digest(part) if type(part) in BY_VALUE else f"{key}/{n}")
                     if type(part) is tuple:
                         for record in part:
-                            if type(record) in (Entity, DocMeta):   # by itself, not by the file it is in
+                            if type(record) in BY_VALUE:   # by itself, not by the file it is in
                                 self.name(record, digest(record))
 
     # --- the memo
@@ -112,7 +112,7 @@ class Remembered(Fresh):
         reading text and each annotation (what a listing quotes), so that a page's digest
         names them instead of writing them out."""
         meta = getattr(part, "meta", None)
-        if type(meta) is DocMeta:   # a copy read back from the cache: named as INDEX.md's row is
+        if type(meta) in BY_VALUE:   # a copy read back from the cache: named as INDEX.md's row is
             self.name(meta, digest(meta))
         doc, spans = getattr(part, "doc", None), getattr(part, "spans", None)
         if doc is None or spans is None:
