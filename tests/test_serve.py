@@ -117,6 +117,21 @@ class Served:
         return wait_until(lambda: (s := self.status())["builds"] >= n and not s["building"] and s, timeout,
                           f"build {n}")  # type: ignore[return-value]
 
+    def settle(self, quiet: float = 1.5, timeout: float = 20.0) -> dict:
+        """Wait until the server has had nothing to do for `quiet` seconds (longer than a burst of
+        file events may take to be noticed and coalesced): earlier writes' rebuilds are all done."""
+        deadline, seen, since = time.monotonic() + timeout, None, time.monotonic()
+        while True:
+            s = self.status()
+            now_ = (s["builds"], s["building"], s["pending"])
+            if now_ != seen:
+                seen, since = now_, time.monotonic()
+            elif not s["building"] and not s["pending"] and time.monotonic() - since >= quiet:
+                return s
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the server was still busy after {timeout} s: {s}")
+            time.sleep(0.05)
+
     def stop(self, sig: int = signal.SIGINT, timeout: float = 10.0) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
