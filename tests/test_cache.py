@@ -13,12 +13,13 @@ import io
 import os
 import shutil
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from builder.commands.cli import main
-from builder.run import digest, store
+from builder.run import digest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,6 +68,20 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), "utf-8")
 
 
+def rebuilt_after(tmp_path: Path, change: Callable[[Path], object]) -> tuple[Path, set[str], set[str]]:
+    """The example built with the cache, `change(corpus)`, built again: (the site, the files
+    the first build wrote, the files the second made again rather than took from the cache),
+    the second site checked against a build without the cache."""
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    before = inodes(site)
+    change(root)
+    build(root, site)
+    again = rebuilt(before, inodes(site))
+    same_as_uncached(root, site, tmp_path)
+    return site, set(before), again
+
+
 def test_a_second_build_takes_every_page_from_the_cache(tmp_path: Path) -> None:
     root, site = example(tmp_path), tmp_path / "site"
     build(root, site)
@@ -79,78 +94,57 @@ def test_a_second_build_takes_every_page_from_the_cache(tmp_path: Path) -> None:
 
 
 def test_a_sidecar_edit_makes_its_document_and_the_listings_again(tmp_path: Path) -> None:
-    root, site = example(tmp_path), tmp_path / "site"
-    build(root, site)
-    before = inodes(site)
-    edit(root / "annotations" / "rt-2021-naeem.yaml", "    via: al-mayadeen\n", "")
-    build(root, site)
-    again = rebuilt(before, inodes(site))
+    _, before, again = rebuilt_after(tmp_path, lambda root: edit(
+        root / "annotations" / "rt-2021-naeem.yaml", "    via: al-mayadeen\n", ""))
     assert "docs/rt-2021-naeem.html" in again and "quotes.html" in again
     assert "docs/anadolu-2024-medvedev.html" not in again and "search.html" not in again
     assert "entities/al-mayadeen.html" in again   # it no longer relays the quote
     assert len(again) < len(before) / 2, sorted(again)
-    same_as_uncached(root, site, tmp_path)
 
 
 def test_a_comment_edited_in_a_sidecar_makes_no_page_again(tmp_path: Path) -> None:
-    root, site = example(tmp_path), tmp_path / "site"
-    build(root, site)
-    before = inodes(site)
-    edit(root / "annotations" / "rt-2021-naeem.yaml", "# RT, captured", "# RT (a comment edited), captured")
-    build(root, site)
-    assert rebuilt(before, inodes(site)) == set()
-    same_as_uncached(root, site, tmp_path)
+    _, _, again = rebuilt_after(tmp_path, lambda root: edit(
+        root / "annotations" / "rt-2021-naeem.yaml", "# RT, captured", "# RT (a comment edited), captured"))
+    assert again == set()
+
+
+def add_a_paragraph(root: Path) -> None:
+    seed = sorted((root / "seeds").glob("000_*.txt"))[0]
+    seed.write_text(seed.read_text("utf-8") + "\nA paragraph added at the end.\n", "utf-8")
 
 
 def test_a_source_text_edit_makes_its_document_again(tmp_path: Path) -> None:
-    root, site = example(tmp_path), tmp_path / "site"
-    build(root, site)
-    before = inodes(site)
-    seed = sorted((root / "seeds").glob("000_*.txt"))[0]
-    seed.write_text(seed.read_text("utf-8") + "\nA paragraph added at the end.\n", "utf-8")
-    build(root, site)
-    again = rebuilt(before, inodes(site))
+    _, _, again = rebuilt_after(tmp_path, add_a_paragraph)
     assert "docs/rt-2021-naeem.html" in again
     # cdmedia quotes the same words (a statement of two passages): its page shows RT's passage
     assert {"docs/anadolu-2024-medvedev.html", "docs/unnamed-2017-mantytskiy.html",
             "docs/brinkwire-2021-kabulov.html"}.isdisjoint(again), sorted(again)
-    same_as_uncached(root, site, tmp_path)
 
 
 def test_an_entity_renamed_makes_the_pages_that_name_it_again(tmp_path: Path) -> None:
-    root, site = example(tmp_path), tmp_path / "site"
-    build(root, site)
-    before = inodes(site)
-    edit(root / "annotations" / "entities.yaml", "name: Muhammad Naeem", "name: Mohammad Naeem")
-    build(root, site)
-    again = rebuilt(before, inodes(site))
+    site, _, again = rebuilt_after(tmp_path, lambda root: edit(
+        root / "annotations" / "entities.yaml", "name: Muhammad Naeem", "name: Mohammad Naeem"))
     assert {"entities/muhammad-naeem.html", "docs/rt-2021-naeem.html", "entities.html"} <= again
-    same_as_uncached(root, site, tmp_path)
     assert "Mohammad Naeem" in (site / "entities" / "muhammad-naeem.html").read_text()
 
 
-def test_a_theme_template_edit_makes_every_page_again(tmp_path: Path) -> None:
-    root, site = example(tmp_path), tmp_path / "site"
-    build(root, site)
-    before = inodes(site)
+def a_theme_of_our_own(root: Path) -> None:
     templates = root / "themes" / "default" / "templates"
     templates.mkdir(parents=True)
     base = (ROOT / "themes" / "default" / "templates" / "base.html").read_text("utf-8")
     (templates / "base.html").write_text(base.replace("</body>", "<!-- a theme of our own --></body>"), "utf-8")
-    build(root, site)
-    assert rebuilt(before, inodes(site)) == set(before)
+
+
+def test_a_theme_template_edit_makes_every_page_again(tmp_path: Path) -> None:
+    site, before, again = rebuilt_after(tmp_path, a_theme_of_our_own)
+    assert again == before
     assert "a theme of our own" in (site / "index.html").read_text()
-    same_as_uncached(root, site, tmp_path)
 
 
 def test_other_glossator_code_reads_nothing_of_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root, site = example(tmp_path), tmp_path / "site"
-    build(root, site)
-    before = inodes(site)
-    monkeypatch.setattr(digest, "code", lambda: "another version of glossator")
-    build(root, site)
-    assert rebuilt(before, inodes(site)) == set(before)
-    same_as_uncached(root, site, tmp_path)
+    _, before, again = rebuilt_after(tmp_path, lambda _: monkeypatch.setattr(
+        digest, "code", lambda: "another version of glossator"))
+    assert again == before
 
 
 def objects(root: Path) -> list[Path]:

@@ -19,12 +19,19 @@ function combobox(form, label, name, value, options, hint, free) {
   input.setAttribute("aria-controls", list.id);
   input.after(list);
   let shown = [], active = -1;
-  let asked = 0;
+  let asked = 0, last = [];
   const render = async () => {
-    const q = input.value.trim().toLowerCase();
     const mine = ++asked;
-    const all = typeof options === "function" ? await options(input.value) : options;
-    if (mine !== asked) return;                  // typed on meanwhile: a later answer is coming
+    if (typeof options === "function") {
+      show(last);                                // at once, the options still listed that match what is typed now
+      const answer = await options(input.value);
+      if (mine !== asked) return;                // typed on meanwhile: a later answer is coming
+      last = answer;
+    }
+    show(typeof options === "function" ? last : options);
+  };
+  const show = (all) => {
+    const q = input.value.trim().toLowerCase();
     shown = all.filter((o) => !q || o.value.toLowerCase().includes(q) || o.label.toLowerCase().includes(q) ||
       (o.detail || "").toLowerCase().includes(q)).slice(0, 8);
     list.replaceChildren(...shown.map((o, i) => {

@@ -221,13 +221,16 @@ class Kept:
             key = self.memo.key("export", item, self.linked)
             listed = self.memo.store.get(key)
             paths = json.loads(listed) if listed is not None else None
-            if paths is not None and all(self._place(self.memo.key(key, p), p) for p in paths):
-                return [(p, Written((self.memo.key(key, p), key)), None) for p in paths]
+            if paths is not None:
+                named = {p: self.memo.key(key, p) for p in paths}
+                if all(self._place(k, p) for p, k in named.items()):
+                    return [(p, Written((k, key)), None) for p, k in named.items()]
             made = make(item)
+            named = {p: self.memo.key(key, p) for p, _, _ in made}
             for p, data, _ in made:
-                self._keep(self.memo.key(key, p), p, data)
-            self.memo.store.put(key, json.dumps([p for p, _, _ in made]).encode())
-            return [(p, Written((self.memo.key(key, p), key)), None) for p, _, _ in made]
+                self._keep(named[p], p, data)
+            self.memo.store.put(key, json.dumps(list(named)).encode())
+            return [(p, Written((k, key)), None) for p, k in named.items()]
         key = self.memo.key("page", item, inputs(item))
         if self._place(key, item):
             return [(item, Written((key,)), None)]
