@@ -210,27 +210,18 @@ class Kept:
             placed = self._place(key, rel, just_put=True)
         except OSError:
             placed = False
-        if not placed:    # the cache cannot take it: write it where it goes
-            with open(os.path.join(self.root, rel), "wb") as f:
+        if not placed:    # the cache cannot take it: write it where it goes (a new file, not one linked to the cache)
+            target = os.path.join(self.root, rel)
+            if os.path.lexists(target):
+                os.unlink(target)
+            with open(target, "wb") as f:
                 f.write(data)
 
     def page(self, make: Callable[[str], list[Any]], inputs: Callable[[Any], tuple[object, ...]],
              parts: set[str], item: str) -> list[Any]:
         """make(item) (a page, or a part of the exports), or its files from the cache."""
         if item in parts:
-            key = self.memo.key("export", item, self.linked)
-            listed = self.memo.store.get(key)
-            paths = json.loads(listed) if listed is not None else None
-            if paths is not None:
-                named = {p: self.memo.key(key, p) for p in paths}
-                if all(self._place(k, p) for p, k in named.items()):
-                    return [(p, Written((k, key)), None) for p, k in named.items()]
-            made = make(item)
-            named = {p: self.memo.key(key, p) for p, _, _ in made}
-            for p, data, _ in made:
-                self._keep(named[p], p, data)
-            self.memo.store.put(key, json.dumps(list(named)).encode())
-            return [(p, Written((k, key)), None) for p, k in named.items()]
+            return self._files(self.memo.key("export", item, self.linked), item, make)
         key = self.memo.key("page", item, inputs(item))
         if self._place(key, item):
             return [(item, Written((key,)), None)]
@@ -240,6 +231,26 @@ class Kept:
             return made
         self._keep(key, path, data)
         return [(path, Written((key,)), None)]
+
+    def _files(self, key: str, item: str, make: Callable[[str], list[Any]]) -> list[Any]:
+        """A part of the exports: its files linked from the cache into the staging folder when
+        all of them are there (the list of their paths is kept under `key`, each file under
+        `key` and its path), else made and kept."""
+        listed = self.memo.store.get(key)
+        try:
+            paths = json.loads(listed) if listed is not None else None
+        except ValueError:
+            paths = None
+        if isinstance(paths, list):
+            named = {p: self.memo.key(key, p) for p in paths}
+            if all(self._place(k, p) for p, k in named.items()):
+                return [(p, Written((k, key)), None) for p, k in named.items()]
+        made = make(item)
+        named = {p: self.memo.key(key, p) for p, _, _ in made}
+        for p, data, _ in made:
+            self._keep(named[p], p, data)
+        self.memo.store.put(key, json.dumps(list(named)).encode())
+        return [(p, Written((k, key)), None) for p, k in named.items()]
 
     def search(self, make: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
         """The search index's files: make(), or the ones kept for the same documents."""
