@@ -31,7 +31,7 @@ import os, resource, subprocess, sys, time, json
 t = time.perf_counter()
 # From the side's own folder: `python -m` puts the working folder first on sys.path, ahead of
 # PYTHONPATH, so run anywhere else it would import whichever `builder` that folder holds.
-proc = subprocess.run([sys.executable, "-m", "builder", "build", sys.argv[1], "-o", sys.argv[2], "-q", "--force"],
+proc = subprocess.run([sys.executable, "-m", "builder", "build", sys.argv[1], "-o", sys.argv[2], "-q", "--force", *sys.argv[4:]],
                       env={**os.environ, "PYTHONPATH": sys.argv[3]}, capture_output=True, text=True, cwd=sys.argv[3])
 wall = time.perf_counter() - t
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -41,7 +41,9 @@ print(json.dumps({"code": proc.returncode, "err": proc.stderr[-2000:], "wall": w
 
 
 def one(tree: Path, corpus: Path, out: Path) -> dict:
-    proc = subprocess.run([sys.executable, "-c", ONE, str(corpus), str(out), str(tree)],
+    # Whole builds, each from nothing: without the build cache where the side has one.
+    no_cache = ["--no-cache"] if "--no-cache" in (tree / "builder" / "commands" / "cli.py").read_text("utf-8") else []
+    proc = subprocess.run([sys.executable, "-c", ONE, str(corpus), str(out), str(tree), *no_cache],
                           capture_output=True, text=True, check=True)
     data = json.loads(proc.stdout)
     if data["code"] != 0:

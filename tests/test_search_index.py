@@ -207,3 +207,44 @@ def test_items_are_numbered_by_the_text_file_that_holds_them() -> None:
     assert [[p[:2] for p in parts[n]] for n in sorted(parts)] == [[[0, 1]], [[0, 1]], [[0, 1]], [[0, 0]], [[0, 1]]]
     assert parts[3][0][7] is None and [q[2] for q in parts[3][0][8]] == ["four", "five"]
     assert [q[2:] for q in parts[2][0][8]] == [[0, 3], [4, 7], [8, 13]]
+
+
+# --- shards: each document counted where it is prepared, merged here
+
+
+def test_counts_hold_each_vectors_terms_in_order() -> None:
+    from builder.search.lunr_index import count
+    from builder.search.shards import Counts
+
+    items = [Item("", {"title": "Envoy speaks", "text": "The envoy said the envoys agreed."}),
+             Item("", {"text": "envoy said"}, within=(0, 4, 14)), Item("", {"text": ""})]
+    tfs = count(items, tuple(BOOSTS)).tfs
+    counts = Counts.of(tfs)
+    import numpy as np
+
+    vectors = np.frombuffer(counts.vectors, np.uint32).reshape(-1, 4).tolist()
+    numbers = np.frombuffer(counts.counts, np.uint32).tolist()
+    terms, at = counts.term_list(), 0
+    rebuilt = []
+    for item, field, length, n in vectors:
+        rebuilt.append((item, field, dict(zip(terms[at:at + n], numbers[at:at + n])), length))
+        at += n
+    assert rebuilt == tfs and at == len(terms) == len(numbers)
+    assert [v[0] for v in vectors] == [0, 0, 1], "an empty field, an empty item: no vector"
+    assert Counts.of([]).term_list() == []
+
+
+@pytest.mark.parametrize("cuts", [(1,), (2, 3), (1, 2, 3, 4)])
+def test_shards_counted_apart_merge_into_the_index_counted_in_one_process(example: tuple[object, object],
+                                                                          cuts: tuple[int, ...]) -> None:
+    """As forked workers count them: each run of documents with an Analyzer of its own (a
+    stemming memo that starts empty), the shards merged in document order."""
+    from builder.search.shards import shards
+    from builder.search.words import Analyzer
+
+    linked = example[0]
+    docs, name_of = list(linked.docs), {e.id: e.name for e in linked.entities}
+    bounds = [0, *cuts, len(docs)]
+    apart = [s for a, b in zip(bounds, bounds[1:]) for s in shards(docs[a:b], name_of, Analyzer())]
+    assert search.merge(apart, **SMALL) == search.build_index(linked, **SMALL)
+    assert search.merge(apart) == search.build_index(linked)

@@ -20,14 +20,14 @@ from typing import Callable, Collection, Iterable, Mapping
 
 from builder.core import diagnostics
 from builder.core.diagnostics import Diagnostic
-from builder.core.models import AnchoredDoc, DocMeta, Entity, SitePath
+from builder.core.models import DocMeta, Entity, SitePath
 from builder.html import theme
 from builder.read.files import CorpusFiles
 from builder.run import collector, pipeline
 from builder.run.executor import Executor, InProcess, WorkerLost, default
 from builder.run.memo import Memo
 from builder.search import files as search
-from builder.search.words import Analyzer
+from builder.search.shards import Shard
 
 SEARCH_AFTER = 2.0     # seconds without a build before the search index is rebuilt in the background
 
@@ -72,9 +72,8 @@ class LiveSite:
         self.problems: dict[SitePath, Diagnostic] = {}        # pages a theme's template failed on
         self.unchecked: set[SitePath] = set()                 # pages not known to be up to date
         self.search: dict[SitePath, bytes] = {}
-        self._search_of: tuple[tuple[AnchoredDoc, ...], tuple[Entity, ...]] | None = None   # what self.search was made from
-        self._search_want: tuple[tuple[AnchoredDoc, ...], tuple[Entity, ...]] | None = None
-        self._analyzer = Analyzer()
+        self._search_of: tuple[Shard, ...] | None = None   # what self.search was made from: each document's shard
+        self._search_want: tuple[Shard, ...] | None = None
         self._published: tuple[object, dict[SitePath, bytes]] | None = None
         self._exported: tuple[object, dict[SitePath, bytes]] | None = None   # made when first asked for
         self._export_of: tuple[object, object] | None = None     # the last good (linked corpus, settings)
@@ -133,7 +132,7 @@ class LiveSite:
             self.problems.pop(p, None)
         changed.update(gone)
         self.unchecked = set(site.makers)
-        self._search_want = (prepared.docs, prepared.entities)
+        self._search_want = prepared.shards
         if self._search_want != self._search_of and self._search_job is not None:
             self._search_job.cancel()        # it is indexing a corpus that is already out of date
         return changed
@@ -201,7 +200,7 @@ class LiveSite:
     def _index_here(self) -> set[SitePath]:
         assert self._search_want is not None
         want = self._search_want
-        return self._new_index(search.build_index(_Documents(*want), analyzer=self._analyzer), want)
+        return self._new_index(search.merge(want), want)
 
     def _new_index(self, files: Mapping[SitePath, bytes], made_of: tuple) -> set[SitePath]:
         old, self.search = self.search, dict(files)
@@ -223,7 +222,7 @@ class LiveSite:
                 want = self._search_want
                 assert want is not None
                 job = self._search_job = self.background.submit(
-                    lambda: _index(_Documents(*want)), idle=True)
+                    lambda: _index(want), idle=True)
             try:
                 files = job.result()
             except WorkerLost:
@@ -256,7 +255,7 @@ class LiveSite:
             kept = self.memo.last(("document", doc_id))
             if kept is None:
                 return None
-            (meta, source, sidecar), known, names = kept[0]      # type: ignore[misc]
+            (meta, source, sidecar), known, names, _ = kept[0]      # type: ignore[misc]  (pipeline.prepare's inputs)
             anchored = kept[1][1]
             return None if anchored is None else pipeline.Checked(meta, source, sidecar, known, names, anchored)
 
@@ -332,14 +331,6 @@ class LiveSite:
             return dict(sorted({**files, **self._publishing()}.items()))
 
 
-@dataclass(frozen=True)
-class _Documents:
-    """What the search index reads: the documents and the entities (models.Documents)."""
-
-    docs: tuple[AnchoredDoc, ...]
-    entities: tuple[Entity, ...]
-
-
-def _index(documents: _Documents) -> dict[SitePath, bytes]:
+def _index(shards: tuple[Shard, ...]) -> dict[SitePath, bytes]:
     with collector.paused():
-        return search.build_index(documents)
+        return search.merge(shards)

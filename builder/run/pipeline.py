@@ -1,11 +1,12 @@
 """The pipeline: every step of a build, declared once, in order.
 
     read      settings, INDEX.md, entities.yaml, the sidecars' names     (builder.read)
-    prepare   per document: its file, its sidecar → clean → anchor        (spread by the executor)
+    prepare   per document: its file, its sidecar → clean → anchor, and its
+              share of the search index counted (search.shards)          (spread by the executor)
     link      the corpus cross-referenced; every check done, errors stop here
     look      the theme: templates compiled, static files read
     pages     each page from what it reads (html.pages)                   (spread by the executor)
-    search    the search index's files                                    (beside the pages)
+    search    the search index's files, the shards merged                 (beside the pages)
     export    annotations.jsonld (W3C Web Annotation), data/*.csv, data/quotes.json    (with the pages)
     publish   .nojekyll, sitemap.xml
     write     staged beside the output folder, swapped in whole          (build_and_write)
@@ -46,7 +47,8 @@ from builder.run.memo import Fresh
 from builder.run.progress import Progress, counting, silent
 from builder.run.remember import Remembered
 from builder.run.store import Store
-from builder.search import files as search
+from builder.search import files as search, shards as search_shards
+from builder.search.words import Analyzer
 from builder.site import publish, staging as write
 from builder.suggest import draft as suggesting
 from builder.suggest.records import Drafted
@@ -115,10 +117,13 @@ class Prepared:
     entities: tuple[Entity, ...]
     diagnostics: tuple[Diagnostic, ...]
     incomplete: frozenset[DocId] = frozenset()   # documents whose file or sidecar could not be read
+    shards: tuple[search_shards.Shard, ...] = ()   # each document's share of the search index (`for_search`)
 
 
 def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapping[str, str | None] = {},
-            progress: Progress = silent) -> Prepared:
+            progress: Progress = silent, for_search: bool = True) -> Prepared:
+    """Everything read, each document prepared; `for_search`: each document's search shard
+    counted too, by the process that prepared it."""
     progress("reading corpus")
     source = files.text(SETTINGS, config.MAX_BYTES, optional=True)
     settings, found_s = memo.get("settings", (source, tuple(overrides.items())),
@@ -131,28 +136,36 @@ def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapp
         annotations.entity_ids(entities, found_e), index.doc_ids(metas, found_i),
         annotations.person_like_places(entities)))
     names = memo.get("names", entities, lambda: anchoring.aliases(entities))
+    name_of = memo.get("entity names", entities, lambda: {e.id: e.name for e in entities}) if for_search else None
     sidecars = files.sidecars()
     progress("preparing documents")
     jobs = [(meta, files.document(meta), files.text(sidecars[meta.id]) if meta.id in sidecars else None)
             for meta in metas]
-    one = partial(_prepare_job, known=known, names=names)
-    prepared: list[Prepared1] = memo.map(
-        "document", [m.id for m in metas], [(job, known, names) for job in jobs],
+    # One Analyzer (word → term) for the documents each process counts: a word is stemmed once there.
+    one = partial(_prepare_job, known=known, names=names, name_of=name_of, analyzer=Analyzer())
+    prepared: list[tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool, Any]] = memo.map(
+        "document", [m.id for m in metas], [(job, known, names, name_of) for job in jobs],
         lambda todo, keep: executor.map(one, [jobs[i] for i in todo], codec=RECORDS, keep=keep,
                                         done=counting(progress, "preparing documents", len(todo))),
         lambda result: result[0].meta.id if result[0] is not None else None)
     memo.forget_others("document", [m.id for m in metas])
-    raws = tuple(r for r, _, _, _ in prepared if r is not None)
-    anchored = tuple(a for _, a, _, _ in prepared if a is not None)
-    found_d = [d for _, _, ds, _ in prepared for d in ds]
-    incomplete = frozenset(meta.id for meta, (_, _, _, complete) in zip(metas, prepared) if not complete)
+    raws = tuple(r for r, _, _, _, _ in prepared if r is not None)
+    anchored = tuple(a for _, a, _, _, _ in prepared if a is not None)
+    found_d = [d for _, _, ds, _, _ in prepared for d in ds]
+    incomplete = frozenset(meta.id for meta, (_, _, _, complete, _) in zip(metas, prepared) if not complete)
     orphans = annotations.orphan_sidecars(sidecars, known.doc_ids)
     return Prepared(settings, Corpus(title, intro, index.INDEX, raws), anchored, entities,
-                    (*found_s, *found_i, *found_e, *orphans, *found_d), incomplete)
+                    (*found_s, *found_i, *found_e, *orphans, *found_d), incomplete,
+                    tuple(s for _, a, _, _, s in prepared if a is not None and s is not None))
 
 
-def _prepare_job(job: tuple[DocMeta, Text, Text | None], known: Known, names: anchoring.Aliases) -> Prepared1:
-    return prepare_document(*job, known, names)
+def _prepare_job(job: tuple[DocMeta, Text, Text | None], known: Known, names: anchoring.Aliases,
+                 name_of: Mapping[EntityId, str] | None, analyzer: Analyzer
+                 ) -> tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool, search_shards.Shard | None]:
+    """A document prepared, and (given the entities' names) its search shard counted."""
+    raw, anchored, found, complete = prepare_document(*job, known, names)
+    counted = search_shards.shard(anchored, name_of, analyzer) if anchored is not None and name_of is not None else None
+    return raw, anchored, found, complete, counted
 
 
 def link(prepared: Prepared, memo: Fresh, progress: Progress = silent) -> tuple[Linked, tuple[Diagnostic, ...]]:
@@ -167,7 +180,7 @@ def check(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: 
     """Every step that can find a problem (`glossator check`); returns (linked corpus, diagnostics)."""
     memo = Fresh()
     with collector.paused():
-        prepared = prepare(CorpusFiles(corpus_dir), memo, executor or default(), overrides, progress)
+        prepared = prepare(CorpusFiles(corpus_dir), memo, executor or default(), overrides, progress, for_search=False)
         return link(prepared, memo, progress)
 
 
@@ -179,7 +192,7 @@ def suggest(corpus_dir: Path, only: frozenset[DocId] | None = None, blind: bool 
     drafts as if their sidecars' annotations were absent (for --score)."""
     memo, executor = Fresh(), executor or default()
     with collector.paused():
-        prepared = prepare(CorpusFiles(corpus_dir), memo, executor, {}, progress)
+        prepared = prepare(CorpusFiles(corpus_dir), memo, executor, {}, progress, for_search=False)
         docs = [d for d in prepared.docs if only is None or d.meta.id in only]
         names = memo.get("names", prepared.entities, lambda: anchoring.aliases(prepared.entities))
         progress(f"drafting suggestions for {len(docs)} document{'s' * (len(docs) != 1)}")
@@ -375,7 +388,7 @@ def _keep_pages(staging: write.Staging, made: list[list[render.Rendered]]) -> li
 def _search_files(prepared: Prepared, staging: write.Staging | None, kept: remember.Kept | None = None) -> Any:
     """The search index's files; with `staging`, written there by the process that made them,
     which sends back only their names (see staging.OnDisk)."""
-    files = kept.search(lambda: search.build_index(prepared)) if kept is not None else search.build_index(prepared)
+    files = kept.search(lambda: search.merge(prepared.shards)) if kept is not None else search.merge(prepared.shards)
     if staging is None:
         return files
     staging.write(files)

@@ -15,13 +15,14 @@ from typing import Iterable, Iterator, Mapping
 
 from builder.core import urls
 from builder.core.models import AnchoredDoc, Documents, EntityId
+from builder.core.records import record
 from builder.search.lunr_index import Item
 
 # Field weights: a word in the title or naming a speaker says more than one in the body.
 BOOSTS = {"title": 10.0, "speakers": 5.0, "source": 3.0, "entities": 2.0, "text": 1.0}
 
 
-@dataclass(frozen=True)
+@record
 class DocCard:
     """What a document result shows."""
 
@@ -32,7 +33,7 @@ class DocCard:
     href: str          # relative to the site root
 
 
-@dataclass(frozen=True)
+@record
 class QuoteCard:
     fragment: str      # the quote's element id in the document page
     speaker: str
@@ -50,6 +51,10 @@ class DocRecord:
     text: str
     quotes: tuple[QuoteCard, ...]
     items: tuple[Item, ...]
+
+    @property
+    def n_items(self) -> int:
+        return len(self.items)
 
 
 def _names(ids: Iterable[EntityId | None], name_of: Mapping[EntityId, str]) -> str:

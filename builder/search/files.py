@@ -21,8 +21,9 @@ an object literal. The head names the build (a hash of every other file), which 
 browser appends to each file's address (`?v=…`), so that a cache never pairs a file
 with the head of another build. Output is deterministic: same corpus, same bytes.
 
-The index is fed one document at a time (`IndexBuilder.add`, which hands back the
-text files it completes); `finish` weighs the postings and writes the rest.
+The index is fed one document at a time, counted already where it was prepared
+(`IndexBuilder.add_shard`, shards.py; `add` counts a record here), and hands back the
+text files it completes; `finish` weighs the postings and writes the rest.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ import json
 from typing import Iterable
 
 from builder.core.models import Documents, SitePath
-from builder.search.catalogue import BOOSTS, DocRecord, doc_records
+from builder.search.catalogue import BOOSTS, DocRecord
 from builder.search.postings import Part, Postings, Weighed, lists, numpy
+from builder.search.shards import Shard, of_record, shards
 from builder.search.stores import SLOTS, STORE_BYTES, StorePacker
 from builder.search.words import Analyzer
 
@@ -55,14 +57,19 @@ class IndexBuilder:
         self.file_bytes, self.block_bytes = file_bytes, block_bytes
         self.tier_entries, self.tier_items = tier_entries, tier_items
         self.packer = StorePacker(store_bytes, SLOTS)
-        self.postings = Postings(BOOSTS, analyzer)
+        self.postings = Postings(BOOSTS)
+        self.analyzer = analyzer if analyzer is not None else Analyzer()
         self.build = hashlib.sha256()
 
-    def add(self, record: DocRecord) -> dict[SitePath, bytes]:
-        """Index one document; the text files it completed."""
-        first, done = self.packer.add(record)
-        self.postings.add(record.items, first)
+    def add_shard(self, shard: Shard) -> dict[SitePath, bytes]:
+        """Index one document, counted; the text files it completed."""
+        first, done = self.packer.add(shard)
+        self.postings.add(shard.counts, first, shard.n_items, shard.boosts)
         return self._files("s", "texts", done)
+
+    def add(self, record: DocRecord) -> dict[SitePath, bytes]:
+        """Count one document here, and index it."""
+        return self.add_shard(of_record(record, self.analyzer))
 
     def finish(self) -> dict[SitePath, bytes]:
         """The last text file, the postings, the vocabulary blocks and the head."""
@@ -95,15 +102,20 @@ class IndexBuilder:
 
 
 def build_index(documents: Documents, analyzer: Analyzer | None = None, **sizes: int) -> dict[SitePath, bytes]:
-    """Every search file, by site path. `analyzer`: word → term, kept by a live server across
-    builds so that a rebuild skips the stemming."""
+    """Every search file, by site path, the documents counted here. `analyzer`: word → term,
+    kept by a live server across builds so that a rebuild skips the stemming."""
     analyzer = analyzer if analyzer is not None else Analyzer()
     if len(analyzer) > 2_000_000:
         analyzer.clear()
-    builder = IndexBuilder(analyzer, **sizes)
+    return merge(shards(documents.docs, {e.id: e.name for e in documents.entities}, analyzer), **sizes)
+
+
+def merge(counted: Iterable[Shard], **sizes: int) -> dict[SitePath, bytes]:
+    """Every search file, by site path, from each document's shard, in document order."""
+    builder = IndexBuilder(**sizes)
     files: dict[SitePath, bytes] = {}
-    for record in doc_records(documents):
-        files.update(builder.add(record))
+    for shard in counted:
+        files.update(builder.add_shard(shard))
     files.update(builder.finish())
     return dict(sorted(files.items()))
 

@@ -1,8 +1,9 @@
 """Postings: which items hold each term, in which field, with what weight.
 
 Gathered a document at a time (`Postings.add`, so the index can be fed as a stream):
-each document's term counts are tokenised at once and kept only as numpy arrays, ten
-bytes a (term, item, field) entry; no text is kept. `weighed()` then computes lunr's
+each document's term counts come counted already (shards.Counts, made where the document
+was prepared) and are kept only as numpy arrays, ten bytes a (term, item, field) entry;
+no text is kept. `weighed()` then computes lunr's
 BM25 weights over the whole corpus (idf and average field lengths need every
 document) and hands the entries back a range of terms at a time, sorted by term,
 field and item, so that no more than one range is ever sorted or turned into text at once.
@@ -16,11 +17,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from itertools import chain
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
-from builder.search.lunr_index import B, K1, Item, count, idf, js_order
-from builder.search.words import Analyzer
+from builder.search.lunr_index import B, K1, idf, js_order
+from builder.search.shards import Counts
 
 if TYPE_CHECKING:
     import numpy as np
@@ -60,52 +60,44 @@ class Part:
 
 
 class Postings:
-    def __init__(self, boosts: Mapping[str, float], analyzer: Analyzer | None = None) -> None:
+    def __init__(self, boosts: Mapping[str, float]) -> None:
         self.fields, self.boosts = tuple(boosts), boosts
-        self.analyzer = analyzer if analyzer is not None else Analyzer()
         self.ids = _Ids()
         self.n_items = 0
         self.item_boost: dict[int, float] = {}
-        self._pending: list[tuple[int, int, dict[str, int], int]] = []
-        self._offsets: list[tuple[int, int]] = []     # (first item number, vectors) per document pending
+        self._pending: list[tuple[int, Counts]] = []    # (first item number, counts) per document pending
         self._pending_entries = 0
         self._batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []    # term id, count, vector
         self._vectors: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []    # item, field, length
         self._n_vectors = 0
 
-    def add(self, items: Sequence[Item], first: int) -> None:
-        """Count the terms of one document's `items`, numbered first, first + 1, … (a quote's
-        `within` names the document's place in `items`)."""
-        counted = count(items, self.fields, self.analyzer)
-        self._pending += counted.tfs
-        self._offsets.append((first, len(counted.tfs)))
-        self._pending_entries += sum(map(len, map(itemgetter(2), counted.tfs)))
-        self.n_items += len(items)
-        for n, item in enumerate(items, first):
-            if item.boost != 1.0:
-                self.item_boost[n] = item.boost
+    def add(self, counts: Counts, first: int, n_items: int, boosts: Sequence[tuple[int, float]] = ()) -> None:
+        """One document's term counts, its items numbered first, first + 1, …; `boosts`: (item
+        within the document, boost) for the items not weighed 1."""
+        self._pending.append((first, counts))
+        self._pending_entries += len(counts.counts) // 4
+        self.n_items += n_items
+        for k, boost in boosts:
+            self.item_boost[first + k] = boost
         if self._pending_entries >= BATCH:
             self._pack()
 
     def _pack(self) -> None:
         np = numpy()
-        tfs, self._pending, self._pending_entries = self._pending, [], 0
-        offsets, self._offsets = self._offsets, []
-        if not tfs:
+        pending, self._pending, self._pending_entries = self._pending, [], 0
+        if not pending:
             return
-        dicts = list(map(itemgetter(2), tfs))
-        lengths = np.fromiter(map(len, dicts), np.int64, len(dicts))
+        vectors = np.frombuffer(b"".join(c.vectors for _, c in pending), np.uint32).reshape(-1, 4)
+        per_doc = [len(c.vectors) // 16 for _, c in pending]
+        lengths = vectors[:, 3].astype(np.int64)
         n = int(lengths.sum())
-        ids = np.fromiter(map(self.ids.__getitem__, chain.from_iterable(dicts)), np.uint32, n)
-        counts = np.fromiter(chain.from_iterable(map(dict.values, dicts)), np.uint32, n)
-        vector = np.repeat(np.arange(self._n_vectors, self._n_vectors + len(tfs), dtype=np.uint32), lengths)
+        ids = np.fromiter(map(self.ids.__getitem__, chain.from_iterable(c.term_list() for _, c in pending)), np.uint32, n)
+        counts = np.frombuffer(b"".join(c.counts for _, c in pending), np.uint32)
+        vector = np.repeat(np.arange(self._n_vectors, self._n_vectors + len(vectors), dtype=np.uint32), lengths)
         self._batches.append((ids, counts, vector))
-        item = np.fromiter(map(itemgetter(0), tfs), np.uint32, len(tfs))
-        item += np.repeat(np.array([o for o, _ in offsets], np.uint32), [k for _, k in offsets])
-        self._vectors.append((item,
-                              np.fromiter(map(itemgetter(1), tfs), np.uint8, len(tfs)),
-                              np.fromiter(map(itemgetter(3), tfs), np.uint32, len(tfs))))
-        self._n_vectors += len(tfs)
+        item = vectors[:, 0] + np.repeat(np.array([first for first, _ in pending], np.uint32), per_doc)
+        self._vectors.append((item, vectors[:, 1].astype(np.uint8), vectors[:, 2].copy()))
+        self._n_vectors += len(vectors)
 
     def weighed(self) -> Weighed:
         """Every entry weighed; the counts are dropped as they are."""

@@ -25,6 +25,7 @@ from typing import Any
 from builder.core.models import Documents
 from builder.search.catalogue import DocRecord, doc_records, numbered
 from builder.search.lunr_index import Item
+from builder.search.shards import Shard
 
 SLOTS = 32                 # item numbers a file holds
 STORE_BYTES = 8_000        # of text a file, about (~3 KB gzip): one file for a result's title and snippet
@@ -40,10 +41,10 @@ class StorePacker:
         self.file, self.used, self.size = 0, 0, 0
         self.parts: list[list[Any]] = []
 
-    def add(self, record: DocRecord) -> tuple[int, list[tuple[int, str]]]:
+    def add(self, record: DocRecord | Shard) -> tuple[int, list[tuple[int, str]]]:
         """The number of the record's first item, and the files it completed: (file number, JSON)."""
         done = []
-        n_items = len(record.items)
+        n_items = record.n_items
         if self.used and (self.used + n_items > self.slots or self.size + len(record.text) > self.store_bytes):
             done.append(self._close())
         first = self.file * self.slots + self.used
