@@ -64,6 +64,27 @@ def test_timeline_and_quotes_pages(tmp_path: Path) -> None:
     assert quotes.find("a", href="docs/a.html#guarded")
 
 
+def test_a_register_of_more_quotes_than_a_page_holds_links_each_speaker_to_their_page(monkeypatch) -> None:  # noqa: ANN001
+    from builder.html import pages
+
+    root = Path(__file__).resolve().parents[1]
+    whole = page(build(root).site, "quotes.html")
+    groups = whole.select(".speaker-group")
+    counts = {g["data-speaker"]: g.select_one("h3 .count").get_text() for g in groups}
+    assert all(len(g.select(".register-item")) == int(counts[g["data-speaker"]]) for g in groups), "the quotes, listed"
+    monkeypatch.setattr(pages, "REGISTER_QUOTES", sum(map(int, counts.values())) - 1)
+    short = page(build(root).site, "quotes.html")
+    assert not short.select(".speaker-group")
+    index = short.select(".speaker-index > li")
+    assert [li["data-speaker"] for li in index] == list(counts), "the same speakers, in the same order"
+    for li in index:
+        assert li.select_one("a")["href"] == f"entities/{li['data-speaker']}.html#quotes-title"
+        assert li.select_one(".count").get_text() == counts[li["data-speaker"]] + " quotes"
+    assert "too many for one page" in short.get_text()
+    assert len(short.select("#conflicts .statement")) == len(whole.select("#conflicts .statement")) > 0, \
+        "conflicting attributions are still all listed"
+
+
 def test_speaker_colours_are_set_by_each_page_that_shows_the_speaker(tmp_path: Path) -> None:
     site = build(two_docs(tmp_path, sidecar_a=SIDE_A)).site
     assert "static/speakers.css" not in site

@@ -21,6 +21,10 @@ from builder.read.settings import Settings
 
 KIND_LABEL = {"person": "People", "organization": "Organisations", "place": "Places"}
 LISTINGS = frozenset({"quotes.html", "timeline.html"})   # pages that list the whole corpus: the slowest to render
+# The quotes register lists every quote up to this many. Beyond, one page would not open in a
+# browser (54 MB at 10,000 synthetic documents): each speaker's line links to their entity
+# page, which lists their quotes with the same marks; conflicts and travelled statements stay.
+REGISTER_QUOTES = 2_000
 
 
 class Pages:
@@ -265,17 +269,21 @@ class Pages:
         page = SitePath("quotes.html")
         by_speaker = []
         speakers = sorted(self.linked.quotes_by, key=lambda e: self.entities[e].sort_key if e in self.entities else (e, e))
+        total = sum(map(len, self.linked.quotes_by.values()))
+        listed = total <= REGISTER_QUOTES
         for sp in speakers:
-            items = [self.register_item(ref, page) for ref in self.linked.quotes_by[sp]]
-            by_speaker.append({"entity": self.entities.get(sp), "id": sp, "items": items,
-                               "href": self.href(urls.entity_page(sp), page)})
+            refs = self.linked.quotes_by[sp]
+            by_speaker.append({"entity": self.entities.get(sp), "id": sp, "count": len(refs),
+                               "items": [self.register_item(ref, page) for ref in refs] if listed else [],
+                               "href": self.href(urls.entity_page(sp), page),
+                               "quotes_href": self.href(urls.entity_page(sp), page, "quotes-title")})
         statements = []
         for i, st in enumerate(self.linked.statements):
             statements.append({"index": i, "conflict": st.conflict, "travelled": st.travelled,
                                "speakers": [self.entities[s] for s in st.speakers if s in self.entities],
                                "passages": [self.passage(p, page) for p in st.passages]})
         return page, "quotes.html", {
-            **self.common(page, "quotes"), "by_speaker": by_speaker,
+            **self.common(page, "quotes"), "by_speaker": by_speaker, "listed": listed, "total": total,
             "speaker_colours": self.colours.on_page(self.register_speakers()),
             "conflicts": [s for s in statements if s["conflict"]],
             "travelled": [s for s in statements if s["travelled"] and not s["conflict"]],

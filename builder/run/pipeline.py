@@ -17,12 +17,8 @@ recomputes only the steps whose inputs changed, and the site it serves is the si
 makes (tests/test_live.py holds them to the same bytes, edit after edit). Where a step runs
 (here, or in forked processes) is the executor's choice; no step forks, writes or prints.
 
-Progress: every step tells its caller how it goes through one callback (`Progress`), and
-nothing else; the command line draws it (builder.commands.progress). `progress(stage)`: a
-stage starts. `progress(stage, done, total)`: a stage that counts its work has made `done`
-of its `total` items, from (stage, 0, total) up to (stage, total, total); the counts come
-from where the work completes (the executor's `done`, in this process, as results arrive):
-the documents prepared, then the pages rendered with the exports' two parts.
+Progress: every step tells its caller how it goes through one callback (builder.run.progress);
+the stages that count are the documents prepared, then the pages rendered with the exports' parts.
 """
 
 from __future__ import annotations
@@ -73,6 +69,7 @@ class Known:
 
 
 Prepared1 = tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool]
+Indexed1 = tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool, search_shards.Shard | None]   # and its shard
 
 
 def prepare_document(meta: DocMeta, source: Text, sidecar: Text | None, known: Known,
@@ -143,7 +140,7 @@ def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapp
             for meta in metas]
     # One Analyzer (word → term) for the documents each process counts: a word is stemmed once there.
     one = partial(_prepare_job, known=known, names=names, name_of=name_of, analyzer=Analyzer())
-    prepared: list[tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool, Any]] = memo.map(
+    prepared: list[Indexed1] = memo.map(
         "document", [m.id for m in metas], [(job, known, names, name_of) for job in jobs],
         lambda todo, keep: executor.map(one, [jobs[i] for i in todo], codec=RECORDS, keep=keep,
                                         done=counting(progress, "preparing documents", len(todo))),
@@ -160,8 +157,7 @@ def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapp
 
 
 def _prepare_job(job: tuple[DocMeta, Text, Text | None], known: Known, names: anchoring.Aliases,
-                 name_of: Mapping[EntityId, str] | None, analyzer: Analyzer
-                 ) -> tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool, search_shards.Shard | None]:
+                 name_of: Mapping[EntityId, str] | None, analyzer: Analyzer) -> Indexed1:
     """A document prepared, and (given the entities' names) its search shard counted."""
     raw, anchored, found, complete = prepare_document(*job, known, names)
     counted = search_shards.shard(anchored, name_of, analyzer) if anchored is not None and name_of is not None else None

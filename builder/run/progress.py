@@ -1,6 +1,10 @@
 """How the pipeline tells its caller how a build goes: one callback, `Progress` (see builder.run.pipeline).
 
 No step prints: the command line draws what it is told (builder.commands.progress).
+`progress(stage)`: a stage starts. `progress(stage, done, total)`: a stage that counts its
+work has made `done` of its `total` items, from (stage, 0, total) up to (stage, total,
+total); the counts come from where the work completes (the executor's `done`, in the
+build's own process, as results arrive).
 """
 
 from __future__ import annotations
