@@ -423,3 +423,23 @@ class ServeEqualsBuild(RuleBasedStateMachine):
 TestServeEqualsBuild = ServeEqualsBuild.TestCase
 TestServeEqualsBuild.settings = settings(max_examples=12, stateful_step_count=6, deadline=None,
                                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def test_a_timeline_of_many_pages_is_served_as_built_edit_after_edit(monkeypatch: pytest.MonkeyPatch, corpus: Path) -> None:
+    """A timeline cut into a page a year (and a month, for a year longer than a page): the
+    served pages, edit after edit, are the built ones, and an event relabelled changes its
+    period's page alone (the index of years shows counts, not labels)."""
+    from builder.html import timeline
+
+    monkeypatch.setattr(timeline, "TIMELINE_ENTRIES", 3)
+    site = LiveSite(corpus)
+    assert site.build().ok
+    site.render_pending()
+    periods = [p for p in site.site() if p.startswith("timeline/")]
+    assert len(periods) > 3 and any("-" in p for p in periods), periods
+    assert_same_as_full_build(site, corpus)
+    _, changed, _ = rebuild(site, edit(corpus, "annotations/anadolu-2024-medvedev.yaml",
+                                       lambda s: re.sub(r"(\n    event: )([^\n]+)", r"\1Renamed, \2", s, count=1)))
+    assert {p for p in changed if p.endswith(".html")} == {next(p for p in site.site() if p.startswith("timeline/")
+                                                               and b"Renamed, " in site.get(p))}
+    assert_same_as_full_build(site, corpus)

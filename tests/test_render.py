@@ -64,6 +64,38 @@ def test_timeline_and_quotes_pages(tmp_path: Path) -> None:
     assert quotes.find("a", href="docs/a.html#guarded")
 
 
+def test_a_timeline_longer_than_a_page_is_a_page_a_year_or_a_month(monkeypatch) -> None:  # noqa: ANN001
+    from builder.html import timeline
+
+    root = Path(__file__).resolve().parents[1]
+    whole = build(root).site
+    entries = [li.get_text(" ", strip=True) for li in page(whole, "timeline.html").select("ol.timeline > li")]
+    monkeypatch.setattr(timeline, "TIMELINE_ENTRIES", 4)
+    cut = build(root).site
+    index = page(cut, "timeline.html")
+    assert not index.select("ol.timeline") and "too many for one page" in index.get_text()
+    links = [a["href"] for a in index.select(".periods a")]
+    assert links and all(href in cut for href in links) and len(set(links)) == len(links)
+    assert sorted(links) == sorted(p for p in cut if p.startswith("timeline/")), "every period page is linked"
+    assert any(len(href) == len("timeline/2021-08.html") for href in links), "a long year is cut into months"
+    assert sum(int(c.get_text().split()[0].replace(",", "")) for c in index.select(".periods > li > .count")) == len(entries)
+    shown, prev = [], None
+    for href in links:
+        p = page(cut, href)
+        got = [li.get_text(" ", strip=True).replace("../", "") for li in p.select("ol.timeline > li")]
+        assert got and (len(got) <= 4 or "-" in href[9:] or "undated" in href), "a year page holds at most a page's entries"
+        shown += got
+        assert p.select_one('.site-nav a[aria-current="true"]')["href"] == "../timeline.html", "the nav says where it is"
+        pager = p.select_one("nav.pager")
+        assert pager.select_one('a[href="../timeline.html"]')
+        back = pager.select_one("a[rel=prev]")
+        assert (back["href"] if back else None) == (prev.replace("timeline/", "") if prev else None)
+        prev = href
+        assert not [a["href"] for a in p.select("a[href]") if a["href"].startswith(("docs/", "entities/"))], \
+            "links from timeline/ climb to the root"
+    assert shown == entries, "every entry once, in date order"
+
+
 def test_a_register_of_more_quotes_than_a_page_holds_links_each_speaker_to_their_page(monkeypatch) -> None:  # noqa: ANN001
     from builder.html import pages
 

@@ -16,7 +16,7 @@ from builder.core.records import record
 
 Precision = Literal["day", "month", "season", "year", "decade", "century"]
 
-_MONTHS = (
+MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
 _SEASONS = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
@@ -67,9 +67,9 @@ class Point:
     def label(self) -> str:
         d = self.lower
         if self.precision == "day":
-            text = f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+            text = f"{d.day} {MONTHS[d.month - 1]} {d.year}"
         elif self.precision == "month":
-            text = f"{_MONTHS[d.month - 1]} {d.year}"
+            text = f"{MONTHS[d.month - 1]} {d.year}"
         elif self.precision == "season":
             season = int(self.text[5:7])
             text = f"{_SEASONS[season]} {d.year}"
@@ -191,7 +191,7 @@ def _point(text: str) -> Point:
         return Point(text, date(year, month, 1), date(year, month, last_day), "month", uncertain, approximate)
     day = int(day_s)
     if not 1 <= day <= last_day:
-        raise EdtfError(f"'{text}': {_MONTHS[month - 1]} {year} has no day {day_s}")
+        raise EdtfError(f"'{text}': {MONTHS[month - 1]} {year} has no day {day_s}")
     d = date(year, month, day)
     return Point(text, d, d, "day", uncertain, approximate)
 
@@ -231,8 +231,8 @@ def _parse(text: str) -> Edtf:
 
 # --- dates written another common way: say what EDTF writes instead ------------------------
 
-_MONTH_NUMBERS = {**{m.lower(): n for n, m in enumerate(_MONTHS, 1)},
-                  **{m[:3].lower(): n for n, m in enumerate(_MONTHS, 1)}, "sept": 9}
+_MONTH_NUMBERS = {**{m.lower(): n for n, m in enumerate(MONTHS, 1)},
+                  **{m[:3].lower(): n for n, m in enumerate(MONTHS, 1)}, "sept": 9}
 _NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")            # 13/03/2024, 03/13/2024, 13.03.2024
 _YEAR_FIRST = re.compile(r"(\d{4})([/.-])(\d{1,2})\2(\d{1,2})")         # 2024/03/13, 2024-3-13
 _ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"

@@ -26,6 +26,11 @@ def entity_page(entity: EntityId) -> SitePath:
     return SitePath(f"entities/{entity}.html")
 
 
+def timeline_page(period: str) -> SitePath:
+    """A page of a timeline too long for one: a year ("2021"), a month ("2021-08") or "undated"."""
+    return SitePath(f"timeline/{period}.html")
+
+
 def relative(target: SitePath, from_page: SitePath, fragment: str = "") -> str:
     """A link from one site file to another, relative, naming the file."""
     rel = _relative(target, from_page[:from_page.rfind("/") + 1])

@@ -15,8 +15,9 @@ from typing import Any, Callable, Iterable
 from markupsafe import Markup
 
 from builder.core import urls
-from builder.core.models import AnchoredDoc, AnnotationId, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath
-from builder.html import colours, document, markdown, structured_data
+from builder.core.models import (AnchoredDoc, AnnotationId, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath,
+                                 TimelineEntry)
+from builder.html import colours, document, markdown, structured_data, timeline
 from builder.read.settings import Settings
 
 KIND_LABEL = {"person": "People", "organization": "Organisations", "place": "Places"}
@@ -49,6 +50,7 @@ class Pages:
             "root": root,
             "page": page,
             "page_kind": kind,
+            "section": SitePath("timeline.html") if page.startswith("timeline/") else page,   # its place in the nav
             "lang": self.settings.language,
             "canonical": (self.settings.base_url + page) if self.settings.base_url else "",
             "speaker_colours": (),
@@ -249,21 +251,51 @@ class Pages:
 
     def timeline(self) -> tuple[SitePath, str, dict[str, Any]]:
         page = SitePath("timeline.html")
+        periods = self.timeline_periods
+        if periods is not None:   # too long for one page: the years (and months) with their counts
+            index = timeline.index(periods, lambda key: self.href(urls.timeline_page(key), page))
+            return page, "timeline.html", {**self.common(page, "timeline"), "years": [], "periods": index,
+                                           "period": None, "total": len(self.linked.timeline),
+                                           "speaker_colours": self.colours.on_page([])}
         years: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for e in self.linked.timeline:
-            year = f"{e.date.lower.year}" if e.date.start else "Undated start"
-            datetime, edtf, date_label = document.date_view(e.date)
-            doc_href = self.href(urls.doc_page(e.doc), page)
-            href = f"{doc_href}#{e.ref}" if e.ref else doc_href   # as urls.relative adds a fragment
-            years[year].append({
-                "entry": e, "date": e.date, "label": e.label, "doc_title": self.titles.get(e.doc, e.doc),
-                "doc_href": doc_href, "href": href,
-                # self.passage(ref, page), whose href is this entry's
-                "passage": {"href": href, **self._passage(PassageRef(e.doc, e.ref))} if e.ref else None,
-                "kind": e.kind, "datetime": datetime, "edtf": edtf, "date_label": date_label,
-            })
+            years[timeline.year_of(e)].append(self._timeline_entry(e, page))
         return page, "timeline.html", {**self.common(page, "timeline"), "years": list(years.items()),
-                                       "speaker_colours": self.colours.on_page(self.timeline_speakers())}
+                                       "periods": None, "period": None, "total": len(self.linked.timeline),
+                                       "speaker_colours": self.colours.on_page(self.timeline_speakers(self.linked.timeline))}
+
+    def timeline_period(self, key: str) -> tuple[SitePath, str, dict[str, Any]]:
+        """A page of a timeline too long for one: a year's entries, or a month's."""
+        periods = self.timeline_periods
+        assert periods is not None
+        page = urls.timeline_page(key)
+        label, entries = periods[key]
+        keys = list(periods)
+        at = keys.index(key)
+        near = {rel: {"label": periods[keys[i]][0], "href": self.href(urls.timeline_page(keys[i]), page)}
+                if 0 <= i < len(keys) else None for rel, i in (("prev", at - 1), ("next", at + 1))}
+        return page, "timeline.html", {
+            **self.common(page, "timeline"), "years": [(label, [self._timeline_entry(e, page) for e in entries])],
+            "period": {"label": label, "index": self.href(SitePath("timeline.html"), page), **near},
+            "periods": None, "total": len(entries),
+            "speaker_colours": self.colours.on_page(self.timeline_speakers(entries)),
+        }
+
+    def _timeline_entry(self, e: TimelineEntry, page: SitePath) -> dict[str, Any]:
+        datetime, edtf, date_label = document.date_view(e.date)
+        doc_href = self.href(urls.doc_page(e.doc), page)
+        href = f"{doc_href}#{e.ref}" if e.ref else doc_href   # as urls.relative adds a fragment
+        return {
+            "entry": e, "date": e.date, "label": e.label, "doc_title": self.titles.get(e.doc, e.doc),
+            "doc_href": doc_href, "href": href,
+            # self.passage(ref, page), whose href is this entry's
+            "passage": {"href": href, **self._passage(PassageRef(e.doc, e.ref))} if e.ref else None,
+            "kind": e.kind, "datetime": datetime, "edtf": edtf, "date_label": date_label,
+        }
+
+    @cached_property
+    def timeline_periods(self) -> dict[str, tuple[str, tuple[TimelineEntry, ...]]] | None:
+        return timeline.periods(self.linked.timeline)
 
     def quotes(self) -> tuple[SitePath, str, dict[str, Any]]:
         page = SitePath("quotes.html")
@@ -308,9 +340,9 @@ class Pages:
     def register_speakers(self) -> list[EntityId]:
         return sorted(self.linked.quotes_by, key=lambda e: (-len(self.linked.quotes_by[e]), e))
 
-    def timeline_speakers(self) -> list[EntityId]:
+    def timeline_speakers(self, entries: Iterable[TimelineEntry]) -> list[EntityId]:
         counts: dict[EntityId, int] = defaultdict(int)
-        for e in self.linked.timeline:
+        for e in entries:
             span = self.linked.passages.get(PassageRef(e.doc, e.ref)) if e.ref else None
             if span is not None and span.annotation.kind == "quote" and span.annotation.speaker:
                 counts[span.annotation.speaker] += 1
@@ -347,6 +379,8 @@ def page_makers(pages: Pages) -> dict[SitePath, PageMaker]:
     for e in pages.linked.entities:
         makers[urls.entity_page(e.id)] = lambda e=e: pages.entity(e)
     makers[SitePath("timeline.html")] = pages.timeline
+    for key in pages.timeline_periods or ():
+        makers[urls.timeline_page(key)] = lambda key=key: pages.timeline_period(key)
     makers[SitePath("quotes.html")] = pages.quotes
     makers[SitePath("search.html")] = pages.search
     makers[SitePath("404.html")] = pages.not_found

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from builder.core.models import AnchoredDoc, DocId, EntityId, PassageRef, SitePath
+from builder.core.models import AnchoredDoc, DocId, EntityId, PassageRef, SitePath, TimelineEntry
 from builder.html.pages import Pages
 
 
@@ -41,14 +41,27 @@ def inputs(pages: Pages, path: SitePath) -> tuple[object, ...]:
             (len(linked.mentions_of.get(e.id, ())), len(linked.quotes_by.get(e.id, ())),
              len({r.doc for r in linked.mentions_of.get(e.id, ())})) for e in linked.entities))
     if path == "timeline.html":
-        return (*common, linked.timeline, pages.colours.on_page(pages.timeline_speakers()), tuple(pages.titles.get(e.doc) for e in linked.timeline),
-                tuple(_passage_key(pages, PassageRef(e.doc, e.ref)) for e in linked.timeline if e.ref))
+        periods = pages.timeline_periods
+        if periods is not None:
+            return (*common, len(linked.timeline), tuple((key, label, len(entries)) for key, (label, entries) in periods.items()))
+        return (*common, *_timeline_inputs(pages, linked.timeline))
+    if path.startswith("timeline/"):
+        periods = pages.timeline_periods or {}
+        keys = list(periods)
+        at = keys.index(path[9:-5])
+        near = tuple(periods[keys[i]][0] if 0 <= i < len(keys) else None for i in (at - 1, at + 1))
+        return (*common, keys[at - 1] if at else None, keys[at + 1] if at + 1 < len(keys) else None, near,
+                periods[keys[at]][0], *_timeline_inputs(pages, periods[keys[at]][1]))
     if path == "quotes.html":
         refs = [r for quotes in linked.quotes_by.values() for r in quotes]
         return (*common, linked.quotes_by, linked.statements, pages.colours.on_page(pages.register_speakers()),
                 tuple(map(partial(_passage_key, pages), refs)),
                 tuple(pages.entities.get(e) for e in sorted(linked.quotes_by)))
     return common
+
+def _timeline_inputs(pages: Pages, entries: tuple[TimelineEntry, ...]) -> tuple[object, ...]:
+    return (entries, pages.colours.on_page(pages.timeline_speakers(entries)), tuple(pages.titles.get(e.doc) for e in entries),
+            tuple(_passage_key(pages, PassageRef(e.doc, e.ref)) for e in entries if e.ref))
 
 def _statement_key(pages: Pages, ref: PassageRef) -> tuple[object, ...]:
     """What a quote's flags are made from: its statement and the statement's other passages."""
