@@ -270,10 +270,8 @@ class Pages:
         assert periods is not None
         page = urls.timeline_page(key)
         label, entries = periods[key]
-        keys = list(periods)
-        at = keys.index(key)
-        near = {rel: {"label": periods[keys[i]][0], "href": self.href(urls.timeline_page(keys[i]), page)}
-                if 0 <= i < len(keys) else None for rel, i in (("prev", at - 1), ("next", at + 1))}
+        near = {rel: {"label": periods[k][0], "href": self.href(urls.timeline_page(k), page)} if k else None
+                for rel, k in zip(("prev", "next"), timeline.neighbours(periods, key))}
         return page, "timeline.html", {
             **self.common(page, "timeline"), "years": [(label, [self._timeline_entry(e, page) for e in entries])],
             "period": {"label": label, "index": self.href(SitePath("timeline.html"), page), **near},

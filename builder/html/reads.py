@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import partial
 
 from builder.core.models import AnchoredDoc, DocId, EntityId, PassageRef, SitePath, TimelineEntry
+from builder.html import timeline
 from builder.html.pages import Pages
 
 
@@ -46,12 +47,10 @@ def inputs(pages: Pages, path: SitePath) -> tuple[object, ...]:
             return (*common, len(linked.timeline), tuple((key, label, len(entries)) for key, (label, entries) in periods.items()))
         return (*common, *_timeline_inputs(pages, linked.timeline))
     if path.startswith("timeline/"):
-        periods = pages.timeline_periods or {}
-        keys = list(periods)
-        at = keys.index(path[9:-5])
-        near = tuple(periods[keys[i]][0] if 0 <= i < len(keys) else None for i in (at - 1, at + 1))
-        return (*common, keys[at - 1] if at else None, keys[at + 1] if at + 1 < len(keys) else None, near,
-                periods[keys[at]][0], *_timeline_inputs(pages, periods[keys[at]][1]))
+        periods, key = pages.timeline_periods or {}, path[9:-5]
+        near = timeline.neighbours(periods, key)
+        return (*common, near, tuple(periods[k][0] if k else None for k in near),
+                periods[key][0], *_timeline_inputs(pages, periods[key][1]))
     if path == "quotes.html":
         refs = [r for quotes in linked.quotes_by.values() for r in quotes]
         return (*common, linked.quotes_by, linked.statements, pages.colours.on_page(pages.register_speakers()),

@@ -49,6 +49,13 @@ def periods(timeline: tuple[TimelineEntry, ...], limit: int | None = None) -> di
     return out
 
 
+def neighbours(cut: Periods, key: str) -> tuple[str | None, str | None]:
+    """The keys of the pages before and after `key`'s (None at either end)."""
+    keys = list(cut)
+    at = keys.index(key)
+    return (keys[at - 1] if at else None), (keys[at + 1] if at + 1 < len(keys) else None)
+
+
 def index(cut: Periods, href: Callable[[str], str]) -> list[dict[str, Any]]:
     """What timeline.html lists of a timeline cut into pages: each year with its count, and
     its link or its months' (label, link, count)."""
