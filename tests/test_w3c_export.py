@@ -237,3 +237,33 @@ def test_a_hundred_thousand_documents_parse_in_a_browser(page: Any) -> None:
         return [n, collection.total];
     }""", text)
     assert counted == [HUNDRED_THOUSAND_DOCUMENTS, HUNDRED_THOUSAND_DOCUMENTS]
+
+
+def test_the_export_is_written_a_page_at_a_time(tmp_path: Path) -> None:
+    """A staged build writes annotations.jsonld as its pages are made: the file (199 MB at 10,000
+    documents) is never held whole by the process that writes it, and its bytes are the same."""
+    import pickle
+    import sys
+    import tracemalloc
+
+    from builder.core.pieces import Pieces
+    from builder.read.files import CorpusFiles
+    from builder.run.executor import InProcess
+    from builder.run.memo import Fresh
+    from builder.site.staging import Staging
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synth
+
+    corpus = synth.write(tmp_path / "corpus", docs=240)
+    linked, _ = pipeline.link(pipeline.prepare(CorpusFiles(corpus), Fresh(), InProcess(), for_search=False), Fresh())
+    whole = w3c.annotations(linked)
+    export = Pieces(lambda: w3c.pieces(linked))
+    assert pickle.loads(pickle.dumps(export)) == whole   # to another process (Dask) as its bytes
+    with Staging(tmp_path / "site") as staging:
+        tracemalloc.start()
+        staging.write({w3c.PATH: export})
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert (staging.where() / w3c.PATH).read_bytes() == whole
+    assert len(whole) > 4_000_000 and peak < len(whole) / 4, (len(whole), peak)   # ~0.75 MB, however large the file

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring
+from itertools import chain, islice
 from typing import Any, Iterator, Sequence
 
 from builder.core import urls
@@ -63,29 +64,41 @@ class Iris:
 
 def annotations(linked: Linked, base_url: str = "") -> bytes:
     """The collection, as UTF-8 JSON-LD (one annotation a line)."""
+    return b"".join(pieces(linked, base_url))
+
+
+def pieces(linked: Linked, base_url: str = "") -> Iterator[bytes]:
+    """The same bytes, a page of the collection at a time, each made as it is asked for: the
+    whole file (199 MB at 10,000 documents) is never held at once when it is written as it comes."""
     iris = Iris(base_url)
     write = Writer(iris, linked.entities)
-    # each kept as UTF-8 until the file is joined: text with a curly quote is held as two or four
-    # bytes a character, and the file is joined once, from the items, with no string of it made first
-    items = [*(a.encode("utf-8") for doc in linked.docs for a in write.annotations(doc)),
-             *(write.statement(st).encode("utf-8") for st in linked.statements if len(st.passages) > 1)]
-    return collection(linked.corpus.title or "Annotations", items, iris)
+    linking = [st for st in linked.statements if len(st.passages) > 1]
+    # each kept as UTF-8 until its page is joined: text with a curly quote is held as two or four
+    # bytes a character, and no string of a page is made first
+    items = chain((a.encode("utf-8") for doc in linked.docs for a in write.annotations(doc)),
+                  (write.statement(st).encode("utf-8") for st in linking))   # one a span, one a statement
+    total = sum(len(doc.spans) for doc in linked.docs) + len(linking)
+    return collection_pieces(linked.corpus.title or "Annotations", items, total, iris)
 
 
 def collection(label: str, items: Sequence[bytes], iris: Iris) -> bytes:
-    """`{"@context": …, "@graph": [the collection, page 1, page 2, …]}`, `items` (each a UTF-8
-    JSON text) in pages of PAGE_SIZE. The collection names its first and last page, each page the
-    collection, its place and its neighbours, all by id, as the Web Annotation protocol's
-    pages do when each is a resource of its own (https://www.w3.org/TR/annotation-model/#annotation-page).
-    Every node is at the same depth, however many pages: a file of 100,000 documents reads in
-    any JSON parser (pages nested one in the next, as they were, took a recursion level each,
-    past Python's limit at about 1,000 pages)."""
-    n_pages = -(-len(items) // PAGE_SIZE)
+    return b"".join(collection_pieces(label, iter(items), len(items), iris))
+
+
+def collection_pieces(label: str, items: Iterator[bytes], total: int, iris: Iris) -> Iterator[bytes]:
+    """`{"@context": …, "@graph": [the collection, page 1, page 2, …]}`, the `total` `items`
+    (each a UTF-8 JSON text) in pages of PAGE_SIZE, a page a piece. The collection names its first
+    and last page, each page the collection, its place and its neighbours, all by id, as the Web
+    Annotation protocol's pages do when each is a resource of its own
+    (https://www.w3.org/TR/annotation-model/#annotation-page). Every node is at the same depth,
+    however many pages: a file of 100,000 documents reads in any JSON parser (pages nested one
+    in the next, as they were, took a recursion level each, past Python's limit at about 1,000 pages)."""
+    n_pages = -(-total // PAGE_SIZE)
     whole: dict[str, Any] = {"id": iris.page(PATH), "type": "AnnotationCollection", "label": label,
-                             "total": len(items)}
+                             "total": total}
     if n_pages:
         whole.update(first=_page_id(iris, 1), last=_page_id(iris, n_pages))
-    out = [('{"@context":%s,"@graph":[\n%s' % (_string(CONTEXT), _object(whole))).encode("utf-8")]
+    yield ('{"@context":%s,"@graph":[\n%s' % (_string(CONTEXT), _object(whole))).encode("utf-8")
     for n in range(1, n_pages + 1):
         page: dict[str, Any] = {"id": _page_id(iris, n), "type": "AnnotationPage", "partOf": iris.page(PATH),
                                 "startIndex": (n - 1) * PAGE_SIZE}
@@ -93,12 +106,11 @@ def collection(label: str, items: Sequence[bytes], iris: Iris) -> bytes:
             page["prev"] = _page_id(iris, n - 1)
         if n < n_pages:
             page["next"] = _page_id(iris, n + 1)
-        out.append((',\n%s,"items":[\n' % _object(page)[:-1]).encode("utf-8"))
-        for item in items[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]:
-            out += (item, b",\n")
-        out[-1] = b"\n]}"
-    out.append(b"\n]}\n")
-    return b"".join(out)
+        these = list(islice(items, PAGE_SIZE))
+        assert len(these) == min(PAGE_SIZE, total - (n - 1) * PAGE_SIZE), "the items are as many as `total` says"
+        yield b"".join(((',\n%s,"items":[\n' % _object(page)[:-1]).encode("utf-8"), b",\n".join(these), b"\n]}"))
+    assert next(items, None) is None, "the items are as many as `total` says"
+    yield b"\n]}\n"
 
 
 def _page_id(iris: Iris, n: int) -> str:

@@ -29,7 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from builder.core import diagnostics
+from builder.core import diagnostics, pieces
 from builder.core.diagnostics import Diagnostic
 from builder.core.models import AnchoredDoc, CleanSpec, Corpus, DocId, DocMeta, Entity, EntityId, Linked, RawDoc, SitePath
 from builder.export import tables, w3c
@@ -240,14 +240,15 @@ RENDERING = "rendering pages and exports"   # the stage that counts the pages an
 # The exports in parts a worker makes in one go: annotations.jsonld, then the data files (whose
 # quote rows two of them share). Named as no page is, since pages and parts share one map.
 EXPORT_PARTS: dict[str, Callable[[Linked, str], dict[SitePath, bytes]]] = {
-    "export:w3c": lambda linked, base_url: {w3c.PATH: w3c.annotations(linked, base_url)},
+    "export:w3c": lambda linked, base_url: {w3c.PATH: pieces.Pieces(partial(w3c.pieces, linked, base_url))},
     "export:tables": tables.tables,
 }
 
 
 def exports(linked: Linked, settings: config.Settings) -> dict[SitePath, bytes]:
     """The corpus as data for other tools, made from the linked corpus and the settings alone."""
-    return {path: data for part in EXPORT_PARTS.values() for path, data in part(linked, settings.base_url).items()}
+    return {path: pieces.joined(data) for part in EXPORT_PARTS.values()
+            for path, data in part(linked, settings.base_url).items()}
 
 
 def publishing(files: Mapping[SitePath, bytes], settings: config.Settings) -> dict[SitePath, bytes]:
@@ -344,7 +345,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         staging.written(index_files)
         out: Mapping[SitePath, bytes] = staging.site(static)
     else:
-        out = {**static, **{path: data for path, data, _ in made}, **index_files}
+        out = {**static, **{path: pieces.joined(data) for path, data, _ in made}, **index_files}
     extra = publishing(out, prepared.settings)
     if staging is not None:
         out = staging.site({**static, **extra})
@@ -376,7 +377,7 @@ def _heavy(item: str) -> bool:
 def _keep_pages(staging: write.Staging, made: list[list[render.Rendered]]) -> list[list[render.Rendered]]:
     """In the process that made them: files written to the staging folder, only their names
     (and any problem) sent back. Sending 62 MB of pages back cost more than writing them here."""
-    staging.write({path: data for part in made for path, data, _ in part if isinstance(data, bytes)})
+    staging.write({path: data for part in made for path, data, _ in part if isinstance(data, (bytes, pieces.Pieces))})
     return [[(path, data if isinstance(data, remember.Written) else None, problem) for path, data, problem in part]
             for part in made]
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Callable, Hashable, Sequence, TypeVar
 
+from builder.core import pieces
 from builder.core.models import DocMeta, Entity
 from builder.read.settings import Settings
 from builder.run import transfer
@@ -204,7 +205,7 @@ class Kept:
             self.folders.add(folder)
         return self.memo.store.link(key, target, just_put)
 
-    def _keep(self, key: str, rel: str, data: bytes) -> None:
+    def _keep(self, key: str, rel: str, data: pieces.Content) -> None:
         try:
             self.memo.store.put(key, data)
             placed = self._place(key, rel, just_put=True)
@@ -215,7 +216,7 @@ class Kept:
             if os.path.lexists(target):
                 os.unlink(target)
             with open(target, "wb") as f:
-                f.write(data)
+                pieces.write(f, data)
 
     def page(self, make: Callable[[str], list[Any]], inputs: Callable[[Any], tuple[object, ...]],
              parts: set[str], item: str) -> list[Any]:

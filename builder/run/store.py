@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from builder.core import pieces
+
 FOLDER = ".glossator-cache"
 TAG = "CACHEDIR.TAG"
 TAG_TEXT = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -158,7 +160,7 @@ class Store:
             return None
         return data if len(data) == self._trusted[key].size else None
 
-    def put(self, key: str, data: bytes) -> None:
+    def put(self, key: str, data: pieces.Content) -> None:
         """Keep `data` under `key` (in any process of the build: the file is renamed into place)."""
         folder = os.path.join(self.folder, "objects", key[:2])
         if folder not in self._folders:
@@ -223,14 +225,14 @@ class Store:
                     f.unlink(missing_ok=True)   # unused, or a temporary file of a killed build
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: pieces.Content) -> None:
     """`data` written beside `path` under a name of this process's own, then renamed to it."""
     _written[0] += 1
     tmp = os.path.join(os.path.dirname(path), f".tmp-{os.getpid()}-{_written[0]}")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            pieces.write(f, data)
         os.replace(tmp, path)
     except BaseException:
         try:

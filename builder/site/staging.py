@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
+from builder.core import pieces
 from builder.core.models import SitePath
 
 MARKER = ".glossator-site"
@@ -151,7 +152,7 @@ class Staging:
         """`files` and every file forked processes wrote here, as one site (see OnDisk)."""
         return OnDisk(files, frozenset(self._written), self.where)
 
-    def write(self, files: Mapping[SitePath, bytes]) -> None:
+    def write(self, files: Mapping[SitePath, pieces.Content]) -> None:
         self.open()
         for rel in sorted(files):
             if rel in self._written:
@@ -166,7 +167,7 @@ class Staging:
                 os.makedirs(os.path.join(self._root, folder), exist_ok=True)
                 self._made.add(folder)
             with open(os.path.join(self._root, rel), "wb") as f:
-                f.write(files[rel])
+                pieces.write(f, files[rel])
             self._written.add(rel)
 
     def finish(self, files: Mapping[SitePath, bytes]) -> None:
