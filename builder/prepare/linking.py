@@ -102,15 +102,17 @@ def related_documents(docs: Sequence[AnchoredDoc], statements: Sequence[Statemen
         for e in ents:
             if df[e] <= distinctive:
                 by_entity[e].append(d)
-    shared_weight: dict[DocId, dict[DocId, float]] = defaultdict(dict)
-    for e, ds in sorted(by_entity.items()):
-        w = math.log(n / df[e])
-        for a in ds:   # the hot loop of linking: Σ df² updates, so nothing in it but the sum
-            row = shared_weight[a]
-            get = row.get
-            for b in ds:
+    weight_of = {e: math.log(n / df[e]) for e in by_entity}
+    # A document's row of shared weights made, ranked and dropped before the next one's: held all
+    # at once, the rows were Σ df² floats (36 KB a document at 2,000). Each row adds its entities'
+    # weights in entity order, as one pass over the entities did: the same sums, to the last bit.
+    for a, ents in entity_sets.items():
+        row: dict[DocId, float] = {}
+        get = row.get
+        for e in sorted(e for e in ents if e in weight_of):
+            w = weight_of[e]
+            for b in by_entity[e]:   # the hot loop of linking: Σ df² updates, so nothing in it but the sum
                 row[b] = get(b, 0.0) + w
-    for a, row in shared_weight.items():
         row.pop(a, None)
         # (weight, id) tuples compare as the ranking wants: no key function per candidate.
         for weight, b in heapq.nlargest(RELATED_LIMIT, zip(row.values(), row.keys())):
