@@ -239,7 +239,7 @@ def test_shards_counted_apart_merge_into_the_index_counted_in_one_process(exampl
                                                                           cuts: tuple[int, ...]) -> None:
     """As forked workers count them: each run of documents with an Analyzer of its own (a
     stemming memo that starts empty), the shards merged in document order."""
-    from builder.search.shards import shards
+    from builder.search.shards import pack, shards
     from builder.search.words import Analyzer
 
     linked = example[0]
@@ -248,3 +248,6 @@ def test_shards_counted_apart_merge_into_the_index_counted_in_one_process(exampl
     apart = [s for a, b in zip(bounds, bounds[1:]) for s in shards(docs[a:b], name_of, Analyzer())]
     assert search.merge(apart, **SMALL) == search.build_index(linked, **SMALL)
     assert search.merge(apart) == search.build_index(linked)
+    packed = [pack(s) for s in apart]   # as a build holds them until the index is merged
+    assert [p.unpack() for p in packed] == apart and all(p.text is s.text for p, s in zip(packed, apart))
+    assert search.merge(packed, **SMALL) == search.build_index(linked, **SMALL)

@@ -27,7 +27,7 @@ from builder.run import collector, pipeline
 from builder.run.executor import Executor, InProcess, WorkerLost, default
 from builder.run.memo import Memo
 from builder.search import files as search
-from builder.search.shards import Shard
+from builder.search.shards import Packed
 
 SEARCH_AFTER = 2.0     # seconds without a build before the search index is rebuilt in the background
 
@@ -72,8 +72,8 @@ class LiveSite:
         self.problems: dict[SitePath, Diagnostic] = {}        # pages a theme's template failed on
         self.unchecked: set[SitePath] = set()                 # pages not known to be up to date
         self.search: dict[SitePath, bytes] = {}
-        self._search_of: tuple[Shard, ...] | None = None   # what self.search was made from: each document's shard
-        self._search_want: tuple[Shard, ...] | None = None
+        self._search_of: tuple[Packed, ...] | None = None   # what self.search was made from: each document's shard
+        self._search_want: tuple[Packed, ...] | None = None
         self._published: tuple[object, dict[SitePath, bytes]] | None = None
         self._exported: tuple[object, dict[SitePath, bytes]] | None = None   # made when first asked for
         self._export_of: tuple[object, object] | None = None     # the last good (linked corpus, settings)
@@ -331,6 +331,6 @@ class LiveSite:
             return dict(sorted({**files, **self._publishing()}.items()))
 
 
-def _index(shards: tuple[Shard, ...]) -> dict[SitePath, bytes]:
+def _index(shards: tuple[Packed, ...]) -> dict[SitePath, bytes]:
     with collector.paused():
         return search.merge(shards)

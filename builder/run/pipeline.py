@@ -69,7 +69,7 @@ class Known:
 
 
 Prepared1 = tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool]
-Indexed1 = tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool, search_shards.Shard | None]   # and its shard
+Indexed1 = tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool, search_shards.Packed | None]   # and its shard
 
 
 def prepare_document(meta: DocMeta, source: Text, sidecar: Text | None, known: Known,
@@ -114,7 +114,7 @@ class Prepared:
     entities: tuple[Entity, ...]
     diagnostics: tuple[Diagnostic, ...]
     incomplete: frozenset[DocId] = frozenset()   # documents whose file or sidecar could not be read
-    shards: tuple[search_shards.Shard, ...] = ()   # each document's share of the search index (`for_search`)
+    shards: tuple[search_shards.Packed, ...] = ()   # each document's share of the search index (`for_search`)
 
 
 def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapping[str, str | None] = {},
@@ -160,7 +160,7 @@ def _prepare_job(job: tuple[DocMeta, Text, Text | None], known: Known, names: an
                  name_of: Mapping[EntityId, str] | None, analyzer: Analyzer) -> Indexed1:
     """A document prepared, and (given the entities' names) its search shard counted."""
     raw, anchored, found, complete = prepare_document(*job, known, names)
-    counted = search_shards.shard(anchored, name_of, analyzer) if anchored is not None and name_of is not None else None
+    counted = None if anchored is None or name_of is None else search_shards.pack(search_shards.shard(anchored, name_of, analyzer))
     return raw, anchored, found, complete, counted
 
 

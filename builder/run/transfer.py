@@ -16,13 +16,13 @@ import dataclasses
 from typing import Any, Sequence
 
 from builder.core import diagnostics, edtf, models
-from builder.search import catalogue, shards
+from builder.search import shards
 
 CLASSES: tuple[type, ...] = (
     models.Where, models.Mark, models.Block, models.DocMeta, models.RawDoc, models.Selector, models.Annotation,
     models.Edit, models.Paragraph, models.CleanDoc, models.Span, models.AnchoredDoc, models.Target,
     edtf.Point, edtf.Edtf, diagnostics.Diagnostic,
-    shards.Shard, shards.Counts, catalogue.DocCard, catalogue.QuoteCard,   # a document's search shard
+    shards.Packed,   # a document's search shard
 )
 _NAMES = frozenset(cls.__name__ for cls in CLASSES)
 

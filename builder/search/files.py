@@ -36,7 +36,7 @@ from typing import Iterable
 from builder.core.models import Documents, SitePath
 from builder.search.catalogue import BOOSTS, DocRecord
 from builder.search.postings import Part, Postings, Weighed, lists, numpy
-from builder.search.shards import Shard, of_record, shards
+from builder.search.shards import Packed, Shard, of_record, shards
 from builder.search.stores import SLOTS, STORE_BYTES, StorePacker
 from builder.search.words import Analyzer
 
@@ -110,12 +110,12 @@ def build_index(documents: Documents, analyzer: Analyzer | None = None, **sizes:
     return merge(shards(documents.docs, {e.id: e.name for e in documents.entities}, analyzer), **sizes)
 
 
-def merge(counted: Iterable[Shard], **sizes: int) -> dict[SitePath, bytes]:
-    """Every search file, by site path, from each document's shard, in document order."""
+def merge(counted: Iterable[Shard | Packed], **sizes: int) -> dict[SitePath, bytes]:
+    """Every search file, by site path, from each document's shard (or packed shard), in document order."""
     builder = IndexBuilder(**sizes)
     files: dict[SitePath, bytes] = {}
     for shard in counted:
-        files.update(builder.add_shard(shard))
+        files.update(builder.add_shard(shard if isinstance(shard, Shard) else shard.unpack()))
     files.update(builder.finish())
     return dict(sorted(files.items()))
 
