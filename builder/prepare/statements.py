@@ -86,11 +86,8 @@ class Statements:
                     del self.postings[sh]
                 else:
                     post.discard(ref)
-                    if len(post) <= 1:
-                        if post:
-                            self.postings[sh] = next(iter(post))
-                        else:
-                            del self.postings[sh]
+                    if len(post) == 1:   # a set holds two quotes or more
+                        self.postings[sh] = next(iter(post))
             self.spans.pop(ref, None)
             touched.add(ref)
         for ref, span in added:

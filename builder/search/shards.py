@@ -70,9 +70,10 @@ class Packed:
     """A Shard as the build holds it between the documents' preparing and the index's merging:
     its text (the document's reading text, the same string the prepared document holds) and
     the rest as one bytes. The process that merges the index is forked from the one holding
-    every document: reading a packed shard writes to three objects, not to the forty of the
-    shard's cards, so it does not copy the pages of memory the documents share them with
-    (at 100,000 documents the merging child had copied 8 GB)."""
+    every document, and reading an object writes its reference count: a packed shard is three
+    objects to read, not the forty of its cards, so fewer of the pages it shares with the
+    documents are copied (at 10,000 documents, the merging child's private memory 956 -> 890 MB;
+    at 100,000, unpacked, it had copied 8 GB), and it is held in fewer bytes."""
 
     text: str
     data: bytes
