@@ -30,7 +30,8 @@ import multiprocessing
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import connection
 from dataclasses import dataclass
@@ -184,36 +185,73 @@ class Forked:
 
     def _pool(self, fn: Callable[[T], R], items: Sequence[T], heavy: Callable[[T], bool] | None,
               keep: Callable[[list[R]], list[Any]] | None, done: Callable[[int], None] | None) -> list[Any]:
-        big = [i for i, x in enumerate(items) if heavy(x)] if heavy else []
-        marked = set(big)
-        rest = [i for i in range(len(items)) if i not in marked]
-        tasks = [[i] for i in big]
-        k = 0
-        while k < len(rest):   # chunks that shrink as the work runs out, so that the workers end together
-            size = max(MIN_CHUNK, (len(rest) - k) // (2 * self.workers))
-            tasks.append(rest[k:k + size])
-            k += size
+        """Chunks handed out as workers free up, this process one of the workers: it takes the
+        next chunk whenever the pool's are all under way, and so holds no copy of the corpus
+        a forked worker would have made (a child copies every page of memory it reads)."""
+        tasks = _chunks(items, heavy, self.workers)
+        out: list[Any] = [None] * len(items)
         # The function reaches the workers when they fork (initializer arguments are not
         # pickled under fork): closures and the corpus they hold are shared copy-on-write.
-        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+        with ProcessPoolExecutor(self.workers - 1, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_install, initargs=(fn, keep)) as pool:
-            # Each chunk's results put in their places as the chunk comes back, in whatever order
-            # the chunks finish: the map's result is the same list, in input order, either way.
-            futures = {pool.submit(_run_chunk, [items[i] for i in t]): t for t in tasks}
-            out: list[Any] = [None] * len(items)
-            try:
-                for future in as_completed(futures):
-                    task = futures[future]
+            waiting: dict[Future[list[Any]], list[int]] = {}
+            queue = deque(tasks)
+
+            def hand_out() -> None:   # each pool worker one chunk at work and one in waiting
+                while queue and len(waiting) < 2 * (self.workers - 1):
+                    task = queue.popleft()
+                    waiting[pool.submit(_run_chunk, [items[i] for i in task])] = task
+
+            def collect(block: bool) -> None:
+                # Each chunk's results put in their places as it comes back, in whatever order the
+                # chunks finish: the map's result is the same list, in input order, either way.
+                finished = wait(waiting, return_when=FIRST_COMPLETED).done if block else \
+                    [f for f in waiting if f.done()]
+                for future in finished:
+                    task = waiting.pop(future)
                     for i, r in zip(task, future.result()):
                         out[i] = r
                     if done is not None:
                         done(len(task))
+                hand_out()
+
+            try:
+                hand_out()
+                while queue or waiting:
+                    if not queue:
+                        collect(block=True)
+                        continue
+                    task = queue.popleft()
+                    made = []
+                    for i in task:
+                        made.append(fn(items[i]))
+                        if done is not None:
+                            done(1)
+                        if waiting:
+                            collect(block=False)
+                    for i, r in zip(task, keep(made) if keep is not None else made):
+                        out[i] = r
             except BrokenProcessPool as exc:
                 raise WorkerLost(LOST) from exc
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
         return out
+
+
+def _chunks(items: Sequence[Any], heavy: Callable[[Any], bool] | None, workers: int) -> list[list[int]]:
+    """The items' positions cut into a pool's tasks: each heavy item alone, first; then chunks
+    that shrink as the work runs out, so that the workers end together."""
+    big = [i for i, x in enumerate(items) if heavy(x)] if heavy else []
+    marked = set(big)
+    rest = [i for i in range(len(items)) if i not in marked]
+    tasks = [[i] for i in big]
+    k = 0
+    while k < len(rest):
+        size = max(MIN_CHUNK, (len(rest) - k) // (2 * workers))
+        tasks.append(rest[k:k + size])
+        k += size
+    return tasks
 
 
 def _gather(children: Sequence[Child[Any]], done: Callable[[int], None]) -> None:
