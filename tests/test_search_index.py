@@ -251,3 +251,41 @@ def test_shards_counted_apart_merge_into_the_index_counted_in_one_process(exampl
     packed = [pack(s) for s in apart]   # as a build holds them until the index is merged
     assert [p.unpack() for p in packed] == apart and all(p.text is s.text for p, s in zip(packed, apart))
     assert search.merge(packed, **SMALL) == search.build_index(linked, **SMALL)
+
+
+def test_the_search_files_come_out_as_they_are_made_and_are_written_so(tmp_path: Path) -> None:
+    """The index hands out each file when it is complete (a text file as soon as its documents
+    are in, long before the last one), and a staged build writes each as it comes, holding
+    none: at 100,000 documents they weigh gigabytes. The same files as the whole merge."""
+    import sys
+
+    from builder.read.files import CorpusFiles
+    from builder.run import pipeline
+    from builder.run.executor import InProcess
+    from builder.run.memo import Fresh
+    from builder.site.staging import Staging
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synth
+
+    corpus = synth.write(tmp_path / "corpus", docs=80)
+    prepared = pipeline.prepare(CorpusFiles(corpus), Fresh(), InProcess())
+    read: list[int] = []
+
+    def shards():  # noqa: ANN202 - counts the documents read so far
+        for n, shard in enumerate(prepared.shards):
+            read.append(n)
+            yield shard
+
+    when = [(path, len(read)) for path, _ in search.merging(shards(), store_bytes=4_000)]
+    assert when[0][0].startswith("search/texts/") and when[0][1] < len(prepared.shards) / 4, when[:3]
+    assert when[-1][0] == "search/index.js", "the head last: it names every other file"
+    whole = search.merge(prepared.shards, store_bytes=4_000)
+    assert [path for path, _ in when] != sorted(whole) and sorted(path for path, _ in when) == sorted(whole)
+    assert dict(sorted(search.merging(prepared.shards, store_bytes=4_000))) == whole
+
+    with Staging(tmp_path / "site") as staging:
+        names = pipeline._search_files(prepared, staging)
+        assert all(data is None for _, data, _ in names), "only their names come back"
+        written = {path: (staging.where() / path).read_bytes() for path, _, _ in names}
+    assert written == search.merge(prepared.shards)

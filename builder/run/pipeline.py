@@ -340,9 +340,9 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
     progress("finishing the search index")
     index_files = index_job.result()
     if kept is not None:
-        kept.memo.store.used([kept.search_key, *remember.used(made)])
+        kept.memo.store.used(remember.used([*made, *index_files]))
     if staging is not None:
-        staging.written(index_files)
+        staging.written(path for path, _, _ in index_files)
         out: Mapping[SitePath, bytes] = staging.site(static)
     else:
         out = {**static, **{path: pieces.joined(data) for path, data, _ in made}, **index_files}
@@ -383,13 +383,19 @@ def _keep_pages(staging: write.Staging, made: list[list[render.Rendered]]) -> li
 
 
 def _search_files(prepared: Prepared, staging: write.Staging | None, kept: remember.Kept | None = None) -> Any:
-    """The search index's files; with `staging`, written there by the process that made them,
-    which sends back only their names (see staging.OnDisk)."""
-    files = kept.search(lambda: search.merge(prepared.shards)) if kept is not None else search.merge(prepared.shards)
+    """The search index's files. With `staging`, written there one at a time as they are made,
+    by the process that made them, which sends back only their names (see staging.OnDisk),
+    as (path, Written or None, None) each; without, all of them, by path."""
+    files = partial(search.merging, prepared.shards)
+    if kept is not None:
+        return kept.search(files)
     if staging is None:
-        return files
-    staging.write(files)
-    return sorted(files)
+        return dict(sorted(files()))
+    names = []
+    for path, data in files():
+        staging.write({path: data})
+        names.append((path, None, None))
+    return names
 
 
 def build_and_write(corpus_dir: Path, out: Path, overrides: Mapping[str, str | None] = {},

@@ -20,7 +20,7 @@ import os
 import pickle
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable, Hashable, Sequence, TypeVar
+from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 from builder.core import pieces
 from builder.core.models import DocMeta, Entity
@@ -222,7 +222,8 @@ class Kept:
              parts: set[str], item: str) -> list[Any]:
         """make(item) (a page, or a part of the exports), or its files from the cache."""
         if item in parts:
-            return self._files(self.memo.key("export", item, self.linked), item, make)
+            return self._files(self.memo.key("export", item, self.linked),
+                               lambda: ((path, data) for path, data, _ in make(item)))
         key = self.memo.key("page", item, inputs(item))
         if self._place(key, item):
             return [(item, Written((key,)), None)]
@@ -233,10 +234,11 @@ class Kept:
         self._keep(key, path, data)
         return [(path, Written((key,)), None)]
 
-    def _files(self, key: str, item: str, make: Callable[[str], list[Any]]) -> list[Any]:
-        """A part of the exports: its files linked from the cache into the staging folder when
-        all of them are there (the list of their paths is kept under `key`, each file under
-        `key` and its path), else made and kept."""
+    def _files(self, key: str, make: Callable[[], Iterable[tuple[str, pieces.Content]]]) -> list[Any]:
+        """Files made together (a part of the exports, the search index): linked from the cache
+        into the staging folder when all of them are there (the list of their paths is kept
+        under `key`, each file under `key` and its path), else made and kept, one at a time
+        as make() hands them out: none is held once it is written."""
         listed = self.memo.store.get(key)
         try:
             paths = json.loads(listed) if listed is not None else None
@@ -246,26 +248,17 @@ class Kept:
             named = {p: self.memo.key(key, p) for p in paths}
             if all(self._place(k, p) for p, k in named.items()):
                 return [(p, Written((k, key)), None) for p, k in named.items()]
-        made = make(item)
-        named = {p: self.memo.key(key, p) for p, _, _ in made}
-        for p, data, _ in made:
+        named = {}
+        for p, data in make():
+            named[p] = self.memo.key(key, p)
             self._keep(named[p], p, data)
         self.memo.store.put(key, json.dumps(list(named)).encode())
         return [(p, Written((k, key)), None) for p, k in named.items()]
 
-    def search(self, make: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
-        """The search index's files: make(), or the ones kept for the same documents."""
-        kept = self.memo.store.get(self.search_key)
-        if kept is not None:
-            try:
-                files = pickle.loads(kept)   # noqa: S301 - listed in the signed manifest
-                if isinstance(files, dict):
-                    return files
-            except Exception:  # noqa: BLE001 - a damaged entry is a miss
-                pass
-        files = make()
-        self.memo.store.put(self.search_key, pickle.dumps(files, protocol=5))
-        return files
+    def search(self, make: Callable[[], Iterable[tuple[str, bytes]]]) -> list[Any]:
+        """The search index's files (make() hands them out one at a time), from the cache or
+        kept there: (path, Written, None) each, as a page map's results."""
+        return self._files(self.search_key, make)
 
 
 def used(made: Sequence[tuple[Any, Any, Any]]) -> list[str]:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from builder.core.models import Documents, SitePath
 from builder.search.catalogue import BOOSTS, DocRecord
@@ -73,13 +73,17 @@ class IndexBuilder:
 
     def finish(self) -> dict[SitePath, bytes]:
         """The last text file, the postings, the vocabulary blocks and the head."""
-        files = self._files("s", "texts", self.packer.finish())
+        return dict(self.finishing())
+
+    def finishing(self) -> Iterator[tuple[SitePath, bytes]]:
+        """finish()'s files one at a time, as each is made: the head last (it names them all)."""
+        yield from self._files("s", "texts", self.packer.finish()).items()
         weighed = self.postings.weighed()
         runs, masks = [], numpy().zeros(len(weighed.vocab), numpy().uint8)
         for n, text in _postings_files(weighed, self, runs, masks):
-            files.update(self._files("p", "postings", [(n, text)]))
+            yield from self._files("p", "postings", [(n, text)]).items()
         blocks = _blocks(weighed, masks, runs, self.block_bytes)
-        files.update(self._files("w", "words", [(k, text) for k, (_, _, text) in enumerate(blocks)]))
+        yield from self._files("w", "words", [(k, text) for k, (_, _, text) in enumerate(blocks)]).items()
         df = weighed.df
         head = {
             "fields": list(BOOSTS), "scale": SCALE, "slots": SLOTS, "items": self.postings.n_items,
@@ -88,8 +92,7 @@ class IndexBuilder:
             "at": _gaps([at for _, at, _ in blocks]),
             "warm": int(df.argmax()) if len(df) else -1,
         }
-        files[SitePath("search/index.js")] = script("head", 0, _compact(head))
-        return files
+        yield SitePath("search/index.js"), script("head", 0, _compact(head))
 
     def _files(self, kind: str, folder: str, made: Iterable[tuple[int, str]]) -> dict[SitePath, bytes]:
         out = {}
@@ -112,12 +115,16 @@ def build_index(documents: Documents, analyzer: Analyzer | None = None, **sizes:
 
 def merge(counted: Iterable[Shard | Packed], **sizes: int) -> dict[SitePath, bytes]:
     """Every search file, by site path, from each document's shard (or packed shard), in document order."""
+    return dict(sorted(merging(counted, **sizes)))
+
+
+def merging(counted: Iterable[Shard | Packed], **sizes: int) -> Iterator[tuple[SitePath, bytes]]:
+    """merge()'s files one at a time, as each is made, for a writer that holds none of them
+    (at 100,000 documents they weigh gigabytes). The same files, the head last."""
     builder = IndexBuilder(**sizes)
-    files: dict[SitePath, bytes] = {}
     for shard in counted:
-        files.update(builder.add_shard(shard if isinstance(shard, Shard) else shard.unpack()))
-    files.update(builder.finish())
-    return dict(sorted(files.items()))
+        yield from builder.add_shard(shard if isinstance(shard, Shard) else shard.unpack()).items()
+    yield from builder.finishing()
 
 
 def _postings_files(weighed: Weighed, sizes: IndexBuilder, runs: list[list[int]], masks: object) -> Iterable[tuple[int, str]]:
