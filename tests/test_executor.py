@@ -206,3 +206,49 @@ def test_a_written_build_reports_the_site_the_in_memory_build_makes(tmp_path: Pa
     assert isinstance(written.site, write.OnDisk) and not isinstance(whole.site, write.OnDisk)
     assert list(written.site) == list(whole.site) and written.pages == whole.pages
     assert dict(written.site) == dict(whole.site)
+
+
+@linux_only
+def test_no_fork_when_the_memory_left_could_not_hold_its_copy() -> None:
+    """A forked child comes to copy what it shares (CPython writes reference counts as it
+    reads), so a fork that could not hold a copy of this process is not made: the map runs
+    here, a job runs here when its result is asked for, and the results are the same."""
+    from builder.run.memory import FORK_COST, Room
+
+    parent = os.getpid()
+    items = list(range(MIN_ITEMS * 4))
+    size = 1 << 30
+    left = [10 * size]
+    room = Room(available=lambda: left[0], resident=lambda: size, private=lambda pid: 0)
+    executor = Forked(2, room)
+
+    def where(x: int) -> tuple[int, int]:
+        return x * x, os.getpid()
+
+    assert room.fits() and not room.fits(children=8)
+    job = executor.submit(os.getpid)   # forked: room for it
+    assert room.shared and list(room.shared.values()) == [size]
+    left[0] = int((FORK_COST + 1) * size)   # what the job may still copy (size) leaves less than a copy
+    assert not room.fits()
+    late = executor.submit(os.getpid)
+    made = executor.map(where, items)
+    codec = executor.map(where, items, codec=Codec(list, list))
+    assert made == codec == [(x * x, parent) for x in items], "no room: both ways ran here"
+    assert late.result() == parent, "the job ran here, when asked"
+    assert job.result() != parent
+    assert room.fits() and not room.shared, "an ended child may copy nothing more"
+    forked = {pid for _, pid in executor.map(where, items)}
+    assert len(forked) == 2, "room again: a worker beside this process"
+
+
+def test_the_machines_memory_is_read() -> None:
+    from builder.run import memory
+
+    if not sys.platform.startswith("linux"):
+        assert memory.available() is None
+        return
+    assert memory.available() > 0 and memory.resident() > 10 * memory.MB
+    child = Forked(2).submit(lambda: time.sleep(0.3))
+    assert 0 < memory.private(child.pid) < memory.resident()
+    child.result()
+    assert memory.private(child.pid) == 0 and memory.resident(child.pid) == 0

@@ -13,14 +13,17 @@ and the same bytes whichever executor ran them:
   process that rendered them, only their names sent back), here when it cannot (Dask);
   `done(n)` is called here, in this process, as results arrive: n more items are made (the
   n add up to len(items)), for a progress bar. It changes nothing of what the map returns.
-  (A forked slice counts as it goes: its child sends how many it has made, every TICK.)
+  (A forked slice counts as it goes: its child sends how many it has made, every TICK of builder.run.child.)
 - `submit(fn)`: one call that runs beside what follows (the search index, while pages render);
   `result()` waits for it, `cancel()` drops it. `idle`: it may take only CPU that nothing else
   wants (a live server's search index, while the author edits).
 
 `InProcess` runs everything here, at once. `Forked` forks (Linux): children read what the
 parent built copy-on-write, only results travel back. A child that dies (killed, out of
-memory) makes the call fail with `WorkerLost` instead of waiting forever. The third,
+memory) makes the call fail with `WorkerLost` instead of waiting forever. A child comes to
+copy most of what it shares (builder.run.memory), so `Forked` forks only while the memory
+left could hold that copy: past it, a map runs here and a job runs here when its result is
+asked for. A corpus too large for its machine builds slower instead of being killed. The third,
 builder.run.dask_executor, runs the map on a Dask cluster's workers (`glossator build --dask`).
 """
 
@@ -29,7 +32,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -37,19 +39,14 @@ from multiprocessing import connection
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Protocol, Sequence, TypeVar
 
+from builder.run.child import LOST, Child, WorkerLost, counting_to_parent
+from builder.run.memory import Room
+
 T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 64          # below this, forking costs more than it saves
 MIN_CHUNK = 8           # the fewest items a pool worker is handed at a time
-TICK = 0.1              # seconds between a counting child's counts
-LOST = "a worker process ended before its work was done (killed, or out of memory?)"
-
-
-class WorkerLost(RuntimeError):
-    """A worker process died without sending its result: nothing it was making can be trusted."""
-
-
 @dataclass(frozen=True)
 class Codec:
     """How a batch of results crosses from a child to this process, cheaper than pickle's own way."""
@@ -84,6 +81,23 @@ class Done(Generic[R]):
 
     def cancel(self) -> None:
         pass
+
+
+class Deferred(Generic[R]):
+    """A job that runs in this process when its result is first asked for (there was no room
+    to fork it beside the rest: builder.run.memory)."""
+
+    def __init__(self, fn: Callable[[], R]) -> None:
+        self._fn: Callable[[], R] | None = fn
+        self._value: Any = None
+
+    def result(self) -> R:
+        if self._fn is not None:
+            self._value, self._fn = self._fn(), None
+        return self._value
+
+    def cancel(self) -> None:
+        self._fn = None
 
 
 class InProcess:
@@ -132,20 +146,27 @@ class Forked:
 
     PARENT_SHARE = 0.54    # of a two-way cut; measured: the parent also decodes the child's half
 
-    def __init__(self, workers: int = 2) -> None:
+    def __init__(self, workers: int = 2, room: Room | None = None) -> None:
         self.workers = workers
+        self.room = room if room is not None else Room()
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, heavy: Callable[[T], bool] | None = None,
             codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None,
             done: Callable[[int], None] | None = None) -> list[Any]:
-        if self.workers <= 1 or len(items) < MIN_ITEMS:
+        if self.workers <= 1 or len(items) < MIN_ITEMS or not self.room.fits(self.workers - 1):
             return InProcess().map(fn, items, keep=keep, done=done)
         if codec is not None:
             return self._slices(fn, items, codec, keep, done)
         return self._pool(fn, items, heavy, keep, done)
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]:
-        return Child(fn, idle)
+        """fn in a child beside what follows; in this process when its result is asked for if a
+        child that came to copy this process would not fit in the memory left."""
+        if not self.room.fits():
+            return Deferred(fn)
+        child = Child(fn, idle)
+        self.room.forked(child.pid)
+        return child
 
     def _slices(self, fn: Callable[[T], R], items: Sequence[T], codec: Codec,
                 keep: Callable[[list[R]], list[Any]] | None, done: Callable[[int], None] | None) -> list[Any]:
@@ -158,7 +179,7 @@ class Forked:
 
         def slice_of(a: int, b: int) -> Callable[[], Any]:
             def run() -> Any:
-                made = _counting_to_parent(fn, items[a:b]) if counted else [fn(x) for x in items[a:b]]
+                made = counting_to_parent(fn, items[a:b]) if counted else [fn(x) for x in items[a:b]]
                 return codec.encode(keep(made) if keep is not None else made)
             return run
 
@@ -265,26 +286,6 @@ def _gather(children: Sequence[Child[Any]], done: Callable[[int], None]) -> None
         waiting = [child for child in waiting if not child.heard]
 
 
-class _Parent:
-    """In a forked child: the end of the pipe its result goes back through."""
-
-    conn: Any = None
-
-
-def _counting_to_parent(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """In a child: fn over items, how many are made sent to the parent as it goes (Child.ticks),
-    every TICK seconds at most."""
-    made: list[R] = []
-    sent, last = 0, time.monotonic()
-    for x in items:
-        made.append(fn(x))
-        now = time.monotonic()
-        if now - last >= TICK and _Parent.conn is not None:
-            _Parent.conn.send(len(made) - sent)
-            sent, last = len(made), now
-    return made
-
-
 class _Installed:
     """What a pool worker runs: set in the worker, once, when it starts."""
 
@@ -300,101 +301,3 @@ def _run_chunk(chunk: Sequence[object]) -> list[object]:
     assert _Installed.fn is not None
     results = [_Installed.fn(item) for item in chunk]
     return _Installed.keep(results) if _Installed.keep is not None else results
-
-
-def _child(conn: Any, fn: Callable[[], Any]) -> None:
-    _Parent.conn = conn
-    try:
-        conn.send((True, fn()))
-    except BaseException as exc:  # the parent must hear of it, not wait forever
-        import traceback
-        conn.send((False, "".join(traceback.format_exception(exc))))
-    finally:
-        conn.close()
-
-
-class Child(Generic[R]):
-    """fn() computed in a forked child while this process goes on. The child is not a daemon:
-    it may fork workers of its own."""
-
-    def __init__(self, fn: Callable[[], R], idle: bool = False) -> None:
-        ctx = multiprocessing.get_context("fork")
-        self._conn, theirs = ctx.Pipe(duplex=False)
-        self._child: Any = ctx.Process(target=_idle_child if idle else _child, args=(theirs, fn))
-        self._child.start()
-        theirs.close()
-        self._value: Any = None
-        self._done = False
-        self._message: Any = None     # the child's result, read early by ticks()
-        self._ended = False           # ...or the end of its pipe
-        self.counted = 0              # the items it said it made (ticks)
-
-    @property
-    def connection(self) -> Any:
-        return self._conn
-
-    @property
-    def heard(self) -> bool:
-        """Its result (or its end) has come: result() will not wait."""
-        return self._message is not None or self._ended or self._child is None
-
-    def ticks(self) -> int:
-        """The items a counting child (a map's slice) made since last asked; never waits."""
-        n = 0
-        while not self.heard and self._conn.poll():
-            try:
-                message = self._conn.recv()
-            except (EOFError, OSError):
-                self._ended = True   # result() says so
-                break
-            if isinstance(message, int) and not isinstance(message, bool):
-                n += message
-            else:
-                self._message = message
-        self.counted += n
-        return n
-
-    def cancel(self) -> None:
-        """Stop the child, if it is still working: its result is not wanted any more."""
-        if self._child is not None:
-            self._child.kill()
-            self._child.join()
-            self._child = None
-            self._conn.close()
-
-    def result(self) -> R:
-        if not self._done:
-            if self._child is None:
-                raise WorkerLost("the job was cancelled")
-            try:
-                message = self._message
-                while message is None or isinstance(message, int):   # counts no one asked for
-                    message = self._conn.recv()
-                ok, payload = message
-            except (EOFError, OSError) as exc:
-                raise WorkerLost(LOST) from exc
-            finally:
-                self._child.join()
-                self._child = None
-                self._conn.close()
-            if not ok:
-                raise RuntimeError(f"worker failed: {payload}")
-            self._value, self._done = payload, True
-        return self._value
-
-
-def _idle_child(conn: Any, fn: Callable[[], Any]) -> None:
-    """A child that only takes CPU nobody else wants (a live server's search index), and that
-    a plain SIGTERM or SIGINT stops at once (the server's own handlers are undone first)."""
-    import signal
-
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):
-        try:
-            os.nice(19)
-        except OSError:
-            pass
-    _child(conn, fn)

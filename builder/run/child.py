@@ -1,0 +1,143 @@
+"""A call computed in a forked child while this process goes on (Linux), its result sent
+back through a pipe; a child that dies makes the call fail with `WorkerLost` instead of
+waiting forever. The executor (builder.run.executor) forks through it."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from typing import Any, Callable, Generic, Sequence, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+TICK = 0.1              # seconds between a counting child's counts
+LOST = "a worker process ended before its work was done (killed, or out of memory?)"
+
+
+class WorkerLost(RuntimeError):
+    """A worker process died without sending its result: nothing it was making can be trusted."""
+
+
+class _Parent:
+    """In a forked child: the end of the pipe its result goes back through."""
+
+    conn: Any = None
+
+
+def counting_to_parent(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """In a child: fn over items, how many are made sent to the parent as it goes (Child.ticks),
+    every TICK seconds at most."""
+    made: list[R] = []
+    sent, last = 0, time.monotonic()
+    for x in items:
+        made.append(fn(x))
+        now = time.monotonic()
+        if now - last >= TICK and _Parent.conn is not None:
+            _Parent.conn.send(len(made) - sent)
+            sent, last = len(made), now
+    return made
+
+
+def _child(conn: Any, fn: Callable[[], Any]) -> None:
+    _Parent.conn = conn
+    try:
+        conn.send((True, fn()))
+    except BaseException as exc:  # the parent must hear of it, not wait forever
+        import traceback
+        conn.send((False, "".join(traceback.format_exception(exc))))
+    finally:
+        conn.close()
+
+
+class Child(Generic[R]):
+    """fn() computed in a forked child while this process goes on. The child is not a daemon:
+    it may fork workers of its own."""
+
+    def __init__(self, fn: Callable[[], R], idle: bool = False) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self._conn, theirs = ctx.Pipe(duplex=False)
+        self._child: Any = ctx.Process(target=_idle_child if idle else _child, args=(theirs, fn))
+        self._child.start()
+        self._pid = self._child.pid
+        theirs.close()
+        self._value: Any = None
+        self._done = False
+        self._message: Any = None     # the child's result, read early by ticks()
+        self._ended = False           # ...or the end of its pipe
+        self.counted = 0              # the items it said it made (ticks)
+
+    @property
+    def pid(self) -> int:
+        return int(self._pid)
+
+    @property
+    def connection(self) -> Any:
+        return self._conn
+
+    @property
+    def heard(self) -> bool:
+        """Its result (or its end) has come: result() will not wait."""
+        return self._message is not None or self._ended or self._child is None
+
+    def ticks(self) -> int:
+        """The items a counting child (a map's slice) made since last asked; never waits."""
+        n = 0
+        while not self.heard and self._conn.poll():
+            try:
+                message = self._conn.recv()
+            except (EOFError, OSError):
+                self._ended = True   # result() says so
+                break
+            if isinstance(message, int) and not isinstance(message, bool):
+                n += message
+            else:
+                self._message = message
+        self.counted += n
+        return n
+
+    def cancel(self) -> None:
+        """Stop the child, if it is still working: its result is not wanted any more."""
+        if self._child is not None:
+            self._child.kill()
+            self._child.join()
+            self._child = None
+            self._conn.close()
+
+    def result(self) -> R:
+        if not self._done:
+            if self._child is None:
+                raise WorkerLost("the job was cancelled")
+            try:
+                message = self._message
+                while message is None or isinstance(message, int):   # counts no one asked for
+                    message = self._conn.recv()
+                ok, payload = message
+            except (EOFError, OSError) as exc:
+                raise WorkerLost(LOST) from exc
+            finally:
+                self._child.join()
+                self._child = None
+                self._conn.close()
+            if not ok:
+                raise RuntimeError(f"worker failed: {payload}")
+            self._value, self._done = payload, True
+        return self._value
+
+
+def _idle_child(conn: Any, fn: Callable[[], Any]) -> None:
+    """A child that only takes CPU nobody else wants (a live server's search index), and that
+    a plain SIGTERM or SIGINT stops at once (the server's own handlers are undone first)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        try:
+            os.nice(19)
+        except OSError:
+            pass
+    _child(conn, fn)
