@@ -213,7 +213,7 @@ def test_no_fork_when_the_memory_left_could_not_hold_its_copy() -> None:
     """A forked child comes to copy what it shares (CPython writes reference counts as it
     reads), so a fork that could not hold a copy of this process is not made: the map runs
     here, a job runs here when its result is asked for, and the results are the same."""
-    from builder.run.memory import FORK_COST, Room
+    from builder.run.memory import Room
 
     parent = os.getpid()
     items = list(range(MIN_ITEMS * 4))
@@ -226,9 +226,12 @@ def test_no_fork_when_the_memory_left_could_not_hold_its_copy() -> None:
         return x * x, os.getpid()
 
     assert room.fits() and not room.fits(children=8)
-    job = executor.submit(os.getpid)   # forked: room for it
+    job = executor.submit(os.getpid)   # forked: room for it and a map's worker
     assert room.shared and list(room.shared.values()) == [size]
-    left[0] = int((FORK_COST + 1) * size)   # what the job may still copy (size) leaves less than a copy
+    left[0] = int(size + 1.5 * size)   # beside what the job may still copy: room for one fork, not two
+    assert room.fits(1) and not room.fits(2)
+    assert executor.submit(os.getpid).result() == parent, "a job forked beside leaves room for a map's worker"
+    left[0] = 2 * size   # what the job may still copy (size) leaves less than a copy
     assert not room.fits()
     late = executor.submit(os.getpid)
     made = executor.map(where, items)

@@ -160,9 +160,11 @@ class Forked:
         return self._pool(fn, items, heavy, keep, done)
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]:
-        """fn in a child beside what follows; in this process when its result is asked for if a
-        child that came to copy this process would not fit in the memory left."""
-        if not self.room.fits():
+        """fn in a child beside what follows; in this process when its result is asked for if
+        the memory left could not hold the child's copy of this process and the copies of a
+        map's workers after it (the pages: a map is where the work is, a job beside it is
+        not worth the map's workers)."""
+        if not self.room.fits(children=self.workers):
             return Deferred(fn)
         child = Child(fn, idle)
         self.room.forked(child.pid)
