@@ -112,6 +112,9 @@ def main() -> None:
         walls = ", ".join(f"{r['wall']:.2f}" for r in rs)
         print(f"cached: {label:<40} wall median {w:.2f} s  ({w / wall:.1%} of the full build; runs: {walls}); "
               f"cpu {statistics.median(r['cpu'] for r in rs):.2f} s; peak {statistics.median(r['peak_mb'] for r in rs):.0f} MB")
+        if args.stages:
+            print("        " + ", ".join(f"{stage} {statistics.median(r['stages'][stage] for r in rs):.2f} s"
+                                         for stage in rs[0]["stages"]))
 
 
 def measure_cache(corpus: Path, out: Path, args: argparse.Namespace) -> dict[str, list[dict]]:
