@@ -238,6 +238,10 @@ def test_no_fork_when_the_memory_left_could_not_hold_its_copy() -> None:
     codec = executor.map(where, items, codec=Codec(list, list))
     assert made == codec == [(x * x, parent) for x in items], "no room: both ways ran here"
     assert late.result() == parent, "the job ran here, when asked"
+    dropped = executor.submit(os.getpid)
+    dropped.cancel()
+    with pytest.raises(WorkerLost):   # as a cancelled child says (a live server asks for it)
+        dropped.result()
     assert job.result() != parent
     assert room.fits() and not room.shared, "an ended child may copy nothing more"
     forked = {pid for _, pid in executor.map(where, items)}

@@ -90,14 +90,20 @@ class Deferred(Generic[R]):
     def __init__(self, fn: Callable[[], R]) -> None:
         self._fn: Callable[[], R] | None = fn
         self._value: Any = None
+        self._cancelled = False
 
     def result(self) -> R:
+        """Its value (computed now, the first time); WorkerLost if it was cancelled first, as
+        a cancelled Child says."""
         if self._fn is not None:
             self._value, self._fn = self._fn(), None
+        elif self._cancelled:
+            raise WorkerLost("the job was cancelled")
         return self._value
 
     def cancel(self) -> None:
-        self._fn = None
+        if self._fn is not None:
+            self._fn, self._cancelled = None, True
 
 
 class InProcess:
