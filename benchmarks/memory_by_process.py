@@ -18,23 +18,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from builder.run import pipeline  # noqa: E402
+from builder.run import memory, pipeline  # noqa: E402
 
 
 def resident(pid: str = "self") -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            return next((int(line.split()[1]) // 1024 for line in f if line.startswith("VmRSS")), 0)
-    except OSError:
-        return 0
+    return memory.resident(pid) // memory.MB
 
 
 def private(pid: str) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            return sum(int(line.split()[1]) for line in f if line.startswith(("Private_Dirty", "Private_Clean"))) // 1024
-    except OSError:
-        return 0
+    return memory.private(int(pid)) // memory.MB
 
 
 def children(pid: str) -> list[str]:
