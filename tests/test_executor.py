@@ -259,3 +259,25 @@ def test_the_machines_memory_is_read() -> None:
     assert 0 < memory.private(child.pid) < memory.resident()
     child.result()
     assert memory.private(child.pid) == 0 and memory.resident(child.pid) == 0
+
+
+@linux_only
+def test_a_deferred_job_runs_here_while_a_maps_worker_is_busy() -> None:
+    """A job there was no room to fork runs in this process while a map's forked worker has
+    its chunks (the search index beside the pages at 100,000 documents), not after the map;
+    its failure comes out where its result is asked for."""
+    from builder.run.memory import Room
+
+    size = 1 << 30
+    room = Room(available=lambda: int(1.5 * size), resident=lambda: size, private=lambda pid: 0)
+    executor = Forked(2, room)   # room for the map's one worker, not for a job beside it as well
+    ran: list[int] = []
+    job = executor.submit(lambda: ran.append(os.getpid()) or "index")
+    failing = executor.submit(lambda: 1 // 0)
+    assert not ran, "not run when submitted"
+    made = executor.map(lambda x: (x, os.getpid()), list(range(MIN_ITEMS * 4)))
+    assert ran == [os.getpid()], "run here, during the map, before its result was asked for"
+    assert len({pid for _, pid in made}) == 2 and [x for x, _ in made] == list(range(MIN_ITEMS * 4))
+    assert job.result() == "index" and ran == [os.getpid()]
+    with pytest.raises(ZeroDivisionError):
+        failing.result()

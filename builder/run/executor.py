@@ -84,21 +84,36 @@ class Done(Generic[R]):
 
 
 class Deferred(Generic[R]):
-    """A job that runs in this process when its result is first asked for (there was no room
-    to fork it beside the rest: builder.run.memory)."""
+    """A job there was no room to fork beside the rest (builder.run.memory): it runs in this
+    process when this process is free for it (while a map's forked workers are busy) or when
+    its result is first asked for, whichever comes first. A failure is raised by result()."""
 
     def __init__(self, fn: Callable[[], R]) -> None:
         self._fn: Callable[[], R] | None = fn
         self._value: Any = None
+        self._failed: BaseException | None = None
         self._cancelled = False
 
-    def result(self) -> R:
-        """Its value (computed now, the first time); WorkerLost if it was cancelled first, as
-        a cancelled Child says."""
+    @property
+    def pending(self) -> bool:
+        return self._fn is not None
+
+    def run(self) -> None:
+        """Compute it now, if it has not been computed or cancelled."""
         if self._fn is not None:
-            self._value, self._fn = self._fn(), None
-        elif self._cancelled:
+            fn, self._fn = self._fn, None
+            try:
+                self._value = fn()
+            except Exception as exc:  # noqa: BLE001 - kept for result(), where it is asked for
+                self._failed = exc
+
+    def result(self) -> R:
+        """Its value; WorkerLost if it was cancelled before it ran, as a cancelled Child says."""
+        if self._cancelled:
             raise WorkerLost("the job was cancelled")
+        self.run()
+        if self._failed is not None:
+            raise self._failed
         return self._value
 
     def cancel(self) -> None:
@@ -155,6 +170,7 @@ class Forked:
     def __init__(self, workers: int = 2, room: Room | None = None) -> None:
         self.workers = workers
         self.room = room if room is not None else Room()
+        self._deferred: list[Deferred[Any]] = []   # jobs not forked: run here while a map's workers are busy
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, heavy: Callable[[T], bool] | None = None,
             codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None,
@@ -171,7 +187,9 @@ class Forked:
         map's workers after it (the pages: a map is where the work is, a job beside it is
         not worth the map's workers)."""
         if not self.room.fits(children=self.workers):
-            return Deferred(fn)
+            job: Deferred[R] = Deferred(fn)
+            self._deferred = [*(j for j in self._deferred if j.pending), job]
+            return job
         child = Child(fn, idle)
         self.room.forked(child.pid)
         return child
@@ -246,6 +264,8 @@ class Forked:
 
             try:
                 hand_out()
+                while self._deferred:   # the worker has its chunks: this process does what waits
+                    self._deferred.pop(0).run()
                 while queue or waiting:
                     if not queue:
                         collect(block=True)
