@@ -22,8 +22,9 @@ and the same bytes whichever executor ran them:
 parent built copy-on-write, only results travel back. A child that dies (killed, out of
 memory) makes the call fail with `WorkerLost` instead of waiting forever. A child comes to
 copy most of what it shares (builder.run.memory), so `Forked` forks only while the memory
-left could hold that copy: past it, a map runs here and a job runs here when its result is
-asked for. A corpus too large for its machine builds slower instead of being killed. The third,
+left could hold that copy: past it, a map runs here, and a job runs here while a map's
+forked worker is busy (or when its result is asked for). A corpus too large for its machine
+builds slower instead of being killed. The third,
 builder.run.dask_executor, runs the map on a Dask cluster's workers (`glossator build --dask`).
 """
 
