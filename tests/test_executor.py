@@ -281,3 +281,29 @@ def test_a_deferred_job_runs_here_while_a_maps_worker_is_busy() -> None:
     assert job.result() == "index" and ran == [os.getpid()]
     with pytest.raises(ZeroDivisionError):
         failing.result()
+
+
+def test_a_deferred_job_runs_once_whichever_thread_asks() -> None:
+    """A live server asks for a job's result on a thread of its own while another may run it:
+    it runs once, and every asker gets its value, not the None of a job still running."""
+    import threading
+
+    from builder.run.executor import Deferred
+
+    calls: list[int] = []
+
+    def slow() -> str:
+        calls.append(1)
+        time.sleep(0.2)
+        return "index"
+
+    job = Deferred(slow)
+    got: list[str] = []
+    threads = [threading.Thread(target=lambda: got.append(job.result())) for _ in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(0.05)
+    job.cancel()   # too late: it is running, and its result stands
+    for t in threads:
+        t.join()
+    assert calls == [1] and got == ["index"] * 3

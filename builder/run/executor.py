@@ -33,6 +33,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -94,19 +95,22 @@ class Deferred(Generic[R]):
         self._value: Any = None
         self._failed: BaseException | None = None
         self._cancelled = False
+        self._running = threading.Lock()   # a live server asks for it on a thread of its own
 
     @property
     def pending(self) -> bool:
         return self._fn is not None
 
     def run(self) -> None:
-        """Compute it now, if it has not been computed or cancelled."""
-        if self._fn is not None:
-            fn, self._fn = self._fn, None
-            try:
-                self._value = fn()
-            except Exception as exc:  # noqa: BLE001 - kept for result(), where it is asked for
-                self._failed = exc
+        """Compute it now, if it has not been computed or cancelled (once, whichever thread
+        asks first; another waits for it)."""
+        with self._running:
+            if self._fn is not None:
+                try:
+                    self._value = self._fn()
+                except Exception as exc:  # noqa: BLE001 - kept for result(), where it is asked for
+                    self._failed = exc
+                self._fn = None
 
     def result(self) -> R:
         """Its value; WorkerLost if it was cancelled before it ran, as a cancelled Child says."""
@@ -118,8 +122,13 @@ class Deferred(Generic[R]):
         return self._value
 
     def cancel(self) -> None:
-        if self._fn is not None:
-            self._fn, self._cancelled = None, True
+        """Drop it if it has not started (one that is running ends, and its result stands)."""
+        if self._running.acquire(blocking=False):
+            try:
+                if self._fn is not None:
+                    self._fn, self._cancelled = None, True
+            finally:
+                self._running.release()
 
 
 class InProcess:
