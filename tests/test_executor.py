@@ -282,6 +282,15 @@ def test_a_deferred_job_runs_here_while_a_maps_worker_is_busy() -> None:
     with pytest.raises(ZeroDivisionError):
         failing.result()
 
+    # While it runs (here, on a thread), the worker's chunks are still counted as they come.
+    finished: list[float] = []
+    slow = executor.submit(lambda: time.sleep(1.0) or finished.append(time.monotonic()))
+    counted: list[float] = []
+    items = list(range(MIN_ITEMS * 4))
+    assert executor.map(lambda x: time.sleep(0.002) or x, items, done=lambda n: counted.append(time.monotonic())) == items
+    assert finished and slow.result() is None
+    assert any(t < finished[0] for t in counted), "counts came while the job ran"
+
 
 def test_a_deferred_job_runs_once_whichever_thread_asks() -> None:
     """A live server asks for a job's result on a thread of its own while another may run it:

@@ -41,7 +41,7 @@ from multiprocessing import connection
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Protocol, Sequence, TypeVar
 
-from builder.run.child import LOST, Child, WorkerLost, counting_to_parent
+from builder.run.child import LOST, TICK, Child, WorkerLost, counting_to_parent
 from builder.run.memory import Room
 
 T = TypeVar("T")
@@ -87,8 +87,8 @@ class Done(Generic[R]):
 
 class Deferred(Generic[R]):
     """A job there was no room to fork beside the rest (builder.run.memory): it runs in this
-    process when this process is free for it (while a map's forked workers are busy) or when
-    its result is first asked for, whichever comes first. A failure is raised by result()."""
+    process, on a thread of its own while a map's forked workers are busy, or when its result
+    is first asked for, whichever comes first. A failure is raised by result()."""
 
     def __init__(self, fn: Callable[[], R]) -> None:
         self._fn: Callable[[], R] | None = fn
@@ -259,10 +259,10 @@ class Forked:
                     task = queue.popleft()
                     waiting[pool.submit(_run_chunk, [items[i] for i in task])] = task
 
-            def collect(block: bool) -> None:
+            def collect(block: bool, timeout: float | None = None) -> None:
                 # Each chunk's results put in their places as it comes back, in whatever order the
                 # chunks finish: the map's result is the same list, in input order, either way.
-                finished = wait(waiting, return_when=FIRST_COMPLETED).done if block else \
+                finished = wait(waiting, timeout, return_when=FIRST_COMPLETED).done if block else \
                     [f for f in waiting if f.done()]
                 for future in finished:
                     task = waiting.pop(future)
@@ -272,13 +272,17 @@ class Forked:
                         done(len(task))
                 hand_out()
 
+            # The jobs there was no room to fork run here first, on a thread, while the workers
+            # render: this thread only hands out chunks and counts them until they are done.
+            helper, self._deferred = _running(self._deferred), []
             try:
                 hand_out()
-                while self._deferred:   # the worker has its chunks: this process does what waits
-                    self._deferred.pop(0).run()
                 while queue or waiting:
-                    if not queue:
-                        collect(block=True)
+                    if helper is not None and not helper.is_alive():
+                        helper.join()
+                        helper = None
+                    if not queue or helper is not None:
+                        collect(block=True, timeout=TICK if helper is not None else None)
                         continue
                     task = queue.popleft()
                     made = []
@@ -290,12 +294,24 @@ class Forked:
                             collect(block=False)
                     for i, r in zip(task, keep(made) if keep is not None else made):
                         out[i] = r
+                if helper is not None:
+                    helper.join()
             except BrokenProcessPool as exc:
                 raise WorkerLost(LOST) from exc
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
         return out
+
+
+def _running(jobs: list[Deferred[Any]]) -> threading.Thread | None:
+    """The jobs run one after the other on a thread of their own, started; None if there are none."""
+    jobs = [job for job in jobs if job.pending]
+    if not jobs:
+        return None
+    thread = threading.Thread(target=lambda: [job.run() for job in jobs], name="deferred jobs", daemon=True)
+    thread.start()
+    return thread
 
 
 def _chunks(items: Sequence[Any], heavy: Callable[[Any], bool] | None, workers: int) -> list[list[int]]:
