@@ -49,6 +49,8 @@ R = TypeVar("R")
 
 MIN_ITEMS = 64          # below this, forking costs more than it saves
 MIN_CHUNK = 8           # the fewest items a pool worker is handed at a time
+
+
 @dataclass(frozen=True)
 class Codec:
     """How a batch of results crosses from a child to this process, cheaper than pickle's own way."""
@@ -192,10 +194,10 @@ class Forked:
         return self._pool(fn, items, heavy, keep, done)
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]:
-        """fn in a child beside what follows; in this process when its result is asked for if
-        the memory left could not hold the child's copy of this process and the copies of a
-        map's workers after it (the pages: a map is where the work is, a job beside it is
-        not worth the map's workers)."""
+        """fn in a child beside what follows. If the memory left could not hold the child's copy
+        of this process and the copies of a map's workers after it (the pages: a map is where
+        the work is, a job beside it is not worth the map's workers), a Deferred instead: run
+        here, on a thread while the next map's worker renders, or when its result is asked for."""
         if not self.room.fits(children=self.workers):
             job: Deferred[R] = Deferred(fn)
             self._deferred = [*(j for j in self._deferred if j.pending), job]

@@ -72,8 +72,8 @@ class Packed:
     the rest as one bytes. The process that merges the index is forked from the one holding
     every document, and reading an object writes its reference count: a packed shard is three
     objects to read, not the forty of its cards, so fewer of the pages it shares with the
-    documents are copied (at 10,000 documents, the merging child's private memory 956 -> 890 MB;
-    at 100,000, unpacked, it had copied 8 GB), and it is held in fewer bytes."""
+    documents are copied (at 10,000 documents, the merging child's private memory 956 -> 890 MB),
+    and it is held in fewer bytes."""
 
     text: str
     data: bytes
