@@ -300,10 +300,12 @@ def test_a_deferred_job_runs_once_whichever_thread_asks() -> None:
     from builder.run.executor import Deferred
 
     calls: list[int] = []
+    ended: list[int] = []
 
     def slow() -> str:
         calls.append(1)
         time.sleep(0.2)
+        ended.append(1)
         return "index"
 
     job = Deferred(slow)
@@ -313,6 +315,34 @@ def test_a_deferred_job_runs_once_whichever_thread_asks() -> None:
         t.start()
     time.sleep(0.05)
     job.cancel()   # too late: it is running, and its result stands
+    assert ended == [1], "cancel() waited for the running job to end"
     for t in threads:
         t.join()
     assert calls == [1] and got == ["index"] * 3
+
+
+@linux_only
+def test_a_maps_workers_are_counted_while_they_work() -> None:
+    """While a map's forked workers run, a job submitted beside them (a live server's search
+    index, asked for from its own thread) must leave room for what those workers may still copy."""
+    from builder.run.memory import Room
+
+    parent = os.getpid()
+    size = 1 << 30
+    room = Room(available=lambda: 2 * size, resident=lambda: size, private=lambda pid: 0)
+    executor = Forked(2, room)   # room for one worker's copy (1.3 × size), not for two
+    seen: list[bool] = []
+
+    def probe(x: int) -> int:
+        if os.getpid() == parent and not seen:
+            seen.append(room.fits())
+        return x
+
+    items = list(range(MIN_ITEMS * 4))
+    assert room.fits()
+    assert executor.map(probe, items) == items
+    assert seen == [False], "the pool's worker was counted while it worked"
+    seen.clear()
+    assert executor.map(probe, items, codec=Codec(list, list)) == items
+    assert seen == [False], "a slice's child was counted while it worked"
+    assert room.fits() and not room.shared, "ended workers copy nothing more"

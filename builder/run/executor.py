@@ -124,13 +124,12 @@ class Deferred(Generic[R]):
         return self._value
 
     def cancel(self) -> None:
-        """Drop it if it has not started (one that is running ends, and its result stands)."""
-        if self._running.acquire(blocking=False):
-            try:
-                if self._fn is not None:
-                    self._fn, self._cancelled = None, True
-            finally:
-                self._running.release()
+        """Drop it if it has not started. One that is running is waited for, and its result
+        stands: it may be writing into a folder its caller removes once cancel() returns (a
+        failed build's staging folder), as a cancelled child is gone when cancel() returns."""
+        with self._running:
+            if self._fn is not None:
+                self._fn, self._cancelled = None, True
 
 
 class InProcess:
@@ -222,6 +221,8 @@ class Forked:
             return run
 
         children = [Child(slice_of(a, b)) for a, b in zip(cuts, cuts[1:])]
+        for child in children:   # a job submitted while they work leaves room for their copies
+            self.room.forked(child.pid)
         try:
             if done is None:
                 mine = [fn(x) for x in items[:first]]
@@ -279,6 +280,9 @@ class Forked:
             helper, self._deferred = _running(self._deferred), []
             try:
                 hand_out()
+                for worker in multiprocessing.active_children():   # started by hand_out()
+                    if worker.pid is not None and worker.pid not in self.room.shared:
+                        self.room.forked(worker.pid)
                 while queue or waiting:
                     if helper is not None and not helper.is_alive():
                         helper.join()
