@@ -320,6 +320,68 @@ def test_a_phrase_asks_for_a_few_texts_at_a_time(page: Any, phrase_site: Path, s
     assert final == phrase
 
 
+@pytest.fixture(scope="module")
+def apart_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Linked]:
+    """Quotes by Hashato Vika that name Rodor (both words of "vika rodor", in two fields), a
+    quote by Vika Rodor, and a document that names her; each text in a file of its own."""
+    root = tmp_path_factory.mktemp("apart")
+    (root / "seeds").mkdir()
+    (root / "annotations").mkdir()
+    rows, texts = [], {
+        "a": "Hashato Vika spoke twice. Rodor is far away. The harbour of Rodor was closed.",
+        "b": "Hashato Vika again. We never went to Rodor, she said.",
+        "c": "Vika Rodor answered. The harbour stays open.",
+        "d": "A profile of Vika Rodor, the harbour master.",
+    }
+    quotes = {"a": [("Rodor is far away", "hashato-vika"), ("The harbour of Rodor was closed", "hashato-vika")],
+              "b": [("We never went to Rodor", "hashato-vika")], "c": [("The harbour stays open", "vika-rodor")]}
+    for k, (doc, text) in enumerate(texts.items()):
+        (root / "seeds" / f"{doc}.txt").write_text(text + "\n", "utf-8")
+        rows.append(f"| {doc} | {doc}.txt | Report {doc} | Wire | 2020-01-{k + 1:02d} |")
+        if doc in quotes:
+            (root / "annotations" / f"{doc}.yaml").write_text("quotes:\n" + "".join(
+                f"  - {{text: {q}, speaker: {who}}}\n" for q, who in quotes[doc]), "utf-8")
+    (root / "seeds" / "INDEX.md").write_text("# Apart\n\nTwo people.\n\n"
+                                             "| id | file | title | source | published |\n| --- | --- | --- | --- | --- |\n"
+                                             + "\n".join(rows) + "\n", "utf-8")
+    (root / "annotations" / "entities.yaml").write_text(
+        "people:\n  hashato-vika: {name: Hashato Vika}\n  vika-rodor: {name: Vika Rodor}\n", "utf-8")
+    out = root / "site"
+    assert build_and_write(root, out).ok
+    linked = check(root)[0]
+    reindex(out, linked, store_bytes=1)
+    return out, linked
+
+
+def test_a_phrase_wants_its_words_in_one_field(page: Any, apart_site: tuple[Path, Linked], static_server: Any) -> None:
+    """An item that holds a phrase's words in two fields (a quote by Hashato Vika that says
+    "Rodor") is turned down from the postings, before any text is loaded to check it; a quote
+    by Vika Rodor holds the phrase in what its result shows (its speaker), and is found."""
+    site, linked = apart_site
+    base = static_server(site)
+    query = '"vika rodor"'
+    fresh_search_page(page, base)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url.split("?")[0]) if "/search/texts/" in r.url else None)
+    ranked = [n for n, _ in page.evaluate("q => GlossatorSearch.search(q)", query)]
+    assert not asked, "ranking a phrase loads no text"
+    both = [n for n, _ in page.evaluate("q => GlossatorSearch.search(q)", "vika rodor")]
+    docs = [d.meta.id for d in linked.docs]
+    by_item = {n: docs[n // SLOTS] for n in both}     # one document a text file, in INDEX order
+    assert {by_item[n] for n in both if n % SLOTS} == {"a", "b", "c"}, "as words, every quote matches"
+    kept = {(by_item[n], "quote" if n % SLOTS else "document") for n in ranked}
+    # Documents a and b hold both words in their text: candidates, for their texts to turn down.
+    assert kept == {("a", "document"), ("b", "document"), ("c", "document"), ("c", "quote"), ("d", "document")}, \
+        "as a phrase, only where its words are in one field: no quote of Hashato Vika's"
+
+    page.fill("#q", query)
+    page.wait_for_function(DONE, arg=query, timeout=10000)
+    found = page.eval_on_selector_all("#search-results > li", RESULTS)
+    hrefs = {r["href"] for r in found}
+    quote_c = next(f"docs/c.html#{s.id}" for s in linked.docs[2].spans if s.kind == "quote")
+    assert hrefs == {"docs/d.html", "docs/c.html", quote_c}, hrefs
+
+
 def test_results_are_on_screen_before_their_texts_are_asked_for(file_page: Any) -> None:
     """Adding a script costs the main thread a few ms from file://: a run puts its results on
     screen first (placeholders until their text files are in), and the scripts for those

@@ -148,14 +148,15 @@
       // A phrase still being typed (no closing quote yet) is searched as words until it is closed.
       // A closed phrase wants its words exactly: no prefix or typo expansions, whose shards
       // would only be loaded to find candidates the phrase check then turns down.
-      var exact = part.phrase && ws.length > 1 && !part.last;
-      if (exact) phrases.push({ words: ws, field: part.field });
+      var exact = part.phrase && ws.length > 1 && !part.last, phrase = { words: ws, field: part.field, terms: [] };
+      if (exact) phrases.push(phrase);
       ws.forEach(function (w, k) {
         if (isStop(w) || count >= MAX_WORDS) { if (count >= MAX_WORDS) truncated = true; return; }
         count++;
         // A fielded word (speaker:sel) completes and corrects to terms of that field only.
         var s = stem(w), expand = {}, pos = position(s), f = part.field;
         if (pos >= 0 && I.inField(pos, f)) expand[pos] = EXACT;
+        if (exact && pos >= 0) phrase.terms.push(pos);
         var lastWord = part.last && typing && k === ws.length - 1;
         if (w.length > 40 || exact) { out.push({ word: w, field: part.field, negate: part.negate, expand: expand }); return; }
         if (part.prefix || (lastWord && w.length >= 3)) {
@@ -202,6 +203,40 @@
       t.tiers++;
     }
     return t;
+  }
+
+  /* Term p's fields in each item (a bit per field of the head's list), from the tiers that are in
+     (read, not asked for: its word's scores asked for them). */
+  var bitsOf = new Map();
+  function termBits(p) {
+    var t = bitsOf.get(p), n = I.tiers(p);
+    if (!t) {
+      if (bitsOf.size > 16) bitsOf.clear();
+      bitsOf.set(p, t = { tiers: 0, bits: new Map() });
+    }
+    for (var k = t.tiers; k < n; k++) {
+      var lists = I.tier(p, k, null);
+      if (lists === null) break;
+      for (var i = 0; i < lists.length; i++) {
+        var list = lists[i], item = 0, bit = 1 << list[0];
+        for (var e = 1; e < list.length; e += 2) {
+          item = e === 1 ? list[1] : item + list[e];
+          t.bits.set(item, (t.bits.get(item) || 0) | bit);
+        }
+      }
+      t.tiers++;
+    }
+    return t.bits;
+  }
+
+  /* A phrase's words must all be in one field it may be in (its own, or one a result shows:
+     see hasPhrases): {mask, bits} to turn down, without loading its text, an item that holds
+     them apart (a quote by Hashato Vika that says "Rodor" is no match for "vika rodor"). */
+  var PHRASE_FIELDS = ["title", "text", "source", "speakers"];
+  function phraseFilter(ph) {
+    var all = I.head().fields, mask = 0;
+    (ph.field ? [ph.field] : PHRASE_FIELDS).forEach(function (f) { if (all.indexOf(f) >= 0) mask |= 1 << all.indexOf(f); });
+    return { mask: mask, bits: ph.terms.map(termBits) };
   }
 
   var cache = new Map();
@@ -257,17 +292,23 @@
     if (found.some(function (m) { return m === null; })) return { items: null, pending: true };
     var partial = found.some(function (m) { return m.partial; });
     // A query runs again as each text file arrives: the ranking it has is kept (once complete).
-    var key = partial ? null : JSON.stringify(p.words);
+    var key = partial ? null : JSON.stringify([p.words, p.phrases.map(function (ph) { return [ph.terms, ph.field]; })]);
     if (key !== null && lastRank.key === key && lastRank.limit >= limit) return lastRank.result;
     var plus = found.filter(function (m, i) { return !p.words[i].negate; });
     var minus = found.filter(function (m, i) { return p.words[i].negate; });
     if (!plus.length) return { items: [], count: 0, pending: false, partial: partial };
     var base = plus.reduce(function (a, b) { return b.items.length < a.items.length ? b : a; });
+    var apart = p.phrases.filter(function (ph) { return ph.terms.length > 1; }).map(phraseFilter);
     var items = [];
     base.items.forEach(function (n) {
       var total = 0;
       for (var i = 0; i < plus.length; i++) { var s = plus[i].score.get(n); if (s === undefined) return; total += s; }
       for (i = 0; i < minus.length; i++) if (minus[i].score.has(n)) return;
+      for (i = 0; i < apart.length; i++) {
+        var common = apart[i].mask;
+        for (var j = 0; j < apart[i].bits.length && common; j++) common &= apart[i].bits[j].get(n) || 0;
+        if (!common) return;
+      }
       items.push([n, total]);
     });
     var count = items.length;
@@ -352,7 +393,13 @@
     return f;
   }
 
-  /* Does item n hold every phrase? true, false, or null until its text is loaded (asked for here). */
+  /* Does item n hold every phrase? true, false, or null until its text is loaded (asked for here).
+     A phrase without a field is looked for in what the result shows: a document's title and
+     source, a quote's speaker, the text. (A quote by Vika Rodor holds both words of "vika
+     rodor" in its speaker field, as speaker:rodor finds it: the phrase is there too.) */
+  var SHOWN = { title: function (r) { return r.fragment ? "" : r.title; },
+                source: function (r) { return r.fragment ? "" : r.source; },
+                speakers: function (r) { return r.fragment ? r.speaker : ""; } };
   function hasPhrases(n, phrases) {
     if (!phrases.length) return true;
     var text = textOf(n);
@@ -360,8 +407,12 @@
     return phrases.every(function (ph) {
       var re = ph.re || (ph.re = phraseRegex(ph.words));
       if (ph.field && ph.field !== "title" && ph.field !== "text") return true;   // words already required there
-      var r = I.result(n), inTitle = !r.fragment && (!ph.field || ph.field === "title") && re.test(foldedText("t" + n, r.title));
-      return inTitle || ((!ph.field || ph.field === "text") && re.test(foldedText(n, text)));
+      var r = I.result(n);
+      if ((!ph.field || ph.field === "text") && re.test(foldedText(n, text))) return true;
+      return Object.keys(SHOWN).some(function (f) {
+        var shown = (!ph.field || ph.field === f) && SHOWN[f](r);
+        return !!shown && re.test(foldedText(f + n, shown));
+      });
     });
   }
 
