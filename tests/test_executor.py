@@ -226,7 +226,7 @@ def test_no_fork_when_the_memory_left_could_not_hold_its_copy() -> None:
         return x * x, os.getpid()
 
     assert room.fits() and not room.fits(children=8)
-    job = executor.submit(os.getpid)   # forked: room for it and a map's worker
+    job = executor.submit(lambda: (time.sleep(2), os.getpid())[1])   # forked: room for it and a map's worker (alive while asked)
     assert room.shared and list(room.shared.values()) == [size]
     left[0] = int(size + 1.5 * size)   # beside what the job may still copy: room for one fork, not two
     assert room.fits(1) and not room.fits(2)
@@ -346,3 +346,93 @@ def test_a_maps_workers_are_counted_while_they_work() -> None:
     assert executor.map(probe, items, codec=Codec(list, list)) == items
     assert seen == [False], "a slice's child was counted while it worked"
     assert room.fits() and not room.shared, "ended workers copy nothing more"
+
+
+_LATER: list[int] = []   # what a parent holds once a stream's child has forked
+
+
+def _summed(items: object) -> tuple[int, int, int]:
+    return sum(items), len(_LATER), os.getpid()  # type: ignore[call-overload]
+
+
+@linux_only
+def test_a_stream_runs_in_a_child_forked_before_its_items_exist() -> None:
+    """A build starts its search index before the documents are prepared: the child, forked
+    then, shares nothing of what the parent holds afterwards, and is sent the items."""
+    _LATER.clear()
+    job = Forked(2).stream(_summed)
+    _LATER.extend(range(1000))        # held here after the fork: not the child's
+    for k in range(0, 5000, 256):
+        job.send(range(k, min(k + 256, 5000)))
+    job.close()
+    total, seen, pid = job.result()
+    assert total == sum(range(5000)) and seen == 0 and pid != os.getpid()
+    for executor in (InProcess(), Forked(2, _no_room())):   # gathered here, run here: the same value
+        gathered = executor.stream(_summed)
+        gathered.send(range(5000))
+        gathered.close()
+        assert gathered.result()[::2] == (sum(range(5000)), os.getpid())
+
+
+def _no_room() -> object:
+    from builder.run.memory import Room
+
+    return Room(available=lambda: 1, resident=lambda: 1 << 30, private=lambda pid: 0)
+
+
+@linux_only
+def test_a_stream_that_fails_or_stops_reading_or_is_cancelled_never_hangs() -> None:
+    def first_only(items: object) -> int:
+        return next(iter(items))  # type: ignore[call-overload]
+
+    job = Forked(2).stream(first_only)
+    for k in range(200):   # far more than a pipe holds: the child reads them to their end
+        job.send([b"x" * 10_000] * 10)
+    job.close()
+    assert job.result() == b"x" * 10_000
+
+    broken = Forked(2).stream(lambda items: 1 // 0)
+    broken.send([1, 2])
+    broken.close()
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        broken.result()
+
+    for executor in (Forked(2), InProcess(), Forked(2, _no_room())):
+        dropped = executor.stream(_summed)
+        dropped.send([1])
+        started = time.perf_counter()
+        dropped.cancel()
+        assert time.perf_counter() - started < 5
+        with pytest.raises(WorkerLost):
+            dropped.result()
+
+
+@linux_only
+def test_a_build_starts_its_search_index_before_preparing_the_documents(tmp_path: Path) -> None:
+    """The index's process is forked before the corpus is read into this one, so that it
+    comes to copy none of it; the site is the one an in-process build makes."""
+    from builder.run import pipeline
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synth
+
+    class Watched(Forked):
+        def __init__(self) -> None:
+            super().__init__(2)
+            self.order: list[str] = []
+
+        def map(self, fn, items, **options):  # noqa: ANN001, ANN003, ANN201 - the executor's map
+            self.order.append("map")
+            return super().map(fn, items, **options)
+
+        def stream(self, fn):  # noqa: ANN001, ANN201
+            job = super().stream(fn)
+            self.order.append("stream" if hasattr(job, "pid") else "gathered")
+            return job
+
+    corpus = synth.write(tmp_path / "corpus", docs=MIN_ITEMS * 2)
+    watched = Watched()
+    forked = pipeline.build_and_write(corpus, tmp_path / "forked", executor=watched)
+    here = pipeline.build(corpus, executor=InProcess())
+    assert watched.order[:2] == ["stream", "map"], watched.order
+    assert forked.ok and dict(forked.site) == dict(here.site)

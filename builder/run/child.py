@@ -1,13 +1,17 @@
 """A call computed in a forked child while this process goes on (Linux), its result sent
 back through a pipe; a child that dies makes the call fail with `WorkerLost` instead of
-waiting forever. The executor (builder.run.executor) forks through it."""
+waiting forever. `Fed` is such a call over items this process sends it later. The executor
+(builder.run.executor) forks through them."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
-from typing import Any, Callable, Generic, Sequence, TypeVar
+from collections import deque
+from functools import partial
+from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -141,3 +145,88 @@ def _idle_child(conn: Any, fn: Callable[[], Any]) -> None:
         except OSError:
             pass
     _child(conn, fn)
+
+
+class Fed(Generic[T, R]):
+    """fn(items) computed in a forked child, the items sent to it when this process has them
+    (`send`, then `close`). Forked before this process holds them, the child shares little of
+    its memory, and so comes to copy little: a child forked later would keep a copy of every
+    page this process writes while it lives (reading an object writes its reference count).
+
+    The items travel through a pipe, pickled by a thread of this process's own, so that
+    `send` never waits for the child to read them."""
+
+    def __init__(self, fn: Callable[[Iterator[T]], R]) -> None:
+        ctx = multiprocessing.get_context("fork")
+        theirs, self._pipe = ctx.Pipe(duplex=False)
+        self._child: Child[R] = Child(partial(_fed, fn, theirs, self._pipe))
+        theirs.close()
+        self._batches: deque[list[T] | None] = deque()
+        self._ready = threading.Condition()
+        self._closed = False
+        self._feeder = threading.Thread(target=self._feed, name="feeding a job", daemon=True)
+        self._feeder.start()
+
+    @property
+    def pid(self) -> int:
+        return self._child.pid
+
+    def send(self, items: Sequence[T]) -> None:
+        with self._ready:
+            self._batches.append(list(items))
+            self._ready.notify()
+
+    def close(self) -> None:
+        """No more items: the child's fn sees the end of them."""
+        with self._ready:
+            if not self._closed:
+                self._closed = True
+                self._batches.append(None)
+                self._ready.notify()
+
+    def result(self) -> R:
+        assert self._closed, "close() before result(): the child waits for the end of its items"
+        return self._child.result()
+
+    def cancel(self) -> None:
+        self._child.cancel()     # the feeder's next write fails, and it ends
+        self.close()
+
+    def _feed(self) -> None:
+        while True:
+            with self._ready:
+                while not self._batches:
+                    self._ready.wait()
+                batch = self._batches.popleft()
+            try:
+                self._pipe.send(batch)
+            except (OSError, ValueError):   # the child has ended: its result, or its loss, says why
+                batch = None
+            if batch is None:
+                self._pipe.close()
+                self._batches.clear()
+                return
+
+
+def _fed(fn: Callable[[Iterator[Any]], Any], pipe: Any, parents_end: Any) -> Any:
+    """In the child: fn over the items as they arrive; then the rest read to their end, so that
+    the parent's feeder never waits on a pipe no one reads."""
+    parents_end.close()
+    items = _received(pipe)
+    try:
+        return fn(items)
+    finally:
+        for _ in items:
+            pass
+        pipe.close()
+
+
+def _received(pipe: Any) -> Iterator[Any]:
+    while True:
+        try:
+            batch = pipe.recv()
+        except EOFError:   # the parent ended without closing: no more items
+            return
+        if batch is None:
+            return
+        yield from batch

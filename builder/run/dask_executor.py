@@ -34,7 +34,7 @@ from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
 
 from builder import __version__
 from builder.run import collector
-from builder.run.executor import Codec, Job, WorkerLost, workers_wanted
+from builder.run.executor import Codec, Gathered, Job, Stream, WorkerLost, workers_wanted
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -150,6 +150,10 @@ class Dask:
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]:
         return Beside(fn)
+
+    def stream(self, fn: Callable[[Iterator[T]], R]) -> Stream[T, R]:
+        """Gathered here, then on a thread beside the map, as submit (the global steps stay here)."""
+        return Gathered(fn, self.submit)
 
 
 def chunks(items: Sequence[T], heavy: Callable[[T], bool] | None, threads: int) -> tuple[list[list[int]], int]:

@@ -17,6 +17,10 @@ and the same bytes whichever executor ran them:
 - `submit(fn)`: one call that runs beside what follows (the search index, while pages render);
   `result()` waits for it, `cancel()` drops it. `idle`: it may take only CPU that nothing else
   wants (a live server's search index, while the author edits).
+- `stream(fn)`: fn(items) beside what follows, started before its items exist: they are
+  sent as they come (`send`), their end said by `close()`. A build starts its search index so,
+  before the documents are prepared: forked then, the child shares almost nothing of this
+  process, which is about to hold the whole corpus.
 
 `InProcess` runs everything here, at once. `Forked` forks (Linux): children read what the
 parent built copy-on-write, only results travel back. A child that dies (killed, out of
@@ -39,9 +43,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import connection
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Generic, Iterator, Protocol, Sequence, TypeVar
 
-from builder.run.child import LOST, TICK, Child, WorkerLost, counting_to_parent
+from builder.run.child import LOST, TICK, Child, Fed, WorkerLost, counting_to_parent
 from builder.run.memory import Room
 
 T = TypeVar("T")
@@ -64,6 +68,11 @@ class Job(Protocol[R]):
     def cancel(self) -> None: ...
 
 
+class Stream(Job[R], Protocol[T]):
+    def send(self, items: Sequence[T]) -> None: ...
+    def close(self) -> None: ...
+
+
 class Executor(Protocol):
     workers: int
 
@@ -72,6 +81,8 @@ class Executor(Protocol):
             done: Callable[[int], None] | None = None) -> list[Any]: ...
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]: ...
+
+    def stream(self, fn: Callable[[Iterator[T]], R]) -> Stream[T, R]: ...
 
 
 class Done(Generic[R]):
@@ -132,6 +143,34 @@ class Deferred(Generic[R]):
                 self._fn, self._cancelled = None, True
 
 
+class Gathered(Generic[T, R]):
+    """A stream whose items are kept here until close(), which hands fn over them to `start`
+    as one call (submit's way: run here at once, deferred, or on a thread beside a map)."""
+
+    def __init__(self, fn: Callable[[Iterator[T]], R], start: Callable[[Callable[[], R]], Job[R]]) -> None:
+        self._fn, self._start = fn, start
+        self._items: list[T] = []
+        self._job: Job[R] | None = None
+
+    def send(self, items: Sequence[T]) -> None:
+        self._items.extend(items)
+
+    def close(self) -> None:
+        if self._job is None:
+            items, self._items, fn = self._items, [], self._fn
+            self._job = self._start(lambda: fn(iter(items)))
+
+    def result(self) -> R:
+        assert self._job is not None, "close() before result()"
+        return self._job.result()
+
+    def cancel(self) -> None:
+        if self._job is None:
+            self._job = Deferred(lambda: None)   # says WorkerLost when asked, as a cancelled child
+            self._items = []
+        self._job.cancel()
+
+
 class InProcess:
     """Everything here, one call after the other."""
 
@@ -153,6 +192,9 @@ class InProcess:
 
     def submit(self, fn: Callable[[], R], idle: bool = False) -> Job[R]:
         return Done(fn())
+
+    def stream(self, fn: Callable[[Iterator[T]], R]) -> Stream[T, R]:
+        return Gathered(fn, self.submit)
 
 
 def workers_wanted() -> int:
@@ -204,6 +246,15 @@ class Forked:
         child = Child(fn, idle)
         self.room.forked(child.pid)
         return child
+
+    def stream(self, fn: Callable[[Iterator[T]], R]) -> Stream[T, R]:
+        """fn(items) in a child forked now, fed the items as they are sent; with no room for it
+        (as submit), gathered here and deferred as submit defers a job."""
+        if not self.room.fits(children=self.workers):
+            return Gathered(fn, self.submit)
+        fed: Fed[T, R] = Fed(fn)
+        self.room.forked(fed.pid)
+        return fed
 
     def _slices(self, fn: Callable[[T], R], items: Sequence[T], codec: Codec,
                 keep: Callable[[list[R]], list[Any]] | None, done: Callable[[int], None] | None) -> list[Any]:

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from builder.core import diagnostics, pieces
 from builder.core.diagnostics import Diagnostic
@@ -293,26 +293,33 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
            staging: write.Staging | None, executor: Executor, memo: Fresh) -> BuildResult:
     started = time.perf_counter()
     files = CorpusFiles(corpus_dir)
-    prepared = prepare(files, memo, executor, overrides, progress)
+    if staging is not None:
+        staging.open()   # before the index job starts: it writes its files there itself
+    # The search index reads only the documents' shards: it is made beside linking and the
+    # pages, by a job started now, before this process holds the corpus (a process forked now
+    # shares next to nothing of it), and sent the shards once they are counted.
+    early = remember.Kept.early(memo, staging, executor)
+    index_job = executor.stream(partial(_search_job, staging, early))
 
     def failed(found: Sequence[Diagnostic], linked: Linked | None = None) -> BuildResult:
+        index_job.cancel()
         docs = linked.docs if linked is not None else prepared.docs
         return BuildResult(diagnostics.sort(found), {}, len(docs), sum(len(d.spans) for d in docs),
                            time.perf_counter() - started)
 
-    if diagnostics.has_errors(prepared.diagnostics):
-        return failed(link(prepared, memo, progress)[1])
-    if staging is not None:
-        staging.open()   # before the index job starts: it writes its files there itself
-    # The search index reads only the prepared documents: it is made beside linking and the pages.
-    kept = remember.Kept.of(memo, staging, executor, prepared)
-    index_job = executor.submit(partial(_search_files, prepared, staging, kept))
     try:
+        prepared = prepare(files, memo, executor, overrides, progress)
+        if diagnostics.has_errors(prepared.diagnostics):
+            return failed(link(prepared, memo, progress)[1])
+        kept = early.keyed(prepared) if early is not None else None
+        index_job.send([kept.search_key if kept is not None else None])
+        for k in range(0, len(prepared.shards), SHARDS_SENT):
+            index_job.send(prepared.shards[k:k + SHARDS_SENT])
+        index_job.close()
         linked, found = link(prepared, memo, progress)
         the_look = look(corpus_dir, prepared.settings, memo, files)
         found = diagnostics.sort((*found, *the_look.problems))
         if diagnostics.has_errors(found):
-            index_job.cancel()
             return failed(found, linked)
         progress(RENDERING)
         the_site = site(linked, prepared.settings, the_look)
@@ -328,7 +335,6 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
                 for one in part]
         problems = theme.on_pages((path, problem) for path, _, problem in made if problem is not None)
         if diagnostics.has_errors(problems):
-            index_job.cancel()
             return failed((*found, *problems), linked)
         static = dict(the_site.static)
         if staging is not None:
@@ -382,11 +388,22 @@ def _keep_pages(staging: write.Staging, made: list[list[render.Rendered]]) -> li
             for part in made]
 
 
-def _search_files(prepared: Prepared, staging: write.Staging | None, kept: remember.Kept | None = None) -> Any:
+SHARDS_SENT = 256   # shards a message to the index job
+
+
+def _search_job(staging: write.Staging | None, kept: remember.Kept | None, received: Iterator[Any]) -> Any:
+    """_search_files() over what the build sends: the cache's name for the index (None
+    without the cache), then every document's shard."""
+    key = next(received)
+    return _search_files(received, staging, replace(kept, search_key=key) if kept is not None else None)
+
+
+def _search_files(shards: Iterable[search_shards.Packed], staging: write.Staging | None,
+                  kept: remember.Kept | None = None) -> Any:
     """The search index's files. With `staging`, written there one at a time as they are made,
     by the process that made them, which sends back only their names (see staging.OnDisk),
     as (path, Written or None, None) each; without, all of them, by path."""
-    files = partial(search.merging, prepared.shards)
+    files = partial(search.merging, shards)
     if kept is not None:
         return kept.search(files)
     if staging is None:

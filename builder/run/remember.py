@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
@@ -190,12 +190,23 @@ class Kept:
     def of(memo: Fresh, staging: Any, executor: Any, prepared: Any) -> Kept | None:  # noqa: ANN401
         """None unless the memo is a cache and the site is staged on this machine (a Dask
         worker has neither the names nor the folder)."""
+        early = Kept.early(memo, staging, executor)
+        return None if early is None else early.keyed(prepared)
+
+    @staticmethod
+    def early(memo: Fresh, staging: Any, executor: Any) -> Kept | None:  # noqa: ANN401
+        """As of(), before the documents are prepared: without the names of what they make
+        (a process forked then has the cache, and is sent those names later: keyed())."""
         if not isinstance(memo, Remembered) or staging is None or not isinstance(executor, (InProcess, Forked)):
             return None
         staging.open()
+        return Kept(memo, str(staging.where()), "", "")
+
+    def keyed(self, prepared: Any) -> Kept:  # noqa: ANN401
+        memo = self.memo
         linked = memo.key("linked", prepared.settings, prepared.corpus, prepared.docs, prepared.entities,
                           prepared.incomplete)
-        return Kept(memo, str(staging.where()), linked, memo.key("search", prepared.docs, prepared.entities))
+        return replace(self, linked=linked, search_key=memo.key("search", prepared.docs, prepared.entities))
 
     def _place(self, key: str, rel: str, just_put: bool = False) -> bool:
         target = os.path.join(self.root, rel)
