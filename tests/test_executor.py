@@ -297,7 +297,7 @@ def test_a_deferred_job_runs_once_whichever_thread_asks() -> None:
     it runs once, and every asker gets its value, not the None of a job still running."""
     import threading
 
-    from builder.run.executor import Deferred
+    from builder.run.jobs import Deferred
 
     calls: list[int] = []
     ended: list[int] = []

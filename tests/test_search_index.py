@@ -260,7 +260,7 @@ def test_the_search_files_come_out_as_they_are_made_and_are_written_so(tmp_path:
     import sys
 
     from builder.read.files import CorpusFiles
-    from builder.run import pipeline
+    from builder.run import indexing, pipeline
     from builder.run.executor import InProcess
     from builder.run.memo import Fresh
     from builder.site.staging import Staging
@@ -285,7 +285,7 @@ def test_the_search_files_come_out_as_they_are_made_and_are_written_so(tmp_path:
     assert dict(sorted(search.merging(prepared.shards, store_bytes=4_000))) == whole
 
     with Staging(tmp_path / "site") as staging:
-        names = pipeline._search_files(prepared.shards, staging)
+        names = indexing.files(prepared.shards, staging)
         assert all(data is None for _, data, _ in names), "only their names come back"
         written = {path: (staging.where() / path).read_bytes() for path, _, _ in names}
     assert written == search.merge(prepared.shards)

@@ -34,7 +34,8 @@ from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
 
 from builder import __version__
 from builder.run import collector
-from builder.run.executor import Codec, Gathered, Job, Stream, WorkerLost, workers_wanted
+from builder.run.executor import Codec, WorkerLost, workers_wanted
+from builder.run.jobs import Gathered, Job, Stream
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -6,7 +6,8 @@
     link      the corpus cross-referenced; every check done, errors stop here
     look      the theme: templates compiled, static files read
     pages     each page from what it reads (html.pages)                   (spread by the executor)
-    search    the search index's files, the shards merged                 (beside the pages)
+    search    the search index's files, the shards merged                 (beside linking and the pages:
+              a job started before preparing, sent the shards: builder.run.indexing)
     export    annotations.jsonld (W3C Web Annotation), data/*.csv, data/quotes.json    (with the pages)
     publish   .nojekyll, sitemap.xml
     write     staged beside the output folder, swapped in whole          (build_and_write)
@@ -27,7 +28,7 @@ import time
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from builder.core import diagnostics, pieces
 from builder.core.diagnostics import Diagnostic
@@ -37,13 +38,13 @@ from builder.html import pages as site_pages, reads, render, theme
 from builder.prepare import anchoring, clean, linking
 from builder.read import annotations, documents, index, settings as config
 from builder.read.files import CorpusFiles, Text
-from builder.run import collector, remember, transfer
+from builder.run import collector, indexing, remember, transfer
 from builder.run.executor import Codec, Executor, default
 from builder.run.memo import Fresh
 from builder.run.progress import Progress, counting, silent
 from builder.run.remember import Remembered
 from builder.run.store import Store
-from builder.search import files as search, shards as search_shards
+from builder.search import shards as search_shards
 from builder.search.words import Analyzer
 from builder.site import publish, staging as write
 from builder.suggest import draft as suggesting
@@ -299,7 +300,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
     # pages, by a job started now, before this process holds the corpus (a process forked now
     # shares next to nothing of it), and sent the shards once they are counted.
     early = remember.Kept.early(memo, staging, executor)
-    index_job = executor.stream(partial(_search_job, staging, early))
+    index_job = executor.stream(partial(indexing.index_files, staging, early))
 
     def failed(found: Sequence[Diagnostic], linked: Linked | None = None) -> BuildResult:
         index_job.cancel()
@@ -312,10 +313,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         if diagnostics.has_errors(prepared.diagnostics):
             return failed(link(prepared, memo, progress)[1])
         kept = early.keyed(prepared) if early is not None else None
-        index_job.send([kept.search_key if kept is not None else None])
-        for k in range(0, len(prepared.shards), SHARDS_SENT):
-            index_job.send(prepared.shards[k:k + SHARDS_SENT])
-        index_job.close()
+        indexing.feed(index_job, kept, prepared.shards)
         linked, found = link(prepared, memo, progress)
         the_look = look(corpus_dir, prepared.settings, memo, files)
         found = diagnostics.sort((*found, *the_look.problems))
@@ -386,33 +384,6 @@ def _keep_pages(staging: write.Staging, made: list[list[render.Rendered]]) -> li
     staging.write({path: data for part in made for path, data, _ in part if isinstance(data, (bytes, pieces.Pieces))})
     return [[(path, data if isinstance(data, remember.Written) else None, problem) for path, data, problem in part]
             for part in made]
-
-
-SHARDS_SENT = 256   # shards a message to the index job
-
-
-def _search_job(staging: write.Staging | None, kept: remember.Kept | None, received: Iterator[Any]) -> Any:
-    """_search_files() over what the build sends: the cache's name for the index (None
-    without the cache), then every document's shard."""
-    key = next(received)
-    return _search_files(received, staging, replace(kept, search_key=key) if kept is not None else None)
-
-
-def _search_files(shards: Iterable[search_shards.Packed], staging: write.Staging | None,
-                  kept: remember.Kept | None = None) -> Any:
-    """The search index's files. With `staging`, written there one at a time as they are made,
-    by the process that made them, which sends back only their names (see staging.OnDisk),
-    as (path, Written or None, None) each; without, all of them, by path."""
-    files = partial(search.merging, shards)
-    if kept is not None:
-        return kept.search(files)
-    if staging is None:
-        return dict(sorted(files()))
-    names = []
-    for path, data in files():
-        staging.write({path: data})
-        names.append((path, None, None))
-    return names
 
 
 def build_and_write(corpus_dir: Path, out: Path, overrides: Mapping[str, str | None] = {},
