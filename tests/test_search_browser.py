@@ -321,6 +321,53 @@ def test_a_phrase_asks_for_a_few_texts_at_a_time(page: Any, phrase_site: Path, s
 
 
 @pytest.fixture(scope="module")
+def many_phrases_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Fifty documents that hold the words of one phrase, two thirds the phrase itself; each
+    text in a file of its own."""
+    root = tmp_path_factory.mktemp("many-phrases")
+    (root / "seeds").mkdir()
+    (root / "annotations").mkdir()
+    rows = []
+    for k in range(50):
+        order = "good relations" if k % 3 else "relations were not good"
+        (root / "seeds" / f"d{k}.txt").write_text(f"Report {k}. " + "The envoy spoke. " * (k % 7) +
+                                                 f"He spoke of {order} with Kabul.\n", "utf-8")
+        rows.append(f"| d{k} | d{k}.txt | Report {k} | Wire | 2020-01-{k % 28 + 1:02d} |")
+    (root / "seeds" / "INDEX.md").write_text("# Phrases\n\nOne phrase, many documents.\n\n"
+                                             "| id | file | title | source | published |\n| --- | --- | --- | --- | --- |\n"
+                                             + "\n".join(rows) + "\n", "utf-8")
+    (root / "annotations" / "entities.yaml").write_text("people: {}\n", "utf-8")
+    out = root / "site"
+    assert build_and_write(root, out).ok
+    reindex(out, check(root)[0], store_bytes=1)
+    return out
+
+
+def test_a_phrase_is_checked_a_page_at_a_time(page: Any, many_phrases_site: Path, static_server: Any) -> None:
+    """A phrase's candidates are checked down the ranking until a page of results (and one
+    more) is known, not to its end: "the president" at 100,000 documents would fetch the
+    text of every item holding "president". The next page is checked when asked for."""
+    base = static_server(many_phrases_site)
+    query = '"good relations"'
+    fresh_search_page(page, base)
+    asked: set[str] = set()
+    page.on("request", lambda r: asked.add(r.url.split("?")[0]) if "/search/texts/" in r.url else None)
+    page.fill("#q", query)
+    page.wait_for_function(DONE, arg=query, timeout=10000)
+    first = page.eval_on_selector_all("#search-results > li", RESULTS)
+    assert len(first) == 20 and page.text_content("#search-status").startswith("More than 20 results")
+    assert page.is_visible(".search-more")
+    assert 21 <= len(asked) < 40, f"{len(asked)} of 50 texts fetched for the first page"
+    page.click(".search-more")
+    page.wait_for_function("() => document.getElementById('search-status').textContent.startsWith('33 results')",
+                           timeout=10000)
+    found = page.eval_on_selector_all("#search-results > li", RESULTS)
+    assert [r["href"] for r in found[:20]] == [r["href"] for r in first], "the first page stays as it was"
+    assert sorted(int(r["href"].split("/d")[1].split(".")[0]) for r in found) == [k for k in range(50) if k % 3]
+    assert len(asked) == 50 and not page.is_visible(".search-more")
+
+
+@pytest.fixture(scope="module")
 def apart_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Linked]:
     """Quotes by Hashato Vika that name Rodor (both words of "vika rodor", in two fields), a
     quote by Vika Rodor, and a document that names her; each text in a file of its own."""

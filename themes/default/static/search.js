@@ -416,15 +416,19 @@
     });
   }
 
-  /* Phrase matches in rank order. Texts are fetched for the best unchecked candidates
-     first, a few files at a time (needText), so the first results come after a few small
-     files; each item is checked once per query (the answers are kept while the phrases stay). */
+  /* Phrase matches in rank order, down the ranking until `want` of them are known in order
+     (a page of results, and one more to tell whether there are more): the rest are checked
+     when the reader asks for them. Texts are fetched for the best unchecked candidates first,
+     a few files at a time (needText), so the first results come after a few small files; each
+     item is checked once per query (the answers are kept while the phrases stay). Checked down
+     the whole ranking, a phrase of a stop word and a common word ("the president") fetched the
+     text of every item holding the word: at 100,000 documents, tens of thousands of files. */
   var checkedFor = { key: null, answers: new Map() };
-  function withPhrases(items, phrases) {
+  function withPhrases(items, phrases, want) {
     var key = JSON.stringify(phrases.map(function (ph) { return [ph.words, ph.field]; }));
     if (checkedFor.key !== key) checkedFor = { key: key, answers: new Map() };
-    var answers = checkedFor.answers, shown = [], found = 0, unknown = 0;
-    for (var i = 0; i < items.length; i++) {
+    var answers = checkedFor.answers, shown = [], found = 0, unknown = 0, i;
+    for (i = 0; i < items.length && shown.length < want; i++) {
       var n = items[i][0], ok = answers.get(n);
       if (ok === undefined) {
         ok = hasPhrases(n, phrases);
@@ -433,7 +437,7 @@
       if (ok === null) unknown++;
       else if (ok) { found++; if (!unknown) shown.push(items[i]); }
     }
-    return { items: shown, found: found, complete: unknown === 0 };
+    return { items: shown, found: found, complete: i >= items.length && unknown === 0, more: shown.length >= want };
   }
 
   // --- rendering --------------------------------------------------------------------
@@ -557,17 +561,18 @@
       return say(msg, "done", query);
     }
     eager = current.eager;
-    var limit = p.phrases.length ? Infinity : current.shown;       // a phrase is checked down the whole ranking
+    var limit = p.phrases.length ? Infinity : current.shown;       // a phrase: ranked whole, checked a page at a time
     var ranked = rank(p, limit);
     if (!eager && ranked.partial && !ranked.items.length) { eager = current.eager = true; ranked = rank(p, limit); }
     if (ranked.pending) return say("Searching…", "loading", query);
     var items = ranked.items;
-    var complete = true, found = ranked.count;
+    var complete = true, found = ranked.count, beyond = false;
     if (p.phrases.length) {
-      var checked = withPhrases(items, p.phrases);
+      var checked = withPhrases(items, p.phrases, current.shown + 1);
       items = checked.items;
       complete = checked.complete;
       found = checked.found;
+      beyond = checked.more;     // more matches than are shown, the rest of the ranking not checked
     }
     var wanted = new Map();
     p.words.forEach(function (w, k) {
@@ -584,8 +589,9 @@
     }
     var note = p.truncated ? " (only the first " + MAX_WORDS + " words and " + MAX_CHARS + " characters are searched)" : "";
     if (ranked.partial) return say(found + " results so far; searching…", "loading", query);
-    if (!complete) return say(found + " results so far; checking the phrase…", "loading", query);
     var pendingText = list.querySelector("[data-pending]");
+    if (beyond) return say("More than " + current.shown + " results" + note + ".", pendingText ? "loading" : "done", query);
+    if (!complete) return say(found + " results so far; checking the phrase…", "loading", query);
     say((found === 1 ? "1 result" : found + " results") + note + ".", pendingText ? "loading" : "done", query);
   }
 
