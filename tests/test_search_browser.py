@@ -269,18 +269,17 @@ def test_a_word_found_as_written_shows_before_its_typo_variants_load(page: Any, 
     shows_early_then_all(page, base, query, route, held, complete)
 
 
-@pytest.fixture(scope="module")
-def phrase_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Twelve documents that all hold the words of one phrase, each text in a file of its own."""
-    root = tmp_path_factory.mktemp("phrase")
+def phrase_corpus_site(root: Path, docs: int) -> Path:
+    """`docs` documents that all hold the words of one phrase, two thirds the phrase itself,
+    built, each text in a file of its own."""
     (root / "seeds").mkdir()
     (root / "annotations").mkdir()
     rows = []
-    for k in range(12):
+    for k in range(docs):
         order = "good relations" if k % 3 else "relations were not good"   # a third: the words, not the phrase
-        (root / "seeds" / f"d{k}.txt").write_text(f"Report {k}. " + "The envoy spoke. " * k +
+        (root / "seeds" / f"d{k}.txt").write_text(f"Report {k}. " + "The envoy spoke. " * (k % 12) +
                                                  f"He spoke of {order} with Kabul.\n", "utf-8")
-        rows.append(f"| d{k} | d{k}.txt | Report {k} | Wire | 2020-01-{k + 1:02d} |")
+        rows.append(f"| d{k} | d{k}.txt | Report {k} | Wire | 2020-01-{k % 28 + 1:02d} |")
     (root / "seeds" / "INDEX.md").write_text("# Phrases\n\nOne phrase, many documents.\n\n"
                                              "| id | file | title | source | published |\n| --- | --- | --- | --- | --- |\n"
                                              + "\n".join(rows) + "\n", "utf-8")
@@ -288,8 +287,13 @@ def phrase_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = root / "site"
     assert build_and_write(root, out).ok
     reindex(out, check(root)[0], store_bytes=1)
-    assert len(list((out / "search" / "texts").glob("*.js"))) == 12
+    assert len(list((out / "search" / "texts").glob("*.js"))) == docs
     return out
+
+
+@pytest.fixture(scope="module")
+def phrase_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return phrase_corpus_site(tmp_path_factory.mktemp("phrase"), 12)
 
 
 def test_a_phrase_asks_for_a_few_texts_at_a_time(page: Any, phrase_site: Path, static_server: Any) -> None:
@@ -322,25 +326,7 @@ def test_a_phrase_asks_for_a_few_texts_at_a_time(page: Any, phrase_site: Path, s
 
 @pytest.fixture(scope="module")
 def many_phrases_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Fifty documents that hold the words of one phrase, two thirds the phrase itself; each
-    text in a file of its own."""
-    root = tmp_path_factory.mktemp("many-phrases")
-    (root / "seeds").mkdir()
-    (root / "annotations").mkdir()
-    rows = []
-    for k in range(50):
-        order = "good relations" if k % 3 else "relations were not good"
-        (root / "seeds" / f"d{k}.txt").write_text(f"Report {k}. " + "The envoy spoke. " * (k % 7) +
-                                                 f"He spoke of {order} with Kabul.\n", "utf-8")
-        rows.append(f"| d{k} | d{k}.txt | Report {k} | Wire | 2020-01-{k % 28 + 1:02d} |")
-    (root / "seeds" / "INDEX.md").write_text("# Phrases\n\nOne phrase, many documents.\n\n"
-                                             "| id | file | title | source | published |\n| --- | --- | --- | --- | --- |\n"
-                                             + "\n".join(rows) + "\n", "utf-8")
-    (root / "annotations" / "entities.yaml").write_text("people: {}\n", "utf-8")
-    out = root / "site"
-    assert build_and_write(root, out).ok
-    reindex(out, check(root)[0], store_bytes=1)
-    return out
+    return phrase_corpus_site(tmp_path_factory.mktemp("many-phrases"), 50)
 
 
 def test_a_phrase_is_checked_a_page_at_a_time(page: Any, many_phrases_site: Path, static_server: Any) -> None:
