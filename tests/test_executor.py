@@ -436,3 +436,42 @@ def test_a_build_starts_its_search_index_before_preparing_the_documents(tmp_path
     here = pipeline.build(corpus, executor=InProcess())
     assert watched.order[:2] == ["stream", "map"], watched.order
     assert forked.ok and dict(forked.site) == dict(here.site)
+
+
+def _killed_parent(conn: object) -> None:
+    job = Forked(2).stream(_summed)
+    later = Forked(2).submit(lambda: time.sleep(60))   # forked after: holds the pipe's sending end
+    conn.send((job.pid, later.pid))  # type: ignore[attr-defined]
+    time.sleep(60)
+
+
+@linux_only
+def test_a_fed_child_ends_when_the_process_feeding_it_is_killed() -> None:
+    """Killed by the kernel (out of memory), a build sends its index's process nothing more,
+    and the processes it forked later keep the pipe open: the child must not wait for ever."""
+    import multiprocessing
+    import signal
+
+    ctx = multiprocessing.get_context("fork")
+    theirs, mine = ctx.Pipe(duplex=False)
+    build = ctx.Process(target=_killed_parent, args=(mine,))
+    build.start()
+    fed, later = theirs.recv()
+    os.kill(build.pid, signal.SIGKILL)
+    build.join()
+
+    def alive() -> bool:
+        try:
+            with open(f"/proc/{fed}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    ended = not alive()
+    os.kill(later, signal.SIGKILL)
+    if not ended:
+        os.kill(fed, signal.SIGKILL)
+    assert ended, "the fed child outlived the process feeding it"

@@ -17,6 +17,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 TICK = 0.1              # seconds between a counting child's counts
+PARENT_CHECK = 1.0      # seconds a fed child waits for items before it checks that its parent lives
 LOST = "a worker process ended before its work was done (killed, or out of memory?)"
 
 
@@ -159,7 +160,7 @@ class Fed(Generic[T, R]):
     def __init__(self, fn: Callable[[Iterator[T]], R]) -> None:
         ctx = multiprocessing.get_context("fork")
         theirs, self._pipe = ctx.Pipe(duplex=False)
-        self._child: Child[R] = Child(partial(_fed, fn, theirs, self._pipe))
+        self._child: Child[R] = Child(partial(_fed, fn, theirs, self._pipe, os.getpid()))
         theirs.close()
         self._batches: deque[list[T] | None] = deque()
         self._ready = threading.Condition()
@@ -208,11 +209,11 @@ class Fed(Generic[T, R]):
                 return
 
 
-def _fed(fn: Callable[[Iterator[Any]], Any], pipe: Any, parents_end: Any) -> Any:
+def _fed(fn: Callable[[Iterator[Any]], Any], pipe: Any, parents_end: Any, parent: int) -> Any:
     """In the child: fn over the items as they arrive; then the rest read to their end, so that
     the parent's feeder never waits on a pipe no one reads."""
     parents_end.close()
-    items = _received(pipe)
+    items = _received(pipe, parent)
     try:
         return fn(items)
     finally:
@@ -221,8 +222,14 @@ def _fed(fn: Callable[[Iterator[Any]], Any], pipe: Any, parents_end: Any) -> Any
         pipe.close()
 
 
-def _received(pipe: Any) -> Iterator[Any]:
+def _received(pipe: Any, parent: int) -> Iterator[Any]:
+    """The items as the parent sends them, until it says there are no more, or ends. (Killed,
+    by the kernel when memory runs out, it says nothing, and the processes it forked later
+    hold the pipe's other end open: the child would wait for ever.)"""
     while True:
+        while not pipe.poll(PARENT_CHECK):
+            if os.getppid() != parent:
+                raise WorkerLost("the process that was sending the items ended")
         try:
             batch = pipe.recv()
         except EOFError:   # the parent ended without closing: no more items
