@@ -475,3 +475,41 @@ def test_a_fed_child_ends_when_the_process_feeding_it_is_killed() -> None:
     if not ended:
         os.kill(fed, signal.SIGKILL)
     assert ended, "the fed child outlived the process feeding it"
+
+
+_GIVES_BACK = """
+import resource, sys, time
+from builder.run import memory
+from builder.run.executor import Forked
+
+def fragmenting(items):
+    held = [bytes(2000) for _ in range(200_000)]      # ~400 MB in blocks of malloc's own
+    kept = held[::50]                                 # every 50th stays: the heap cannot shrink from its top
+    del held
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return peak, [bytes([i % 256]) * 1000 + str(i + len(kept)).encode() for i in range(2000)]  # more than a pipe holds
+
+job = Forked(2).stream(fragmenting)
+job.close()
+sizes = [memory.private(job.pid)]
+deadline = time.monotonic() + 20
+while time.monotonic() < deadline and (len(sizes) < 4 or sizes[-1] != sizes[-2]):   # until it settles
+    time.sleep(0.5)
+    sizes.append(memory.private(job.pid))
+peak, made = job.result()
+print(peak, sizes[-1], len(made))
+"""
+
+
+@linux_only
+def test_a_fed_child_gives_back_what_it_freed_while_it_waits_to_send_its_result() -> None:
+    """The index's process finishes during linking and waits, its result unread, until the
+    pages are rendered: what it freed must go back to the system, not stay with it (at
+    100,000 documents, a gigabyte beside the pages' worker). In a fresh process: the test
+    runner's own heap changes where malloc puts things."""
+    from builder.run import memory
+
+    out = subprocess.run([sys.executable, "-c", _GIVES_BACK], capture_output=True, text=True, cwd=ROOT, check=True)
+    peak, held, made = map(int, out.stdout.split())
+    assert made == 2000 and peak > 300 * memory.MB, "it did hold the memory"
+    assert held < 100 * memory.MB, f"{held // memory.MB} MB still held while it waited ({peak // memory.MB} MB at its peak)"
