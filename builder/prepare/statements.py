@@ -42,11 +42,19 @@ def same_as_ref(span: Span) -> PassageRef | None:
 
 def same_words(a: tuple[PassageRef, Span], b: tuple[PassageRef, Span], shared: int, grams_a: int, grams_b: int) -> bool:
     """Do two quotes that share `shared` of their shingles report the same words?"""
-    (ref_a, span_a), (ref_b, span_b) = a, b
-    if ref_a.doc == ref_b.doc and span_a.start < span_b.end and span_b.start < span_a.end:
-        return False  # a quote nested in another (a speaker quoting someone) is not a second report
+    return enough_shared(shared, grams_a, grams_b) and not nested(a, b)
+
+
+def enough_shared(shared: int, grams_a: int, grams_b: int) -> bool:
+    """Do two quotes of `grams_a` and `grams_b` shingles share enough of them to be one statement?"""
     smaller = min(grams_a, grams_b)
     return bool(smaller) and shared / smaller >= MIN_OVERLAP
+
+
+def nested(a: tuple[PassageRef, Span], b: tuple[PassageRef, Span]) -> bool:
+    """Is one quote inside the other (a speaker quoting someone)? Then it is not a second report."""
+    (ref_a, span_a), (ref_b, span_b) = a, b
+    return ref_a.doc == ref_b.doc and span_a.start < span_b.end and span_b.start < span_a.end
 
 
 def statement(members: Sequence[tuple[PassageRef, Span]]) -> Statement:
@@ -146,14 +154,9 @@ class Statements:
                 shared.update(post)
         del shared[a]
         grams, quote_a, size_a = self.grams, (self.ref[a], self.spans[a]), len(self.grams[a])
-        found = []
-        for b, n in shared.items():
-            size_b = len(grams[b])
-            # most share a shingle or two: turned down here, before same_words' exact test
-            if n >= MIN_OVERLAP * min(size_a, size_b) - 1e-9 and \
-                    same_words(quote_a, (self.ref[b], self.spans[b]), n, size_a, size_b):
-                found.append(b)
-        return found
+        # same_words, its cheap half first: most candidates share a shingle or two
+        return [b for b, n in shared.items()
+                if enough_shared(n, size_a, len(grams[b])) and not nested(quote_a, (self.ref[b], self.spans[b]))]
 
     def group(self, position: Callable[[PassageRef], tuple[int, int]]) -> tuple[tuple[Statement, ...], dict[PassageRef, int]]:
         """Connected quotes as statements, ordered as linking orders them (by first quote)."""
