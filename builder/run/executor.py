@@ -14,9 +14,9 @@ and the same bytes whichever executor ran them:
   `done(n)` is called here, in this process, as results arrive: n more items are made (the
   n add up to len(items)), for a progress bar. It changes nothing of what the map returns.
   (A forked slice counts as it goes: its child sends how many it has made, every TICK of builder.run.child.)
-- `submit(fn)`: one call that runs beside what follows (the search index, while pages render);
+- `submit(fn)`: one call that runs beside what follows (a live server's search index);
   `result()` waits for it, `cancel()` drops it. `idle`: it may take only CPU that nothing else
-  wants (a live server's search index, while the author edits).
+  wants (that index, while the author edits).
 - `stream(fn)`: fn(items) beside what follows, started before its items exist: they are
   sent as they come (`send`), their end said by `close()`. A build starts its search index so,
   before the documents are prepared: forked then, the child shares almost nothing of this

@@ -187,22 +187,18 @@ class Kept:
     folders: set[str] = field(default_factory=set)   # of the staging folder, made (by this process)
 
     @staticmethod
-    def of(memo: Fresh, staging: Any, executor: Any, prepared: Any) -> Kept | None:  # noqa: ANN401
-        """None unless the memo is a cache and the site is staged on this machine (a Dask
-        worker has neither the names nor the folder)."""
-        early = Kept.early(memo, staging, executor)
-        return None if early is None else early.keyed(prepared)
-
-    @staticmethod
     def early(memo: Fresh, staging: Any, executor: Any) -> Kept | None:  # noqa: ANN401
-        """As of(), before the documents are prepared: without the names of what they make
-        (a process forked then has the cache, and is sent those names later: keyed())."""
+        """None unless the memo is a cache and the site is staged on this machine (a Dask
+        worker has neither the names nor the folder). Made before the documents are prepared,
+        without the names of what they make: a process forked then has the cache, and is sent
+        those names later (keyed())."""
         if not isinstance(memo, Remembered) or staging is None or not isinstance(executor, (InProcess, Forked)):
             return None
         staging.open()
         return Kept(memo, str(staging.where()), "", "")
 
     def keyed(self, prepared: Any) -> Kept:  # noqa: ANN401
+        """With the names of what the prepared documents make: the linked corpus, the search index."""
         memo = self.memo
         linked = memo.key("linked", prepared.settings, prepared.corpus, prepared.docs, prepared.entities,
                           prepared.incomplete)
