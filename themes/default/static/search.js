@@ -232,10 +232,11 @@
   /* A phrase's words must all be in one field it may be in (its own, or one a result shows:
      see hasPhrases): {mask, bits} to turn down, without loading its text, an item that holds
      them apart (a quote by Hashato Vika that says "Rodor" is no match for "vika rodor"). */
-  var PHRASE_FIELDS = ["title", "text", "source", "speakers"];
   function phraseFilter(ph) {
     var all = I.head().fields, mask = 0;
-    (ph.field ? [ph.field] : PHRASE_FIELDS).forEach(function (f) { if (all.indexOf(f) >= 0) mask |= 1 << all.indexOf(f); });
+    (ph.field ? [ph.field] : ["text"].concat(Object.keys(SHOWN))).forEach(function (f) {
+      if (all.indexOf(f) >= 0) mask |= 1 << all.indexOf(f);
+    });
     return { mask: mask, bits: ph.terms.map(termBits) };
   }
 
