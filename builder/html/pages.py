@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 from markupsafe import Markup
 
 from builder.core import urls
-from builder.core.models import (AnchoredDoc, AnnotationId, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath,
+from builder.core.models import (AnchoredDoc, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath,
                                  TimelineEntry)
 from builder.html import colours, document, markdown, structured_data, timeline
 from builder.read.settings import Settings
@@ -40,7 +40,6 @@ class Pages:
         self.ctx = document.Context(linked, self.entities, self.titles, pieces)
         self.title = settings.title or linked.corpus.title or "Untitled corpus"
         self.colours = colours.colours(_speakers_by_document(linked), len(linked.quotes_by))
-        self._passage_fields: dict[tuple[DocId, AnnotationId], dict[str, Any]] = {}
         self._facts: dict[DocId, tuple[DocMeta, str, SitePath, str]] = {}
 
     def common(self, page: SitePath, kind: str) -> dict[str, Any]:
@@ -65,22 +64,19 @@ class Pages:
 
     def passage(self, ref: PassageRef, page: SitePath) -> dict[str, Any]:
         """A passage as listings show it, linked from `page`: a new dict each time (free to change)."""
-        return {"href": urls.relative(urls.doc_page(ref.doc), page, ref.id), **self._passage(ref)}
+        return self._passage(ref, urls.relative(urls.doc_page(ref.doc), page, ref.id))
 
-    def _passage(self, ref: PassageRef) -> dict[str, Any]:
-        """A passage's fields other than its href: the same from every folder (an entity page
-        and the quotes register show the same quote), so made once."""
-        key = (ref.doc, ref.id)
-        p = self._passage_fields.get(key)
-        if p is not None:
-            return p
+    def _passage(self, ref: PassageRef, href: str) -> dict[str, Any]:
+        """Made for each listing that shows it, and not kept: in a full build nearly every passage
+        is shown once (57,373 shown for 57,271 passages at 2,000 documents), and kept they were
+        the largest thing a build held after the documents (28 KB a document)."""
         meta, text, _, published_label = self._doc_facts(ref.doc)
         span = self.linked.passages[ref]
         before, words, after = document.snippet(text, span.start, span.end)
         ann = span.annotation
         speaker = self.entities.get(ann.speaker) if ann.speaker else None
-        p = self._passage_fields[key] = {
-            "doc": meta, "doc_title": meta.title,
+        return {
+            "href": href, "doc": meta, "doc_title": meta.title,
             "before": before, "text": words, "after": after, "span": span,
             "speaker": speaker, "via": self.entities.get(ann.via) if ann.via else None,
             # the same, looked up once here rather than at every use in a template
@@ -89,7 +85,6 @@ class Pages:
             "speaker_initials": document.initials(speaker.name) if speaker else "",
             "published_label": published_label,
         }
-        return p
 
     def _doc_facts(self, doc_id: DocId) -> tuple[DocMeta, str, SitePath, str]:
         """(meta, reading text, page, publication label) of a document, for its passages."""
@@ -286,8 +281,7 @@ class Pages:
         return {
             "entry": e, "date": e.date, "label": e.label, "doc_title": self.titles.get(e.doc, e.doc),
             "doc_href": doc_href, "href": href,
-            # self.passage(ref, page), whose href is this entry's
-            "passage": {"href": href, **self._passage(PassageRef(e.doc, e.ref))} if e.ref else None,
+            "passage": self._passage(PassageRef(e.doc, e.ref), href) if e.ref else None,   # self.passage(), this href
             "kind": e.kind, "datetime": datetime, "edtf": edtf, "date_label": date_label,
         }
 
