@@ -443,3 +443,21 @@ def test_a_timeline_of_many_pages_is_served_as_built_edit_after_edit(monkeypatch
     assert {p for p in changed if p.endswith(".html")} == {next(p for p in site.site() if p.startswith("timeline/")
                                                                and b"Renamed, " in site.get(p))}
     assert_same_as_full_build(site, corpus)
+
+
+def test_a_documents_list_of_many_pages_is_served_as_built_edit_after_edit(monkeypatch: pytest.MonkeyPatch,
+                                                                           corpus: Path) -> None:
+    """The documents list cut into pages of two: the served pages, edit after edit, are the
+    built ones, and a document's title edited changes its list page, not the others."""
+    from builder.html import pages
+
+    monkeypatch.setattr(pages, "INDEX_ROWS", 2)
+    site = LiveSite(corpus)
+    assert site.build().ok
+    site.render_pending()
+    assert sorted(p for p in site.site() if p.startswith("documents/")) == ["documents/2.html", "documents/3.html"]
+    assert_same_as_full_build(site, corpus)
+    last = pipeline.check(corpus)[0].docs[-1].meta.title
+    _, changed, _ = rebuild(site, edit(corpus, "seeds/INDEX.md", lambda s: s.replace(last, last + " (corrected)", 1)))
+    assert "documents/3.html" in changed and "documents/2.html" not in changed, changed
+    assert_same_as_full_build(site, corpus)

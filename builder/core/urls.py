@@ -31,6 +31,11 @@ def timeline_page(period: str) -> SitePath:
     return SitePath(f"timeline/{period}.html")
 
 
+def documents_page(number: int) -> SitePath:
+    """A page of a documents list too long for one, from the second (the first is the home page)."""
+    return SitePath("index.html") if number == 1 else SitePath(f"documents/{number}.html")
+
+
 def relative(target: SitePath, from_page: SitePath, fragment: str = "") -> str:
     """A link from one site file to another, relative, naming the file."""
     rel = _relative(target, from_page[:from_page.rfind("/") + 1])

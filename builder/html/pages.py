@@ -26,6 +26,12 @@ LISTINGS = frozenset({"quotes.html", "timeline.html"})   # pages that list the w
 # browser (54 MB at 10,000 synthetic documents): each speaker's line links to their entity
 # page, which lists their quotes with the same marks; conflicts and travelled statements stay.
 REGISTER_QUOTES = 2_000
+# The documents list shows this many documents a page (the home page the first of them): one
+# page of every document was 4.8 MB at 10,000 synthetic documents.
+INDEX_ROWS = 1_000
+
+
+SECTION = {"timeline/": SitePath("timeline.html"), "documents/": SitePath("index.html")}   # later pages of a listing
 
 
 class Pages:
@@ -40,7 +46,7 @@ class Pages:
         self.ctx = document.Context(linked, self.entities, self.titles, pieces)
         self.title = settings.title or linked.corpus.title or "Untitled corpus"
         self.colours = colours.colours(_speakers_by_document(linked), len(linked.quotes_by))
-        self._facts: dict[DocId, tuple[DocMeta, str, SitePath, str]] = {}
+        self._facts: dict[DocId, tuple[DocMeta, str, str]] = {}
 
     def common(self, page: SitePath, kind: str) -> dict[str, Any]:
         root = urls.root_prefix(page)
@@ -49,7 +55,7 @@ class Pages:
             "root": root,
             "page": page,
             "page_kind": kind,
-            "section": SitePath("timeline.html") if page.startswith("timeline/") else page,   # its place in the nav
+            "section": SECTION.get(page[:page.find("/") + 1], page),   # its place in the nav
             "lang": self.settings.language,
             "canonical": (self.settings.base_url + page) if self.settings.base_url else "",
             "speaker_colours": (),
@@ -70,7 +76,7 @@ class Pages:
         """Made for each listing that shows it, and not kept: in a full build nearly every passage
         is shown once (57,373 shown for 57,271 passages at 2,000 documents), and kept they were
         the largest thing a build held after the documents (28 KB a document)."""
-        meta, text, _, published_label = self._doc_facts(ref.doc)
+        meta, text, published_label = self._doc_facts(ref.doc)
         span = self.linked.passages[ref]
         before, words, after = document.snippet(text, span.start, span.end)
         ann = span.annotation
@@ -86,14 +92,12 @@ class Pages:
             "published_label": published_label,
         }
 
-    def _doc_facts(self, doc_id: DocId) -> tuple[DocMeta, str, SitePath, str]:
-        """(meta, reading text, page, publication label) of a document, for its passages."""
+    def _doc_facts(self, doc_id: DocId) -> tuple[DocMeta, str, str]:
+        """(meta, reading text, publication label) of a document, for its passages."""
         facts = self._facts.get(doc_id)
         if facts is None:
             doc = self.docs[doc_id]
-            meta = doc.meta
-            facts = self._facts[doc_id] = (meta, doc.doc.text, urls.doc_page(doc_id),
-                                           meta.published.label if meta.published else "")
+            facts = self._facts[doc_id] = (doc.meta, doc.doc.text, doc.meta.published.label if doc.meta.published else "")
         return facts
 
     # --- pages ---
@@ -101,23 +105,48 @@ class Pages:
     def index(self) -> tuple[SitePath, str, dict[str, Any]]:
         page = SitePath("index.html")
         counts = {kind: 0 for kind in ("quote", "date", "mention", "link", "note")}
-        rows = []
         for d in self.linked.docs:
-            kinds = {kind: 0 for kind in counts}
             for s in d.spans:
-                kind = s.annotation.kind
-                kinds[kind] += 1
-                counts[kind] += 1
-            rows.append({"meta": d.meta, "href": self.href(urls.doc_page(d.meta.id), page), "counts": kinds,
-                         "speakers": sorted({s.annotation.speaker for s in d.spans
-                                             if s.annotation.kind == "quote" and s.annotation.speaker})})
-        speakers = sorted((self.entities[e] for e in self.linked.quotes_by if e in self.entities), key=lambda e: e.sort_key)
+                counts[s.annotation.kind] += 1
         return page, "index.html", {
-            "speakers": [{"id": e.id, "name": e.name} for e in speakers],
-            **self.common(page, "index"), "intro": self.linked.corpus.intro_md, "rows": rows,
+            **self.common(page, "index"), **self._document_list(1, page), "intro": self.linked.corpus.intro_md,
             "counts": {"documents": len(self.linked.docs), "entities": len(self.linked.entities), **counts},
             "conflicts": sum(1 for s in self.linked.statements if s.conflict),
         }
+
+    def document_list(self, number: int) -> tuple[SitePath, str, dict[str, Any]]:
+        """A later page of a document list too long for one (the home page is the first)."""
+        page = urls.documents_page(number)
+        return page, "documents.html", {**self.common(page, "documents"), **self._document_list(number, page)}
+
+    @cached_property
+    def document_list_pages(self) -> int:
+        return max(1, -(-len(self.linked.docs) // INDEX_ROWS))
+
+    def _document_list(self, number: int, page: SitePath) -> dict[str, Any]:
+        """Page `number` of the documents list: its rows, the speakers to filter by, and (when
+        the list has more than one page) where this page is in it."""
+        first = (number - 1) * INDEX_ROWS
+        docs = self.linked.docs[first:first + INDEX_ROWS]
+        rows = []
+        for d in docs:
+            kinds = {kind: 0 for kind in ("quote", "date", "mention", "link", "note")}
+            for s in d.spans:
+                kinds[s.annotation.kind] += 1
+            rows.append({"meta": d.meta, "href": self.href(urls.doc_page(d.meta.id), page), "counts": kinds,
+                         "speakers": sorted({s.annotation.speaker for s in d.spans
+                                             if s.annotation.kind == "quote" and s.annotation.speaker})})
+        quoted = {e for row in rows for e in row["speakers"]}   # those a reader can filter this page by
+        speakers = sorted((self.entities[e] for e in quoted if e in self.entities), key=lambda e: e.sort_key)
+        n = self.document_list_pages
+        listing = None if n == 1 else {
+            "number": number, "pages": n, "first": first + 1, "last": first + len(docs), "total": len(self.linked.docs),
+            "prev": self.href(urls.documents_page(number - 1), page) if number > 1 else None,
+            "next": self.href(urls.documents_page(number + 1), page) if number < n else None,
+            "all": [(k, self.href(urls.documents_page(k), page)) for k in range(1, n + 1)],
+            "search": self.href(SitePath("search.html"), page),
+        }
+        return {"rows": rows, "speakers": [{"id": e.id, "name": e.name} for e in speakers], "listing": listing}
 
     def document(self, doc: AnchoredDoc) -> tuple[SitePath, str, dict[str, Any]]:
         page = urls.doc_page(doc.meta.id)
@@ -365,6 +394,8 @@ def page_makers(pages: Pages) -> dict[SitePath, PageMaker]:
     (`glossator serve`, which renders a subset) all read it.
     """
     makers: dict[SitePath, PageMaker] = {SitePath("index.html"): pages.index}
+    for number in range(2, pages.document_list_pages + 1):
+        makers[urls.documents_page(number)] = lambda number=number: pages.document_list(number)
     for d in pages.linked.docs:
         makers[urls.doc_page(d.meta.id)] = lambda d=d: pages.document(d)
     makers[SitePath("entities.html")] = pages.entities_index

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import partial
 
 from builder.core.models import AnchoredDoc, DocId, EntityId, PassageRef, SitePath, TimelineEntry
-from builder.html import timeline
+from builder.html import pages as html_pages, timeline
 from builder.html.pages import Pages
 
 
@@ -36,6 +36,12 @@ def inputs(pages: Pages, path: SitePath) -> tuple[object, ...]:
     if path == "index.html":
         return (*common, linked.corpus.intro_md, len(linked.entities), sum(1 for s in linked.statements if s.conflict),
                 tuple((d.meta, tuple((s.annotation.kind, s.annotation.speaker) for s in d.spans)) for d in linked.docs),
+                tuple(pages.entities.get(e) for e in sorted(linked.quotes_by)))
+    if path.startswith("documents/"):
+        first = (int(path[10:-5]) - 1) * html_pages.INDEX_ROWS
+        return (*common, len(linked.docs),
+                tuple((d.meta, tuple((s.annotation.kind, s.annotation.speaker) for s in d.spans))
+                      for d in linked.docs[first:first + html_pages.INDEX_ROWS]),
                 tuple(pages.entities.get(e) for e in sorted(linked.quotes_by)))
     if path == "entities.html":
         return (*common, linked.entities, tuple(
