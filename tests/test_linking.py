@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
-from builder.core.models import PassageRef
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from builder.core.models import Annotation, AnnotationId, DocId, PassageRef, Selector, SourcePath, Span, Where
 from builder.run.pipeline import check
 from builder.prepare import statements
 from tests.factory import two_docs
+from tests.oracles import group_statements
 
 QUOTE = "Our embassy is guarded by the Taliban"
 
@@ -115,3 +120,43 @@ def test_related_documents_hold_memory_in_proportion_to_the_corpus(tmp_path: Pat
         peaks[n] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     assert peaks[800] < 5 * peaks[200], peaks   # 4.1 times; 11 times when the rows were held together
+
+
+# --- Statements against the batch oracle, with shingles packed narrow and wide -----------------
+
+VOCABULARY = ["kabul", "embassy", "guarded", "by", "the", "taliban", "envoy", "said", "talks", "doha"]
+
+
+def _quotes_corpus(quotes: list[tuple[int, list[int], int]]) -> list[SimpleNamespace]:
+    """Documents as linking's statements read them: (document, words, speaker) a quote."""
+    docs: dict[int, list[Span]] = {}
+    for doc, words, speaker in quotes:
+        spans = docs.setdefault(doc, [])
+        start = 100 * len(spans)
+        ann = Annotation("quote", Selector(" ".join(VOCABULARY[w] for w in words)), Where(SourcePath("a.yaml"), 1, 1),
+                         speaker=f"p{speaker}")
+        spans.append(Span(start, start + 50, AnnotationId(f"q{len(spans)}"), ann))
+    return [SimpleNamespace(meta=SimpleNamespace(id=DocId(f"d{d}")), spans=tuple(spans)) for d, spans in sorted(docs.items())]
+
+
+@pytest.mark.parametrize("word_bits", [statements.WORD_BITS, 2])
+@settings(max_examples=60, deadline=None)
+@given(quotes=st.lists(st.tuples(st.integers(0, 3), st.lists(st.integers(0, len(VOCABULARY) - 1), max_size=8),
+                                 st.integers(0, 2)), max_size=14))
+def test_statements_group_as_the_oracle_with_shingles_packed_narrow_or_wide(word_bits: int, quotes: list) -> None:
+    """Packed shingles (word numbers side by side in one int, or past 64 bits for a word numbered
+    beyond WORD_BITS: with 2, every word from the fourth) group quotes as shingles of words do."""
+    old, statements.WORD_BITS = statements.WORD_BITS, word_bits
+    try:
+        docs = _quotes_corpus(quotes)
+        quoted = [(PassageRef(d.meta.id, s.id), s) for d in docs for s in d.spans]
+        grouping = statements.Statements()
+        grouping.update([], quoted)
+        order = {ref: (i, 0) for i, (ref, _) in enumerate(quoted)}
+        got = grouping.group(order.__getitem__)
+        assert got == group_statements(docs, dict(quoted))   # type: ignore[arg-type]
+        if word_bits == 2 and len({w for _, words, _ in quotes for w in words}) > 3 and any(
+                len(words) >= 3 for _, words, _ in quotes):
+            assert any(max(g) >> 64 for g in grouping.grams.values() if g), "some shingles were packed wide"
+    finally:
+        statements.WORD_BITS = old
