@@ -13,6 +13,8 @@ from collections import deque
 from functools import partial
 from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
 
+from builder.run import memory
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -220,18 +222,7 @@ def _fed(fn: Callable[[Iterator[Any]], Any], pipe: Any, parents_end: Any, parent
         for _ in items:
             pass
         pipe.close()
-        _give_back()
-
-
-def _give_back() -> None:
-    """Memory freed by the child returned to the system (glibc keeps it for reuse otherwise):
-    the child lives on until the parent reads its result, which can be minutes later."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+        memory.give_back()   # it lives on until the parent reads its result, which can be minutes later
 
 
 def _received(pipe: Any, parent: int) -> Iterator[Any]:

@@ -47,6 +47,7 @@ from typing import Any, Callable, Iterator, Protocol, Sequence, TypeVar
 
 from builder.run.child import LOST, TICK, Child, Fed, WorkerLost, counting_to_parent
 from builder.run.jobs import Deferred, Done, Gathered, Job, Stream
+from builder.run import memory
 from builder.run.memory import Room
 
 T = TypeVar("T")
@@ -135,6 +136,7 @@ class Forked:
             done: Callable[[int], None] | None = None) -> list[Any]:
         if self.workers <= 1 or len(items) < MIN_ITEMS or not self.room.fits(self.workers - 1):
             return InProcess().map(fn, items, keep=keep, done=done)
+        memory.give_back()   # before the workers fork
         if codec is not None:
             return self._slices(fn, items, codec, keep, done)
         return self._pool(fn, items, heavy, keep, done)

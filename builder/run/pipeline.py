@@ -314,6 +314,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
             return failed(link(prepared, memo, progress)[1])
         kept = early.keyed(prepared) if early is not None else None
         indexing.feed(index_job, kept, prepared.shards)
+        prepared = replace(prepared, shards=())   # the index's job has them: not held through the pages
         linked, found = link(prepared, memo, progress)
         the_look = look(corpus_dir, prepared.settings, memo, files)
         found = diagnostics.sort((*found, *the_look.problems))
