@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import posixpath
+
 import pytest
+from hypothesis import given, strategies as st
 
 from builder.core import urls
 from builder.core.models import SitePath
@@ -29,3 +32,16 @@ def test_root_prefix(page: str, prefix: str) -> None:
 @pytest.mark.parametrize("text, slug", [("Zamir Kabulov", "zamir-kabulov"), ("Ça va, Mr. X!", "ca-va-mr-x"), ("—", "")])
 def test_slugify(text: str, slug: str) -> None:
     assert urls.slugify(text) == slug
+
+
+SEGMENTS = st.sampled_from(["docs", "entities", "a", "b", "docsx", "timeline"])
+
+
+@given(target=st.lists(SEGMENTS, max_size=3), page=st.lists(SEGMENTS, max_size=3), fragment=st.sampled_from(["", "q1"]))
+def test_relative_is_the_general_walk_up_and_down(target: list[str], page: list[str], fragment: str) -> None:
+    """The short cuts (a target in the page's folder or below it; a page one folder deep) give
+    the link the general walk gives: up to the folders the two share, then down."""
+    t, p = SitePath("/".join([*target, "t.html"])), SitePath("/".join([*page, "p.html"]))
+    expected = urls._relative(t, p[:p.rfind("/") + 1])
+    assert urls.relative(t, p, fragment) == (f"{expected}#{fragment}" if fragment else expected)
+    assert posixpath.normpath(posixpath.join(posixpath.dirname(p), urls.relative(t, p))) == t

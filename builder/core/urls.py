@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 from builder.core.models import DocId, EntityId, SitePath
 
@@ -38,13 +37,18 @@ def documents_page(number: int) -> SitePath:
 
 def relative(target: SitePath, from_page: SitePath, fragment: str = "") -> str:
     """A link from one site file to another, relative, naming the file."""
-    rel = _relative(target, from_page[:from_page.rfind("/") + 1])
+    folder = from_page[:from_page.rfind("/") + 1]
+    if target.startswith(folder):             # in that folder or below it (every target, from the root)
+        rel = target[len(folder):]
+    elif folder.count("/") == 1:              # one folder deep: up, then down
+        rel = "../" + target
+    else:
+        rel = _relative(target, folder)
     return f"{rel}#{fragment}" if fragment else rel
 
 
-@lru_cache(maxsize=16384)
 def _relative(target: str, folder: str) -> str:
-    """`target` from a page in `folder` ('' or ending in '/'): the same for every page there."""
+    """`target` from a page in `folder` ('' or ending in '/'), in general."""
     here = folder.split("/")[:-1]
     there = target.split("/")
     common = 0
