@@ -160,7 +160,7 @@ class DocFacts:
     """What linking reads from one document, worked out once per AnchoredDoc."""
 
     doc: AnchoredDoc
-    passages: dict[PassageRef, Span]
+    passages: dict[AnnotationId, Span]              # by annotation id: a str's hash is kept, a PassageRef's is a Python call
     quotes: tuple[tuple[PassageRef, Span], ...]
     targets: frozenset[DocId]                       # documents its doc:…#id links point into
     related_inputs: tuple[object, ...]              # what related_documents reads from it
@@ -173,9 +173,9 @@ class DocFacts:
     @staticmethod
     def of(doc: AnchoredDoc) -> "DocFacts":
         doc_id = doc.meta.id
-        passages: dict[PassageRef, Span] = {}
+        passages: dict[AnnotationId, Span] = {}
         for span in doc.spans:
-            passages.setdefault(PassageRef(doc_id, span.id), span)
+            passages.setdefault(span.id, span)
         quotes = tuple((PassageRef(doc_id, s.id), s) for s in doc.spans if s.kind == "quote")
         links, targets = [], set()
         for span in doc.spans:
@@ -292,7 +292,7 @@ class Linker:
                 continue
             inputs = (f, *(self.facts.get(t) for t in sorted(f.targets)), f.targets & incomplete)
             if cached is None or len(cached[0]) != len(inputs) or any(a is not b and a != b for a, b in zip(cached[0], inputs)):
-                near = {ref: span for t in f.targets if t in self.facts for ref, span in self.facts[t].passages.items()}
+                near = {PassageRef(t, a): span for t in f.targets if t in self.facts for a, span in self.facts[t].passages.items()}
                 cached = (inputs, tuple(check_targets([f.doc], near, incomplete)))  # type: ignore[arg-type]
                 self.check[doc_id] = cached
             found.extend(cached[1])
@@ -305,28 +305,30 @@ class Passages(Mapping[PassageRef, Span]):
     """Every annotation by (document, id), as linking.link() maps them, in the same order,
     held document by document so that an edit replaces one document's share."""
 
-    def __init__(self, order: Sequence[DocId], by_doc: Mapping[DocId, Mapping[PassageRef, Span]]) -> None:
+    def __init__(self, order: Sequence[DocId], by_doc: Mapping[DocId, Mapping[AnnotationId, Span]]) -> None:
         self._order = tuple(order)
         self._by_doc = by_doc
         self._len = sum(len(by_doc[i]) for i in self._order)
 
     def __getitem__(self, ref: PassageRef) -> Span:
         part = self._by_doc.get(ref.doc)
-        if part is None:
+        span = None if part is None else part.get(ref.id)
+        if span is None:
             raise KeyError(ref)
-        return part[ref]
+        return span
 
     def get(self, ref: PassageRef, default: object = None):  # noqa: ANN201 - Mapping.get, without the exception
         part = self._by_doc.get(ref.doc)
-        return default if part is None else part.get(ref, default)
+        return default if part is None else part.get(ref.id, default)
 
     def __contains__(self, ref: object) -> bool:
         part = self._by_doc.get(getattr(ref, "doc", None))  # type: ignore[arg-type]
-        return part is not None and ref in part
+        return part is not None and isinstance(ref, PassageRef) and ref.id in part
 
     def __iter__(self):  # noqa: ANN204
         for i in self._order:
-            yield from self._by_doc[i]
+            for a in self._by_doc[i]:
+                yield PassageRef(i, a)
 
     def __len__(self) -> int:
         return self._len
