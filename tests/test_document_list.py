@@ -122,5 +122,9 @@ def test_the_pages_pass_axe_and_filter_their_own_rows(paged: Path, tmp_path: Pat
         page.fill("#doc-filter", title)
         page.wait_for_function("() => document.getElementById('doc-count').textContent === '1 of 2 documents'")
         assert [r.locator("td").first.inner_text() for r in rows.all() if r.is_visible()] == [title]
+        # the link to Search takes the words along, for the documents on other pages
+        href = page.get_attribute("#doc-search", "href")
+        assert href.startswith("../search.html?q=") and page.evaluate(
+            "(h) => new URLSearchParams(h.split('?')[1]).get('q')", href) == title
     finally:
         page.close()

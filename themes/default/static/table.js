@@ -82,6 +82,15 @@
     });
     count.textContent = shown === rows.length ? "" : shown + " of " + rows.length + " documents";
   }
+  /* A list in pages filters this page's rows: its link to Search takes the words along. */
+  var search = document.getElementById("doc-search");
+  var searchHref = search && search.getAttribute("href");
+  filter.addEventListener("input", function () {
+    if (search) {
+      var q = filter.value.trim();
+      search.setAttribute("href", q ? searchHref + "?q=" + encodeURIComponent(q) : searchHref);
+    }
+  });
   filter.addEventListener("input", apply);
   speaker.addEventListener("change", apply);
 })();
