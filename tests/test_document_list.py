@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, strategies as st
 
 from builder.html import pages
 from builder.run import pipeline
@@ -128,3 +129,19 @@ def test_the_pages_pass_axe_and_filter_their_own_rows(paged: Path, tmp_path: Pat
             "(h) => new URLSearchParams(h.split('?')[1]).get('q')", href) == title
     finally:
         page.close()
+
+
+@given(pages_=st.integers(1, 300), data=st.data())
+def test_the_pager_shows_the_ends_and_the_pages_near_and_marks_what_it_leaves_out(pages_: int, data) -> None:
+    from builder.html import pager
+
+    number = data.draw(st.integers(1, pages_))
+    shown = pager.near(number, pages_)
+    numbers = [k for k in shown if k]
+    assert numbers == sorted(set(numbers)) and {1, pages_, number} <= set(numbers)
+    assert set(range(max(1, number - 2), min(pages_, number + 2) + 1)) <= set(numbers)
+    for a, b, c in zip(shown, shown[1:], shown[2:]):
+        if b == 0:      # a gap stands for two pages or more, never for one
+            assert c - a > 2
+    assert all(b - a == 1 for a, b in zip(shown, shown[1:]) if a and b), "only a gap skips pages"
+    assert len(shown) <= 9

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from builder.core import urls
 from builder.core.models import (AnchoredDoc, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath,
                                  TimelineEntry)
-from builder.html import colours, document, markdown, structured_data, timeline
+from builder.html import colours, document, markdown, pager, structured_data, timeline
 from builder.read.settings import Settings
 
 KIND_LABEL = {"person": "People", "organization": "Organisations", "place": "Places"}
@@ -143,7 +143,7 @@ class Pages:
             "number": number, "pages": n, "first": first + 1, "last": first + len(docs), "total": len(self.linked.docs),
             "prev": self.href(urls.documents_page(number - 1), page) if number > 1 else None,
             "next": self.href(urls.documents_page(number + 1), page) if number < n else None,
-            "all": [(k, self.href(urls.documents_page(k), page)) for k in range(1, n + 1)],
+            "numbers": [(k, self.href(urls.documents_page(k), page) if k else None) for k in pager.near(number, n)],
             "search": self.href(SitePath("search.html"), page),
         }
         return {"rows": rows, "speakers": [{"id": e.id, "name": e.name} for e in speakers], "listing": listing}
