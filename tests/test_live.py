@@ -461,3 +461,18 @@ def test_a_documents_list_of_many_pages_is_served_as_built_edit_after_edit(monke
     _, changed, _ = rebuild(site, edit(corpus, "seeds/INDEX.md", lambda s: s.replace(last, last + " (corrected)", 1)))
     assert "documents/3.html" in changed and "documents/2.html" not in changed, changed
     assert_same_as_full_build(site, corpus)
+
+
+def test_an_entity_in_parts_is_served_as_built_edit_after_edit(monkeypatch: pytest.MonkeyPatch, corpus: Path) -> None:
+    """Entity pages cut into parts of two: the served parts, edit after edit, are the built ones."""
+    from builder.html import pages
+
+    monkeypatch.setattr(pages, "ENTITY_ROWS", 2)
+    site = LiveSite(corpus)
+    assert site.build().ok
+    site.render_pending()
+    assert [p for p in site.site() if p.startswith("entities/zamir-kabulov/")]
+    assert_same_as_full_build(site, corpus)
+    _, changed, _ = rebuild(site, edit(corpus, CD, lambda s: s.replace("speaker: zamir-kabulov", "speaker: dmitry-zhirnov", 1)))
+    assert any(p.startswith("entities/zamir-kabulov") for p in changed), changed
+    assert_same_as_full_build(site, corpus)

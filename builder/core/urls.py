@@ -21,8 +21,9 @@ def doc_page(doc: DocId) -> SitePath:
     return SitePath(f"docs/{doc}.html")
 
 
-def entity_page(entity: EntityId) -> SitePath:
-    return SitePath(f"entities/{entity}.html")
+def entity_page(entity: EntityId, number: int = 1) -> SitePath:
+    """An entity's page, or (`number` from 2) a later page of an entity with too much for one."""
+    return SitePath(f"entities/{entity}.html") if number == 1 else SitePath(f"entities/{entity}/{number}.html")
 
 
 def timeline_page(period: str) -> SitePath:

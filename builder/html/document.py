@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from html import escape
 from urllib.parse import quote
-from typing import Mapping, Protocol, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 from markupsafe import Markup as HTML   # markup that templates print as it is (spans.Markup is an annotation's element)
 
 from builder.core import urls
-from builder.html import sourcediff as srcdiff
+from builder.html import markdown, sourcediff as srcdiff
 from builder.core.edtf import Edtf
 from builder.html.spans import Markup, render_spans
 from builder.core.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, Mark, PassageRef, SitePath, Span, Target
@@ -64,6 +64,46 @@ class Context:
     def statement_of(self) -> dict[tuple[DocId, AnnotationId], int]:
         """linked.statement_of by (document, annotation): no PassageRef to make and hash for every quote."""
         return {(ref.doc, ref.id): i for ref, i in self.linked.statement_of.items()}
+
+
+def marks(doc: AnchoredDoc, ctx: Context) -> list[str]:
+    """The kinds of mark the document's text shows, for its key, in the key's order."""
+    found = set()
+    for s in doc.spans:
+        ann = s.annotation
+        found.add(ann.kind)
+        if ann.kind == "quote" and ann.note:
+            found.add("note")
+    if any(ctx.linked.statements[i].conflict for s in doc.spans
+           if (i := ctx.statement_of.get((doc.meta.id, s.id))) is not None):
+        found.add("conflict")
+    return [k for k in ("quote", "date", "mention", "note", "link", "conflict") if k in found]
+
+
+def page_data(doc: AnchoredDoc, ctx: Context, page: SitePath, base_url: str) -> dict[str, Any]:
+    """What the chip panels and citations read (the page's JSON): the document, its quotes, their speakers."""
+    meta = doc.meta
+    quotes: dict[str, dict[str, Any]] = {}
+    speakers: dict[str, dict[str, Any]] = {}
+    for s in doc.spans:
+        ann = s.annotation
+        if ann.kind != "quote":
+            continue
+        via = ctx.entities.get(ann.via) if ann.via else None
+        quotes[s.id] = {"speaker": ann.speaker or "", "text": quote_of(doc, s), **({"via": via.name} if via else {})}
+        ent = ctx.entities.get(ann.speaker) if ann.speaker else None
+        if ent is not None and ent.id not in speakers:
+            family, _, given = ent.sort_key_name.partition(", ")
+            speakers[ent.id] = {"name": ent.name, "href": urls.relative(urls.entity_page(ent.id), page),
+                                "description_html": markdown.render(ent.description) if ent.description else "",
+                                **({"family": family, "given": given} if ent.kind == "person" else {})}
+    return {
+        "doc": {"id": meta.id, "title": meta.title, "source": meta.source or "",
+                "published": meta.published.html if meta.published else "",
+                "published_label": meta.published.label if meta.published else ""},
+        "canonical": (base_url + page) if base_url else "",
+        "quotes": quotes, "speakers": speakers,
+    }
 
 
 @lru_cache(maxsize=4096)

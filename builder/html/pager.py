@@ -3,6 +3,8 @@ those near the page shown, so that a list of a hundred pages is one line, not a 
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 
 def near(number: int, pages: int, around: int = 2) -> list[int]:
     """The numbers to show from page `number` of `pages`, in order, with a 0 where some are left
@@ -13,3 +15,11 @@ def near(number: int, pages: int, around: int = 2) -> list[int]:
             out.append(k - 1 if k - out[-1] == 2 else 0)
         out.append(k)
     return out
+
+
+def listing(number: int, pages: int, href: Callable[[int], str]) -> dict[str, Any]:
+    """Where page `number` of `pages` is, for a template's pager: number, pages, prev and next
+    (hrefs, or None), numbers ((number, href) each, from near(); (0, None) for a gap)."""
+    return {"number": number, "pages": pages,
+            "prev": href(number - 1) if number > 1 else None, "next": href(number + 1) if number < pages else None,
+            "numbers": [(k, href(k) if k else None) for k in near(number, pages)]}

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from builder.core import urls
 from builder.core.models import (AnchoredDoc, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath,
                                  TimelineEntry)
-from builder.html import colours, document, markdown, pager, structured_data, timeline
+from builder.html import colours, document, pager, structured_data, timeline
 from builder.read.settings import Settings
 
 KIND_LABEL = {"person": "People", "organization": "Organisations", "place": "Places"}
@@ -29,6 +29,7 @@ REGISTER_QUOTES = 2_000
 # The documents list shows this many documents a page (the home page the first of them): one
 # page of every document was 4.8 MB at 10,000 synthetic documents.
 INDEX_ROWS = 1_000
+ENTITY_ROWS = 500   # an entity's quotes, and the documents of its mentions, a page (one page: 600 KB at 10,000 documents)
 
 
 SECTION = {"timeline/": SitePath("timeline.html"), "documents/": SitePath("index.html")}   # later pages of a listing
@@ -140,10 +141,8 @@ class Pages:
         speakers = sorted((self.entities[e] for e in quoted if e in self.entities), key=lambda e: e.sort_key)
         n = self.document_list_pages
         listing = None if n == 1 else {
-            "number": number, "pages": n, "first": first + 1, "last": first + len(docs), "total": len(self.linked.docs),
-            "prev": self.href(urls.documents_page(number - 1), page) if number > 1 else None,
-            "next": self.href(urls.documents_page(number + 1), page) if number < n else None,
-            "numbers": [(k, self.href(urls.documents_page(k), page) if k else None) for k in pager.near(number, n)],
+            **pager.listing(number, n, lambda k: self.href(urls.documents_page(k), page)),
+            "first": first + 1, "last": first + len(docs), "total": len(self.linked.docs),
             "search": self.href(SitePath("search.html"), page),
         }
         return {"rows": rows, "speakers": [{"id": e.id, "name": e.name} for e in speakers], "listing": listing}
@@ -173,67 +172,46 @@ class Pages:
             "source_view": Markup(document.source_view_html(doc, self.ctx.pieces)),
             "changes": dict(changes), "notes": notes, "legend": legend, "related": related,
             "speaker_colours": self.colours.on_page([e for e, _ in speakers]),   # document_speakers(doc)
-            "marks": self.marks(doc), "page_data": self.document_data(doc, page),
+            "marks": document.marks(doc, self.ctx),
+            "page_data": document.page_data(doc, self.ctx, page, self.settings.base_url),
             "lang_doc": doc.meta.language or self.settings.language,
             "structured_data": structured_data.document(doc, self.entities, self.settings.base_url),
         }
 
-    def marks(self, doc: AnchoredDoc) -> list[str]:
-        """The kinds of mark the document's text shows, for its key, in the key's order."""
-        found = set()
-        for s in doc.spans:
-            ann = s.annotation
-            found.add(ann.kind)
-            if ann.kind == "quote" and ann.note:
-                found.add("note")
-        if any(self.linked.statements[i].conflict for s in doc.spans
-               if (i := self.ctx.statement_of.get((doc.meta.id, s.id))) is not None):
-            found.add("conflict")
-        return [k for k in ("quote", "date", "mention", "note", "link", "conflict") if k in found]
-
-    def document_data(self, doc: AnchoredDoc, page: SitePath) -> dict[str, Any]:
-        """What the chip panels and citations read (the page's JSON): the document, its quotes, their speakers."""
-        meta = doc.meta
-        quotes: dict[str, dict[str, Any]] = {}
-        speakers: dict[str, dict[str, Any]] = {}
-        for s in doc.spans:
-            ann = s.annotation
-            if ann.kind != "quote":
-                continue
-            via = self.entities.get(ann.via) if ann.via else None
-            quotes[s.id] = {"speaker": ann.speaker or "", "text": document.quote_of(doc, s),
-                            **({"via": via.name} if via else {})}
-            ent = self.entities.get(ann.speaker) if ann.speaker else None
-            if ent is not None and ent.id not in speakers:
-                family, _, given = ent.sort_key_name.partition(", ")
-                speakers[ent.id] = {"name": ent.name, "href": self.href(urls.entity_page(ent.id), page),
-                                    "description_html": markdown.render(ent.description) if ent.description else "",
-                                    **({"family": family, "given": given} if ent.kind == "person" else {})}
-        return {
-            "doc": {"id": meta.id, "title": meta.title, "source": meta.source or "",
-                    "published": meta.published.html if meta.published else "",
-                    "published_label": meta.published.label if meta.published else ""},
-            "canonical": (self.settings.base_url + page) if self.settings.base_url else "",
-            "quotes": quotes, "speakers": speakers,
-        }
-
-    def entity(self, ent: Entity) -> tuple[SitePath, str, dict[str, Any]]:
-        page = urls.entity_page(ent.id)
-        quotes = [self.register_item(r, page) for r in self.by_date(self.linked.quotes_by.get(ent.id, ()))]
-        by_doc: dict[DocId, list[dict[str, Any]]] = defaultdict(list)
-        for r in self.linked.mentions_of.get(ent.id, ()):
-            by_doc[r.doc].append(self.passage(r, page))
-        mentions = [{"meta": self.docs[d].meta, "href": self.href(urls.doc_page(d), page), "items": items}
-                    for d, items in by_doc.items()]
+    def entity(self, ent: Entity, number: int = 1) -> tuple[SitePath, str, dict[str, Any]]:
+        """An entity's page (`number` from 2: a later page of one with more than ENTITY_ROWS
+        quotes, or mentions in more than ENTITY_ROWS documents, each page the next of both)."""
+        page = urls.entity_page(ent.id, number)
+        refs, by_doc = self.entity_lists(ent.id)
+        first = (number - 1) * ENTITY_ROWS
+        quotes = [self.register_item(r, page) for r in refs[first:first + ENTITY_ROWS]]
+        mentions = [{"meta": self.docs[d].meta, "href": self.href(urls.doc_page(d), page),
+                     "items": [self.passage(r, page) for r in by_doc[d]]} for d in list(by_doc)[first:first + ENTITY_ROWS]]
+        n = self.entity_pages(ent.id)
+        part = None if n == 1 else {**pager.listing(number, n, lambda k: self.href(urls.entity_page(ent.id, k), page)),
+                                    "first": first + 1, "whole": self.href(urls.entity_page(ent.id), page)}
+        statement = self.ctx.statement_of.get
         return page, "entity.html", {
             **self.common(page, "entity"), "entity": ent, "kind_label": KIND_LABEL[ent.kind],
-            "quotes": quotes, "mentions": mentions, "speaks": ent.id in self.linked.quotes_by,
-            "conflicts": sum(1 for q in quotes if q["conflict"]),
+            "quotes": quotes, "mentions": mentions, "speaks": ent.id in self.linked.quotes_by, "part": part,
+            "quote_count": len(refs), "mention_docs": len(by_doc),
+            "conflicts": sum(1 for r in refs if (i := statement((r.doc, r.id))) is not None and self.linked.statements[i].conflict),
             "aliases": [a for a in ent.aliases if a.casefold() != ent.name.casefold()],
             "speaker_colours": self.colours.on_page(self.entity_speakers(ent.id)),
             "mention_count": len(self.linked.mentions_of.get(ent.id, ())),
-            "structured_data": structured_data.entity(ent, self.settings.base_url),
+            **({"structured_data": structured_data.entity(ent, self.settings.base_url)} if number == 1 else {}),
         }
+
+    def entity_lists(self, entity: EntityId) -> tuple[list[PassageRef], dict[DocId, list[PassageRef]]]:
+        """An entity's quotes by date, and its mentions by document in corpus order."""
+        by_doc: dict[DocId, list[PassageRef]] = defaultdict(list)
+        for r in self.linked.mentions_of.get(entity, ()):
+            by_doc[r.doc].append(r)
+        return self.by_date(self.linked.quotes_by.get(entity, ())), by_doc
+
+    def entity_pages(self, entity: EntityId) -> int:
+        mentioned = len({r.doc for r in self.linked.mentions_of.get(entity, ())})
+        return max(1, -(-len(self.linked.quotes_by.get(entity, ())) // ENTITY_ROWS), -(-mentioned // ENTITY_ROWS))
 
     def by_date(self, refs: Iterable[PassageRef]) -> list[PassageRef]:
         """Passages in the order of their documents' dates (undated last), then as the corpus lists them."""
@@ -400,7 +378,8 @@ def page_makers(pages: Pages) -> dict[SitePath, PageMaker]:
         makers[urls.doc_page(d.meta.id)] = lambda d=d: pages.document(d)
     makers[SitePath("entities.html")] = pages.entities_index
     for e in pages.linked.entities:
-        makers[urls.entity_page(e.id)] = lambda e=e: pages.entity(e)
+        for number in range(1, pages.entity_pages(e.id) + 1):
+            makers[urls.entity_page(e.id, number)] = lambda e=e, number=number: pages.entity(e, number)
     makers[SitePath("timeline.html")] = pages.timeline
     for key in pages.timeline_periods or ():
         makers[urls.timeline_page(key)] = lambda key=key: pages.timeline_period(key)

@@ -27,11 +27,15 @@ def inputs(pages: Pages, path: SitePath) -> tuple[object, ...]:
     if path.startswith("docs/"):
         return (*common, *_document_inputs(pages, pages.docs[DocId(path[5:-5])]))
     if path.startswith("entities/"):
-        entity = EntityId(path[9:-5])
-        quotes = linked.quotes_by.get(entity, ())
-        mentions = linked.mentions_of.get(entity, ())
+        name, _, number = path[9:-5].partition("/")   # entities/<id>.html, or its page entities/<id>/<n>.html
+        entity = EntityId(name)
+        first = (int(number or 1) - 1) * html_pages.ENTITY_ROWS
+        quotes, by_doc = pages.entity_lists(entity)
+        mentions = [r for d in list(by_doc)[first:first + html_pages.ENTITY_ROWS] for r in by_doc[d]]
         return (*common, pages.entities[entity], pages.colours.on_page(pages.entity_speakers(entity)),
-                tuple(map(partial(_passage_key, pages), quotes)), tuple(map(partial(_statement_key, pages), quotes)),
+                number, len(quotes), len(by_doc), len(linked.mentions_of.get(entity, ())),
+                tuple(map(partial(_passage_key, pages), quotes[first:first + html_pages.ENTITY_ROWS])),
+                tuple(map(partial(_statement_key, pages), quotes)),   # the first page counts the conflicts of all
                 tuple(map(partial(_passage_key, pages), mentions)))
     if path == "index.html":
         return (*common, linked.corpus.intro_md, len(linked.entities), sum(1 for s in linked.statements if s.conflict),
