@@ -195,7 +195,8 @@ class Pages:
             **self.common(page, "entity"), "entity": ent, "kind_label": KIND_LABEL[ent.kind],
             "quotes": quotes, "mentions": mentions, "speaks": ent.id in self.linked.quotes_by, "part": part,
             "quote_count": len(refs), "mention_docs": len(by_doc),
-            "conflicts": sum(1 for r in refs if (i := statement((r.doc, r.id))) is not None and self.linked.statements[i].conflict),
+            "conflicts": sum(1 for r in refs if (i := statement((r.doc, r.id))) is not None
+                             and self.linked.statements[i].conflict) if number == 1 else 0,   # the first part's summary
             "aliases": [a for a in ent.aliases if a.casefold() != ent.name.casefold()],
             "speaker_colours": self.colours.on_page(self.entity_speakers(ent.id)),
             "mention_count": len(self.linked.mentions_of.get(ent.id, ())),

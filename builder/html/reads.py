@@ -35,7 +35,8 @@ def inputs(pages: Pages, path: SitePath) -> tuple[object, ...]:
         return (*common, pages.entities[entity], pages.colours.on_page(pages.entity_speakers(entity)),
                 number, len(quotes), len(by_doc), len(linked.mentions_of.get(entity, ())),
                 tuple(map(partial(_passage_key, pages), quotes[first:first + html_pages.ENTITY_ROWS])),
-                tuple(map(partial(_statement_key, pages), quotes)),   # the first page counts the conflicts of all
+                # the first part counts the conflicts of all its entity's quotes; a later one flags its own
+                tuple(map(partial(_statement_key, pages), quotes if not number else quotes[first:first + html_pages.ENTITY_ROWS])),
                 tuple(map(partial(_passage_key, pages), mentions)))
     if path == "index.html":
         return (*common, linked.corpus.intro_md, len(linked.entities), sum(1 for s in linked.statements if s.conflict),
