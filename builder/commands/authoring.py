@@ -31,7 +31,7 @@ from builder.prepare.anchoring import derived_id
 from builder.read import yamlpos
 from builder.read.annotations import ENTITIES, GROUPS, SECTIONS, load_entities
 from builder.read.files import CorpusFiles, Text
-from builder.run.pipeline import Checked
+from builder.run.preparing import Checked
 from builder.site import sidecars
 
 SECTION_OF = {kind: section for section, kind in SECTIONS.items()}

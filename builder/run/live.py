@@ -23,7 +23,7 @@ from builder.core.diagnostics import Diagnostic
 from builder.core.models import DocMeta, Entity, SitePath
 from builder.html import theme
 from builder.read.files import CorpusFiles
-from builder.run import collector, pipeline
+from builder.run import collector, pipeline, preparing
 from builder.run.executor import Executor, InProcess, WorkerLost, default
 from builder.run.memo import Memo
 from builder.search import files as search
@@ -248,7 +248,7 @@ class LiveSite:
 
     # --- what serve's authoring API reads
 
-    def document(self, doc_id: str) -> pipeline.Checked | None:
+    def document(self, doc_id: str) -> preparing.Checked | None:
         """A document as the last build prepared it, with what checking a new text of its
         sidecar needs (None: no such document, or not yet read)."""
         with self.lock:
@@ -257,7 +257,7 @@ class LiveSite:
                 return None
             (meta, source, sidecar), known, names, _ = kept[0]      # type: ignore[misc]  (pipeline.prepare's inputs)
             anchored = kept[1][1]
-            return None if anchored is None else pipeline.Checked(meta, source, sidecar, known, names, anchored)
+            return None if anchored is None else preparing.Checked(meta, source, sidecar, known, names, anchored)
 
     def documents(self) -> tuple[DocMeta, ...]:
         """The documents as the last build read them from INDEX.md."""

@@ -32,15 +32,16 @@ from typing import Any, Callable, Mapping, Sequence
 
 from builder.core import diagnostics, pieces
 from builder.core.diagnostics import Diagnostic
-from builder.core.models import AnchoredDoc, CleanSpec, Corpus, DocId, DocMeta, Entity, EntityId, Linked, RawDoc, SitePath
+from builder.core.models import AnchoredDoc, Corpus, DocId, DocMeta, Entity, EntityId, Linked, RawDoc, SitePath
 from builder.export import tables, w3c
 from builder.html import pages as site_pages, reads, render, theme
-from builder.prepare import anchoring, clean, linking
-from builder.read import annotations, documents, index, settings as config
+from builder.prepare import anchoring, linking
+from builder.read import annotations, index, settings as config
 from builder.read.files import CorpusFiles, Text
 from builder.run import collector, indexing, remember, transfer
 from builder.run.executor import Codec, Executor, default
 from builder.run.memo import Fresh
+from builder.run.preparing import Known, prepare_document
 from builder.run.progress import Progress, counting, silent
 from builder.run.remember import Remembered
 from builder.run.store import Store
@@ -58,50 +59,7 @@ RECORDS = Codec(transfer.encode_all, transfer.decode_all)   # how prepared docum
 # --- read and prepare ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Known:
-    """What checking a sidecar reads besides the sidecar: the ids its references may name (None
-    when INDEX.md or entities.yaml could not be read: then references go unchecked), and the
-    places whose name looks like a person's."""
-
-    entity_ids: frozenset[EntityId] | None
-    doc_ids: frozenset[DocId] | None
-    places: frozenset[EntityId]
-
-
-Prepared1 = tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool]
 Indexed1 = tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool, search_shards.Packed | None]   # and its shard
-
-
-def prepare_document(meta: DocMeta, source: Text, sidecar: Text | None, known: Known,
-                     names: anchoring.Aliases) -> Prepared1:
-    """One document: its file read → its sidecar checked → cleaned → anchored. The last value
-    says whether everything of it was read (its file, and its sidecar if it has one)."""
-    raw, found_r = documents.read_document(meta, source)
-    loaded, found_a = (None, ()) if sidecar is None else annotations.load_sidecar(
-        sidecar, meta.id, known.entity_ids, known.doc_ids, known.places)
-    complete = raw is not None and (sidecar is None or loaded is not None)
-    if raw is None:
-        return None, None, (*found_r, *found_a), complete
-    cleaned, found_c = clean.clean(raw, loaded.clean if loaded else CleanSpec())
-    anchored, found_n = anchoring.anchor_document(cleaned, loaded, names)
-    return raw, anchored, (*found_r, *found_a, *found_c, *found_n), complete
-
-
-@dataclass(frozen=True)
-class Checked:
-    """One document as a build prepared it, and what `prepare_document` reads to check it
-    again with another text of its sidecar (`glossator serve`'s authoring API)."""
-
-    meta: DocMeta
-    source: Text
-    sidecar: Text | None
-    known: Known
-    names: anchoring.Aliases
-    anchored: AnchoredDoc
-
-    def check(self, sidecar: Text) -> Prepared1:
-        return prepare_document(self.meta, self.source, sidecar, self.known, self.names)
 
 
 @dataclass(frozen=True)
