@@ -46,6 +46,15 @@ def _axe_path() -> Path:
     return AXE
 
 
+def serious_violations(page, url: str) -> list[str]:  # noqa: ANN001 - a playwright Page
+    """The ids of the serious or critical violations axe-core finds on the page at `url`."""
+    axe = _axe_path()
+    page.goto(url)
+    page.add_script_tag(path=str(axe))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v["id"] for v in result["violations"] if v["impact"] in BLOCKING]
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_serious_violation(example_site, browser, static_server, scheme):
     axe = _axe_path()

@@ -17,7 +17,7 @@ from hypothesis import given, strategies as st
 from builder.html import pages
 from builder.run import pipeline
 from tests.conftest import ROOT, copy_corpus
-from tests.test_a11y import BLOCKING, _axe_path
+from tests.test_a11y import serious_violations
 
 
 @pytest.fixture
@@ -108,15 +108,11 @@ def test_an_edit_remakes_the_list_page_of_its_document_and_no_other(paged: Path,
 
 
 def test_the_pages_pass_axe_and_filter_their_own_rows(paged: Path, tmp_path: Path, browser, static_server) -> None:
-    axe = _axe_path()
     out = tmp_path / "site"
     assert pipeline.build_and_write(paged, out).ok
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
-        page.goto(static_server(out) + "documents/2.html")
-        page.add_script_tag(path=str(axe))
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        assert [v["id"] for v in result["violations"] if v["impact"] in BLOCKING] == []
+        assert serious_violations(page, static_server(out) + "documents/2.html") == []
         rows = page.locator("table.doc-table tbody tr")
         assert rows.count() == 2
         title = rows.nth(1).locator("td").first.inner_text()

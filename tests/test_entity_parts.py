@@ -15,7 +15,7 @@ import pytest
 from builder.html import pages
 from builder.run import pipeline
 from tests.conftest import ROOT, copy_corpus
-from tests.test_a11y import BLOCKING, _axe_path
+from tests.test_a11y import serious_violations
 from tests.test_document_list import soup
 
 ENTITY = "zamir-kabulov"
@@ -72,16 +72,12 @@ def test_a_small_entity_is_one_page(tmp_path: Path) -> None:
 
 
 def test_the_parts_pass_axe(parted: Path, tmp_path: Path, browser, static_server) -> None:
-    axe = _axe_path()
     out = tmp_path / "site"
     assert pipeline.build_and_write(parted, out).ok
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         for path in (f"entities/{ENTITY}.html", f"entities/{ENTITY}/2.html"):
-            page.goto(static_server(out) + path)
-            page.add_script_tag(path=str(axe))
-            result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-            assert [v["id"] for v in result["violations"] if v["impact"] in BLOCKING] == [], path
+            assert serious_violations(page, static_server(out) + path) == [], path
     finally:
         page.close()
 

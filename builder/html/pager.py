@@ -1,9 +1,22 @@
-"""The page numbers a list cut into pages shows (the documents list): the first, the last and
-those near the page shown, so that a list of a hundred pages is one line, not a hundred links."""
+"""Lists cut into pages (the documents list, an entity's quotes and mentions): how many pages,
+which items a page holds, and the page numbers its pager shows: the first, the last and those
+near the page shown, so that a list of a hundred pages is one line, not a hundred links."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+
+
+def count(size: int, *lengths: int) -> int:
+    """The pages that lists of these lengths take, `size` items a page (one page at least)."""
+    return max(1, *(-(-n // size) for n in lengths))
+
+
+def part(items: Sequence[T], number: int, size: int) -> Sequence[T]:
+    """The items page `number` (from 1) holds."""
+    return items[(number - 1) * size:number * size]
 
 
 def near(number: int, pages: int, around: int = 2) -> list[int]:

@@ -21,6 +21,7 @@ from builder.html import colours, document, pager, structured_data, timeline
 from builder.read.settings import Settings
 
 KIND_LABEL = {"person": "People", "organization": "Organisations", "place": "Places"}
+COUNTED = ("quote", "date", "mention", "link", "note")   # the kinds of annotation the documents list counts
 LISTINGS = frozenset({"quotes.html", "timeline.html"})   # pages that list the whole corpus: the slowest to render
 # The quotes register lists every quote up to this many. Beyond, one page would not open in a
 # browser (54 MB at 10,000 synthetic documents): each speaker's line links to their entity
@@ -105,7 +106,7 @@ class Pages:
 
     def index(self) -> tuple[SitePath, str, dict[str, Any]]:
         page = SitePath("index.html")
-        counts = {kind: 0 for kind in ("quote", "date", "mention", "link", "note")}
+        counts = dict.fromkeys(COUNTED, 0)
         for d in self.linked.docs:
             for s in d.spans:
                 counts[s.annotation.kind] += 1
@@ -122,16 +123,16 @@ class Pages:
 
     @cached_property
     def document_list_pages(self) -> int:
-        return max(1, -(-len(self.linked.docs) // INDEX_ROWS))
+        return pager.count(INDEX_ROWS, len(self.linked.docs))
 
     def _document_list(self, number: int, page: SitePath) -> dict[str, Any]:
         """Page `number` of the documents list: its rows, the speakers to filter by, and (when
         the list has more than one page) where this page is in it."""
         first = (number - 1) * INDEX_ROWS
-        docs = self.linked.docs[first:first + INDEX_ROWS]
+        docs = pager.part(self.linked.docs, number, INDEX_ROWS)
         rows = []
         for d in docs:
-            kinds = {kind: 0 for kind in ("quote", "date", "mention", "link", "note")}
+            kinds = dict.fromkeys(COUNTED, 0)
             for s in d.spans:
                 kinds[s.annotation.kind] += 1
             rows.append({"meta": d.meta, "href": self.href(urls.doc_page(d.meta.id), page), "counts": kinds,
@@ -184,9 +185,9 @@ class Pages:
         page = urls.entity_page(ent.id, number)
         refs, by_doc = self.entity_lists(ent.id)
         first = (number - 1) * ENTITY_ROWS
-        quotes = [self.register_item(r, page) for r in refs[first:first + ENTITY_ROWS]]
+        quotes = [self.register_item(r, page) for r in pager.part(refs, number, ENTITY_ROWS)]
         mentions = [{"meta": self.docs[d].meta, "href": self.href(urls.doc_page(d), page),
-                     "items": [self.passage(r, page) for r in by_doc[d]]} for d in list(by_doc)[first:first + ENTITY_ROWS]]
+                     "items": [self.passage(r, page) for r in by_doc[d]]} for d in pager.part(list(by_doc), number, ENTITY_ROWS)]
         n = self.entity_pages(ent.id)
         part = None if n == 1 else {**pager.listing(number, n, lambda k: self.href(urls.entity_page(ent.id, k), page)),
                                     "first": first + 1, "whole": self.href(urls.entity_page(ent.id), page)}
@@ -212,7 +213,7 @@ class Pages:
 
     def entity_pages(self, entity: EntityId) -> int:
         mentioned = len({r.doc for r in self.linked.mentions_of.get(entity, ())})
-        return max(1, -(-len(self.linked.quotes_by.get(entity, ())) // ENTITY_ROWS), -(-mentioned // ENTITY_ROWS))
+        return pager.count(ENTITY_ROWS, len(self.linked.quotes_by.get(entity, ())), mentioned)
 
     def by_date(self, refs: Iterable[PassageRef]) -> list[PassageRef]:
         """Passages in the order of their documents' dates (undated last), then as the corpus lists them."""

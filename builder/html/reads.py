@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import partial
 
 from builder.core.models import AnchoredDoc, DocId, EntityId, PassageRef, SitePath, TimelineEntry
-from builder.html import pages as html_pages, timeline
+from builder.html import pager, pages as html_pages, timeline
 from builder.html.pages import Pages
 
 
@@ -29,24 +29,23 @@ def inputs(pages: Pages, path: SitePath) -> tuple[object, ...]:
     if path.startswith("entities/"):
         name, _, number = path[9:-5].partition("/")   # entities/<id>.html, or its page entities/<id>/<n>.html
         entity = EntityId(name)
-        first = (int(number or 1) - 1) * html_pages.ENTITY_ROWS
+        n, rows = int(number or 1), html_pages.ENTITY_ROWS
         quotes, by_doc = pages.entity_lists(entity)
-        mentions = [r for d in list(by_doc)[first:first + html_pages.ENTITY_ROWS] for r in by_doc[d]]
+        mentions = [r for d in pager.part(list(by_doc), n, rows) for r in by_doc[d]]
         return (*common, pages.entities[entity], pages.colours.on_page(pages.entity_speakers(entity)),
                 number, len(quotes), len(by_doc), len(linked.mentions_of.get(entity, ())),
-                tuple(map(partial(_passage_key, pages), quotes[first:first + html_pages.ENTITY_ROWS])),
+                tuple(map(partial(_passage_key, pages), pager.part(quotes, n, rows))),
                 # the first part counts the conflicts of all its entity's quotes; a later one flags its own
-                tuple(map(partial(_statement_key, pages), quotes if not number else quotes[first:first + html_pages.ENTITY_ROWS])),
+                tuple(map(partial(_statement_key, pages), quotes if n == 1 else pager.part(quotes, n, rows))),
                 tuple(map(partial(_passage_key, pages), mentions)))
     if path == "index.html":
         return (*common, linked.corpus.intro_md, len(linked.entities), sum(1 for s in linked.statements if s.conflict),
                 tuple((d.meta, tuple((s.annotation.kind, s.annotation.speaker) for s in d.spans)) for d in linked.docs),
                 tuple(pages.entities.get(e) for e in sorted(linked.quotes_by)))
     if path.startswith("documents/"):
-        first = (int(path[10:-5]) - 1) * html_pages.INDEX_ROWS
         return (*common, len(linked.docs),
                 tuple((d.meta, tuple((s.annotation.kind, s.annotation.speaker) for s in d.spans))
-                      for d in linked.docs[first:first + html_pages.INDEX_ROWS]),
+                      for d in pager.part(linked.docs, int(path[10:-5]), html_pages.INDEX_ROWS)),
                 tuple(pages.entities.get(e) for e in sorted(linked.quotes_by)))
     if path == "entities.html":
         return (*common, linked.entities, tuple(
