@@ -19,6 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from builder.commands.cli import main
+from builder.core.models import AnchoredDoc
+from builder.export import w3c
+from builder.export.w3c import document_lines
+from builder.html import timeline
 from builder.run import digest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,6 +130,48 @@ def test_an_entity_renamed_makes_the_pages_that_name_it_again(tmp_path: Path) ->
         root / "annotations" / "entities.yaml", "name: Muhammad Naeem", "name: Mohammad Naeem"))
     assert {"entities/muhammad-naeem.html", "docs/rt-2021-naeem.html", "entities.html"} <= again
     assert "Mohammad Naeem" in (site / "entities" / "muhammad-naeem.html").read_text()
+
+
+@pytest.mark.parametrize("rel, old, new", [
+    ("annotations/anadolu-2024-medvedev.yaml", "event: Dmitry Medvedev is president", "event: Dmitry Medvedev serves as president"),
+    ("annotations/anadolu-2024-medvedev.yaml", 'date: "2008/2012"', 'date: "2008/2013"'),
+    ("seeds/INDEX.md", "Envoy Confirms Russia Has Relations", "Envoy Says Russia Has Relations"),
+    ("seeds/INDEX.md", "| Brinkwire Summary News | 2021-08-31~ |", "| Brinkwire Summary News | 2021-08-31 |"),
+])
+def test_a_timeline_in_periods_follows_each_edit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 rel: str, old: str, new: str) -> None:
+    """A period's page is keyed by the names of the spans and rows its entries come from
+    (reads.Names): an event, a date or a title edited makes the periods that show it again."""
+    monkeypatch.setattr(timeline, "TIMELINE_ENTRIES", 4)   # the example's timeline, in periods
+    _, before, again = rebuilt_after(tmp_path, lambda root: edit(root / rel, old, new))
+    periods = {p for p in before if p.startswith("timeline/")}
+    assert len(periods) > 3, sorted(before)
+    assert again & periods and not periods <= again, sorted(again)
+
+
+def test_the_w3c_export_is_made_again_for_the_edited_document_alone(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """annotations.jsonld is put together from each document's chunk: an edit makes one chunk
+    again, and a build that links the whole file from the cache keeps the chunks for the next."""
+    monkeypatch.setenv("GLOSSATOR_WORKERS", "1")   # made in this process, where the calls are counted
+    made: list[str] = []
+
+    def counted(write: w3c.Writer, doc: AnchoredDoc) -> bytes:
+        made.append(doc.meta.id)
+        return document_lines(write, doc)
+
+    monkeypatch.setattr(w3c, "document_lines", counted)
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    assert len(made) == 5
+    for n, change in enumerate(("    via: al-mayadeen\n", "# RT, captured")):
+        del made[:]
+        build(root, site)
+        assert made == []                  # nothing changed: the whole file from the cache
+        edit(root / "annotations" / "rt-2021-naeem.yaml", change, "" if n == 0 else "# RT captured")
+        build(root, site)
+        assert made == (["rt-2021-naeem"] if n == 0 else [])   # a comment edited changes no annotation
+    same_as_uncached(root, site, tmp_path)
 
 
 def a_theme_of_our_own(root: Path) -> None:

@@ -9,7 +9,7 @@ its bytes (a build kept in memory, the live server) asks for them with `bytes()`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator, Protocol
 
 
 @dataclass(frozen=True)
@@ -40,3 +40,17 @@ def write(f: IO[bytes], data: Content) -> None:
 
 def joined(data: Content) -> bytes:
     return data if isinstance(data, bytes) else bytes(data)
+
+
+class Chunk(Protocol):
+    """How a large file's maker gets one part of it (a document's share): `chunk(what, inputs,
+    make)` returns make(), the bytes of that part, which depend on `inputs` alone. A build
+    cache gives its own (builder.run.remember), which reads a part kept by an earlier build
+    when its inputs are the same; the maker never knows which."""
+
+    def __call__(self, what: str, inputs: tuple[object, ...], make: Callable[[], bytes]) -> bytes: ...
+
+
+def computed(what: str, inputs: tuple[object, ...], make: Callable[[], bytes]) -> bytes:
+    """Every part made (a build without a cache)."""
+    return make()

@@ -26,11 +26,13 @@ Nothing depends on the time of the build: the same corpus gives the same bytes.
 from __future__ import annotations
 
 import json
+from functools import partial
 from json.encoder import encode_basestring
 from itertools import chain, islice
 from typing import Any, Iterator, Sequence
 
 from builder.core import urls
+from builder.core.pieces import Chunk, computed
 from builder.core.models import AnchoredDoc, Annotation, Entity, EntityId, Linked, PassageRef, SitePath, Statement, Target
 from builder.html import markdown
 
@@ -67,18 +69,26 @@ def annotations(linked: Linked, base_url: str = "") -> bytes:
     return b"".join(pieces(linked, base_url))
 
 
-def pieces(linked: Linked, base_url: str = "") -> Iterator[bytes]:
+def pieces(linked: Linked, base_url: str = "", chunk: Chunk = computed) -> Iterator[bytes]:
     """The same bytes, a page of the collection at a time, each made as it is asked for: the
-    whole file (199 MB at 10,000 documents) is never held at once when it is written as it comes."""
+    whole file (199 MB at 10,000 documents) is never held at once when it is written as it comes.
+    Each document's annotations are one chunk (see Chunk): what a build cache keeps of them."""
     iris = Iris(base_url)
     write = Writer(iris, linked.entities)
     linking = [st for st in linked.statements if len(st.passages) > 1]
     # each kept as UTF-8 until its page is joined: text with a curly quote is held as two or four
     # bytes a character, and no string of a page is made first
-    items = chain((a.encode("utf-8") for doc in linked.docs for a in write.annotations(doc)),
+    documents = (chunk("w3c annotations", (doc, linked.entities, base_url), partial(document_lines, write, doc))
+                 for doc in linked.docs)
+    items = chain((line for lines in documents if lines for line in lines.split(b"\n")),
                   (write.statement(st).encode("utf-8") for st in linking))   # one a span, one a statement
     total = sum(len(doc.spans) for doc in linked.docs) + len(linking)
     return collection_pieces(linked.corpus.title or "Annotations", items, total, iris)
+
+
+def document_lines(write: Writer, doc: AnchoredDoc) -> bytes:
+    """A document's annotations, one JSON text a line, as UTF-8 (a JSON text holds no line break)."""
+    return "\n".join(write.annotations(doc)).encode("utf-8")
 
 
 def collection(label: str, items: Sequence[bytes], iris: Iris) -> bytes:

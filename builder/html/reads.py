@@ -8,6 +8,7 @@ page that differs from the built one.
 from __future__ import annotations
 
 from functools import partial
+from typing import Callable
 
 from builder.core.models import AnchoredDoc, DocId, EntityId, PassageRef, SitePath, TimelineEntry
 from builder.html import pager, pages as html_pages, timeline
@@ -18,11 +19,22 @@ from builder.html.pages import Pages
 # cache names them by the corpus instead of by these records, which are most of it.
 WHOLE_CORPUS = frozenset({"index.html", "entities.html", "timeline.html", "quotes.html"})
 
+# A name the build cache already knows a record by (builder.run.remember), or None: a span
+# read from a prepared document is named by that document's digest and its place in it, and
+# so stands for the document's metadata and text too. A page's inputs then hold that name
+# where they would hold the records it stands for, and are hashed in a fraction of the time.
+Names = Callable[[object], "str | None"]
 
-def inputs(pages: Pages, path: SitePath) -> tuple[object, ...]:
+
+def unnamed(record: object) -> None:
+    return None
+
+
+def inputs(pages: Pages, path: SitePath, named: Names = unnamed) -> tuple[object, ...]:
     """The records the page at `path` is made from, besides the theme: while they are the
-    same (the same objects, or equal ones), the page is the same."""
+    same (the same objects, or equal ones), the page is the same. `named`: see Names."""
     common = (pages.settings, pages.title)
+    passage = partial(_passage_key, pages, named)
     linked = pages.linked
     if path.startswith("docs/"):
         return (*common, *_document_inputs(pages, pages.docs[DocId(path[5:-5])]))
@@ -34,10 +46,10 @@ def inputs(pages: Pages, path: SitePath) -> tuple[object, ...]:
         mentions = [r for d in pager.part(list(by_doc), n, rows) for r in by_doc[d]]
         return (*common, pages.entities[entity], pages.colours.on_page(pages.entity_speakers(entity)),
                 number, len(quotes), len(by_doc), len(linked.mentions_of.get(entity, ())),
-                tuple(map(partial(_passage_key, pages), pager.part(quotes, n, rows))),
+                tuple(map(passage, pager.part(quotes, n, rows))),
                 # the first part counts the conflicts of all its entity's quotes; a later one flags its own
-                tuple(map(partial(_statement_key, pages), quotes if n == 1 else pager.part(quotes, n, rows))),
-                tuple(map(partial(_passage_key, pages), mentions)))
+                tuple(map(partial(_statement_key, pages, passage), quotes if n == 1 else pager.part(quotes, n, rows))),
+                tuple(map(passage, mentions)))
     if path == "index.html":
         return (*common, linked.corpus.intro_md, len(linked.entities), sum(1 for s in linked.statements if s.conflict),
                 tuple((d.meta, tuple((s.annotation.kind, s.annotation.speaker) for s in d.spans)) for d in linked.docs),
@@ -55,38 +67,51 @@ def inputs(pages: Pages, path: SitePath) -> tuple[object, ...]:
         periods = pages.timeline_periods
         if periods is not None:
             return (*common, len(linked.timeline), tuple((key, label, len(entries)) for key, (label, entries) in periods.items()))
-        return (*common, *_timeline_inputs(pages, linked.timeline))
+        return (*common, *_timeline_inputs(pages, passage, named, linked.timeline))
     if path.startswith("timeline/"):
         periods, key = pages.timeline_periods or {}, path[9:-5]
         near = timeline.neighbours(periods, key)
         return (*common, near, tuple(periods[k][0] if k else None for k in near),
-                periods[key][0], *_timeline_inputs(pages, periods[key][1]))
+                periods[key][0], *_timeline_inputs(pages, passage, named, periods[key][1]))
     if path == "quotes.html":
         refs = [r for quotes in linked.quotes_by.values() for r in quotes]
         return (*common, linked.quotes_by, linked.statements, pages.colours.on_page(pages.register_speakers()),
-                tuple(map(partial(_passage_key, pages), refs)),
+                tuple(map(passage, refs)),
                 tuple(pages.entities.get(e) for e in sorted(linked.quotes_by)))
     return common
 
-def _timeline_inputs(pages: Pages, entries: tuple[TimelineEntry, ...]) -> tuple[object, ...]:
-    return (entries, pages.colours.on_page(pages.timeline_speakers(entries)), tuple(pages.titles.get(e.doc) for e in entries),
-            tuple(_passage_key(pages, PassageRef(e.doc, e.ref)) for e in entries if e.ref))
+def _timeline_inputs(pages: Pages, passage: Callable[[PassageRef], object], named: Names,
+                     entries: tuple[TimelineEntry, ...]) -> tuple[object, ...]:
+    return (tuple(_entry_key(pages, named, e) for e in entries), pages.colours.on_page(pages.timeline_speakers(entries)),
+            tuple(pages.titles.get(e.doc) for e in entries),
+            tuple(passage(PassageRef(e.doc, e.ref)) for e in entries if e.ref))
 
-def _statement_key(pages: Pages, ref: PassageRef) -> tuple[object, ...]:
+def _entry_key(pages: Pages, named: Names, entry: TimelineEntry) -> object:
+    """A timeline entry, or the name of what linking made it from: its date's span (an event),
+    or its document's metadata (a publication)."""
+    source = pages.linked.passages.get(PassageRef(entry.doc, entry.ref)) if entry.ref else \
+        pages.docs[entry.doc].meta if entry.doc in pages.docs else None
+    return (named(source) if source is not None else None) or entry
+
+def _statement_key(pages: Pages, passage: Callable[[PassageRef], object], ref: PassageRef) -> tuple[object, ...]:
     """What a quote's flags are made from: its statement and the statement's other passages."""
     i = pages.ctx.statement_of.get((ref.doc, ref.id))
     if i is None:
         return ()
     st = pages.linked.statements[i]
-    return (st, tuple(_passage_key(pages, o) for o in st.passages if o != ref))
+    return (st, tuple(passage(o) for o in st.passages if o != ref))
 
-def _passage_key(pages: Pages, ref: PassageRef) -> tuple[object, ...]:
-    """What a passage in a listing is made from (see _passage)."""
+def _passage_key(pages: Pages, named: Names, ref: PassageRef) -> tuple[object, ...]:
+    """What a passage in a listing is made from (see _passage): its span, document and
+    speakers, or the span's name in their stead (Names)."""
     span = pages.linked.passages[ref]
-    doc = pages.docs[ref.doc]
     ann = span.annotation
-    return (ref, span, doc.meta, doc.doc.text, pages.entities.get(ann.speaker) if ann.speaker else None,
-            pages.entities.get(ann.via) if ann.via else None)
+    people = (pages.entities.get(ann.speaker) if ann.speaker else None, pages.entities.get(ann.via) if ann.via else None)
+    name = named(span)
+    if name is not None:
+        return (name, *people)
+    doc = pages.docs[ref.doc]
+    return (ref, span, doc.meta, doc.doc.text, *people)
 
 def _document_inputs(pages: Pages, doc: AnchoredDoc) -> tuple[object, ...]:
     named: set[EntityId] = set()

@@ -176,8 +176,8 @@ class Site:
     look: render.Look
     static: Mapping[SitePath, bytes]
 
-    def inputs(self, path: SitePath) -> tuple[object, ...]:
-        return (self.look, *reads.inputs(self.pages, path))
+    def inputs(self, path: SitePath, named: reads.Names = reads.unnamed) -> tuple[object, ...]:
+        return (self.look, *reads.inputs(self.pages, path, named))
 
     def render(self, path: SitePath) -> render.Rendered:
         return render.render_page(self.look.env, path, self.makers[path])
@@ -198,16 +198,17 @@ EXPORTS = (w3c.PATH, *tables.PATHS)   # every site has them, whatever its corpus
 RENDERING = "rendering pages and exports"   # the stage that counts the pages and the exports' parts
 # The exports in parts a worker makes in one go: annotations.jsonld, then the data files (whose
 # quote rows two of them share). Named as no page is, since pages and parts share one map.
-EXPORT_PARTS: dict[str, Callable[[Linked, str], dict[SitePath, bytes]]] = {
-    "export:w3c": lambda linked, base_url: {w3c.PATH: pieces.Pieces(partial(w3c.pieces, linked, base_url))},
-    "export:tables": tables.tables,
+# Each is given the linked corpus, the base URL and how to get a document's share (pieces.Chunk).
+EXPORT_PARTS: dict[str, Callable[[Linked, str, pieces.Chunk], dict[SitePath, pieces.Content]]] = {
+    "export:w3c": lambda linked, base_url, chunk: {w3c.PATH: pieces.Pieces(partial(w3c.pieces, linked, base_url, chunk))},
+    "export:tables": lambda linked, base_url, chunk: tables.tables(linked, base_url),
 }
 
 
 def exports(linked: Linked, settings: config.Settings) -> dict[SitePath, bytes]:
     """The corpus as data for other tools, made from the linked corpus and the settings alone."""
     return {path: pieces.joined(data) for part in EXPORT_PARTS.values()
-            for path, data in part(linked, settings.base_url).items()}
+            for path, data in part(linked, settings.base_url, pieces.computed).items()}
 
 
 def publishing(files: Mapping[SitePath, bytes], settings: config.Settings) -> dict[SitePath, bytes]:
@@ -284,7 +285,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         # (heavy, so handed out first). A child of their own copied the corpus's memory it read.
         make = partial(_make, the_site, linked, prepared.settings.base_url)
         if kept is not None:    # pages and exports from the cache, or made and kept there
-            make = partial(kept.page, make, partial(_page_inputs, the_site, kept.linked), set(EXPORT_PARTS))
+            make = partial(kept.page, make, partial(_page_inputs, the_site, kept), set(EXPORT_PARTS))
         items = [*the_site.makers, *EXPORT_PARTS]
         made = [one for part in executor.map(make, items, heavy=_heavy,
                                              keep=partial(_keep_pages, staging) if staging is not None else None,
@@ -318,19 +319,21 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
                        time.perf_counter() - started)
 
 
-def _make(the_site: Site, linked: Linked, base_url: str, item: str) -> list[render.Rendered]:
+def _make(the_site: Site, linked: Linked, base_url: str, item: str,
+          chunk: pieces.Chunk = pieces.computed) -> list[render.Rendered]:
     """A page (a list of one), or the files of a part of the exports."""
     if item in EXPORT_PARTS:
-        return [(path, data, None) for path, data in EXPORT_PARTS[item](linked, base_url).items()]
+        return [(path, data, None) for path, data in EXPORT_PARTS[item](linked, base_url, chunk).items()]
     return [the_site.render(SitePath(item))]
 
 
-def _page_inputs(the_site: Site, linked_key: str, path: SitePath) -> tuple[object, ...]:
-    """What names a page in the build cache: what it reads, or for a page that reads the
-    whole corpus, the digest of what linking read (cheaper to hash, and as exact)."""
+def _page_inputs(the_site: Site, kept: remember.Kept, path: SitePath) -> tuple[object, ...]:
+    """What names a page in the build cache: what it reads, each record the cache knows by a
+    name written as that name (reads.Names), or for a page that reads the whole corpus, the
+    digest of what linking read (cheaper to hash, and as exact)."""
     if path in reads.WHOLE_CORPUS:
-        return (the_site.look, linked_key)
-    return the_site.inputs(path)
+        return (the_site.look, kept.linked)
+    return the_site.inputs(path, kept.memo.name_of)
 
 
 def _heavy(item: str) -> bool:

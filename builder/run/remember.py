@@ -52,6 +52,10 @@ class Remembered(Fresh):
         self.named[id(value)] = as_
         self._alive.append(value)
 
+    def name_of(self, value: object) -> str | None:
+        """The name `value` is known by, if it has one."""
+        return self.named.get(id(value))
+
     def key(self, *parts: object) -> str:
         """The digest of `parts` with every named result written as its name, and this code."""
         return digest((self.code, parts), self.named)
@@ -225,12 +229,15 @@ class Kept:
             with open(target, "wb") as f:
                 pieces.write(f, data)
 
-    def page(self, make: Callable[[str], list[Any]], inputs: Callable[[Any], tuple[object, ...]],
+    def page(self, make: Callable[..., list[Any]], inputs: Callable[[Any], tuple[object, ...]],
              parts: set[str], item: str) -> list[Any]:
-        """make(item) (a page, or a part of the exports), or its files from the cache."""
+        """make(item) (a page, or a part of the exports), or its files from the cache. A part
+        is made from its documents' chunks (pieces.Chunk), each read from the cache when its
+        inputs are the same: one document edited makes one chunk again, not the whole file."""
         if item in parts:
+            chunks = Chunks(self.memo)
             return self._files(self.memo.key("export", item, self.linked),
-                               lambda: ((path, data) for path, data, _ in make(item)))
+                               lambda: ((path, data) for path, data, _ in make(item, chunks)), chunks.used)
         key = self.memo.key("page", item, inputs(item))
         if self._place(key, item):
             return [(item, Written((key,)), None)]
@@ -241,31 +248,56 @@ class Kept:
         self._keep(key, path, data)
         return [(path, Written((key,)), None)]
 
-    def _files(self, key: str, make: Callable[[], Iterable[tuple[str, pieces.Content]]]) -> list[Any]:
+    def _files(self, key: str, make: Callable[[], Iterable[tuple[str, pieces.Content]]],
+               uses: list[str] | None = None) -> list[Any]:
         """Files made together (a part of the exports, the search index): linked from the cache
         into the staging folder when all of them are there (the list of their paths is kept
         under `key`, each file under `key` and its path), else made and kept, one at a time
-        as make() hands them out: none is held once it is written."""
+        as make() hands them out: none is held once it is written. `uses`: filled by make()
+        with the cache entries it read or kept (its chunks), listed with the paths, so that
+        a build that links the files keeps those entries for the next one that makes them."""
         listed = self.memo.store.get(key)
         try:
-            paths = json.loads(listed) if listed is not None else None
+            found = json.loads(listed) if listed is not None else None
         except ValueError:
-            paths = None
-        if isinstance(paths, list):
-            named = {p: self.memo.key(key, p) for p in paths}
+            found = None
+        if isinstance(found, dict) and isinstance(found.get("paths"), list) and isinstance(found.get("uses"), list):
+            named = {p: self.memo.key(key, p) for p in found["paths"]}
             if all(self._place(k, p) for p, k in named.items()):
-                return [(p, Written((k, key)), None) for p, k in named.items()]
+                return [(p, Written((k, key, *found["uses"])), None) for p, k in named.items()]
         named = {}
         for p, data in make():
             named[p] = self.memo.key(key, p)
             self._keep(named[p], p, data)
-        self.memo.store.put(key, json.dumps(list(named)).encode())
-        return [(p, Written((k, key)), None) for p, k in named.items()]
+        used = sorted(set(uses or ()))
+        self.memo.store.put(key, json.dumps({"paths": list(named), "uses": used}).encode())
+        return [(p, Written((k, key, *used)), None) for p, k in named.items()]
 
     def search(self, make: Callable[[], Iterable[tuple[str, bytes]]]) -> list[Any]:
         """The search index's files (make() hands them out one at a time), from the cache or
         kept there: (path, Written, None) each, as a page map's results."""
         return self._files(self.search_key, make)
+
+
+class Chunks:
+    """A part of the exports' chunks (pieces.Chunk), from the cache or made and kept there, in
+    the process that makes the part; `used` lists the entries they came from."""
+
+    def __init__(self, memo: Remembered) -> None:
+        self.memo = memo
+        self.used: list[str] = []
+
+    def __call__(self, what: str, inputs: tuple[object, ...], make: Callable[[], bytes]) -> bytes:
+        key = self.memo.key("chunk", what, inputs)
+        self.used.append(key)
+        data = self.memo.store.get(key)
+        if data is None:
+            data = make()
+            try:
+                self.memo.store.put(key, data)
+            except OSError:   # a cache that cannot take it: made again next time
+                self.used.pop()
+        return data
 
 
 def used(made: Sequence[tuple[Any, Any, Any]]) -> list[str]:

@@ -91,6 +91,7 @@ class Store:
         self._trusted = self._read_manifest()
         self._used: set[str] = set()
         self._folders: set[str] = set()
+        self._objects = os.path.join(folder, "objects")
 
     # --- opening
 
@@ -136,8 +137,8 @@ class Store:
 
     # --- entries
 
-    def path(self, key: str) -> Path:
-        return self.folder / "objects" / key[:2] / key
+    def path(self, key: str) -> str:
+        return f"{self._objects}/{key[:2]}/{key}"   # asked for each page of a build: not a Path made each time
 
     def has(self, key: str) -> bool:
         """Is there a trusted result under `key` (listed, and unchanged since)?"""
@@ -162,7 +163,7 @@ class Store:
 
     def put(self, key: str, data: pieces.Content) -> None:
         """Keep `data` under `key` (in any process of the build: the file is renamed into place)."""
-        folder = os.path.join(self.folder, "objects", key[:2])
+        folder = os.path.join(self._objects, key[:2])
         if folder not in self._folders:
             os.makedirs(folder, exist_ok=True)
             self._folders.add(folder)
