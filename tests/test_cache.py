@@ -13,15 +13,16 @@ import io
 import os
 import shutil
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from builder.commands.cli import main
-from builder.core.models import AnchoredDoc
-from builder.export import w3c
-from builder.export.w3c import document_lines
+from builder.core import pieces
+from builder.core.models import AnchoredDoc, EntityId
+from builder.export import tables, w3c
 from builder.html import timeline
 from builder.run import digest
 
@@ -149,28 +150,48 @@ def test_a_timeline_in_periods_follows_each_edit(tmp_path: Path, monkeypatch: py
     assert again & periods and not periods <= again, sorted(again)
 
 
-def test_the_w3c_export_is_made_again_for_the_edited_document_alone(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """annotations.jsonld is put together from each document's chunk: an edit makes one chunk
-    again, and a build that links the whole file from the cache keeps the chunks for the next."""
+def test_the_exports_are_made_again_for_the_edited_document_alone(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """annotations.jsonld and the data files are put together from chunks (the annotations
+    and the dates of CHUNK_DOCUMENTS documents, a speaker's quotes): an edit makes those it changes again, and a
+    build that links the whole files from the cache keeps the chunks for the next."""
     monkeypatch.setenv("GLOSSATOR_WORKERS", "1")   # made in this process, where the calls are counted
-    made: list[str] = []
+    made: list[tuple[str, str]] = []
+    w3c_lines, date_rows, speaker_rows = w3c.documents_lines, tables.document_date_rows, tables.speaker_rows
 
-    def counted(write: w3c.Writer, doc: AnchoredDoc) -> bytes:
-        made.append(doc.meta.id)
-        return document_lines(write, doc)
+    def lines(write: w3c.Writer, docs: Sequence[AnchoredDoc]) -> bytes:
+        made.extend(("w3c", doc.meta.id) for doc in docs)
+        return w3c_lines(write, docs)
 
-    monkeypatch.setattr(w3c, "document_lines", counted)
+    def dates(doc: AnchoredDoc, base_url: str) -> list[tables.Row]:
+        made.append(("dates", doc.meta.id))
+        return date_rows(doc, base_url)
+
+    def quotes(rows: tables.QuoteRows, speaker: EntityId) -> list[tables.Row]:
+        made.append(("speaker", speaker))
+        return speaker_rows(rows, speaker)
+
+    monkeypatch.setattr(pieces, "CHUNK_DOCUMENTS", 1)   # a chunk a document (the example has five)
+    monkeypatch.setattr(w3c, "documents_lines", lines)
+    monkeypatch.setattr(tables, "document_date_rows", dates)
+    monkeypatch.setattr(tables, "speaker_rows", quotes)
     root, site = example(tmp_path), tmp_path / "site"
     build(root, site)
-    assert len(made) == 5
+    assert [k for k, _ in made].count("w3c") == 5 and ("speaker", "vladimir-putin") in made
+    sidecar = yaml.safe_load((root / "annotations" / "rt-2021-naeem.yaml").read_text("utf-8"))
+    quoted = {q["speaker"] for q in sidecar["quotes"]}   # each quoted in the edited document
+    assert len(quoted) > 3
     for n, change in enumerate(("    via: al-mayadeen\n", "# RT, captured")):
         del made[:]
         build(root, site)
-        assert made == []                  # nothing changed: the whole file from the cache
+        assert made == []                  # nothing changed: the whole files from the cache
         edit(root / "annotations" / "rt-2021-naeem.yaml", change, "" if n == 0 else "# RT captured")
         build(root, site)
-        assert made == (["rt-2021-naeem"] if n == 0 else [])   # a comment edited changes no annotation
+        if n == 0:
+            assert sorted(made) == sorted([("w3c", "rt-2021-naeem"), ("dates", "rt-2021-naeem"),
+                                           *(("speaker", q) for q in quoted)])
+        else:
+            assert made == []              # a comment edited changes no annotation
     same_as_uncached(root, site, tmp_path)
 
 

@@ -266,4 +266,6 @@ def test_the_export_is_written_a_page_at_a_time(tmp_path: Path) -> None:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert (staging.where() / w3c.PATH).read_bytes() == whole
-    assert len(whole) > 4_000_000 and peak < len(whole) / 4, (len(whole), peak)   # ~0.75 MB, however large the file
+    # ~1.9 MB, however large the file: a chunk being made (CHUNK_DOCUMENTS documents, ~0.4 MB
+    # here, as a list of lines and joined) beside the last one, and a page of the collection
+    assert len(whole) > 4_000_000 and peak < 2_500_000, (len(whole), peak)

@@ -22,7 +22,7 @@ from typing import Iterator, Mapping, Sequence
 
 from builder.core import urls
 from builder.core.edtf import Edtf
-from builder.core.pieces import Pieces
+from builder.core.pieces import Chunk, Pieces, batches, computed
 from builder.core.models import AnchoredDoc, DocId, Entity, EntityId, Linked, PassageRef, SitePath, Span
 
 QUOTES_CSV = SitePath("data/quotes.csv")
@@ -48,37 +48,30 @@ def neutralised(cell: str) -> str:
 Row = tuple[str, ...]   # a row's cells as text, in its columns' order
 
 
-ROWS_A_PIECE = 2_000   # a file is written this many rows at a time: never held whole as text
+def csv_text(rows: Sequence[Row], columns: Sequence[str] = ()) -> bytes:
+    """Rows (after `columns` as a header, if given) as CSV, UTF-8, each cell neutralised."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    if columns:
+        writer.writerow(columns)
+    writer.writerows([["'" + c if c.startswith(FORMULA_START) else c for c in row] for row in rows])   # neutralised()
+    return out.getvalue().encode("utf-8")
 
 
 def csv_pieces(columns: Sequence[str], rows: Sequence[Row]) -> Pieces:
-    return Pieces(partial(_csv_chunks, columns, rows))
+    return Pieces(lambda: (csv_text(rows, columns),))
 
 
-def _csv_chunks(columns: Sequence[str], rows: Sequence[Row]) -> Iterator[bytes]:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(columns)
-    for k in range(0, len(rows), ROWS_A_PIECE):
-        writer.writerows([["'" + c if c.startswith(FORMULA_START) else c for c in row]   # neutralised()
-                          for row in rows[k:k + ROWS_A_PIECE]])
-        yield out.getvalue().encode("utf-8")
-        out.seek(0)
-        out.truncate()
-    if not rows:
-        yield out.getvalue().encode("utf-8")
-
-
-def tables(linked: Linked, base_url: str = "") -> dict[SitePath, Pieces]:
-    """Every data file, by its path in the site: the rows made once (quotes.csv and quotes.json
-    share theirs), each file's text a piece at a time as it is written. Held whole, the text
-    of the quote files took three times their size at once (91 MB of files at 10,000 documents)."""
-    quotes = quote_rows(linked, base_url)
+def tables(linked: Linked, base_url: str = "", chunk: Chunk = computed) -> dict[SitePath, Pieces]:
+    """Every data file, by its path in the site, each made a piece at a time as it is written:
+    the quote files a speaker at a time, the dates CHUNK_DOCUMENTS documents at a time, each piece a chunk
+    (pieces.Chunk) named by what it is made from. quotes.csv and quotes.json share their rows."""
+    quotes = QuoteRows(linked, base_url, chunk)
     return {
-        QUOTES_CSV: csv_pieces(QUOTE_COLUMNS, quotes),
-        QUOTES_JSON: Pieces(partial(_quotes_json_chunks, quotes)),
+        QUOTES_CSV: Pieces(quotes.csv),
+        QUOTES_JSON: Pieces(quotes.json),
         ENTITIES_CSV: csv_pieces(ENTITY_COLUMNS, entity_rows(linked, base_url)),
-        DATES_CSV: csv_pieces(DATE_COLUMNS, date_rows(linked, base_url)),
+        DATES_CSV: Pieces(partial(_dates_csv, linked, base_url, chunk)),
     }
 
 
@@ -89,16 +82,60 @@ _QUOTE_LINE = "{" + ", ".join(f'"{c}": %s' for c in QUOTE_COLUMNS) + "}"
 _CONFLICT = QUOTE_COLUMNS.index("conflict")
 
 
-def _quotes_json_chunks(rows: Sequence[Row]) -> Iterator[bytes]:
-    if not rows:
-        yield b'{"quotes": []}\n'
-        return
-    yield b'{"quotes": [\n'
-    for k in range(0, len(rows), ROWS_A_PIECE):
-        lines = ",\n".join([_QUOTE_LINE % (*map(encode_basestring, r[:_CONFLICT]), r[_CONFLICT],
-                                            *map(encode_basestring, r[_CONFLICT + 1:])) for r in rows[k:k + ROWS_A_PIECE]])
-        yield (",\n" + lines if k else lines).encode("utf-8")
-    yield b"\n]}\n"
+def json_lines(rows: Sequence[Row]) -> bytes:
+    return ",\n".join([_QUOTE_LINE % (*map(encode_basestring, r[:_CONFLICT]), r[_CONFLICT],
+                                      *map(encode_basestring, r[_CONFLICT + 1:])) for r in rows]).encode("utf-8")
+
+
+class QuoteRows:
+    """The rows of the quote files (QUOTE_COLUMNS), speaker by speaker as the quotes register
+    lists them, each speaker's in corpus order; `conflict` is "true" or "false". A speaker's
+    rows are one chunk of each file, named by its quotes' documents, ids, relays and conflicts."""
+
+    def __init__(self, linked: Linked, base_url: str, chunk: Chunk) -> None:
+        self.linked, self.base_url, self.chunk = linked, base_url, chunk
+        self.entities = {e.id: e for e in linked.entities}
+        self.docs = {d.meta.id: d for d in linked.docs}
+        self.conflicted = {ref for st in linked.statements if st.conflict for ref in st.passages}
+        self.speakers = register_order(linked, self.entities)
+        self._rows: dict[EntityId, list[Row]] = {}     # made for one file, kept for the other
+        self._inputs: dict[EntityId, tuple[object, ...]] = {}
+
+    def inputs(self, speaker: EntityId) -> tuple[object, ...]:
+        """What a speaker's rows are made from: its quotes, each one's document, relay and
+        conflict; few objects (a string for many), since the build cache hashes them."""
+        made = self._inputs.get(speaker)
+        if made is not None:
+            return made
+        passages, entities = self.linked.passages, self.entities
+        refs = self.linked.quotes_by[speaker]
+        vias = [passages[ref].annotation.via or "" for ref in refs]
+        made = self._inputs[speaker] = (
+            speaker, entities.get(speaker), self.base_url, "\n".join(f"{ref.doc}#{ref.id}" for ref in refs),
+            tuple(self.docs[d] for d in dict.fromkeys(ref.doc for ref in refs)),
+            "\n".join(vias), tuple(entities.get(v) for v in sorted(set(vias)) if v),
+            "".join("1" if ref in self.conflicted else "0" for ref in refs))
+        return made
+
+    def rows(self, speaker: EntityId) -> list[Row]:
+        made = self._rows.get(speaker)
+        if made is None:
+            made = self._rows[speaker] = speaker_rows(self, speaker)
+        return made
+
+    def csv(self) -> Iterator[bytes]:
+        yield csv_text((), QUOTE_COLUMNS)
+        for speaker in self.speakers:
+            yield self.chunk("quotes.csv rows", self.inputs(speaker), lambda: csv_text(self.rows(speaker)))
+
+    def json(self) -> Iterator[bytes]:
+        first = True
+        for speaker in self.speakers:
+            lines = self.chunk("quotes.json lines", self.inputs(speaker), lambda: json_lines(self.rows(speaker)))
+            if lines:
+                yield (b'{"quotes": [\n' if first else b",\n") + lines
+                first = False
+        yield b'{"quotes": []}\n' if first else b"\n]}\n"
 
 
 def permalink(base_url: str, ref: PassageRef) -> str:
@@ -110,27 +147,25 @@ def register_order(linked: Linked, entities: Mapping[EntityId, Entity]) -> list[
     return sorted(linked.quotes_by, key=lambda e: entities[e].name.lower() if e in entities else e)
 
 
-def quote_rows(linked: Linked, base_url: str = "") -> list[Row]:
-    """One row per quote (QUOTE_COLUMNS), speaker by speaker as in the quotes register, each
-    speaker's in corpus order; `conflict` is "true" or "false"."""
-    entities = {e.id: e for e in linked.entities}
-    docs = {d.meta.id: d for d in linked.docs}
-    conflicted = {ref for st in linked.statements if st.conflict for ref in st.passages}
-    dates = {d.meta.id: _dates_by_paragraph(d) for d in linked.docs}
+def speaker_rows(quotes: QuoteRows, speaker: EntityId) -> list[Row]:
+    """The rows of one speaker's quotes, in corpus order."""
+    entities, base_url = quotes.entities, quotes.base_url
+    name = entities[speaker].name if speaker in entities else ""
+    dates: dict[DocId, tuple[list[int], list[list[Span]]]] = {}
     rows = []
-    for speaker in register_order(linked, entities):
-        name = entities[speaker].name if speaker in entities else ""
-        for ref in linked.quotes_by[speaker]:
-            doc, span = docs[ref.doc], linked.passages[ref]
-            ann, meta = span.annotation, doc.meta
-            said = statement_date(doc, span, dates[ref.doc])
-            via = entities.get(ann.via) if ann.via else None
-            rows.append((
-                ref.id, speaker, name, doc.doc.text[span.start:span.end], ref.doc, meta.title, meta.source or "",
-                meta.published.text if meta.published else "", said.text if said else "",
-                ann.via or "", via.name if via else "", "true" if ref in conflicted else "false",
-                permalink(base_url, ref),
-            ))
+    for ref in quotes.linked.quotes_by[speaker]:
+        doc, span = quotes.docs[ref.doc], quotes.linked.passages[ref]
+        ann, meta = span.annotation, doc.meta
+        if ref.doc not in dates:
+            dates[ref.doc] = _dates_by_paragraph(doc)
+        said = statement_date(doc, span, dates[ref.doc])
+        via = entities.get(ann.via) if ann.via else None
+        rows.append((
+            ref.id, speaker, name, doc.doc.text[span.start:span.end], ref.doc, meta.title, meta.source or "",
+            meta.published.text if meta.published else "", said.text if said else "",
+            ann.via or "", via.name if via else "", "true" if ref in quotes.conflicted else "false",
+            permalink(base_url, ref),
+        ))
     return rows
 
 
@@ -167,18 +202,24 @@ def entity_rows(linked: Linked, base_url: str = "") -> list[Row]:
     return rows
 
 
-def date_rows(linked: Linked, base_url: str = "") -> list[Row]:
-    """One row per annotated date (DATE_COLUMNS), document by document, in reading order."""
+def _dates_csv(linked: Linked, base_url: str, chunk: Chunk) -> Iterator[bytes]:
+    yield csv_text((), DATE_COLUMNS)
+    for docs in batches(linked.docs):
+        yield chunk("dates.csv rows", (docs, base_url),
+                    lambda: csv_text([row for doc in docs for row in document_date_rows(doc, base_url)]))
+
+
+def document_date_rows(doc: AnchoredDoc, base_url: str) -> list[Row]:
+    """One row per annotated date of a document (DATE_COLUMNS), in reading order."""
     rows = []
-    for doc in linked.docs:
-        meta, text = doc.meta, doc.doc.text
-        for s in doc.spans:
-            d = s.annotation.date
-            if s.kind != "date" or d is None:
-                continue
-            rows.append((s.id, meta.id, meta.title, text[s.start:s.end], d.text,
-                         _iso(d, lower=True), _iso(d, lower=False), s.annotation.event or "",
-                         permalink(base_url, PassageRef(DocId(meta.id), s.id))))
+    meta, text = doc.meta, doc.doc.text
+    for s in doc.spans:
+        d = s.annotation.date
+        if s.kind != "date" or d is None:
+            continue
+        rows.append((s.id, meta.id, meta.title, text[s.start:s.end], d.text,
+                     _iso(d, lower=True), _iso(d, lower=False), s.annotation.event or "",
+                     permalink(base_url, PassageRef(DocId(meta.id), s.id))))
     return rows
 
 

@@ -32,7 +32,7 @@ from itertools import chain, islice
 from typing import Any, Iterator, Sequence
 
 from builder.core import urls
-from builder.core.pieces import Chunk, computed
+from builder.core.pieces import Chunk, batches, computed, lines
 from builder.core.models import AnchoredDoc, Annotation, Entity, EntityId, Linked, PassageRef, SitePath, Statement, Target
 from builder.html import markdown
 
@@ -72,23 +72,23 @@ def annotations(linked: Linked, base_url: str = "") -> bytes:
 def pieces(linked: Linked, base_url: str = "", chunk: Chunk = computed) -> Iterator[bytes]:
     """The same bytes, a page of the collection at a time, each made as it is asked for: the
     whole file (199 MB at 10,000 documents) is never held at once when it is written as it comes.
-    Each document's annotations are one chunk (see Chunk): what a build cache keeps of them."""
+    The annotations of each CHUNK_DOCUMENTS documents are one chunk (see Chunk): what a build cache keeps."""
     iris = Iris(base_url)
     write = Writer(iris, linked.entities)
     linking = [st for st in linked.statements if len(st.passages) > 1]
     # each kept as UTF-8 until its page is joined: text with a curly quote is held as two or four
     # bytes a character, and no string of a page is made first
-    documents = (chunk("w3c annotations", (doc, linked.entities, base_url), partial(document_lines, write, doc))
-                 for doc in linked.docs)
-    items = chain((line for lines in documents if lines for line in lines.split(b"\n")),
+    documents = (chunk("w3c annotations", (docs, linked.entities, base_url), partial(documents_lines, write, docs))
+                 for docs in batches(linked.docs))
+    items = chain((line for chunk_lines in documents for line in lines(chunk_lines)),
                   (write.statement(st).encode("utf-8") for st in linking))   # one a span, one a statement
     total = sum(len(doc.spans) for doc in linked.docs) + len(linking)
     return collection_pieces(linked.corpus.title or "Annotations", items, total, iris)
 
 
-def document_lines(write: Writer, doc: AnchoredDoc) -> bytes:
-    """A document's annotations, one JSON text a line, as UTF-8 (a JSON text holds no line break)."""
-    return "\n".join(write.annotations(doc)).encode("utf-8")
+def documents_lines(write: Writer, docs: Sequence[AnchoredDoc]) -> bytes:
+    """The documents' annotations, one JSON text a line, as UTF-8 (a JSON text holds no line break)."""
+    return b"\n".join([a.encode("utf-8") for doc in docs for a in write.annotations(doc)])
 
 
 def collection(label: str, items: Sequence[bytes], iris: Iris) -> bytes:

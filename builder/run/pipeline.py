@@ -201,7 +201,7 @@ RENDERING = "rendering pages and exports"   # the stage that counts the pages an
 # Each is given the linked corpus, the base URL and how to get a document's share (pieces.Chunk).
 EXPORT_PARTS: dict[str, Callable[[Linked, str, pieces.Chunk], dict[SitePath, pieces.Content]]] = {
     "export:w3c": lambda linked, base_url, chunk: {w3c.PATH: pieces.Pieces(partial(w3c.pieces, linked, base_url, chunk))},
-    "export:tables": lambda linked, base_url, chunk: tables.tables(linked, base_url),
+    "export:tables": tables.tables,
 }
 
 
