@@ -195,6 +195,23 @@ def test_the_exports_are_made_again_for_the_edited_document_alone(tmp_path: Path
     same_as_uncached(root, site, tmp_path)
 
 
+def test_search_files_made_again_the_same_are_linked_to_the_earlier_copy(tmp_path: Path) -> None:
+    """The search index is made again after any edit; each of its files is kept under the
+    digest of its bytes, so one that comes out the same is the cache's earlier copy (the same
+    inode), not written anew and the old one removed."""
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    search = sorted(p.relative_to(site).as_posix() for p in (site / "search").rglob("*") if p.is_file())
+    before = {p: ((site / p).stat().st_ino, (site / p).read_bytes()) for p in search}
+    edit(root / "annotations" / "entities.yaml", "name: Muhammad Naeem", "name: Mohammad Naeem")
+    build(root, site)
+    after = {p: ((site / p).stat().st_ino, (site / p).read_bytes()) for p in search}
+    same = [p for p in search if after[p][1] == before[p][1]]
+    assert same and len(same) < len(search), same            # the edit changed some files, not all
+    assert all(after[p][0] == before[p][0] for p in same), same
+    same_as_uncached(root, site, tmp_path)
+
+
 def a_theme_of_our_own(root: Path) -> None:
     templates = root / "themes" / "default" / "templates"
     templates.mkdir(parents=True)

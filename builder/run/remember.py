@@ -251,27 +251,34 @@ class Kept:
     def _files(self, key: str, make: Callable[[], Iterable[tuple[str, pieces.Content]]],
                uses: list[str] | None = None) -> list[Any]:
         """Files made together (a part of the exports, the search index): linked from the cache
-        into the staging folder when all of them are there (the list of their paths is kept
-        under `key`, each file under `key` and its path), else made and kept, one at a time
-        as make() hands them out: none is held once it is written. `uses`: filled by make()
-        with the cache entries it read or kept (its chunks), listed with the paths, so that
-        a build that links the files keeps those entries for the next one that makes them."""
+        into the staging folder when all of them are there (their list is kept under `key`),
+        else made and kept, one at a time as make() hands them out: none is held once it is
+        written. A file made as bytes is kept under the digest of its bytes, so that one made
+        again the same (most of the search index's files after an edit) is linked to the copy
+        an earlier build kept, not written and removed again. `uses`: filled by make() with
+        the cache entries it read or kept (its chunks), listed with the files, so that a build
+        that links the files keeps those entries for the next one that makes them."""
         listed = self.memo.store.get(key)
         try:
             found = json.loads(listed) if listed is not None else None
         except ValueError:
             found = None
-        if isinstance(found, dict) and isinstance(found.get("paths"), list) and isinstance(found.get("uses"), list):
-            named = {p: self.memo.key(key, p) for p in found["paths"]}
-            if all(self._place(k, p) for p, k in named.items()):
-                return [(p, Written((k, key, *found["uses"])), None) for p, k in named.items()]
-        named = {}
+        if isinstance(found, dict) and isinstance(found.get("files"), dict) and isinstance(found.get("uses"), list):
+            files: dict[str, str] = found["files"]
+            if all(self._place(k, p) for p, k in files.items()):
+                return [(p, Written((k, key, *found["uses"])), None) for p, k in files.items()]
+        files = {}
         for p, data in make():
-            named[p] = self.memo.key(key, p)
-            self._keep(named[p], p, data)
+            if isinstance(data, bytes):
+                k = files[p] = _content_key(data)
+                if self._place(k, p):
+                    continue
+            else:
+                k = files[p] = self.memo.key(key, p)
+            self._keep(k, p, data)
         used = sorted(set(uses or ()))
-        self.memo.store.put(key, json.dumps({"paths": list(named), "uses": used}).encode())
-        return [(p, Written((k, key, *used)), None) for p, k in named.items()]
+        self.memo.store.put(key, json.dumps({"files": files, "uses": used}).encode())
+        return [(p, Written((k, key, *used)), None) for p, k in files.items()]
 
     def search(self, make: Callable[[], Iterable[tuple[str, bytes]]]) -> list[Any]:
         """The search index's files (make() hands them out one at a time), from the cache or
@@ -298,6 +305,13 @@ class Chunks:
             except OSError:   # a cache that cannot take it: made again next time
                 self.used.pop()
         return data
+
+
+def _content_key(data: bytes) -> str:
+    """The name of a file kept by its bytes (apart from every digest of inputs)."""
+    h = hashlib.sha256(b"file\0")
+    h.update(data)
+    return h.hexdigest()
 
 
 def used(made: Sequence[tuple[Any, Any, Any]]) -> list[str]:
