@@ -7,7 +7,11 @@ order), each in a fresh process on the same synthetic corpus (benchmarks/synth.p
 reports the median and fastest run of each. It goes through the command line only, so
 it compares any two commits whatever their internal layout.
 
-    python benchmarks/build_ab.py [--base HEAD~1] [--docs 1000] [--runs 6]
+    python benchmarks/build_ab.py [--base HEAD~1] [--docs 1000] [--runs 6] [--cached]
+
+With --cached it compares rebuilds after one edit instead: each side builds its own copy of
+the corpus with the build cache (a first build fills it), then each run changes one quote's
+speaker in the middle document (the same change on both sides, in turn) and builds again.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -40,15 +47,28 @@ print(json.dumps({"code": proc.returncode, "err": proc.stderr[-2000:], "wall": w
 """
 
 
-def one(tree: Path, corpus: Path, out: Path) -> dict:
-    # Whole builds, each from nothing: without the build cache where the side has one.
+def one(tree: Path, corpus: Path, out: Path, cached: bool = False) -> dict:
+    # Whole builds, each from nothing: without the build cache where the side has one (unless `cached`).
     no_cache = ["--no-cache"] if "--no-cache" in (tree / "builder" / "commands" / "cli.py").read_text("utf-8") else []
-    proc = subprocess.run([sys.executable, "-c", ONE, str(corpus), str(out), str(tree), *no_cache],
+    proc = subprocess.run([sys.executable, "-c", ONE, str(corpus), str(out), str(tree), *([] if cached else no_cache)],
                           capture_output=True, text=True, check=True)
     data = json.loads(proc.stdout)
     if data["code"] != 0:
         raise SystemExit(f"the build in {tree} failed:\n{data['err']}")
     return data
+
+
+def edit_one_speaker(corpus: Path, n: int) -> None:
+    """The first quote of the middle document credited to another speaker (run n's choice)."""
+    sidecars = sorted((corpus / "annotations").glob("doc-*.yaml"))
+    sidecar = sidecars[len(sidecars) // 2]
+    text = sidecar.read_text("utf-8")
+    first = re.search(r"speaker: ([a-z0-9-]+)\}", text)
+    people = re.findall(r"^  ([a-z0-9-]+):$", (corpus / "annotations" / "entities.yaml").read_text("utf-8"), re.M)
+    if first is None or len(people) < 2:
+        raise SystemExit("--cached edits a corpus benchmarks/synth.py wrote")
+    other = random.Random(n).choice([p for p in people if p != first.group(1)])
+    sidecar.write_text(text[:first.start(1)] + other + text[first.end(1):], "utf-8")
 
 
 def main() -> None:
@@ -57,6 +77,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=6, help="runs of each side (default 6)")
     ap.add_argument("--corpus", type=Path, help="a corpus folder to use instead of a generated one")
+    ap.add_argument("--cached", action="store_true", help="rebuilds after one sidecar edit, with the build cache")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="glossator-build-ab-") as tmp:
         work = Path(tmp)
@@ -65,11 +86,19 @@ def main() -> None:
         try:
             corpus = args.corpus or synth.write(work / "corpus", docs=args.docs)
             sides = {"base": base, "tree": ROOT}
+            corpora = {name: corpus for name in sides}
+            if args.cached:   # a copy each, for a cache each: the two sides' code differs
+                for name in sides:
+                    corpora[name] = work / f"corpus-{name}"
+                    shutil.copytree(corpus, corpora[name], ignore=shutil.ignore_patterns(".glossator-cache"))
+                    one(sides[name], corpora[name], work / f"site-{name}", cached=True)
             runs: dict[str, list[dict]] = {name: [] for name in sides}
             order = ["base", "tree", "tree", "base"]
             for n in range(args.runs * 2):
                 name = order[n % 4]
-                runs[name].append(one(sides[name], corpus, work / f"site-{name}"))
+                if args.cached:
+                    edit_one_speaker(corpora[name], len(runs[name]))
+                runs[name].append(one(sides[name], corpora[name], work / f"site-{name}", cached=args.cached))
                 print(f"{name:5} wall {runs[name][-1]['wall']:.2f} s", file=sys.stderr)
             for name in sides:
                 walls = [r["wall"] for r in runs[name]]
