@@ -107,6 +107,8 @@ class QuoteRows:
         made = self._inputs.get(speaker)
         if made is not None:
             return made
+        if self.chunk is computed:   # nothing reads them: a build without a cache does not make them
+            return ()
         passages, entities = self.linked.passages, self.entities
         refs = self.linked.quotes_by[speaker]
         vias = [passages[ref].annotation.via or "" for ref in refs]
