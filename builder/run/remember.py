@@ -232,8 +232,8 @@ class Kept:
     def page(self, make: Callable[..., list[Any]], inputs: Callable[[Any], tuple[object, ...]],
              parts: set[str], item: str) -> list[Any]:
         """make(item) (a page, or a part of the exports), or its files from the cache. A part
-        is made from its documents' chunks (pieces.Chunk), each read from the cache when its
-        inputs are the same: one document edited makes one chunk again, not the whole file."""
+        is made from chunks (pieces.Chunk), each read from the cache when its inputs are the
+        same: an edit makes again the chunks it touched, not the whole file."""
         if item in parts:
             chunks = Chunks(self.memo)
             return self._files(self.memo.key("export", item, self.linked),
