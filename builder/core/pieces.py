@@ -45,12 +45,13 @@ def joined(data: Content) -> bytes:
 
 
 class Chunk(Protocol):
-    """How a large file's maker gets one part of it (a document's share): `chunk(what, inputs,
-    make)` returns make(), the bytes of that part, which depend on `inputs` alone. A build
-    cache gives its own (builder.run.remember), which reads a part kept by an earlier build
-    when its inputs are the same; the maker never knows which."""
+    """How a large file's maker gets one part of it (some documents' share, a speaker's quotes):
+    `chunk(what, inputs, make)` returns make(), the bytes of that part, which depend on what
+    inputs() returns alone. A build cache gives its own (builder.run.remember), which reads a
+    part kept by an earlier build when its inputs are the same; the maker never knows which.
+    Only a cache asks for the inputs."""
 
-    def __call__(self, what: str, inputs: tuple[object, ...], make: Callable[[], bytes]) -> bytes: ...
+    def __call__(self, what: str, inputs: Callable[[], tuple[object, ...]], make: Callable[[], bytes]) -> bytes: ...
 
 
 # Documents a chunk holds (annotations.jsonld, dates.csv): one edit makes their share again
@@ -65,8 +66,8 @@ def batches(items: Sequence[T]) -> list[tuple[T, ...]]:
     return [tuple(items[i:i + n]) for i in range(0, len(items), n)]
 
 
-def computed(what: str, inputs: tuple[object, ...], make: Callable[[], bytes]) -> bytes:
-    """Every part made (a build without a cache)."""
+def computed(what: str, inputs: Callable[[], tuple[object, ...]], make: Callable[[], bytes]) -> bytes:
+    """Every part made (a build without a cache): its inputs are not asked for."""
     return make()
 
 

@@ -48,18 +48,16 @@ def neutralised(cell: str) -> str:
 Row = tuple[str, ...]   # a row's cells as text, in its columns' order
 
 
-def csv_text(rows: Sequence[Row], columns: Sequence[str] = ()) -> bytes:
-    """Rows (after `columns` as a header, if given) as CSV, UTF-8, each cell neutralised."""
+def csv_text(rows: Sequence[Sequence[str]]) -> bytes:
+    """Rows (a header is one) as CSV, UTF-8, each cell neutralised."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    if columns:
-        writer.writerow(columns)
     writer.writerows([["'" + c if c.startswith(FORMULA_START) else c for c in row] for row in rows])   # neutralised()
     return out.getvalue().encode("utf-8")
 
 
 def csv_pieces(columns: Sequence[str], rows: Sequence[Row]) -> Pieces:
-    return Pieces(lambda: (csv_text(rows, columns),))
+    return Pieces(lambda: (csv_text([columns, *rows]),))
 
 
 def tables(linked: Linked, base_url: str = "", chunk: Chunk = computed) -> dict[SitePath, Pieces]:
@@ -107,8 +105,6 @@ class QuoteRows:
         made = self._inputs.get(speaker)
         if made is not None:
             return made
-        if self.chunk is computed:   # nothing reads them: a build without a cache does not make them
-            return ()
         passages, entities = self.linked.passages, self.entities
         refs = self.linked.quotes_by[speaker]
         vias = [passages[ref].annotation.via or "" for ref in refs]
@@ -126,14 +122,14 @@ class QuoteRows:
         return made
 
     def csv(self) -> Iterator[bytes]:
-        yield csv_text((), QUOTE_COLUMNS)
+        yield csv_text([QUOTE_COLUMNS])
         for speaker in self.speakers:
-            yield self.chunk("quotes.csv rows", self.inputs(speaker), lambda: csv_text(self.rows(speaker)))
+            yield self.chunk("quotes.csv rows", partial(self.inputs, speaker), lambda: csv_text(self.rows(speaker)))
 
     def json(self) -> Iterator[bytes]:
         first = True
         for speaker in self.speakers:
-            lines = self.chunk("quotes.json lines", self.inputs(speaker), lambda: json_lines(self.rows(speaker)))
+            lines = self.chunk("quotes.json lines", partial(self.inputs, speaker), lambda: json_lines(self.rows(speaker)))
             if lines:
                 yield (b'{"quotes": [\n' if first else b",\n") + lines
                 first = False
@@ -205,9 +201,9 @@ def entity_rows(linked: Linked, base_url: str = "") -> list[Row]:
 
 
 def _dates_csv(linked: Linked, base_url: str, chunk: Chunk) -> Iterator[bytes]:
-    yield csv_text((), DATE_COLUMNS)
+    yield csv_text([DATE_COLUMNS])
     for docs in batches(linked.docs):
-        yield chunk("dates.csv rows", (docs, base_url),
+        yield chunk("dates.csv rows", lambda: (docs, base_url),
                     lambda: csv_text([row for doc in docs for row in document_date_rows(doc, base_url)]))
 
 

@@ -78,7 +78,7 @@ def pieces(linked: Linked, base_url: str = "", chunk: Chunk = computed) -> Itera
     linking = [st for st in linked.statements if len(st.passages) > 1]
     # each kept as UTF-8 until its page is joined: text with a curly quote is held as two or four
     # bytes a character, and no string of a page is made first
-    documents = (chunk("w3c annotations", (docs, linked.entities, base_url), partial(documents_lines, write, docs))
+    documents = (chunk("w3c annotations", lambda: (docs, linked.entities, base_url), partial(documents_lines, write, docs))
                  for docs in batches(linked.docs))
     items = chain((line for chunk_lines in documents for line in lines(chunk_lines)),
                   (write.statement(st).encode("utf-8") for st in linking))   # one a span, one a statement

@@ -198,7 +198,7 @@ EXPORTS = (w3c.PATH, *tables.PATHS)   # every site has them, whatever its corpus
 RENDERING = "rendering pages and exports"   # the stage that counts the pages and the exports' parts
 # The exports in parts a worker makes in one go: annotations.jsonld, then the data files (whose
 # quote rows two of them share). Named as no page is, since pages and parts share one map.
-# Each is given the linked corpus, the base URL and how to get a document's share (pieces.Chunk).
+# Each is given the linked corpus, the base URL and how to get a chunk of a file (pieces.Chunk).
 EXPORT_PARTS: dict[str, Callable[[Linked, str, pieces.Chunk], dict[SitePath, pieces.Content]]] = {
     "export:w3c": lambda linked, base_url, chunk: {w3c.PATH: pieces.Pieces(partial(w3c.pieces, linked, base_url, chunk))},
     "export:tables": tables.tables,

@@ -294,8 +294,8 @@ class Chunks:
         self.memo = memo
         self.used: list[str] = []
 
-    def __call__(self, what: str, inputs: tuple[object, ...], make: Callable[[], bytes]) -> bytes:
-        key = self.memo.key("chunk", what, inputs)
+    def __call__(self, what: str, inputs: Callable[[], tuple[object, ...]], make: Callable[[], bytes]) -> bytes:
+        key = self.memo.key("chunk", what, inputs())
         self.used.append(key)
         data = self.memo.store.get(key)
         if data is None:
