@@ -10,9 +10,8 @@ it compares any two commits whatever their internal layout.
     python benchmarks/build_ab.py [--base HEAD~1] [--docs 1000] [--runs 6] [--cached]
 
 With --cached it compares rebuilds after one edit instead: each side builds its own copy of
-the corpus with the build cache (a first build fills it), then each run credits the middle
-document's first quote to another speaker it quotes (the same change on both sides, in turn)
-and builds again.
+the corpus with the build cache (a first build fills it), then each run makes one sidecar edit
+(synth.edit_one_speaker: the same change on both sides, in turn) and builds again.
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import re
 import shutil
 import statistics
 import subprocess
@@ -59,21 +56,6 @@ def one(tree: Path, corpus: Path, out: Path, cached: bool = False) -> dict:
     return data
 
 
-def edit_one_speaker(corpus: Path, n: int) -> None:
-    """The first quote of the middle document credited to another speaker it quotes (run n's
-    choice), as build_bench.py edits: a speaker new to the corpus would take a colour and
-    shift others', making many more pages again."""
-    sidecars = sorted((corpus / "annotations").glob("doc-*.yaml"))
-    sidecar = sidecars[len(sidecars) // 2]
-    text = sidecar.read_text("utf-8")
-    first = re.search(r"speaker: ([a-z0-9-]+)\}", text)
-    others = sorted(set(re.findall(r"speaker: ([a-z0-9-]+)\}", text)) - {first.group(1) if first else ""})
-    if first is None or not others:
-        raise SystemExit("--cached edits a corpus benchmarks/synth.py wrote")
-    other = random.Random(n).choice(others)
-    sidecar.write_text(text[:first.start(1)] + other + text[first.end(1):], "utf-8")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--base", default="HEAD~1", help="the older commit (default HEAD~1)")
@@ -100,7 +82,7 @@ def main() -> None:
             for n in range(args.runs * 2):
                 name = order[n % 4]
                 if args.cached:
-                    edit_one_speaker(corpora[name], len(runs[name]))
+                    synth.edit_one_speaker(corpora[name], len(runs[name]))
                 runs[name].append(one(sides[name], corpora[name], work / f"site-{name}", cached=args.cached))
                 print(f"{name:5} wall {runs[name][-1]['wall']:.2f} s", file=sys.stderr)
             for name in sides:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import subprocess
 import sys
@@ -121,13 +120,9 @@ def measure_cache(corpus: Path, out: Path, args: argparse.Namespace) -> dict[str
     """The cache filled, used with nothing changed, then after one sidecar edit at a time."""
     found = {"first build (fills the cache)": [run_once(corpus, out, args.workers, cache=True)],
              "nothing changed": [run_once(corpus, out, args.workers, cache=True)]}
-    sidecar = corpus / "annotations" / f"doc-{args.docs // 2:05d}.yaml"
     edits = []
     for n in range(args.runs):
-        text = sidecar.read_text("utf-8")
-        speakers = re.findall(r"speaker: ([a-z-]+)\}", text)
-        text = text.replace(f"speaker: {speakers[0]}}}", f"speaker: {speakers[1 + n % (len(speakers) - 1)]}}}", 1)
-        sidecar.write_text(text, "utf-8")
+        synth.edit_one_speaker(corpus, n)
         edits.append(run_once(corpus, out, args.workers, cache=True))
     found["one sidecar edited (a quote's speaker)"] = edits
     return found

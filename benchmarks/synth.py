@@ -121,6 +121,22 @@ def write(out: Path, docs: int = 1000, seed: int = 1, words_per_doc: int = 700) 
     return out
 
 
+def edit_one_speaker(corpus: Path, n: int) -> None:
+    """One sidecar edit, as the cache benchmarks make it: the first quote of the middle document
+    credited to another speaker that document quotes (run n's choice). A speaker new to the
+    document would join two speakers never quoted together, whose colours would move on many
+    pages (builder/html/colours.py): a larger edit than this one."""
+    sidecars = sorted((corpus / "annotations").glob("doc-*.yaml"))
+    sidecar = sidecars[len(sidecars) // 2]
+    text = sidecar.read_text("utf-8")
+    first = re.search(r"speaker: ([a-z0-9-]+)\}", text)
+    others = sorted(set(re.findall(r"speaker: ([a-z0-9-]+)\}", text)) - {first.group(1) if first else ""})
+    if first is None or not others:
+        raise SystemExit(f"{sidecar}: no quote to credit to another speaker (a corpus synth.py wrote has some)")
+    other = random.Random(n).choice(others)
+    sidecar.write_text(text[:first.start(1)] + other + text[first.end(1):], "utf-8")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
