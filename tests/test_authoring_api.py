@@ -55,13 +55,14 @@ def annotations_kept(server: Served) -> Iterator[None]:
     yield
     after = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
     if after != before:
-        builds = server.status()["builds"]
         for name in after.keys() - before.keys():
             (folder / name).unlink()
         for name, data in before.items():
             if after.get(name) != data:
                 save(folder / name, data.decode("utf-8"))
-        server.wait_builds(builds + 1)
+        # Every rebuild these writes start, done: waiting for one more build than before them
+        # could end on a build already under way, which read a sidecar as it was being removed.
+        server.settle()
     assert server.status()["ok"], server.output
 
 
