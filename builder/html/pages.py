@@ -132,12 +132,9 @@ class Pages:
         docs = pager.part(self.linked.docs, number, INDEX_ROWS)
         rows = []
         for d in docs:
-            kinds = dict.fromkeys(COUNTED, 0)
-            for s in d.spans:
-                kinds[s.annotation.kind] += 1
-            rows.append({"meta": d.meta, "href": self.href(urls.doc_page(d.meta.id), page), "counts": kinds,
-                         "speakers": sorted({s.annotation.speaker for s in d.spans
-                                             if s.annotation.kind == "quote" and s.annotation.speaker})})
+            kinds, quoted = self.document_row(d)
+            rows.append({"meta": d.meta, "href": self.href(urls.doc_page(d.meta.id), page),
+                         "counts": dict(kinds), "speakers": list(quoted)})
         quoted = {e for row in rows for e in row["speakers"]}   # those a reader can filter this page by
         speakers = sorted((self.entities[e] for e in quoted if e in self.entities), key=lambda e: e.sort_key)
         n = self.document_list_pages
@@ -147,6 +144,16 @@ class Pages:
             "search": self.href(SitePath("search.html"), page),
         }
         return {"rows": rows, "speakers": [{"id": e.id, "name": e.name} for e in speakers], "listing": listing}
+
+    @staticmethod
+    def document_row(doc: AnchoredDoc) -> tuple[tuple[tuple[str, int], ...], tuple[EntityId, ...]]:
+        """What a document's row in the documents list shows besides its metadata: its
+        annotations counted by kind (COUNTED's first), and its speakers."""
+        kinds = dict.fromkeys(COUNTED, 0)
+        for s in doc.spans:
+            kinds[s.annotation.kind] += 1
+        return tuple(kinds.items()), tuple(sorted({s.annotation.speaker for s in doc.spans
+                                                    if s.annotation.kind == "quote" and s.annotation.speaker}))
 
     def document(self, doc: AnchoredDoc) -> tuple[SitePath, str, dict[str, Any]]:
         page = urls.doc_page(doc.meta.id)
@@ -191,18 +198,21 @@ class Pages:
         n = self.entity_pages(ent.id)
         part = None if n == 1 else {**pager.listing(number, n, lambda k: self.href(urls.entity_page(ent.id, k), page)),
                                     "first": first + 1, "whole": self.href(urls.entity_page(ent.id), page)}
-        statement = self.ctx.statement_of.get
         return page, "entity.html", {
             **self.common(page, "entity"), "entity": ent, "kind_label": KIND_LABEL[ent.kind],
             "quotes": quotes, "mentions": mentions, "speaks": ent.id in self.linked.quotes_by, "part": part,
             "quote_count": len(refs), "mention_docs": len(by_doc),
-            "conflicts": sum(1 for r in refs if (i := statement((r.doc, r.id))) is not None
-                             and self.linked.statements[i].conflict) if number == 1 else 0,   # the first part's summary
+            "conflicts": self.conflicts(refs) if number == 1 else 0,   # the first part's summary
             "aliases": [a for a in ent.aliases if a.casefold() != ent.name.casefold()],
             "speaker_colours": self.colours.on_page(self.entity_speakers(ent.id)),
             "mention_count": len(self.linked.mentions_of.get(ent.id, ())),
             **({"structured_data": structured_data.entity(ent, self.settings.base_url)} if number == 1 else {}),
         }
+
+    def conflicts(self, quotes: Iterable[PassageRef]) -> int:
+        """How many of these quotes report words another speaker is also credited with."""
+        statement, statements = self.ctx.statement_of.get, self.linked.statements
+        return sum(1 for r in quotes if (i := statement((r.doc, r.id))) is not None and statements[i].conflict)
 
     def entity_lists(self, entity: EntityId) -> tuple[list[PassageRef], dict[DocId, list[PassageRef]]]:
         """An entity's quotes by date, and its mentions by document in corpus order."""

@@ -19,10 +19,11 @@ from builder.html.pages import Pages
 # cache names them by the corpus instead of by these records, which are most of it.
 WHOLE_CORPUS = frozenset({"index.html", "entities.html", "timeline.html", "quotes.html"})
 
-# A name the build cache already knows a record by (builder.run.remember), or None: a span
-# read from a prepared document is named by that document's digest and its place in it, and
-# so stands for the document's metadata and text too. A page's inputs then hold that name
-# where they would hold the records it stands for, and are hashed in a fraction of the time.
+# A name the build cache already knows a record by (builder.run.remember), or None: a prepared
+# document is named by the digest of what made it, so a passage of it is named by that name and
+# the passage's id, which stand for the document's metadata, text and annotations. A page's
+# inputs then hold that name where they would hold the records it stands for, and are hashed in
+# a fraction of the time.
 Names = Callable[[object], "str | None"]
 
 
@@ -37,7 +38,7 @@ def inputs(pages: Pages, path: SitePath, named: Names = unnamed) -> tuple[object
     passage = partial(_passage_key, pages, named)
     linked = pages.linked
     if path.startswith("docs/"):
-        return (*common, *_document_inputs(pages, pages.docs[DocId(path[5:-5])]))
+        return (*common, *_document_inputs(pages, named, pages.docs[DocId(path[5:-5])]))
     if path.startswith("entities/"):
         name, _, number = path[9:-5].partition("/")   # entities/<id>.html, or its page entities/<id>/<n>.html
         entity = EntityId(name)
@@ -47,8 +48,9 @@ def inputs(pages: Pages, path: SitePath, named: Names = unnamed) -> tuple[object
         return (*common, pages.entities[entity], pages.colours.on_page(pages.entity_speakers(entity)),
                 number, len(quotes), len(by_doc), len(linked.mentions_of.get(entity, ())),
                 tuple(map(passage, pager.part(quotes, n, rows))),
-                # the first part counts the conflicts of all its entity's quotes; a later one flags its own
-                tuple(map(partial(_statement_key, pages, passage), quotes if n == 1 else pager.part(quotes, n, rows))),
+                # the first part counts the conflicts of all its entity's quotes; each part flags its own
+                pages.conflicts(quotes) if n == 1 else 0,
+                tuple(map(partial(_statement_key, pages, passage), pager.part(quotes, n, rows))),
                 tuple(map(passage, mentions)))
     if path == "index.html":
         return (*common, linked.corpus.intro_md, len(linked.entities), sum(1 for s in linked.statements if s.conflict),
@@ -56,8 +58,7 @@ def inputs(pages: Pages, path: SitePath, named: Names = unnamed) -> tuple[object
                 tuple(pages.entities.get(e) for e in sorted(linked.quotes_by)))
     if path.startswith("documents/"):
         return (*common, len(linked.docs),
-                tuple((d.meta, tuple((s.annotation.kind, s.annotation.speaker) for s in d.spans))
-                      for d in pager.part(linked.docs, int(path[10:-5]), html_pages.INDEX_ROWS)),
+                tuple((d.meta, *pages.document_row(d)) for d in pager.part(linked.docs, int(path[10:-5]), html_pages.INDEX_ROWS)),
                 tuple(pages.entities.get(e) for e in sorted(linked.quotes_by)))
     if path == "entities.html":
         return (*common, linked.entities, tuple(
@@ -87,11 +88,13 @@ def _timeline_inputs(pages: Pages, passage: Callable[[PassageRef], object], name
             tuple(passage(PassageRef(e.doc, e.ref)) for e in entries if e.ref))
 
 def _entry_key(pages: Pages, named: Names, entry: TimelineEntry) -> object:
-    """A timeline entry, or the name of what linking made it from: its date's span (an event),
-    or its document's metadata (a publication)."""
-    source = pages.linked.passages.get(PassageRef(entry.doc, entry.ref)) if entry.ref else \
-        pages.docs[entry.doc].meta if entry.doc in pages.docs else None
-    return (named(source) if source is not None else None) or entry
+    """A timeline entry, or the name of what linking made it from: its date's passage (an
+    event), or its document's metadata (a publication)."""
+    if entry.ref:
+        name = _span_name(pages, named, PassageRef(entry.doc, entry.ref))
+    else:
+        name = named(pages.docs[entry.doc].meta) if entry.doc in pages.docs else None
+    return name or entry
 
 def _statement_key(pages: Pages, passage: Callable[[PassageRef], object], ref: PassageRef) -> tuple[object, ...]:
     """What a quote's flags are made from: its statement and the statement's other passages."""
@@ -101,19 +104,29 @@ def _statement_key(pages: Pages, passage: Callable[[PassageRef], object], ref: P
     st = pages.linked.statements[i]
     return (st, tuple(passage(o) for o in st.passages if o != ref))
 
+def _span_name(pages: Pages, named: Names, ref: PassageRef) -> tuple[str, str] | None:
+    """A passage as its document's name and its id (Names), or None when its document has none."""
+    doc = pages.docs.get(ref.doc)
+    name = named(doc) if doc is not None else None
+    return None if name is None else (name, ref.id)
+
+def _span_key(pages: Pages, named: Names, ref: PassageRef) -> object:
+    """A passage's span, or its name in its stead."""
+    return _span_name(pages, named, ref) or pages.linked.passages[ref]
+
 def _passage_key(pages: Pages, named: Names, ref: PassageRef) -> tuple[object, ...]:
     """What a passage in a listing is made from (see _passage): its span, document and
-    speakers, or the span's name in their stead (Names)."""
+    speakers, or the passage's name in the stead of the first two (Names)."""
     span = pages.linked.passages[ref]
     ann = span.annotation
     people = (pages.entities.get(ann.speaker) if ann.speaker else None, pages.entities.get(ann.via) if ann.via else None)
-    name = named(span)
+    name = _span_name(pages, named, ref)
     if name is not None:
-        return (name, *people)
+        return (*name, *people)
     doc = pages.docs[ref.doc]
     return (ref, span, doc.meta, doc.doc.text, *people)
 
-def _document_inputs(pages: Pages, doc: AnchoredDoc) -> tuple[object, ...]:
+def _document_inputs(pages: Pages, names: Names, doc: AnchoredDoc) -> tuple[object, ...]:
     named: set[EntityId] = set()
     docs: set[DocId] = set()
     statements = []
@@ -129,7 +142,7 @@ def _document_inputs(pages: Pages, doc: AnchoredDoc) -> tuple[object, ...]:
             if i is not None:
                 st = pages.linked.statements[i]
                 others = tuple(pages.linked.passages[p] for p in st.passages)
-                statements.append((st, others))
+                statements.append((st, tuple(_span_key(pages, names, p) for p in st.passages)))
                 named.update(o.annotation.speaker for o in others if o.annotation.speaker)
                 docs.update(p.doc for p in st.passages)
     related = pages.linked.related.get(doc.meta.id, ())

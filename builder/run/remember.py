@@ -105,27 +105,33 @@ class Remembered(Fresh):
             for i, (value, result_digest) in zip(todo, compute(todo, partial(_store_each, self.store, wanted, name_of))):
                 out[i], made[i] = value, result_digest
         self.store.used(k for k, d in zip(keys, made) if d)
-        for value, name in zip(out, made):
+        for value, name, x in zip(out, made, inputs):
             name = name or self.key("unstored", value)
             self._name_result(value, name)
+            given = [r for r in _records_in(x) if id(r) in self.named]
             for part in value if type(value) is tuple else ():
-                self._name_parts(part, name)
+                self._name_parts(part, given)
         return out
 
-    def _name_parts(self, part: object, key: str) -> None:
-        """The parts of a prepared document that pages read one by one: its metadata, its
-        reading text and each annotation (what a listing quotes), so that a page's digest
-        names them instead of writing them out."""
+    def _name_parts(self, part: object, given: Sequence[object]) -> None:
+        """The metadata of a prepared document, which pages read by itself (a listing, a
+        related document): named as the equal record among the inputs is (INDEX.md's row,
+        a copy read back from the cache), else by its value. Its annotations are not named
+        one by one: a page names a passage by its document's name and its id (html.reads)."""
         meta = getattr(part, "meta", None)
-        if type(meta) in BY_VALUE:   # a copy read back from the cache: named as INDEX.md's row is
-            self.name(meta, digest(meta))
-        doc, spans = getattr(part, "doc", None), getattr(part, "spans", None)
-        if doc is None or spans is None:
-            return
-        self.name(doc.text, hashlib.sha256(doc.text.encode()).hexdigest())   # unchanged when only annotations change
-        for n, span in enumerate(spans):
-            self.name(span, f"{key}/{n}")
+        if type(meta) in BY_VALUE:
+            same = next((r for r in given if r == meta), None)
+            self.name(meta, self.named[id(same)] if same is not None else digest(meta))
 
+
+def _records_in(inputs: object) -> Iterable[object]:
+    """The records small enough to be named by value (BY_VALUE) among a step's inputs and
+    their tuples, two levels down (a document's job holds its INDEX.md row)."""
+    for x in inputs if type(inputs) is tuple else ():
+        if type(x) in BY_VALUE:
+            yield x
+        elif type(x) is tuple:
+            yield from (y for y in x if type(y) in BY_VALUE)
 
 
 def _nameable(value: object) -> bool:
