@@ -22,7 +22,10 @@ _NOTHING = object()
 class Fresh:
     """A memo that keeps nothing: every step is computed (a full build)."""
 
-    def get(self, step: Hashable, inputs: object, compute: Callable[[], T]) -> T:
+    def get(self, step: Hashable, inputs: object, compute: Callable[[], T], lasting: bool = False) -> T:
+        """compute(), or the result kept for these inputs. `lasting`: a result worth keeping
+        between builds too, where a memo can (it is read back faster than computed: INDEX.md's
+        table parsed); a memo that keeps nothing between builds treats it as any other."""
         return compute()
 
     def map(self, step: str, names: Sequence[Hashable], inputs: Sequence[object],
@@ -48,7 +51,7 @@ class Memo(Fresh):
         self._held: dict[Hashable, Any] = {}
         self.computed: list[Hashable] = []      # the steps computed since `computed` was last emptied
 
-    def get(self, step: Hashable, inputs: object, compute: Callable[[], T]) -> T:
+    def get(self, step: Hashable, inputs: object, compute: Callable[[], T], lasting: bool = False) -> T:
         kept = self._kept.get(step)
         if kept is not None and (kept[0] is inputs or kept[0] == inputs):
             return kept[1]

@@ -85,7 +85,8 @@ def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapp
     settings, found_s = memo.get("settings", (source, tuple(overrides.items())),
                                  lambda: config.parse(source, **overrides))
     source_i = files.text(index.INDEX)
-    title, intro, metas, found_i = memo.get("index", source_i, lambda: index.read_index(source_i))
+    title, intro, metas, found_i = memo.get("index", source_i, lambda: index.read_index(source_i),
+                                              lasting=True)
     source_e = files.text(ENTITIES, optional=True)
     entities, found_e = memo.get("entities", source_e, lambda: annotations.load_entities(source_e))
     known = memo.get("known", (metas, found_i, entities, found_e), lambda: Known(

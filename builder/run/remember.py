@@ -15,6 +15,7 @@ A build with a cache makes the same bytes as one without (tests/test_cache.py).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -64,21 +65,35 @@ class Remembered(Fresh):
         """Name a result, the parts of a tuple result, and the records a part holds (the
         entities of entities.yaml, the rows of INDEX.md), which pages read one by one."""
         if _nameable(value):
-            self.name(value, digest(value) if type(value) in BY_VALUE else key)
+            self.name(value, _by_value(value) if type(value) in BY_VALUE else key)
         if type(value) is tuple:
             for n, part in enumerate(value):
                 if _nameable(part):
-                    self.name(part, digest(part) if type(part) in BY_VALUE else f"{key}/{n}")
+                    self.name(part, _by_value(part) if type(part) in BY_VALUE else f"{key}/{n}")
                     if type(part) is tuple:
                         for record in part:
                             if type(record) in BY_VALUE:   # by itself, not by the file it is in
-                                self.name(record, digest(record))
+                                self.name(record, _by_value(record))
 
     # --- the memo
 
-    def get(self, step: Hashable, inputs: object, compute: Callable[[], T]) -> T:
-        value = compute()
-        self._name_result(value, self.key(step, inputs))
+    def get(self, step: Hashable, inputs: object, compute: Callable[[], T], lasting: bool = False) -> T:
+        """compute(), or for a `lasting` step the result the store holds for these inputs (kept
+        there when it holds none)."""
+        key = self.key(step, inputs)
+        loaded = _load(self.store.get(key)) if lasting else None
+        if loaded is not None:
+            value = loaded[0]
+            self.store.used([key])
+        else:
+            value = compute()
+            if lasting:
+                try:
+                    self.store.put(key, _packed(value))
+                    self.store.used([key])
+                except OSError:   # a cache that cannot take it: computed again next time
+                    pass
+        self._name_result(value, key)
         return value
 
     def map(self, step: str, names: Sequence[Hashable], inputs: Sequence[object],
@@ -86,7 +101,7 @@ class Remembered(Fresh):
             name_of: Callable[[Any], Hashable | None] = lambda _: None) -> list[Any]:
         """Each result read from the store when its inputs' digest is there; the others computed,
         and stored by the process that computed them. A result is named by the digest of its
-        own bytes, so that one made again the same (a sidecar's comment edited) names it as before.
+        own value (_packed), so that one made again the same (a sidecar's comment edited) names it as before.
         `name_of(result)` says which name a result is for (None: do not store it)."""
         keys = [self.key(step, name, x) for name, x in zip(names, inputs)]
         out: list[Any] = [None] * len(keys)
@@ -121,7 +136,7 @@ class Remembered(Fresh):
         meta = getattr(part, "meta", None)
         if type(meta) in BY_VALUE:
             same = next((r for r in given if r == meta), None)
-            self.name(meta, self.named[id(same)] if same is not None else digest(meta))
+            self.name(meta, self.named[id(same)] if same is not None else _by_value(meta))
 
 
 def _records_in(inputs: object) -> Iterable[object]:
@@ -134,6 +149,14 @@ def _records_in(inputs: object) -> Iterable[object]:
             yield from (y for y in x if type(y) in BY_VALUE)
 
 
+def _by_value(record: object) -> str:
+    """The name of a record named by what it holds (BY_VALUE): the digest of its value as
+    builder.run.transfer writes it, for a record it writes (a document's metadata: four times
+    faster than builder.run.digest's, which a build asked for each row of INDEX.md), else
+    builder.run.digest's."""
+    return _plain_digest(transfer.encode(record)) if type(record) in transfer.CLASSES else digest(record)
+
+
 def _nameable(value: object) -> bool:
     """Only an object made for this result may be named by it: not a str, a number or an
     empty tuple, which Python shares between unrelated values."""
@@ -143,15 +166,15 @@ def _nameable(value: object) -> bool:
 
 
 def _load(data: bytes | None) -> tuple[Any, str] | None:
-    """A kept result and the digest of its bytes, or None when there is none or it cannot be
-    read back."""
+    """A kept result and the digest of its value (_packed), or None when there is none or
+    it cannot be read back."""
     if data is None:
         return None
     try:
-        head, payload = data[:65], data[65:]
-        if head[64:] != b"\n" or hashlib.sha256(payload).hexdigest().encode() != head[:64]:
+        head, payload = data[:129], data[129:]
+        if head[128:] != b"\n" or hashlib.sha256(payload).hexdigest().encode() != head[:64]:
             return None
-        return transfer.decode_all(pickle.loads(payload))[0], head[:64].decode()   # noqa: S301 - listed in the signed manifest
+        return transfer.decode_all(pickle.loads(payload))[0], head[64:128].decode()   # noqa: S301 - listed in the signed manifest
     except Exception:  # noqa: BLE001 - a damaged entry is a miss, never an error
         return None
 
@@ -159,7 +182,7 @@ def _load(data: bytes | None) -> tuple[Any, str] | None:
 def _store_each(store: Store, keys: dict[Hashable, str], name_of: Callable[[Any], Hashable | None],
                 results: list[Any]) -> list[tuple[Any, str]]:
     """In the process that computed them (the executor's `keep`): each result stored under its
-    inputs' digest, headed by the digest of its bytes, which travels back with it ("" for a
+    inputs' digest, headed by the digest of its value (its name), which travels back with it ("" for a
     result not stored: one whose name cannot be told, a document that could not be read)."""
     out = []
     for value in results:
@@ -167,11 +190,32 @@ def _store_each(store: Store, keys: dict[Hashable, str], name_of: Callable[[Any]
         if key is None:
             out.append((value, ""))
             continue
-        payload = pickle.dumps(transfer.encode_all([value]), protocol=5)
-        result_digest = hashlib.sha256(payload).hexdigest()
-        store.put(key, result_digest.encode() + b"\n" + payload)
-        out.append((value, result_digest))
+        data = _packed(value)
+        store.put(key, data)
+        out.append((value, data[64:128].decode()))
     return out
+
+
+def _packed(value: object) -> bytes:
+    """A result as the store keeps it (read back by _load): the digest of its bytes (checked
+    when it is read), the digest of its value (its name, _plain_digest), then its bytes."""
+    encoded = transfer.encode_all([value])
+    payload = pickle.dumps(encoded, protocol=5)
+    return (hashlib.sha256(payload).hexdigest() + _plain_digest(encoded)).encode() + b"\n" + payload
+
+
+def _plain_digest(encoded: object) -> str:
+    """The digest of a value as builder.run.transfer writes it (records as lists of plain
+    values), pickled in C without a memo, so that equal values have equal bytes: pickle's
+    bytes with a memo depend on which equal strings happen to be one object (a result made
+    from INDEX.md's rows parsed, or read back from the cache, shares different ones)."""
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=5)
+    pickler.fast = True
+    pickler.dump(encoded)
+    h = hashlib.sha256(b"value\0")
+    h.update(buf.getbuffer())
+    return h.hexdigest()
 
 
 # --- pages, exports and the search index, from the cache or kept there
