@@ -12,6 +12,7 @@ from builder.core.models import Annotation, AnnotationId, DocId, PassageRef, Sel
 from builder.run.pipeline import check
 from builder.prepare import statements
 from tests.factory import two_docs
+from tests import oracles
 from tests.oracles import group_statements
 
 QUOTE = "Our embassy is guarded by the Taliban"
@@ -160,3 +161,30 @@ def test_statements_group_as_the_oracle_with_shingles_packed_narrow_or_wide(word
             assert any(max(g) >> 64 for g in grouping.grams.values() if g), "some shingles were packed wide"
     finally:
         statements.WORD_BITS = old
+
+
+@settings(max_examples=80, deadline=None)
+@given(quotes=st.lists(st.tuples(st.integers(0, 3), st.lists(st.integers(0, 4), min_size=3, max_size=6),
+                                 st.integers(0, 2)), max_size=14),
+       removed=st.sets(st.integers(0, 13)))
+def test_statements_kept_up_to_date_group_as_the_oracle_across_the_stock_phrase_limit(
+        quotes: list, removed: set[int]) -> None:
+    """Quotes added in two goes, then some removed, with a stock phrase at three quotes (five
+    words, so shingles are shared often): the shingles that cross the limit either way, and
+    the quotes that share them, group as a batch grouping of the quotes left."""
+    docs = _quotes_corpus(quotes)
+    quoted = [(PassageRef(d.meta.id, s.id), s) for d in docs for s in d.spans]
+    gone = {quoted[i][0] for i in removed if i < len(quoted)}
+    left = [SimpleNamespace(meta=d.meta, spans=tuple(s for s in d.spans if PassageRef(d.meta.id, s.id) not in gone))
+            for d in docs]
+    kept = [(r, s) for r, s in quoted if r not in gone]
+    order = {ref: (i, 0) for i, (ref, _) in enumerate(kept)}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(statements, "MAX_SHINGLE_POSTINGS", 2)
+        patch.setattr(oracles, "MAX_SHINGLE_POSTINGS", 2)
+        grouping = statements.Statements()
+        grouping.update([], quoted[:len(quoted) // 2])
+        grouping.update([], quoted[len(quoted) // 2:])
+        grouping.update(sorted(gone, key=lambda r: (r.doc, r.id)), [])
+        assert grouping.group(order.__getitem__) == group_statements(left, dict(kept))   # type: ignore[arg-type]
+

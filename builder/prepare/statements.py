@@ -105,6 +105,7 @@ class Statements:
 
     def update(self, removed: Iterable[PassageRef], added: Iterable[tuple[PassageRef, Span]]) -> None:
         limit = MAX_SHINGLE_POSTINGS
+        postings, get = self.postings, self.postings.get
         crossed: set[int] = set()
         touched: set[int] = set()
         for ref in removed:
@@ -135,16 +136,15 @@ class Statements:
             self.grams[q] = grams
             self.spans[q] = span
             for sh in grams:
-                post = self.postings.get(sh)
-                n = 0 if post is None else _size(post)
-                if (n <= limit) != (n + 1 <= limit):
-                    crossed.add(sh)
-                if post is None:
-                    self.postings[sh] = q
+                post = get(sh)
+                if post is None:          # most shingles: in this quote alone
+                    postings[sh] = q
                 elif type(post) is int:
                     if post != q:
-                        self.postings[sh] = {post, q}
+                        postings[sh] = {post, q}
                 else:
+                    if len(post) == limit:   # one more: past the limit (a stock phrase from now on)
+                        crossed.add(sh)
                     post.add(q)
             touched.add(q)
         for sh in crossed:
