@@ -126,33 +126,23 @@ def related_documents(docs: Sequence[AnchoredDoc], statements: Sequence[Statemen
 
 
 def order_timeline(docs: Sequence[AnchoredDoc]) -> tuple[TimelineEntry, ...]:
-    entries: list[TimelineEntry] = []
-    for doc in docs:
-        if doc.meta.published:
-            entries.append(TimelineEntry(doc.meta.published, doc.meta.title, doc.meta.id, None, "published"))
-        for span in doc.spans:
-            ann = span.annotation
-            if span.kind == "date" and ann.event and ann.date:
-                entries.append(TimelineEntry(ann.date, ann.event, doc.meta.id, span.id, "event"))
-    order = {d.meta.id: i for i, d in enumerate(docs)}
+    return _in_order([e for doc in docs for e in timeline_entries(doc)], {d.meta.id: i for i, d in enumerate(docs)})
+
+
+def timeline_entries(doc: AnchoredDoc) -> list[TimelineEntry]:
+    """A document's entries on the timeline: its publication, and each date with an event."""
+    entries = [TimelineEntry(doc.meta.published, doc.meta.title, doc.meta.id, None, "published")] if doc.meta.published else []
+    for span in doc.spans:
+        ann = span.annotation
+        if ann.kind == "date" and ann.event and ann.date:
+            entries.append(TimelineEntry(ann.date, ann.event, doc.meta.id, span.id, "event"))
+    return entries
+
+
+def _in_order(entries: list[TimelineEntry], order: Mapping[DocId, int]) -> tuple[TimelineEntry, ...]:
+    """Timeline entries by date, then as their documents come in the corpus, publications first."""
     entries.sort(key=lambda e: (e.date.lower, e.date.upper, order[e.doc], e.kind != "published", e.ref or ""))
     return tuple(entries)
-
-
-def by_entity(docs: Sequence[AnchoredDoc]
-               ) -> tuple[dict[EntityId, tuple[PassageRef, ...]], dict[EntityId, tuple[PassageRef, ...]]]:
-    """Mentions by the entity they name, and quotes by their speaker, each in corpus order."""
-    mentions: dict[EntityId, list[PassageRef]] = defaultdict(list)
-    quotes: dict[EntityId, list[PassageRef]] = defaultdict(list)
-    for doc in docs:
-        doc_id = doc.meta.id
-        for span in doc.spans:
-            ann = span.annotation
-            if ann.kind == "mention" and ann.entity:
-                mentions[ann.entity].append(PassageRef(doc_id, span.id))
-            elif ann.kind == "quote" and ann.speaker:
-                quotes[ann.speaker].append(PassageRef(doc_id, span.id))
-    return {k: tuple(v) for k, v in mentions.items()}, {k: tuple(v) for k, v in quotes.items()}
 
 
 @dataclass(frozen=True, eq=False)
@@ -172,29 +162,43 @@ class DocFacts:
 
     @staticmethod
     def of(doc: AnchoredDoc) -> "DocFacts":
+        """A document's facts, in one pass over its annotations."""
         doc_id = doc.meta.id
         passages: dict[AnnotationId, Span] = {}
+        quotes: list[tuple[PassageRef, Span]] = []
+        links, targets, mentioned, speakers = [], set(), set(), set()
+        mentions: dict[EntityId, list[PassageRef]] = {}
+        quotes_by: dict[EntityId, list[PassageRef]] = {}
+        kinds: Counter[str] = Counter()
         for span in doc.spans:
             passages.setdefault(span.id, span)
-        quotes = tuple((PassageRef(doc_id, s.id), s) for s in doc.spans if s.kind == "quote")
-        links, targets = [], set()
-        for span in doc.spans:
-            target = span.annotation.to or span.annotation.same_as
+            ann = span.annotation
+            kind = ann.kind
+            kinds[kind] += 1
+            to, same_as = ann.to, ann.same_as
+            target = to or same_as
             if target is not None and target.kind == "doc":
                 links.append(target)
-            for t in (span.annotation.to, span.annotation.same_as):
+            for t in (to, same_as):
                 if t is not None and t.kind == "doc" and t.fragment:
                     targets.add(DocId(t.id))
-        mentioned = frozenset(s.annotation.entity for s in doc.spans if s.kind == "mention" and s.annotation.entity)
-        mentions, quotes_by = by_entity([doc])
+            if kind == "quote":
+                ref = PassageRef(doc_id, span.id)
+                quotes.append((ref, span))
+                if ann.speaker:
+                    quotes_by.setdefault(ann.speaker, []).append(ref)
+                    speakers.add(ann.speaker)
+            elif kind == "mention" and ann.entity:
+                mentioned.add(ann.entity)
+                mentions.setdefault(ann.entity, []).append(PassageRef(doc_id, span.id))
         return DocFacts(
-            doc=doc, passages=passages, quotes=quotes, targets=frozenset(targets),
-            related_inputs=(tuple(links), mentioned),
-            timeline=order_timeline([doc]),
-            mentions=mentions,
-            quotes_by=quotes_by,
-            kinds=Counter(s.kind for s in doc.spans),
-            speakers=frozenset(s.annotation.speaker for _, s in quotes if s.annotation.speaker),
+            doc=doc, passages=passages, quotes=tuple(quotes), targets=frozenset(targets),
+            related_inputs=(tuple(links), frozenset(mentioned)),
+            timeline=_in_order(timeline_entries(doc), {doc_id: 0}),
+            mentions={k: tuple(v) for k, v in mentions.items()},
+            quotes_by={k: tuple(v) for k, v in quotes_by.items()},
+            kinds=kinds,
+            speakers=frozenset(speakers),
         )
 
 
@@ -256,7 +260,8 @@ class Linker:
         else:
             related = MappingProxyType(related_documents(docs, statements, names))
         self._names = names
-        timeline = prev.timeline if prev is not None and unchanged(lambda f: f.timeline) else order_timeline(docs)
+        timeline = prev.timeline if prev is not None and unchanged(lambda f: f.timeline) else \
+            _in_order([e for i in order for e in facts[i].timeline], self._doc_index)
         if prev is not None and unchanged(lambda f: f.mentions):
             mentions_of = prev.mentions_of
         else:
