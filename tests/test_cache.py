@@ -12,6 +12,8 @@ import fcntl
 import io
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -394,3 +396,14 @@ def test_any_sequence_of_edits_builds_what_a_build_without_the_cache_builds(tmp_
             path.write_text(text.replace(old, new, 1), "utf-8")
         build(root, site)
         same_as_uncached(root, site, tmp)
+
+
+def test_a_digest_is_the_same_in_every_process() -> None:
+    """The cache's keys are made anew by each build's process, where the order of a set of
+    strings follows hashes that differ from process to process (PYTHONHASHSEED): a key that
+    wrote a set in that order would be a miss in every build after the first."""
+    value = "(frozenset({'kabul', 'doha', 'taliban', 'embassy'}), {'b': {1, 2}, 'a': ()}, ('x', {'y', 'z'}))"
+    script = f"from builder.run.digest import digest\nprint(digest({value}))"
+    digests = {subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2, 3, 4)}
+    assert len(digests) == 1 and len(digests.pop().strip()) == 64

@@ -34,15 +34,19 @@ class _Pickler(pickle.Pickler):
         # read back from the cache, shares different strings).
         self.fast = True
 
-    def persistent_id(self, obj: Any) -> str | None:  # noqa: ANN401 - any value a step reads
-        return self._named.get(id(obj))
+    def persistent_id(self, obj: Any) -> str | tuple[str, list[Any]] | None:  # noqa: ANN401 - any value a step reads
+        """A named object's name; a set as its items in order (here: pickle writes a set in
+        the order of its items' hashes, which for strings differ from process to process,
+        and never asks reducer_override about one)."""
+        named = self._named.get(id(obj))
+        if named is None and type(obj) in (set, frozenset):
+            return type(obj).__name__, sorted(obj, key=repr)
+        return named
 
     def reducer_override(self, obj: Any) -> Any:  # noqa: ANN401
         kind = type(obj)
         names = _FIELDS.get(kind)
         if names is None:
-            if kind in (set, frozenset):
-                return kind, (sorted(obj, key=repr),)
             if not dataclasses.is_dataclass(kind):
                 return NotImplemented
             names = _FIELDS[kind] = attrgetter(*(f.name for f in dataclasses.fields(kind)))
