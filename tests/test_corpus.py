@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builder.core.models import SourcePath
 from builder.core.models import Corpus
-from builder.read import documents, index
+from builder.read import documents, files, index
 from builder.read.files import CorpusFiles
 from tests.factory import make_corpus
 
@@ -165,3 +165,11 @@ def test_index_cells_read_as_the_full_markdown_parse_reads_them(rows: list[list[
         assert documents.marked(f) == documents.marked(g), f.content
         assert index._cell_url(f) == index._cell_url(g), f.content
     assert index.parse_index(text, SourcePath("seeds/INDEX.md"))[0] == documents.plain(full[0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab.X/", max_size=6), min_size=1, max_size=3).map("/".join))
+def test_a_documents_suffix_is_what_pathlib_says(path: str) -> None:
+    """document_path tells a document's type by files._suffix, which must agree with
+    PurePosixPath(...).suffix on every name ('a.', '.txt', '..txt', 'a.b.', trailing slashes)."""
+    assert files._suffix(path) == PurePosixPath(path).suffix, path

@@ -57,27 +57,29 @@ class RealPaths:
             real = self._folders[key] = os.path.realpath(key)
         return real
 
-    def file(self, path: Path | str) -> str:
+    def file(self, path: Path | str, mode: int | None = None) -> str:
+        """Where a file really is; `mode`: its lstat's st_mode, when the caller has it."""
         full = os.fspath(path)
         head, name = os.path.split(full)
-        try:
-            is_link = stat.S_ISLNK(os.lstat(full).st_mode)
-        except OSError:
-            is_link = True   # missing: let realpath say what it would
-        if is_link or name in ("", ".", ".."):
+        if mode is None:
+            try:
+                mode = os.lstat(full).st_mode
+            except OSError:
+                mode = None
+        if mode is None or stat.S_ISLNK(mode) or name in ("", ".", ".."):   # missing: let realpath say what it would
             return os.path.realpath(full)
         return os.path.join(self.folder(head or "."), name)
 
-    def within(self, path: Path | str, folder: Path | str) -> bool:
-        """Is `path`, links followed, inside `folder`, links followed?"""
-        return inside(self.file(path), self.folder(folder))
+    def within(self, path: Path | str, folder: Path | str, mode: int | None = None) -> bool:
+        """Is `path`, links followed, inside `folder`, links followed? (`mode`: see file())"""
+        return inside(self.file(path, mode), self.folder(folder))
 
 
 def inside(real: str, folder: str) -> bool:
     return real == folder or real.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def read_text(path: Path, rel: SourcePath, within: Path | None = None,
+def read_text(path: Path | str, rel: SourcePath, within: Path | None = None,
               real: RealPaths | None = None, max_bytes: int = MAX_BYTES) -> tuple[str | None, tuple[Diagnostic, ...]]:
     """UTF-8 text with BOM and CRLF removed, or a diagnostic that says where it went wrong.
 
@@ -93,9 +95,9 @@ def read_text(path: Path, rel: SourcePath, within: Path | None = None,
 
 
 def decode(data: bytes, rel: SourcePath) -> tuple[str | None, tuple[Diagnostic, ...]]:
-    name = PurePosixPath(rel)
     wide = _wide_encoding(data)
     if wide:
+        name = PurePosixPath(rel)
         return None, (error(rel, 1, 1, f"the file is {wide}, not UTF-8",
                             f"re-save it as UTF-8, e.g. `iconv -f {wide} -t UTF-8 {name.name} > {name.stem}.utf8{name.suffix}` "
                             "and put that file in its place"),)
@@ -111,12 +113,17 @@ def decode(data: bytes, rel: SourcePath) -> tuple[str | None, tuple[Diagnostic, 
     return text.replace("\r\n", "\n").replace("\r", "\n"), ()
 
 
-def read_bytes(path: Path, within: Path | None = None, real: RealPaths | None = None,
+def read_bytes(path: Path | str, within: Path | None = None, real: RealPaths | None = None,
                max_bytes: int = MAX_BYTES) -> tuple[bytes | None, tuple[str, str] | None]:
     """The bytes of a regular file, or (message, hint) saying why they are not read."""
     try:
-        if within is not None and (os.path.lexists(path)) and not (real or RealPaths()).within(path, within):
-            return None, ("{rel} is a link that leaves the corpus", LINK_HINT)
+        if within is not None:
+            try:
+                mode: int | None = os.lstat(path).st_mode
+            except OSError:
+                mode = None      # not there: opening it says so
+            if mode is not None and not (real or RealPaths()).within(path, within, mode):
+                return None, ("{rel} is a link that leaves the corpus", LINK_HINT)
         # Non-blocking: opening a named pipe would otherwise wait for a writer.
         with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as f:
             info = os.fstat(f.fileno())
@@ -168,7 +175,7 @@ def _wide_encoding(data: bytes) -> str | None:
     return None
 
 
-def document_path(corpus_dir: Path, meta: DocMeta, real: RealPaths) -> tuple[Path | None, Diagnostic | None]:
+def document_path(corpus_dir: Path, meta: DocMeta, real: RealPaths) -> tuple[str | None, Diagnostic | None]:
     """A document's file, refusing anything that would leave seeds/; problems at its INDEX.md row."""
     name = meta.file.replace("\\", "/")
     pure = PurePosixPath(name)
@@ -182,17 +189,27 @@ def document_path(corpus_dir: Path, meta: DocMeta, real: RealPaths) -> tuple[Pat
         return None, error(row.path, row.line, 1,
                            f"file '{meta.file[:60]}…': a name in it is longer than {NAME_BYTES} bytes, "
                            "more than file systems allow", "give the file a shorter name")
-    seeds = real.folder(corpus_dir / "seeds")
+    seeds = real.folder(os.path.join(corpus_dir, "seeds"))
     path = real.file(os.path.join(seeds, pure))
     if not inside(path, seeds):
         return None, error(row.path, row.line, 1, f"file '{meta.file}' is a link that leaves seeds/", hint)
-    if FORMATS.get(PurePosixPath(path).suffix.lower()) is None:
-        return None, error(row.path, row.line, 1, f"file '{meta.file}' has an unknown type '{PurePosixPath(path).suffix}'",
+    suffix = _suffix(path)
+    if FORMATS.get(suffix.lower()) is None:
+        return None, error(row.path, row.line, 1, f"file '{meta.file}' has an unknown type '{suffix}'",
                            "documents are .txt, .md or .html files")
     if not os.path.lexists(path):
         return None, error(row.path, row.line, 1, f"file '{meta.file}' not found in seeds/",
                            _closest_file(corpus_dir / "seeds", meta.file))
-    return Path(path), None
+    return path, None
+
+
+def _suffix(path: str) -> str:
+    """The suffix PurePosixPath(path).suffix gives (".txt"; "" for ".txt", "a." or "a"; the
+    last name that is not "." and not empty), without making one: a build asks for every document."""
+    names = [n for n in path.split("/") if n and n != "."]
+    name = names[-1] if names else ""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def _closest_file(seeds: Path, name: str) -> str:
@@ -223,26 +240,26 @@ class CorpusFiles:
 
     def text(self, rel: SourcePath, max_bytes: int = MAX_BYTES, optional: bool = False) -> Text | None:
         """A file of the corpus by its path; None when `optional` and there is no such file."""
-        def read() -> tuple[Text, Path, str | None]:
-            path = self.dir / rel
+        def read() -> tuple[Text, str, str | None]:
+            path = os.path.join(self.dir, rel)
             if optional and not os.path.lexists(path):
                 return Text(rel, None, ()), path, None
             text, found = read_text(path, rel, within=self.dir, real=self.real, max_bytes=max_bytes)
-            return Text(rel, text, found), path, self.real.file(path)
+            return Text(rel, text, found), path, self.real.file(path) if self.keep else None
 
         got = self._through(("file", rel), read)
         return None if optional and got.text is None and not got.found else got
 
     def document(self, meta: DocMeta) -> Text:
         """A document's file (seeds/<file>), or the diagnostic at its INDEX.md row that says why not."""
-        def read() -> tuple[Text, Path, str | None]:
+        def read() -> tuple[Text, str, str | None]:
             rel = document_rel(meta)
             path, problem = document_path(self.dir, meta, self.real)
             if problem is not None:
-                return Text(rel, None, (problem,)), self.dir / rel, None
+                return Text(rel, None, (problem,)), os.path.join(self.dir, rel), None
             assert path is not None
             text, found = read_text(path, rel, real=self.real)
-            return Text(rel, text, found), self.dir / rel, str(path)
+            return Text(rel, text, found), os.path.join(self.dir, rel), path
 
         return self._through(("document", meta.file, meta.where), read)
 
@@ -285,7 +302,7 @@ class CorpusFiles:
                     named.startswith(p + os.sep) for p in changed):
                 del self._kept[key]
 
-    def _through(self, key: tuple[object, ...], read: Callable[[], tuple[Any, Path, str | None]]) -> Any:
+    def _through(self, key: tuple[object, ...], read: Callable[[], tuple[Any, Path | str, str | None]]) -> Any:
         if not self.keep:
             return read()[0]
         kept = self._kept.get(key)
