@@ -110,10 +110,6 @@ def _span_name(pages: Pages, named: Names, ref: PassageRef) -> tuple[str, str] |
     name = named(doc) if doc is not None else None
     return None if name is None else (name, ref.id)
 
-def _span_key(pages: Pages, named: Names, ref: PassageRef) -> object:
-    """A passage's span, or its name in its stead."""
-    return _span_name(pages, named, ref) or pages.linked.passages[ref]
-
 def _passage_key(pages: Pages, named: Names, ref: PassageRef) -> tuple[object, ...]:
     """What a passage in a listing is made from (see _passage): its span, document and
     speakers, or the passage's name in the stead of the first two (Names)."""
@@ -142,7 +138,7 @@ def _document_inputs(pages: Pages, names: Names, doc: AnchoredDoc) -> tuple[obje
             if i is not None:
                 st = pages.linked.statements[i]
                 others = tuple(pages.linked.passages[p] for p in st.passages)
-                statements.append((st, tuple(_span_key(pages, names, p) for p in st.passages)))
+                statements.append((st, tuple(_span_name(pages, names, p) or o for p, o in zip(st.passages, others))))
                 named.update(o.annotation.speaker for o in others if o.annotation.speaker)
                 docs.update(p.doc for p in st.passages)
     related = pages.linked.related.get(doc.meta.id, ())

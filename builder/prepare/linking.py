@@ -125,10 +125,6 @@ def related_documents(docs: Sequence[AnchoredDoc], statements: Sequence[Statemen
     return out
 
 
-def order_timeline(docs: Sequence[AnchoredDoc]) -> tuple[TimelineEntry, ...]:
-    return _in_order([e for doc in docs for e in timeline_entries(doc)], {d.meta.id: i for i, d in enumerate(docs)})
-
-
 def timeline_entries(doc: AnchoredDoc) -> list[TimelineEntry]:
     """A document's entries on the timeline: its publication, and each date with an event."""
     entries = [TimelineEntry(doc.meta.published, doc.meta.title, doc.meta.id, None, "published")] if doc.meta.published else []
