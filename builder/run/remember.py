@@ -15,7 +15,6 @@ A build with a cache makes the same bytes as one without (tests/test_cache.py).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import pickle
@@ -28,7 +27,7 @@ from builder.core.models import DocMeta, Entity
 from builder.read.settings import Settings
 from builder.run import transfer
 from builder.run.executor import Forked, InProcess
-from builder.run.digest import code, digest
+from builder.run.digest import code, digest, plain
 from builder.run.memo import Fresh
 from builder.run.store import Store
 
@@ -120,41 +119,24 @@ class Remembered(Fresh):
             for i, (value, result_digest) in zip(todo, compute(todo, partial(_store_each, self.store, wanted, name_of))):
                 out[i], made[i] = value, result_digest
         self.store.used(k for k, d in zip(keys, made) if d)
-        for value, name, x in zip(out, made, inputs):
+        for value, name in zip(out, made):
             name = name or self.key("unstored", value)
             self._name_result(value, name)
-            given = [r for r in _records_in(x) if id(r) in self.named]
             for part in value if type(value) is tuple else ():
-                self._name_parts(part, given)
+                meta = getattr(part, "meta", None)
+                # The metadata of a prepared document, which pages read by itself (a listing, a
+                # related document): named by its value, as INDEX.md's row is. Its annotations are
+                # not named one by one: a page names a passage by its document's name and its id.
+                if type(meta) in BY_VALUE:
+                    self.name(meta, _by_value(meta))
         return out
-
-    def _name_parts(self, part: object, given: Sequence[object]) -> None:
-        """The metadata of a prepared document, which pages read by itself (a listing, a
-        related document): named as the equal record among the inputs is (INDEX.md's row,
-        a copy read back from the cache), else by its value. Its annotations are not named
-        one by one: a page names a passage by its document's name and its id (html.reads)."""
-        meta = getattr(part, "meta", None)
-        if type(meta) in BY_VALUE:
-            same = next((r for r in given if r == meta), None)
-            self.name(meta, self.named[id(same)] if same is not None else _by_value(meta))
-
-
-def _records_in(inputs: object) -> Iterable[object]:
-    """The records small enough to be named by value (BY_VALUE) among a step's inputs and
-    their tuples, two levels down (a document's job holds its INDEX.md row)."""
-    for x in inputs if type(inputs) is tuple else ():
-        if type(x) in BY_VALUE:
-            yield x
-        elif type(x) is tuple:
-            yield from (y for y in x if type(y) in BY_VALUE)
 
 
 def _by_value(record: object) -> str:
-    """The name of a record named by what it holds (BY_VALUE): the digest of its value as
+    """The name of a record named by what it holds (BY_VALUE): digest.plain of the record as
     builder.run.transfer writes it, for a record it writes (a document's metadata: four times
-    faster than builder.run.digest's, which a build asked for each row of INDEX.md), else
-    builder.run.digest's."""
-    return _plain_digest(transfer.encode(record)) if type(record) in transfer.CLASSES else digest(record)
+    faster than digest(), which a build asked twice for each row of INDEX.md), else digest()."""
+    return plain(transfer.encode(record)) if type(record) in transfer.CLASSES else digest(record)
 
 
 def _nameable(value: object) -> bool:
@@ -198,24 +180,11 @@ def _store_each(store: Store, keys: dict[Hashable, str], name_of: Callable[[Any]
 
 def _packed(value: object) -> bytes:
     """A result as the store keeps it (read back by _load): the digest of its bytes (checked
-    when it is read), the digest of its value (its name, _plain_digest), then its bytes."""
+    when it is read), the digest of its value (its name: digest.plain, not the digest of these
+    bytes, which depend on which equal strings happen to be one object), then its bytes."""
     encoded = transfer.encode_all([value])
     payload = pickle.dumps(encoded, protocol=5)
-    return (hashlib.sha256(payload).hexdigest() + _plain_digest(encoded)).encode() + b"\n" + payload
-
-
-def _plain_digest(encoded: object) -> str:
-    """The digest of a value as builder.run.transfer writes it (records as lists of plain
-    values), pickled in C without a memo, so that equal values have equal bytes: pickle's
-    bytes with a memo depend on which equal strings happen to be one object (a result made
-    from INDEX.md's rows parsed, or read back from the cache, shares different ones)."""
-    buf = io.BytesIO()
-    pickler = pickle.Pickler(buf, protocol=5)
-    pickler.fast = True
-    pickler.dump(encoded)
-    h = hashlib.sha256(b"value\0")
-    h.update(buf.getbuffer())
-    return h.hexdigest()
+    return (hashlib.sha256(payload).hexdigest() + plain(encoded)).encode() + b"\n" + payload
 
 
 # --- pages, exports and the search index, from the cache or kept there
