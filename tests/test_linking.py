@@ -163,7 +163,7 @@ def test_statements_group_as_the_oracle_with_shingles_packed_narrow_or_wide(word
         statements.WORD_BITS = old
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(quotes=st.lists(st.tuples(st.integers(0, 3), st.lists(st.integers(0, 4), min_size=3, max_size=6),
                                  st.integers(0, 2)), max_size=14),
        removed=st.sets(st.integers(0, 13)))

@@ -114,16 +114,15 @@ class Statements:
                 continue
             del self.ref[q]
             for sh in self.grams.pop(q, ()):
-                post = self.postings[sh]
-                n = _size(post)
-                if (n <= limit) != (n - 1 <= limit):
-                    crossed.add(sh)
-                if type(post) is int:
-                    del self.postings[sh]
+                post = postings[sh]
+                if type(post) is int:     # this quote alone
+                    del postings[sh]
                 else:
+                    if len(post) == limit + 1:   # one fewer: back within the limit
+                        crossed.add(sh)
                     post.discard(q)
                     if len(post) == 1:   # a set holds two quotes or more
-                        self.postings[sh] = next(iter(post))
+                        postings[sh] = next(iter(post))
             self.spans.pop(q, None)
             touched.add(q)
         for ref, span in added:
@@ -221,10 +220,6 @@ def _pack(gram: tuple[int, ...]) -> int:
     for n in gram:
         key = key << 64 | n
     return key << 64
-
-
-def _size(post: int | set[int]) -> int:
-    return 1 if type(post) is int else len(post)
 
 
 def _members(post: int | set[int] | None) -> Iterable[int]:
