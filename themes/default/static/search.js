@@ -423,13 +423,16 @@
      a few files at a time (needText), so the first results come after a few small files; each
      item is checked once per query (the answers are kept while the phrases stay). Checked down
      the whole ranking, a phrase of a stop word and a common word ("the president") fetched the
-     text of every item holding the word: at 100,000 documents, tens of thousands of files. */
+     text of every item holding the word: at 100,000 documents, tens of thousands of files.
+     The walk stops once `want` matches are known anywhere in it, not only in order: while
+     one file is slow, the ones behind it keep arriving, and a walk that waited for matches in
+     order went on asking down the ranking until the slow file came. */
   var checkedFor = { key: null, answers: new Map() };
   function withPhrases(items, phrases, want) {
     var key = JSON.stringify(phrases.map(function (ph) { return [ph.words, ph.field]; }));
     if (checkedFor.key !== key) checkedFor = { key: key, answers: new Map() };
     var answers = checkedFor.answers, shown = [], found = 0, unknown = 0, i;
-    for (i = 0; i < items.length && shown.length < want; i++) {
+    for (i = 0; i < items.length && found < want; i++) {
       var n = items[i][0], ok = answers.get(n);
       if (ok === undefined) {
         ok = hasPhrases(n, phrases);
