@@ -97,3 +97,38 @@ def test_where_the_graph_allows_a_speaker_has_one_colour_everywhere(docs) -> Non
         for s, i in slots(d, prefer).items():
             seen.setdefault(s, set()).add(i)
     assert all(len(v) == 1 for v in seen.values())
+
+
+def _component(docs: list[list[EntityId]], start: set[EntityId]) -> set[EntityId]:
+    """The speakers linked to `start` through documents that quote them together."""
+    reached, grew = set(start), True
+    while grew:
+        grew = False
+        for d in docs:
+            if reached.intersection(d) and not reached.issuperset(d):
+                reached.update(d)
+                grew = True
+    return reached
+
+
+@settings(max_examples=300, deadline=None)
+@given(groups, st.lists(st.sampled_from([EntityId(f"s{i}") for i in range(30)]), min_size=1, max_size=6, unique=True))
+def test_a_new_document_moves_no_colour_outside_its_speakers_reach(docs, new) -> None:
+    """Quoting some speakers together in one more document keeps every colour it cannot reach:
+    a speaker whose id sorts before all of the new document's, and a speaker not linked to them
+    through documents at all (DSATUR, the colouring before this one, moved colours across the
+    corpus: its order came from the whole graph)."""
+    before, after = preferred(docs), preferred([*docs, new])
+    reach = _component([*docs, new], set(new))
+    for s, slot in before.items():
+        if s < min(new) or s not in reach:
+            assert after.get(s) == slot, (s, slot, after.get(s))
+
+
+def test_a_speaker_alone_keeps_the_colour_its_id_picks() -> None:
+    """A speaker quoted with nobody else takes the slot its id picks, in every build and process:
+    the eight colours are spread over a corpus's speakers, not piled on the first."""
+    alone = [[EntityId(f"person-{k}")] for k in range(40)]
+    prefer = preferred(alone)
+    assert all(prefer[d[0]] == colours.first_choice(d[0]) for d in alone)
+    assert len(set(prefer.values())) == SAFE
