@@ -11,7 +11,8 @@ it compares any two commits whatever their internal layout.
 
 With --cached it compares rebuilds after one edit instead: each side builds its own copy of
 the corpus with the build cache (a first build fills it), then each run makes one sidecar edit
-(synth.edit_one_speaker: the same change on both sides, in turn) and builds again.
+(synth.edit_one_speaker, or with --edit note synth.edit_one_note: the same change on both
+sides, in turn) and builds again.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=6, help="runs of each side (default 6)")
     ap.add_argument("--corpus", type=Path, help="a corpus folder to use instead of a generated one")
     ap.add_argument("--cached", action="store_true", help="rebuilds after one sidecar edit, with the build cache")
+    ap.add_argument("--edit", choices=sorted(synth.EDITS), default="speaker",
+                    help="with --cached: the edit made before each rebuild (default: a quote's speaker)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="glossator-build-ab-") as tmp:
         work = Path(tmp)
@@ -82,7 +85,7 @@ def main() -> None:
             for n in range(args.runs * 2):
                 name = order[n % 4]
                 if args.cached:
-                    synth.edit_one_speaker(corpora[name], len(runs[name]))
+                    synth.EDITS[args.edit](corpora[name], len(runs[name]))
                 runs[name].append(one(sides[name], corpora[name], work / f"site-{name}", cached=args.cached))
                 print(f"{name:5} wall {runs[name][-1]['wall']:.2f} s", file=sys.stderr)
             for name in sides:

@@ -9,8 +9,9 @@ in a fresh process per run, so each run pays imports and start-up like a user do
 instead of generating one (100,000 documents take minutes to generate; --cached edits its sidecar).
 
 With --cached it also measures the build cache (.glossator-cache/): a first build that fills
-it, a second with nothing changed, and `--runs` builds each after one sidecar edit (a quote
-given to another speaker, in the middle document), against the full build without a cache.
+it, a second with nothing changed, `--runs` builds each after one sidecar edit (a quote given
+to another speaker, in the middle document), and `--runs` after one note reworded there (an
+edit the search index does not read), against the full build without a cache.
 """
 
 from __future__ import annotations
@@ -125,6 +126,11 @@ def measure_cache(corpus: Path, out: Path, args: argparse.Namespace) -> dict[str
         synth.edit_one_speaker(corpus, n)
         edits.append(run_once(corpus, out, args.workers, cache=True))
     found["one sidecar edited (a quote's speaker)"] = edits
+    notes = []
+    for n in range(args.runs):
+        synth.edit_one_note(corpus, n)
+        notes.append(run_once(corpus, out, args.workers, cache=True))
+    found["one sidecar edited (a note)"] = notes
     return found
 
 

@@ -124,8 +124,7 @@ def write(out: Path, docs: int = 1000, seed: int = 1, words_per_doc: int = 700) 
 def edit_one_speaker(corpus: Path, n: int) -> None:
     """One sidecar edit, as the cache benchmarks make it: the first quote of the middle document
     credited to another speaker that document quotes (run n's choice). A speaker new to the
-    document would join two speakers never quoted together, whose colours would move on many
-    pages (builder/html/colours.py): a larger edit than this one."""
+    document would also join two speakers never quoted together on their pages."""
     sidecars = sorted((corpus / "annotations").glob("doc-*.yaml"))
     sidecar = sidecars[len(sidecars) // 2]
     text = sidecar.read_text("utf-8")
@@ -136,6 +135,22 @@ def edit_one_speaker(corpus: Path, n: int) -> None:
     other = random.Random(n).choice(others)
     sidecar.write_text(text[:first.start(1)] + other + text[first.end(1):], "utf-8")
 
+
+
+def edit_one_note(corpus: Path, n: int) -> None:
+    """One sidecar edit that leaves the search index as it was: the middle document's first
+    editorial note reworded (run n's wording). Its page and the data files change; no
+    document's words, quotes or speakers do."""
+    sidecars = sorted((corpus / "annotations").glob("doc-*.yaml"))
+    sidecar = sidecars[len(sidecars) // 2]
+    text = sidecar.read_text("utf-8")
+    note = re.search(r"note: ([^}\n]*)\}", text)
+    if note is None:
+        raise SystemExit(f"{sidecar}: no note to reword (a corpus synth.py wrote has some)")
+    sidecar.write_text(text[:note.start(1)] + f"A *note* reworded ({n})." + text[note.end(1):], "utf-8")
+
+
+EDITS = {"speaker": edit_one_speaker, "note": edit_one_note}   # the cache benchmarks' --edit
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

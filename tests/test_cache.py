@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import pytest
 import yaml
@@ -28,6 +28,7 @@ from builder.export import tables, w3c
 from builder.html import timeline
 from builder.read import index
 from builder.run import digest
+from builder.search import files as search_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -236,6 +237,44 @@ def test_search_files_made_again_the_same_are_linked_to_the_earlier_copy(tmp_pat
     same = [p for p in search if after[p][1] == before[p][1]]
     assert same and len(same) < len(search), same            # the edit changed some files, not all
     assert all(after[p][0] == before[p][0] for p in same), same
+    same_as_uncached(root, site, tmp_path)
+
+
+def test_the_search_index_is_merged_again_only_when_a_shard_changed(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search index reads each document's shard (its text, title, quotes, speakers' and
+    mentioned entities' names) and nothing else: a note or a date edited leaves every shard as
+    it was, and the index is taken from the cache whole, not merged again (10,000 documents:
+    ~7 s of CPU beside the pages); a quote credited to someone else is merged again."""
+    monkeypatch.setenv("GLOSSATOR_WORKERS", "1")   # merged in this process, where the calls are counted
+    merged: list[int] = []
+    merging = search_files.merging
+
+    def counted(shards: Iterable[object], **sizes: int) -> Iterator[tuple[str, bytes]]:
+        merged.append(1)
+        return merging(shards, **sizes)
+
+    monkeypatch.setattr(search_files, "merging", counted)
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    assert len(merged) == 1
+    sidecar = root / "annotations" / "anadolu-2024-medvedev.yaml"
+    edit(sidecar, "note: The report gives no date or occasion", "note: The report gives no occasion")
+    edit(sidecar, 'date: "2024-05-28"', 'date: "2024-05-27"')
+    before = inodes(site)
+    build(root, site)
+    assert len(merged) == 1, "a note and a date edited: the index from the cache"
+    assert "docs/anadolu-2024-medvedev.html" in rebuilt(before, inodes(site))
+    same_as_uncached(root, site, tmp_path)
+    del merged[:]                                  # (same_as_uncached merged once, without the cache)
+    edit(root / "annotations" / "rt-2021-naeem.yaml", "    via: al-mayadeen\n", "")
+    build(root, site)
+    assert merged == [], "a relaying outlet is not in the index"
+    speaker = yaml.safe_load(sidecar.read_text("utf-8"))["quotes"][0]["speaker"]
+    other = "vladimir-putin" if speaker != "vladimir-putin" else "sergey-lavrov"
+    edit(sidecar, f"speaker: {speaker}", f"speaker: {other}")
+    build(root, site)
+    assert len(merged) == 1, "a quote credited to another speaker is merged again"
     same_as_uncached(root, site, tmp_path)
 
 

@@ -30,9 +30,13 @@ from builder.run.executor import Forked, InProcess
 from builder.run.digest import code, digest, plain
 from builder.run.memo import Fresh
 from builder.run.store import Store
+from builder.search.shards import Packed
 
 T = TypeVar("T")
-BY_VALUE = (Settings, Entity, DocMeta)   # small records named by what they hold, not by what they were read from
+# Records named by what they hold, not by the result they are part of or the file they were read
+# from: settings, an entity, a row of INDEX.md; a document's search shard, which the search index
+# alone reads (an edit that leaves a shard as it was, a note or a date, leaves the index as it was).
+BY_VALUE = (Settings, Entity, DocMeta, Packed)
 
 
 class Remembered(Fresh):
@@ -221,11 +225,12 @@ class Kept:
         return Kept(memo, str(staging.where()), "", "")
 
     def keyed(self, prepared: Any) -> Kept:  # noqa: ANN401
-        """With the names of what the prepared documents make: the linked corpus, the search index."""
+        """With the names of what the prepared documents make: the linked corpus, and the search
+        index, which reads nothing but the documents' shards (each named by what it holds)."""
         memo = self.memo
         linked = memo.key("linked", prepared.settings, prepared.corpus, prepared.docs, prepared.entities,
                           prepared.incomplete)
-        return replace(self, linked=linked, search_key=memo.key("search", prepared.docs, prepared.entities))
+        return replace(self, linked=linked, search_key=memo.key("search", prepared.shards))
 
     def _place(self, key: str, rel: str, just_put: bool = False) -> bool:
         target = os.path.join(self.root, rel)
