@@ -102,6 +102,24 @@ def test_a_second_build_takes_every_page_from_the_cache(tmp_path: Path) -> None:
     same_as_uncached(root, site, tmp_path)
 
 
+def test_a_build_says_what_it_took_from_the_cache(tmp_path: Path) -> None:
+    """The summary line counts the documents read back and the pages linked from the cache."""
+    root, site = example(tmp_path), tmp_path / "site"
+
+    def summary(*extra: str) -> str:
+        o, e = io.StringIO(), io.StringIO()
+        assert main(["build", str(root), "--out", str(site), *extra], o, e) == 0, e.getvalue()
+        return o.getvalue()
+
+    assert "(from the cache: 0 of the documents, 0 of the pages)" in summary()
+    assert "(from the cache: 5 of the documents, 63 of the pages)" in summary()
+    edit(root / "annotations" / "rt-2021-naeem.yaml", "    via: al-mayadeen\n", "")
+    before = inodes(site)
+    line = summary()
+    assert "63 pages" in line and f"(from the cache: 4 of the documents, {63 - len(rebuilt(before, inodes(site)))} of" in line
+    assert "from the cache" not in summary("--no-cache")
+
+
 def test_a_sidecar_edit_makes_its_document_and_the_listings_again(tmp_path: Path) -> None:
     _, before, again = rebuilt_after(tmp_path, lambda root: edit(
         root / "annotations" / "rt-2021-naeem.yaml", "    via: al-mayadeen\n", ""))

@@ -171,8 +171,11 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"build failed: nothing was written; {target} is unchanged\n")
         return EXIT_CORPUS
     if not args.quiet:
+        cached = result.from_cache
+        reused = "" if cached is None else \
+            f" (from the cache: {cached.documents} of the documents, {cached.pages} of the pages)"
         out.write(f"built {plural(result.documents, 'document')}, {plural(result.annotations, 'annotation')}, "
-                  f"{plural(result.pages, 'page')} in {result.seconds:.2f} s → {target}\n")
+                  f"{plural(result.pages, 'page')} in {result.seconds:.2f} s{reused} → {target}\n")
     return EXIT_OK
 
 

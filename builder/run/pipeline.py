@@ -220,12 +220,21 @@ def publishing(files: Mapping[SitePath, bytes], settings: config.Settings) -> di
 
 
 @dataclass(frozen=True)
+class FromCache:
+    """What a build took from the build cache instead of making it."""
+
+    documents: int    # prepared documents read back
+    pages: int        # pages linked from an earlier build's copy
+
+
+@dataclass(frozen=True)
 class BuildResult:
     diagnostics: tuple[Diagnostic, ...]
     site: Mapping[SitePath, bytes] = field(default_factory=dict)
     documents: int = 0
     annotations: int = 0
     seconds: float = 0.0
+    from_cache: FromCache | None = None     # None: built without the cache
 
     @property
     def ok(self) -> bool:
@@ -316,8 +325,9 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         out = staging.site({**static, **extra})
     else:
         out = dict(sorted({**out, **extra}.items()))
+    from_cache = FromCache(memo.hits, remember.linked_pages(made)) if isinstance(memo, Remembered) else None
     return BuildResult(found, out, len(linked.docs), sum(len(d.spans) for d in linked.docs),
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, from_cache)
 
 
 def _make(the_site: Site, linked: Linked, base_url: str, item: str,

@@ -197,9 +197,11 @@ def _packed(value: object) -> bytes:
 @dataclass(frozen=True)
 class Written:
     """In place of a file's bytes: the file is in the staging folder already, and these are
-    the cache entries it came from (the parent lists them as used)."""
+    the cache entries it came from (the parent lists them as used); `made`: by this build
+    (kept in the cache as it was written), not linked from an earlier build's copy."""
 
     keys: tuple[str, ...]
+    made: bool = False
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,7 @@ class Kept:
         if problem is not None or data is None:
             return made
         self._keep(key, path, data)
-        return [(path, Written((key,)), None)]
+        return [(path, Written((key,), made=True), None)]
 
     def _files(self, key: str, make: Callable[[], Iterable[tuple[str, pieces.Content]]],
                uses: list[str] | None = None) -> list[Any]:
@@ -302,7 +304,7 @@ class Kept:
             self._keep(k, p, data)
         used = sorted(set(uses or ()))
         self.memo.store.put(key, json.dumps({"files": files, "uses": used}).encode())
-        return [(p, Written((k, key, *used)), None) for p, k in files.items()]
+        return [(p, Written((k, key, *used), made=True), None) for p, k in files.items()]
 
     def search(self, make: Callable[[], Iterable[tuple[str, bytes]]]) -> list[Any]:
         """The search index's files (make() hands them out one at a time), from the cache or
@@ -341,3 +343,8 @@ def _content_key(data: bytes) -> str:
 def used(made: Sequence[tuple[Any, Any, Any]]) -> list[str]:
     """The cache entries the files of a page map came from."""
     return [k for _, data, _ in made if isinstance(data, Written) for k in data.keys]
+
+
+def linked_pages(made: Sequence[tuple[Any, Any, Any]]) -> int:
+    """How many of a page map's pages (HTML) were linked from an earlier build's copy."""
+    return sum(1 for path, data, _ in made if path.endswith(".html") and isinstance(data, Written) and not data.made)
