@@ -197,8 +197,9 @@ def _packed(value: object) -> bytes:
 @dataclass(frozen=True)
 class Written:
     """In place of a file's bytes: the file is in the staging folder already, and these are
-    the cache entries it came from (the parent lists them as used); `made`: by this build
-    (kept in the cache as it was written), not linked from an earlier build's copy."""
+    the cache entries it came from (the parent lists them as used); `made`: this build made
+    it (and kept it, or found the same bytes kept already), rather than linking the result of
+    an earlier build without making it."""
 
     keys: tuple[str, ...]
     made: bool = False
