@@ -188,3 +188,38 @@ def test_statements_kept_up_to_date_group_as_the_oracle_across_the_stock_phrase_
         grouping.update(sorted(gone, key=lambda r: (r.doc, r.id)), [])
         assert grouping.group(order.__getitem__) == group_statements(left, dict(kept))   # type: ignore[arg-type]
 
+
+
+@settings(max_examples=200, deadline=None)
+@given(quotes=st.lists(st.tuples(st.integers(0, 3), st.lists(st.integers(0, 4), min_size=3, max_size=6),
+                                 st.integers(0, 2)), max_size=14),
+       removed=st.sets(st.integers(0, 13)))
+def test_statements_restored_from_their_pairs_group_and_update_as_the_oracle(quotes: list, removed: set[int]) -> None:
+    """A build with the cache reads a first link's pairs back (Statements.pairs, restore) instead
+    of counting shingles: restored, the quotes group as update() grouped them; a live server
+    that restored them then removes some and adds them back groups as a batch grouping does
+    (the shingles are counted then). Stock phrase at three quotes, as above."""
+    docs = _quotes_corpus(quotes)
+    quoted = [(PassageRef(d.meta.id, s.id), s) for d in docs for s in d.spans]
+    order = {ref: (i, 0) for i, (ref, _) in enumerate(quoted)}
+    gone = sorted({quoted[i][0] for i in removed if i < len(quoted)}, key=lambda r: (r.doc, r.id))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(statements, "MAX_SHINGLE_POSTINGS", 2)
+        patch.setattr(oracles, "MAX_SHINGLE_POSTINGS", 2)
+        counted = statements.Statements()
+        counted.update([], quoted)
+        restored = statements.Statements()
+        restored.restore(quoted, counted.pairs())
+        assert restored.group(order.__getitem__) == counted.group(order.__getitem__) \
+            == group_statements(docs, dict(quoted))   # type: ignore[arg-type]
+        assert restored.pairs() == counted.pairs()
+        back = [(r, s) for r, s in quoted if r in set(gone)]
+        for grouping in (restored, counted):
+            grouping.update(gone, [])
+            grouping.update([], back)
+        assert restored.group(order.__getitem__) == group_statements(docs, dict(quoted))   # type: ignore[arg-type]
+        assert _paired(restored) == _paired(counted)   # each pair, not only the statements they make
+
+
+def _paired(grouping: statements.Statements) -> set[frozenset[PassageRef]]:
+    return {frozenset((grouping.ref[a], grouping.ref[b])) for a, bs in grouping.edges.items() for b in bs}

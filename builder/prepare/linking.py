@@ -198,6 +198,13 @@ class DocFacts:
         )
 
 
+# What a first link's statement pairs are asked of: (every quote as (document, id, words, start,
+# end), in corpus order; compute) → Statements.pairs(), from compute() or from a memo that keeps
+# them between builds (builder.run.pipeline.link). The pairs read nothing else of a quote: an edit
+# that leaves every quote's words and place as they were (a speaker, a note, a date) reuses them.
+PairsOf = Callable[[tuple[tuple[str, str, str, int, int], ...], Callable[[], bytes]], bytes]
+
+
 class Linker:
     """linking.link() for a corpus that changes a few documents at a time.
 
@@ -219,7 +226,9 @@ class Linker:
         self._names: dict[EntityId, str] = {}             # what related_documents last named entities by
 
     def link(self, corpus_: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity],
-             incomplete: frozenset[DocId] = frozenset()) -> tuple[Linked, tuple[Diagnostic, ...]]:
+             incomplete: frozenset[DocId] = frozenset(), pairs_of: PairsOf | None = None
+             ) -> tuple[Linked, tuple[Diagnostic, ...]]:
+        """`pairs_of`: see PairsOf (a first link's statements from an earlier build's pairs)."""
         order = tuple(d.meta.id for d in docs)
         old = self.facts
         facts = {}
@@ -234,7 +243,9 @@ class Linker:
         self._doc_index = {doc_id: n for n, doc_id in enumerate(order)}
 
         requoted = [i for i in changed if i not in old or i not in facts or old[i].quotes != facts[i].quotes]
-        if requoted:
+        if requoted and not old and pairs_of is not None:
+            self._first_statements([q for i in order for q in facts[i].quotes], pairs_of)
+        elif requoted:
             self.statements.update([ref for i in requoted if i in old for ref, _ in old[i].quotes],
                                    [q for i in requoted if i in facts for q in facts[i].quotes])
         passages = Passages(order, {i: f.passages for i, f in facts.items()})
@@ -275,6 +286,20 @@ class Linker:
         )
         self.linked = linked
         return linked, self._check_targets(passages, changed, incomplete)
+
+    def _first_statements(self, quotes: list[tuple[PassageRef, Span]], pairs_of: PairsOf) -> None:
+        """Every quote given to the statements at once: their pairs found by update(), or read
+        back by `pairs_of` for quotes whose words are the same, in the same places."""
+        counted = []
+
+        def compute() -> bytes:
+            self.statements.update((), quotes)
+            counted.append(True)
+            return self.statements.pairs()
+
+        pairs = pairs_of(tuple((r.doc, r.id, s.annotation.selector.text, s.start, s.end) for r, s in quotes), compute)
+        if not counted:
+            self.statements.restore(quotes, pairs)
 
     def _position(self, ref: PassageRef) -> tuple[int, int]:
         """Where a quote comes in the corpus: linking numbers quotes in document order."""

@@ -8,6 +8,8 @@ quotes of the documents an edit changed, and both get the same statements.
 from __future__ import annotations
 
 import re
+import sys
+from array import array
 from collections import Counter, defaultdict
 from itertools import count, repeat
 from operator import lshift, or_
@@ -90,6 +92,7 @@ class Statements:
         # set of one (a set is 216 bytes: ~15 KB a document in all, 1.5 GB at 100,000)
         self.postings: dict[int, int | set[int]] = {}
         self.edges: dict[int, set[int]] = {}
+        self._unposted = False    # restore()d: the shingles not counted yet
 
     def packed(self, text: str) -> tuple[int, ...]:
         """The shingles of a quote's words (`shingles`), each one int: its words' numbers side by
@@ -103,7 +106,55 @@ class Statements:
                                           map(lshift, ids[1:], repeat(WORD_BITS))), ids[2:])))
         return tuple({_pack(gram) for gram in shingles(ids)})   # type: ignore[arg-type]
 
+    def pairs(self) -> bytes:
+        """The pairs of quotes that share enough words, as the numbers of a fresh Statements
+        that was given every quote in one update() (its numbers are the quotes' places in that
+        order): two little-endian uint32 a pair, a first (the lower) then b. `restore` takes them back."""
+        out = array("I", [n for a, bs in sorted(self.edges.items()) for b in sorted(bs) if a < b for n in (a, b)])
+        if sys.byteorder != "little":
+            out.byteswap()
+        return out.tobytes()
+
+    def restore(self, quotes: Sequence[tuple[PassageRef, Span]], pairs: bytes) -> None:
+        """A fresh Statements as update(added=quotes) would leave it, from the `pairs()` it found
+        for those quotes (in an earlier build: every quote's words the same, in the same place),
+        without counting a shingle. The shingles are counted the first time update() is asked
+        for more (a live server's next edit); group() needs only the pairs."""
+        assert not self.number, "restore() makes a fresh Statements"
+        for q, (ref, span) in enumerate(quotes):
+            self.number[ref] = q
+            self.ref[q] = ref
+            self.spans[q] = span
+        self._next = len(quotes)
+        numbers = array("I")
+        numbers.frombytes(pairs)
+        if sys.byteorder != "little":
+            numbers.byteswap()
+        edges = self.edges
+        for a, b in zip(numbers[0::2], numbers[1::2]):
+            edges.setdefault(a, set()).add(b)
+            edges.setdefault(b, set()).add(a)
+        self._unposted = True
+
+    def _post_restored(self) -> None:
+        """The shingles of quotes restore() took without counting them, posted (not paired: the
+        pairs are known)."""
+        self._unposted = False
+        postings, get = self.postings, self.postings.get
+        for q, span in self.spans.items():
+            grams = self.grams[q] = self.packed(span.annotation.selector.text)
+            for sh in grams:
+                post = get(sh)
+                if post is None:
+                    postings[sh] = q
+                elif type(post) is int:
+                    postings[sh] = {post, q}
+                else:
+                    post.add(q)
+
     def update(self, removed: Iterable[PassageRef], added: Iterable[tuple[PassageRef, Span]]) -> None:
+        if self._unposted:
+            self._post_restored()
         limit = MAX_SHINGLE_POSTINGS
         postings, get = self.postings, self.postings.get
         crossed: set[int] = set()

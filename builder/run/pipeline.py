@@ -40,6 +40,7 @@ from builder.read import annotations, index, settings as config
 from builder.read.files import CorpusFiles, Text
 from builder.run import collector, indexing, remember, transfer
 from builder.run.executor import Codec, Executor, default
+from builder.run.digest import plain
 from builder.run.memo import Fresh
 from builder.run.preparing import Known, prepare_document
 from builder.run.progress import Progress, counting, silent
@@ -127,7 +128,12 @@ def _prepare_job(job: tuple[DocMeta, Text, Text | None], known: Known, names: an
 def link(prepared: Prepared, memo: Fresh, progress: Progress = silent) -> tuple[Linked, tuple[Diagnostic, ...]]:
     progress("linking")
     linker = memo.keep("linker", linking.Linker)
-    linked, found = linker.link(prepared.corpus, prepared.docs, prepared.entities, prepared.incomplete)
+
+    def pairs_of(quotes: tuple[tuple[str, str, str, int, int], ...], compute: Callable[[], bytes]) -> bytes:
+        # Kept between builds: at 10,000 documents finding them is 2.3 s of linking's 4.0.
+        return memo.get("statement pairs", plain(quotes), compute, lasting=True)
+
+    linked, found = linker.link(prepared.corpus, prepared.docs, prepared.entities, prepared.incomplete, pairs_of)
     return linked, diagnostics.sort((*prepared.diagnostics, *found))
 
 
