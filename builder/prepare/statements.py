@@ -138,25 +138,34 @@ class Statements:
 
     def _post_restored(self) -> None:
         """The shingles of quotes restore() took without counting them, posted (not paired: the
-        pairs are known)."""
+        pairs are known, and no shingle crossed the limit since they were found)."""
         self._unposted = False
-        postings, get = self.postings, self.postings.get
         for q, span in self.spans.items():
-            grams = self.grams[q] = self.packed(span.annotation.selector.text)
-            for sh in grams:
-                post = get(sh)
-                if post is None:
-                    postings[sh] = q
-                elif type(post) is int:
+            self._post(q, span, set())
+
+    def _post(self, q: int, span: Span, crossed: set[int]) -> None:
+        """Quote q's shingles counted and posted; `crossed` gets each shingle this quote takes
+        past the stock-phrase limit."""
+        postings, get, limit = self.postings, self.postings.get, MAX_SHINGLE_POSTINGS
+        grams = self.grams[q] = self.packed(span.annotation.selector.text)
+        self.spans[q] = span
+        for sh in grams:
+            post = get(sh)
+            if post is None:          # most shingles: in this quote alone
+                postings[sh] = q
+            elif type(post) is int:
+                if post != q:
                     postings[sh] = {post, q}
-                else:
-                    post.add(q)
+            else:
+                if len(post) == limit:   # one more: past the limit (a stock phrase from now on)
+                    crossed.add(sh)
+                post.add(q)
 
     def update(self, removed: Iterable[PassageRef], added: Iterable[tuple[PassageRef, Span]]) -> None:
         if self._unposted:
             self._post_restored()
         limit = MAX_SHINGLE_POSTINGS
-        postings, get = self.postings, self.postings.get
+        postings = self.postings
         crossed: set[int] = set()
         touched: set[int] = set()
         for ref in removed:
@@ -182,20 +191,7 @@ class Statements:
                 q = self.number[ref] = self._next
                 self.ref[q] = ref
                 self._next += 1
-            grams = self.packed(span.annotation.selector.text)
-            self.grams[q] = grams
-            self.spans[q] = span
-            for sh in grams:
-                post = get(sh)
-                if post is None:          # most shingles: in this quote alone
-                    postings[sh] = q
-                elif type(post) is int:
-                    if post != q:
-                        postings[sh] = {post, q}
-                else:
-                    if len(post) == limit:   # one more: past the limit (a stock phrase from now on)
-                        crossed.add(sh)
-                    post.add(q)
+            self._post(q, span, crossed)
             touched.add(q)
         for sh in crossed:
             touched.update(_members(self.postings.get(sh)))
