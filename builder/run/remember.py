@@ -131,7 +131,8 @@ class Remembered(Fresh):
                 # The metadata of a prepared document, which pages read by itself (a listing, a
                 # related document): named by its value, as INDEX.md's row is. Its annotations are
                 # not named one by one: a page names a passage by its document's name and its id.
-                if type(meta) in BY_VALUE:
+                # (The raw and the anchored document hold one metadata record: named once.)
+                if type(meta) in BY_VALUE and id(meta) not in self.named:
                     self.name(meta, _by_value(meta))
         return out
 
