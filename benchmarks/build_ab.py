@@ -12,7 +12,8 @@ it compares any two commits whatever their internal layout.
 With --cached it compares rebuilds after one edit instead: each side builds its own copy of
 the corpus with the build cache (a first build fills it), then each run makes one sidecar edit
 (synth.edit_one_speaker, or with --edit note synth.edit_one_note: the same change on both
-sides, in turn) and builds again.
+sides, in turn) and builds again. With --edit first, each run removes the side's cache first:
+a first build, which fills the cache (what a fresh clone's build pays).
 """
 
 from __future__ import annotations
@@ -64,8 +65,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=6, help="runs of each side (default 6)")
     ap.add_argument("--corpus", type=Path, help="a corpus folder to use instead of a generated one")
     ap.add_argument("--cached", action="store_true", help="rebuilds after one sidecar edit, with the build cache")
-    ap.add_argument("--edit", choices=sorted(synth.EDITS), default="speaker",
-                    help="with --cached: the edit made before each rebuild (default: a quote's speaker)")
+    ap.add_argument("--edit", choices=[*sorted(synth.EDITS), "first"], default="speaker",
+                    help="with --cached: the edit made before each rebuild (default: a quote's speaker); "
+                         "first: the cache removed instead, a first build timed")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="glossator-build-ab-") as tmp:
         work = Path(tmp)
@@ -84,7 +86,9 @@ def main() -> None:
             order = ["base", "tree", "tree", "base"]
             for n in range(args.runs * 2):
                 name = order[n % 4]
-                if args.cached:
+                if args.cached and args.edit == "first":
+                    shutil.rmtree(corpora[name] / ".glossator-cache")
+                elif args.cached:
                     synth.EDITS[args.edit](corpora[name], len(runs[name]))
                 runs[name].append(one(sides[name], corpora[name], work / f"site-{name}", cached=args.cached))
                 print(f"{name:5} wall {runs[name][-1]['wall']:.2f} s", file=sys.stderr)

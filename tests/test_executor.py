@@ -175,6 +175,34 @@ def test_keep_sees_every_result_once_in_the_process_that_made_it(tmp_path: Path,
         assert made_by == {os.getpid()}
 
 
+@linux_only
+@pytest.mark.parametrize("counted", [False, True], ids=["uncounted", "counted"])
+def test_a_slice_is_kept_here_while_the_children_keep_theirs(tmp_path: Path, counted: bool) -> None:
+    """A map cut into slices (with a codec) keeps this process's slice before it waits for
+    the children's: a first build with a cache writes both slices' results at once, instead
+    of one after the other. The child's `keep` waits (up to 20 s) for a file this process's
+    `keep` writes; kept only after the children's results, it would find none."""
+    items = list(range(MIN_ITEMS * 2))
+    mark = tmp_path / "kept here"
+
+    def keep(results: list[int]) -> list[tuple[int, bool]]:
+        if os.getpid() == parent:
+            mark.write_text("")
+            return [(x, True) for x in results]
+        deadline = time.monotonic() + 20
+        while not mark.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return [(x, mark.exists()) for x in results]
+
+    parent = os.getpid()
+    counts: list[int] = []
+    out = Forked(2).map(lambda x: x, items, codec=Codec(list, list), keep=keep,
+                        done=counts.append if counted else None)
+    assert [x for x, _ in out] == items
+    assert all(seen for _, seen in out), "the child's slice was kept before this process's"
+    assert sum(counts) == (len(items) if counted else 0)
+
+
 def test_parallel_and_serial_builds_are_byte_identical(tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import synth

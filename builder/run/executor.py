@@ -189,8 +189,11 @@ class Forked:
                 for x in items[:first]:
                     mine.append(fn(x))
                     done(1 + sum(child.ticks() for child in children))
-                _gather(children, done)
+            # This slice's results kept (a first build with a cache writes them there) while the
+            # children may still be keeping theirs, not after waiting for them.
             out = keep(mine) if keep is not None else mine
+            if done is not None:
+                _gather(children, done)
             for child, a, b in zip(children, cuts, cuts[1:]):
                 out.extend(codec.decode(child.result()))
                 if done is not None and b - a > child.counted:
