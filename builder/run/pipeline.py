@@ -32,7 +32,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from builder.core import diagnostics, pieces
 from builder.core.diagnostics import Diagnostic
-from builder.core.models import AnchoredDoc, Corpus, DocId, DocMeta, Entity, EntityId, Linked, RawDoc, SitePath
+from builder.core.models import AnchoredDoc, Corpus, DocId, DocMeta, Entity, EntityId, Linked, SitePath
 from builder.export import tables, w3c
 from builder.html import pages as site_pages, reads, render, theme
 from builder.prepare import anchoring, linking
@@ -60,7 +60,10 @@ RECORDS = Codec(transfer.encode_all, transfer.decode_all)   # how prepared docum
 # --- read and prepare ------------------------------------------------------------------
 
 
-Indexed1 = tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool, search_shards.Packed | None]   # and its shard
+# A document prepared: anchored (its raw document is anchored.doc.raw: a document read is always
+# anchored, so the raw one is not sent or kept twice), its problems, whether all of it was read,
+# and its search shard.
+Indexed1 = tuple[AnchoredDoc | None, tuple[Diagnostic, ...], bool, search_shards.Packed | None]
 
 
 @dataclass(frozen=True)
@@ -107,22 +110,22 @@ def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapp
                                         done=counting(progress, "preparing documents", len(todo))),
         lambda result: result[0].meta.id if result[0] is not None else None)
     memo.forget_others("document", [m.id for m in metas])
-    raws = tuple(r for r, _, _, _, _ in prepared if r is not None)
-    anchored = tuple(a for _, a, _, _, _ in prepared if a is not None)
-    found_d = [d for _, _, ds, _, _ in prepared for d in ds]
-    incomplete = frozenset(meta.id for meta, (_, _, _, complete, _) in zip(metas, prepared) if not complete)
+    anchored = tuple(a for a, _, _, _ in prepared if a is not None)
+    found_d = [d for _, ds, _, _ in prepared for d in ds]
+    incomplete = frozenset(meta.id for meta, (_, _, complete, _) in zip(metas, prepared) if not complete)
     orphans = annotations.orphan_sidecars(sidecars, known.doc_ids)
-    return Prepared(settings, Corpus(title, intro, index.INDEX, raws), anchored, entities,
+    return Prepared(settings, Corpus(title, intro, index.INDEX, tuple(a.doc.raw for a in anchored)), anchored, entities,
                     (*found_s, *found_i, *found_e, *orphans, *found_d), incomplete,
-                    tuple(s for _, a, _, _, s in prepared if a is not None and s is not None))
+                    tuple(s for a, _, _, s in prepared if a is not None and s is not None))
 
 
 def _prepare_job(job: tuple[DocMeta, Text, Text | None], known: Known, names: anchoring.Aliases,
                  name_of: Mapping[EntityId, str] | None, analyzer: Analyzer) -> Indexed1:
     """A document prepared, and (given the entities' names) its search shard counted."""
     raw, anchored, found, complete = prepare_document(*job, known, names)
+    assert (raw is None) == (anchored is None) and (anchored is None or anchored.doc.raw is raw)
     counted = None if anchored is None or name_of is None else search_shards.pack(search_shards.shard(anchored, name_of, analyzer))
-    return raw, anchored, found, complete, counted
+    return anchored, found, complete, counted
 
 
 def link(prepared: Prepared, memo: Fresh, progress: Progress = silent) -> tuple[Linked, tuple[Diagnostic, ...]]:

@@ -131,7 +131,7 @@ class Remembered(Fresh):
                 # The metadata of a prepared document, which pages read by itself (a listing, a
                 # related document): named by its value, as INDEX.md's row is. Its annotations are
                 # not named one by one: a page names a passage by its document's name and its id.
-                # (The raw and the anchored document hold one metadata record: named once.)
+                # (Named once: a document made in this build holds INDEX.md's row, named already.)
                 if type(meta) in BY_VALUE and id(meta) not in self.named:
                     self.name(meta, _by_value(meta))
         return out
@@ -232,8 +232,9 @@ class Kept:
         """With the names of what the prepared documents make: the linked corpus, and the search
         index, which reads nothing but the documents' shards (each named by what it holds)."""
         memo = self.memo
-        linked = memo.key("linked", prepared.settings, prepared.corpus, prepared.docs, prepared.entities,
-                          prepared.incomplete)
+        # The corpus's documents are the prepared documents' raw ones (pipeline.prepare): named by them.
+        linked = memo.key("linked", prepared.settings, replace(prepared.corpus, docs=()), prepared.docs,
+                          prepared.entities, prepared.incomplete)
         return replace(self, linked=linked, search_key=memo.key("search", prepared.shards))
 
     def _place(self, key: str, rel: str, just_put: bool = False) -> bool:
