@@ -389,6 +389,28 @@ def test_a_bad_manifest_means_an_empty_cache(tmp_path: Path, monkeypatch: pytest
     same_as_uncached(root, site, tmp_path)
 
 
+def test_a_page_edited_in_the_site_is_made_again_and_its_kept_copy_replaced(tmp_path: Path) -> None:
+    """A page the cache kept is the very file in the site (a hard link): edited there in place,
+    the cache's copy changed with it. The next build does not trust it (its size and time
+    changed), makes the page again and keeps the new file in its place; a build after that
+    links the page made again, not the edited one."""
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    page = site / "entities.html"
+    assert page.stat().st_nlink == 2, "the page and the cache's copy are one file"
+    with open(page, "r+b") as f:     # in place: the same inode
+        f.seek(0, os.SEEK_END)
+        f.write(b"<!-- edited by hand -->")
+    before = inodes(site)
+    build(root, site)
+    assert "entities.html" in rebuilt(before, inodes(site))
+    same_as_uncached(root, site, tmp_path)
+    again = inodes(site)
+    build(root, site)
+    assert rebuilt(again, inodes(site)) == set()
+    same_as_uncached(root, site, tmp_path)
+
+
 def test_results_of_a_killed_build_are_not_trusted(tmp_path: Path) -> None:
     """A build killed after writing results never lists them: the next build writes its own."""
     root, site = example(tmp_path), tmp_path / "site"
