@@ -414,7 +414,7 @@ def test_a_stream_that_fails_or_stops_reading_or_is_cancelled_never_hangs() -> N
         return next(iter(items))  # type: ignore[call-overload]
 
     job = Forked(2).stream(first_only)
-    for k in range(200):   # far more than a pipe holds: the child reads them to their end
+    for k in range(200):   # far more than a pipe holds: the child stops reading, the feeder sending
         job.send([b"x" * 10_000] * 10)
     job.close()
     assert job.result() == b"x" * 10_000
@@ -433,6 +433,46 @@ def test_a_stream_that_fails_or_stops_reading_or_is_cancelled_never_hangs() -> N
         assert time.perf_counter() - started < 5
         with pytest.raises(WorkerLost):
             dropped.result()
+
+
+class _Counted:
+    """An item that notes in a file each time it is unpickled (in the process that reads it)."""
+
+    def __init__(self, log: str) -> None:
+        self.log = log
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return _unpickled, (self.log,)
+
+
+def _unpickled(log: str) -> _Counted:
+    with open(log, "a") as f:
+        f.write(".")
+    return _Counted(log)
+
+
+@linux_only
+def test_a_stream_child_that_stops_reading_is_not_made_to_read_the_rest(tmp_path: Path) -> None:
+    """A build whose search index comes from the cache reads only the index's name of what it
+    is sent: the rest of the items (every document's shard) is neither waited for nor
+    unpickled by the child, and sending it stops."""
+    log = str(tmp_path / "unpickled")
+
+    def first_only(items: object) -> int:
+        next(iter(items))  # type: ignore[call-overload]
+        return os.getpid()
+
+    job = Forked(2).stream(first_only)
+    job.send([_Counted(log)])
+    time.sleep(0.5)                          # the child has its item, and returns
+    started = time.perf_counter()
+    for k in range(200):
+        job.send([_Counted(log)] * 50)
+    job.close()
+    assert job.result() != os.getpid()
+    assert time.perf_counter() - started < 10
+    read = len((tmp_path / "unpickled").read_text())
+    assert read < 1000, f"the child unpickled {read} of 10,001 items"
 
 
 @linux_only

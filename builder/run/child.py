@@ -212,15 +212,15 @@ class Fed(Generic[T, R]):
 
 
 def _fed(fn: Callable[[Iterator[Any]], Any], pipe: Any, parents_end: Any, parent: int) -> Any:
-    """In the child: fn over the items as they arrive; then the rest read to their end, so that
-    the parent's feeder never waits on a pipe no one reads."""
+    """In the child: fn over the items as they arrive. The items fn did not read are not read:
+    the pipe is closed, and the parent's feeder, writing to a pipe no one reads, is told so
+    (EPIPE) and stops. (Read to their end, a build whose search index came from the cache
+    sent every document's shard for nothing: 121 MB at 10,000 documents, pickled there and
+    unpickled here, 0.3 s of CPU beside linking.)"""
     parents_end.close()
-    items = _received(pipe, parent)
     try:
-        return fn(items)
+        return fn(_received(pipe, parent))
     finally:
-        for _ in items:
-            pass
         pipe.close()
         memory.give_back()   # it lives on until the parent reads its result, which can be minutes later
 
