@@ -256,7 +256,7 @@ class LiveSite:
             if kept is None:
                 return None
             (meta, source, sidecar), known, names, _ = kept[0]      # type: ignore[misc]  (pipeline.prepare's inputs)
-            anchored = kept[1][1]
+            anchored = kept[1][0]      # pipeline.Indexed1: (anchored, problems, complete, shard)
             return None if anchored is None else preparing.Checked(meta, source, sidecar, known, names, anchored)
 
     def documents(self) -> tuple[DocMeta, ...]:
