@@ -230,7 +230,7 @@ class Authoring:
 
     def _save(self, checked: Checked, rel: str, old: str | None, new: str, ann_id: str, what: str,
               status: HTTPStatus, first: tuple[Written, ...] = ()) -> Answer:
-        _, anchored, found, _ = checked.check(Text(SourcePath(rel), new))
+        anchored, found, _ = checked.check(Text(SourcePath(rel), new))
         errors = tuple(d for d in found if d.severity == "error" and (d.path == rel or anchored is None))
         if diagnostics.has_errors(errors):
             return bad(f"the change would make {rel} fail its check: nothing was written", found=errors)

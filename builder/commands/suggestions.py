@@ -160,7 +160,7 @@ class Suggestions:
                 written.append(Written(ENTITIES, etext, enew))
             check = replace(checked, known=replace(checked.known, entity_ids=(checked.known.entity_ids or frozenset())
                                                    | frozenset(new_entities)))
-            _, anchored, found, _ = check.check(Text(SourcePath(rel), new))
+            anchored, found, _ = check.check(Text(SourcePath(rel), new))
             errors = tuple(d for d in found if d.severity == "error" and (d.path == rel or anchored is None))
             if diagnostics.has_errors(errors):
                 return bad(f"accepting would make {rel} fail its check: nothing was written", found=errors)

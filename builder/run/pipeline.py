@@ -60,9 +60,8 @@ RECORDS = Codec(transfer.encode_all, transfer.decode_all)   # how prepared docum
 # --- read and prepare ------------------------------------------------------------------
 
 
-# A document prepared: anchored (its raw document is anchored.doc.raw: a document read is always
-# anchored, so the raw one is not sent or kept twice), its problems, whether all of it was read,
-# and its search shard.
+# A document prepared (preparing.Prepared1: its raw document is anchored.doc.raw, not sent or
+# kept a second time), and its search shard.
 Indexed1 = tuple[AnchoredDoc | None, tuple[Diagnostic, ...], bool, search_shards.Packed | None]
 
 
@@ -122,8 +121,7 @@ def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapp
 def _prepare_job(job: tuple[DocMeta, Text, Text | None], known: Known, names: anchoring.Aliases,
                  name_of: Mapping[EntityId, str] | None, analyzer: Analyzer) -> Indexed1:
     """A document prepared, and (given the entities' names) its search shard counted."""
-    raw, anchored, found, complete = prepare_document(*job, known, names)
-    assert (raw is None) == (anchored is None) and (anchored is None or anchored.doc.raw is raw)
+    anchored, found, complete = prepare_document(*job, known, names)
     counted = None if anchored is None or name_of is None else search_shards.pack(search_shards.shard(anchored, name_of, analyzer))
     return anchored, found, complete, counted
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from builder.core.diagnostics import Diagnostic
-from builder.core.models import AnchoredDoc, CleanSpec, DocId, DocMeta, EntityId, RawDoc
+from builder.core.models import AnchoredDoc, CleanSpec, DocId, DocMeta, EntityId
 from builder.prepare import anchoring, clean
 from builder.read import annotations, documents
 from builder.read.files import Text
@@ -24,7 +24,8 @@ class Known:
     places: frozenset[EntityId]
 
 
-Prepared1 = tuple[RawDoc | None, AnchoredDoc | None, tuple[Diagnostic, ...], bool]
+# (anchored, problems, complete): the raw document, when the file was read, is anchored.doc.raw.
+Prepared1 = tuple[AnchoredDoc | None, tuple[Diagnostic, ...], bool]
 
 
 def prepare_document(meta: DocMeta, source: Text, sidecar: Text | None, known: Known,
@@ -36,10 +37,10 @@ def prepare_document(meta: DocMeta, source: Text, sidecar: Text | None, known: K
         sidecar, meta.id, known.entity_ids, known.doc_ids, known.places)
     complete = raw is not None and (sidecar is None or loaded is not None)
     if raw is None:
-        return None, None, (*found_r, *found_a), complete
+        return None, (*found_r, *found_a), complete
     cleaned, found_c = clean.clean(raw, loaded.clean if loaded else CleanSpec())
     anchored, found_n = anchoring.anchor_document(cleaned, loaded, names)
-    return raw, anchored, (*found_r, *found_a, *found_c, *found_n), complete
+    return anchored, (*found_r, *found_a, *found_c, *found_n), complete
 
 
 @dataclass(frozen=True)
