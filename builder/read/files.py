@@ -7,7 +7,10 @@
 - Text is UTF-8 (a byte order mark dropped, line ends made \\n); UTF-16 and UTF-32 are named.
 
 `CorpusFiles` hands the pipeline each file as a `Text` (its contents, or the diagnostics that
-say why there are none). A live server keeps what it read until told that files changed.
+say why there are none). A live server keeps what it read until told that files changed. A
+build with a cache is told which documents and sidecars are as an earlier build read them
+(`Seen`): those it hands on `Unread`, by the name of their text, and reads only if they must
+be prepared again (`whole`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import os
 import re
 import stat
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Protocol
 
 from builder.core.diagnostics import Diagnostic, error
 from builder.core.models import DocId, DocMeta, SourcePath
@@ -37,6 +40,29 @@ class Text:
     rel: SourcePath
     text: str | None
     found: tuple[Diagnostic, ...] = ()
+
+
+@record
+class Unread:
+    """A document or sidecar not read: it is the file an earlier build read, unchanged since
+    (`Seen` tells), and `name` names the Text read then. What needs its text reads it (CorpusFiles.whole)."""
+
+    rel: SourcePath
+    name: str
+
+
+class Seen(Protocol):
+    """What a build with a cache knows of the files earlier builds read (builder.run.unchanged)."""
+
+    def known(self, path: str, info: os.stat_result) -> str | None:
+        """The name of the Text an earlier build read at `path`, if the file is unchanged since
+        (`info`: its stat, taken now)."""
+
+    def read(self, path: str, info: os.stat_result, text: Text) -> None:
+        """A file read now, whole (`info`: its stat, taken before it was read)."""
+
+    def name_of(self, text: Text | Unread) -> str | None:
+        """The name of a text read whole, or of one not read; None for one that could not be read."""
 
 
 class RealPaths:
@@ -231,9 +257,10 @@ class CorpusFiles:
     """The files of one corpus, as the pipeline reads them. With `keep`, each file is read once
     and kept until `forget()` names it (a live server, told by its watcher)."""
 
-    def __init__(self, corpus_dir: Path, keep: bool = False) -> None:
+    def __init__(self, corpus_dir: Path, keep: bool = False, seen: Seen | None = None) -> None:
         self.dir = corpus_dir
         self.keep = keep
+        self.seen = seen
         self.real = RealPaths()
         self._kept: dict[tuple[object, ...], tuple[Any, str, str | None]] = {}   # → (value, its path, where it really is)
         self._sidecars: dict[DocId, SourcePath] | None = None
@@ -250,18 +277,58 @@ class CorpusFiles:
         got = self._through(("file", rel), read)
         return None if optional and got.text is None and not got.found else got
 
-    def document(self, meta: DocMeta) -> Text:
-        """A document's file (seeds/<file>), or the diagnostic at its INDEX.md row that says why not."""
-        def read() -> tuple[Text, str, str | None]:
+    def document(self, meta: DocMeta) -> Text | Unread:
+        """A document's file (seeds/<file>), or the diagnostic at its INDEX.md row that says why
+        not; Unread when `seen` knows it unchanged."""
+        return self._document(meta, trust=True)
+
+    def sidecar(self, rel: SourcePath) -> Text | Unread:
+        """A sidecar (annotations/<id>.yaml); Unread when `seen` knows it unchanged."""
+        if self.seen is None:
+            return self.text(rel)   # type: ignore[return-value] - a sidecar is not optional: never None
+        return self._read(os.path.join(self.dir, rel), rel, True, trust=True)
+
+    def whole(self, meta: DocMeta, source: Text | Unread, sidecar: Text | Unread | None) -> tuple[Text, Text | None]:
+        """A document's file and sidecar, each read now if it was handed on Unread."""
+        if isinstance(source, Unread):
+            source = self._document(meta, trust=False)
+        if isinstance(sidecar, Unread):
+            sidecar = self._read(os.path.join(self.dir, sidecar.rel), sidecar.rel, True, trust=False)
+        return source, sidecar   # type: ignore[return-value] - read with trust=False: never Unread
+
+    def _document(self, meta: DocMeta, trust: bool) -> Text | Unread:
+        def read() -> tuple[Text | Unread, str, str | None]:
             rel = document_rel(meta)
             path, problem = document_path(self.dir, meta, self.real)
             if problem is not None:
                 return Text(rel, None, (problem,)), os.path.join(self.dir, rel), None
             assert path is not None
-            text, found = read_text(path, rel, real=self.real)
-            return Text(rel, text, found), os.path.join(self.dir, rel), path
+            return self._read(path, rel, False, trust), os.path.join(self.dir, rel), path
 
-        return self._through(("document", meta.file, meta.where), read)
+        return self._through(("document", meta.file, meta.where), read) if trust else read()[0]
+
+    def _read(self, path: str, rel: SourcePath, within: bool, trust: bool) -> Text | Unread:
+        """The file at `path` (inside the corpus, links followed, when `within`); with `seen`, its
+        stat taken first (a change after it is a change the next build's stat finds), and with
+        `trust`, Unread when `seen` knows it unchanged."""
+        seen = self.seen
+        info = None
+        if seen is not None:
+            try:
+                info = os.stat(path)
+            except OSError:
+                info = None
+            if info is not None and within and not self.real.within(path, self.dir):
+                info = None   # a link that leaves the corpus: read_text says so
+        if trust and info is not None and seen is not None:
+            name = seen.known(path, info)
+            if name is not None:
+                return Unread(rel, name)
+        text, found = read_text(path, rel, within=self.dir if within else None, real=self.real)
+        got = Text(rel, text, found)
+        if info is not None and seen is not None and text is not None and not found:
+            seen.read(path, info, got)
+        return got
 
     def data(self, path: Path) -> bytes | None:
         """The bytes of a file that is not the corpus's own text (a theme's template or static

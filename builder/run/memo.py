@@ -14,13 +14,20 @@ from __future__ import annotations
 
 from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
+from builder.read.files import Seen
+
 T = TypeVar("T")
+# fill(i): the input at position i made whole, called for each result that is computed, before
+# it is (an input that names a file not read, builder.read.files.Unread, has it read now).
+Fill = Callable[[int], object]
 
 _NOTHING = object()
 
 
 class Fresh:
     """A memo that keeps nothing: every step is computed (a full build)."""
+
+    seen: Seen | None = None    # what it knows of files earlier builds read (None: nothing, read them all)
 
     def get(self, step: Hashable, inputs: object, compute: Callable[[], T], lasting: bool = False) -> T:
         """compute(), or the result kept for these inputs. `lasting`: a result worth keeping
@@ -30,10 +37,12 @@ class Fresh:
 
     def map(self, step: str, names: Sequence[Hashable], inputs: Sequence[object],
             compute: Callable[[Sequence[int], Any], list[Any]],
-            name_of: Callable[[Any], Hashable | None] = lambda _: None) -> list[Any]:
+            name_of: Callable[[Any], Hashable | None] = lambda _: None, fill: Fill | None = None) -> list[Any]:
         """One result per name: `compute(positions, keep)` makes the results at those positions
         (the executor may spread them), passing `keep` on to the executor's map (None here;
-        a memo that stores results elsewhere gives its own, builder.run.remember)."""
+        a memo that stores results elsewhere gives its own, builder.run.remember). `fill`: see Fill."""
+        for i in range(len(names)) if fill is not None else ():
+            fill(i)
         return compute(range(len(names)), None)
 
     def keep(self, step: Hashable, make: Callable[[], T]) -> T:
@@ -41,6 +50,13 @@ class Fresh:
 
     def forget_others(self, step: str, names: Iterable[Hashable]) -> None:
         pass
+
+    def name(self, value: object, as_: str) -> None:
+        """`value` is known by `as_` wherever a key holds it (a memo that keeps nothing between
+        builds names nothing)."""
+
+    def finished(self) -> None:
+        """A build that succeeded ends: what the memo knows for the next one, kept."""
 
 
 class Memo(Fresh):
@@ -64,7 +80,7 @@ class Memo(Fresh):
 
     def map(self, step: str, names: Sequence[Hashable], inputs: Sequence[object],
             compute: Callable[[Sequence[int], Any], list[Any]],
-            name_of: Callable[[Any], Hashable | None] = lambda _: None) -> list[Any]:
+            name_of: Callable[[Any], Hashable | None] = lambda _: None, fill: Fill | None = None) -> list[Any]:
         """One result per name, kept by (step, name): `compute(positions, None)` makes the
         results of the names whose inputs changed, all at once (the executor may spread them)."""
         out: list[Any] = [_NOTHING] * len(names)
@@ -75,6 +91,8 @@ class Memo(Fresh):
                 out[i] = kept[1]
             else:
                 todo.append(i)
+        for i in todo if fill is not None else ():
+            fill(i)
         if todo:
             for i, value in zip(todo, compute(todo, None)):
                 kept = self._kept.get((step, names[i]))

@@ -37,7 +37,7 @@ from builder.export import tables, w3c
 from builder.html import pages as site_pages, reads, render, theme
 from builder.prepare import anchoring, linking
 from builder.read import annotations, index, settings as config
-from builder.read.files import CorpusFiles, Text
+from builder.read.files import CorpusFiles, Seen, Text, Unread
 from builder.run import collector, indexing, remember, transfer
 from builder.run.executor import Codec, Executor, default
 from builder.run.digest import plain
@@ -99,15 +99,27 @@ def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapp
     name_of = memo.get("entity names", entities, lambda: {e.id: e.name for e in entities}) if for_search else None
     sidecars = files.sidecars()
     progress("preparing documents")
-    jobs = [(meta, files.document(meta), files.text(sidecars[meta.id]) if meta.id in sidecars else None)
-            for meta in metas]
+    # A document's file and sidecar, each read, or (a build with a cache) Unread when it is
+    # the file an earlier build read: then read only if the document must be prepared again.
+    jobs: list[tuple[DocMeta, Text | Unread, Text | Unread | None]] = [
+        (meta, files.document(meta), files.sidecar(sidecars[meta.id]) if meta.id in sidecars else None)
+        for meta in metas]
+    inputs = [(_by_name(files.seen, job), known, names, name_of) for job in jobs]
+
+    def fill(i: int) -> object:
+        meta, source, sidecar = jobs[i]
+        if isinstance(source, Unread) or isinstance(sidecar, Unread):
+            jobs[i] = (meta, *files.whole(meta, source, sidecar))
+            inputs[i] = (_by_name(files.seen, jobs[i]), known, names, name_of)
+        return inputs[i]
+
     # One Analyzer (word → term) for the documents each process counts: a word is stemmed once there.
     one = partial(_prepare_job, known=known, names=names, name_of=name_of, analyzer=Analyzer())
     prepared: list[Indexed1] = memo.map(
-        "document", [m.id for m in metas], [(job, known, names, name_of) for job in jobs],
+        "document", [m.id for m in metas], inputs,
         lambda todo, keep: executor.map(one, [jobs[i] for i in todo], codec=RECORDS, keep=keep,
                                         done=counting(progress, "preparing documents", len(todo))),
-        lambda result: result[0].meta.id if result[0] is not None else None)
+        lambda result: result[0].meta.id if result[0] is not None else None, fill)
     memo.forget_others("document", [m.id for m in metas])
     anchored = tuple(a for a, _, _, _ in prepared if a is not None)
     found_d = [d for _, ds, _, _ in prepared for d in ds]
@@ -116,6 +128,15 @@ def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapp
     return Prepared(settings, Corpus(title, intro, index.INDEX, tuple(a.doc.raw for a in anchored)), anchored, entities,
                     (*found_s, *found_i, *found_e, *orphans, *found_d), incomplete,
                     tuple(s for a, _, _, s in prepared if a is not None and s is not None))
+
+
+def _by_name(seen: Seen | None, job: tuple[DocMeta, Text | Unread, Text | Unread | None]) -> tuple[object, ...]:
+    """What a cache key holds of a document's job: each file by the name of its text where
+    `seen` gives one (the same whether it was read or not), else as it is."""
+    if seen is None:
+        return job
+    meta, source, sidecar = job
+    return meta, seen.name_of(source) or source, None if sidecar is None else seen.name_of(sidecar) or sidecar
 
 
 def _prepare_job(job: tuple[DocMeta, Text, Text | None], known: Known, names: anchoring.Aliases,
@@ -269,7 +290,7 @@ def build(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: 
 def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Progress,
            staging: write.Staging | None, executor: Executor, memo: Fresh) -> BuildResult:
     started = time.perf_counter()
-    files = CorpusFiles(corpus_dir)
+    files = CorpusFiles(corpus_dir, seen=memo.seen)
     if staging is not None:
         staging.open()   # before the index job starts: it writes its files there itself
     # The search index reads only the documents' shards: it is made beside linking and the
@@ -320,6 +341,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         raise
     progress("finishing the search index")
     index_files = index_job.result()
+    memo.finished()
     if kept is not None:
         kept.memo.store.used(remember.used([*made, *index_files]))
     if staging is not None:

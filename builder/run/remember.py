@@ -28,8 +28,9 @@ from builder.read.settings import Settings
 from builder.run import transfer
 from builder.run.executor import Forked, InProcess
 from builder.run.digest import code, digest, plain
-from builder.run.memo import Fresh
+from builder.run.memo import Fill, Fresh
 from builder.run.store import Store
+from builder.run.unchanged import FileNames
 from builder.search.shards import Packed
 
 T = TypeVar("T")
@@ -49,6 +50,7 @@ class Remembered(Fresh):
         self._alive: list[object] = []         # the named results, kept so that no id is reused
         self.hits = 0
         self.misses = 0
+        self.seen = FileNames(store, self.code)
 
     # --- names
 
@@ -78,6 +80,9 @@ class Remembered(Fresh):
                             if type(record) in BY_VALUE:   # by itself, not by the file it is in
                                 self.name(record, _by_value(record))
 
+    def finished(self) -> None:
+        self.seen.keep()
+
     # --- the memo
 
     def get(self, step: Hashable, inputs: object, compute: Callable[[], T], lasting: bool = False) -> T:
@@ -101,11 +106,14 @@ class Remembered(Fresh):
 
     def map(self, step: str, names: Sequence[Hashable], inputs: Sequence[object],
             compute: Callable[[Sequence[int], Any], list[Any]],
-            name_of: Callable[[Any], Hashable | None] = lambda _: None) -> list[Any]:
+            name_of: Callable[[Any], Hashable | None] = lambda _: None, fill: Fill | None = None) -> list[Any]:
         """Each result read from the store when its inputs' digest is there; the others computed,
         and stored by the process that computed them. A result is named by the digest of its
         own value (_packed), so that one made again the same (a sidecar's comment edited) names it as before.
-        `name_of(result)` says which name a result is for (None: do not store it)."""
+        `name_of(result)` says which name a result is for (None: do not store it). `fill`: the
+        input of each result to compute, made whole (memo.Fill), and its digest taken again:
+        a result is stored under the digest of what it was computed from, even if a file not
+        read changed after its stat."""
         keys = [self.key(step, name, x) for name, x in zip(names, inputs)]
         out: list[Any] = [None] * len(keys)
         made: list[str] = [""] * len(keys)
@@ -118,6 +126,8 @@ class Remembered(Fresh):
                 out[i], made[i] = loaded
         self.hits += len(keys) - len(todo)
         self.misses += len(todo)
+        for i in todo if fill is not None else ():
+            keys[i] = self.key(step, names[i], fill(i))
         if todo:
             wanted = {names[i]: keys[i] for i in todo}
             for i, (value, result_digest) in zip(todo, compute(todo, partial(_store_each, self.store, wanted, name_of))):
