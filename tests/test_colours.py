@@ -132,3 +132,17 @@ def test_a_speaker_alone_keeps_the_colour_its_id_picks() -> None:
     prefer = preferred(alone)
     assert all(prefer[d[0]] == colours.first_choice(d[0]) for d in alone)
     assert len(set(prefer.values())) == SAFE
+
+
+SPEAKER_IDS = st.sampled_from(["naeem", "putin", "lavrov", "kabulov", "shaheen", "blinken", "tass", "nato", "kremlin", "un"])
+
+
+@settings(max_examples=200)
+@given(st.lists(st.lists(SPEAKER_IDS, max_size=4), max_size=6), st.integers(10, 12),
+       st.lists(SPEAKER_IDS, max_size=10, unique=True), st.lists(SPEAKER_IDS, max_size=10, unique=True))
+def test_a_pages_colours_as_one_string_are_equal_when_the_colours_are(together, most, a, b) -> None:
+    """What a page's key holds of its colours (Colours.named) tells two pages' colours apart
+    exactly when on_page does (a page's speakers: each once, at most the corpus's most on a page)."""
+    c = colours.colours(together, most)
+    assert (c.named(a) == c.named(b)) == (c.on_page(a) == c.on_page(b))
+    assert len(c.named(a).splitlines()) == len(c.on_page(a))

@@ -249,6 +249,13 @@ class Colours:
         return tuple(SpeakerColour(s, i, self.light[i], self.dark[i], self.light_inks[i], self.dark_inks[i])
                      for s, i in sorted(chosen.items()))
 
+    def named(self, speakers: Sequence[EntityId]) -> str:
+        """on_page(speakers) as one string: equal when on_page is (what a page's inputs hold of
+        its colours; a tuple of records was 100 objects to hash for a document's page)."""
+        light, dark, light_inks, dark_inks = self.light, self.dark, self.light_inks, self.dark_inks
+        return "\n".join(f"{s}\t{i}\t{light[i]}\t{dark[i]}\t{light_inks[i]}\t{dark_inks[i]}"
+                         for s, i in sorted(slots(speakers, self.prefer).items()))
+
 
 def colours(together: Sequence[Sequence[EntityId]], most_on_a_page: int) -> Colours:
     """Colours for a corpus whose pages show at most `most_on_a_page` speakers."""

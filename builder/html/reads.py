@@ -7,8 +7,7 @@ page that differs from the built one.
 
 from __future__ import annotations
 
-from functools import partial
-from typing import Callable
+from typing import Callable, Iterable, Mapping, Sequence
 
 from builder.core.models import AnchoredDoc, DocId, EntityId, PassageRef, SitePath, TimelineEntry
 from builder.html import pager, pages as html_pages, timeline
@@ -35,7 +34,6 @@ def inputs(pages: Pages, path: SitePath, named: Names = unnamed) -> tuple[object
     """The records the page at `path` is made from, besides the theme: while they are the
     same (the same objects, or equal ones), the page is the same. `named`: see Names."""
     common = (pages.settings, pages.title)
-    passage = partial(_passage_key, pages, named)
     linked = pages.linked
     if path.startswith("docs/"):
         return (*common, *_document_inputs(pages, named, pages.docs[DocId(path[5:-5])]))
@@ -44,21 +42,23 @@ def inputs(pages: Pages, path: SitePath, named: Names = unnamed) -> tuple[object
         entity = EntityId(name)
         n, rows = int(number or 1), html_pages.ENTITY_ROWS
         quotes, by_doc = pages.entity_lists(entity)
-        mentions = [r for d in pager.part(list(by_doc), n, rows) for r in by_doc[d]]
-        return (*common, pages.entities[entity], pages.colours.on_page(pages.entity_speakers(entity)),
+        listed = pager.part(quotes, n, rows)
+        return (*common, pages.entities[entity], pages.colours.named(pages.entity_speakers(entity)),
                 number, len(quotes), len(by_doc), len(linked.mentions_of.get(entity, ())),
-                tuple(map(passage, pager.part(quotes, n, rows))),
+                _listed(pages, named, listed),
                 # the first part counts the conflicts of all its entity's quotes; each part flags its own
                 pages.conflicts(quotes) if n == 1 else 0,
-                tuple(map(partial(_statement_key, pages, passage), pager.part(quotes, n, rows))),
-                tuple(map(passage, mentions)))
+                tuple(_statement_key(pages, named, ref) for ref in listed),
+                _mentions(pages, named, pager.part(list(by_doc), n, rows), by_doc))
     if path == "index.html":
         return (*common, linked.corpus.intro_md, len(linked.entities), sum(1 for s in linked.statements if s.conflict),
                 tuple((d.meta, tuple((s.annotation.kind, s.annotation.speaker) for s in d.spans)) for d in linked.docs),
                 tuple(pages.entities.get(e) for e in sorted(linked.quotes_by)))
     if path.startswith("documents/"):
+        # A row is its document's metadata, counts and speakers: the document's name stands for them.
         return (*common, len(linked.docs),
-                tuple((d.meta, *pages.document_row(d)) for d in pager.part(linked.docs, int(path[10:-5]), html_pages.INDEX_ROWS)),
+                tuple(named(d) or (d.meta, *pages.document_row(d))
+                      for d in pager.part(linked.docs, int(path[10:-5]), html_pages.INDEX_ROWS)),
                 tuple(pages.entities.get(e) for e in sorted(linked.quotes_by)))
     if path == "entities.html":
         return (*common, linked.entities, tuple(
@@ -68,41 +68,93 @@ def inputs(pages: Pages, path: SitePath, named: Names = unnamed) -> tuple[object
         periods = pages.timeline_periods
         if periods is not None:
             return (*common, len(linked.timeline), tuple((key, label, len(entries)) for key, (label, entries) in periods.items()))
-        return (*common, *_timeline_inputs(pages, passage, named, linked.timeline))
+        return (*common, *_timeline_inputs(pages, named, linked.timeline))
     if path.startswith("timeline/"):
         periods, key = pages.timeline_periods or {}, path[9:-5]
         near = timeline.neighbours(periods, key)
         return (*common, near, tuple(periods[k][0] if k else None for k in near),
-                periods[key][0], *_timeline_inputs(pages, passage, named, periods[key][1]))
+                periods[key][0], *_timeline_inputs(pages, named, periods[key][1]))
     if path == "quotes.html":
         refs = [r for quotes in linked.quotes_by.values() for r in quotes]
-        return (*common, linked.quotes_by, linked.statements, pages.colours.on_page(pages.register_speakers()),
-                tuple(map(passage, refs)),
+        return (*common, linked.quotes_by, linked.statements, pages.colours.named(pages.register_speakers()),
+                _listed(pages, named, refs),
                 tuple(pages.entities.get(e) for e in sorted(linked.quotes_by)))
     return common
 
-def _timeline_inputs(pages: Pages, passage: Callable[[PassageRef], object], named: Names,
-                     entries: tuple[TimelineEntry, ...]) -> tuple[object, ...]:
-    return (tuple(_entry_key(pages, named, e) for e in entries), pages.colours.on_page(pages.timeline_speakers(entries)),
-            tuple(pages.titles.get(e.doc) for e in entries),
-            tuple(passage(PassageRef(e.doc, e.ref)) for e in entries if e.ref))
+def _timeline_inputs(pages: Pages, named: Names, entries: tuple[TimelineEntry, ...]) -> tuple[object, ...]:
+    keys = [_entry_key(pages, named, e) for e in entries]
+    return (_joined(keys), pages.colours.named(pages.timeline_speakers(entries)),
+            # an entry's document's title, which a named entry's name stands for
+            tuple(pages.titles.get(e.doc) for e, k in zip(entries, keys) if not isinstance(k, str)),
+            _listed(pages, named, [PassageRef(e.doc, e.ref) for e in entries if e.ref]))
 
 def _entry_key(pages: Pages, named: Names, entry: TimelineEntry) -> object:
     """A timeline entry, or the name of what linking made it from: its date's passage (an
     event), or its document's metadata (a publication)."""
     if entry.ref:
         name = _span_name(pages, named, PassageRef(entry.doc, entry.ref))
-    else:
-        name = named(pages.docs[entry.doc].meta) if entry.doc in pages.docs else None
+        return _passage_name(*name) if name is not None else entry
+    name = named(pages.docs[entry.doc].meta) if entry.doc in pages.docs else None
     return name or entry
 
-def _statement_key(pages: Pages, passage: Callable[[PassageRef], object], ref: PassageRef) -> tuple[object, ...]:
-    """What a quote's flags are made from: its statement and the statement's other passages."""
+def _statement_key(pages: Pages, named: Names, ref: PassageRef) -> tuple[object, ...]:
+    """What a quote's flags are made from: its statement and the statement's other passages
+    (where they are named: the statement's speakers, and the others as _listed)."""
     i = pages.ctx.statement_of.get((ref.doc, ref.id))
     if i is None:
         return ()
     st = pages.linked.statements[i]
-    return (st, tuple(passage(o) for o in st.passages if o != ref))
+    others = [o for o in st.passages if o != ref]
+    if named is unnamed:
+        return (st, tuple(_passage_key(pages, named, o) for o in others))
+    return (st.speakers, _listed(pages, named, others))
+
+def _listed(pages: Pages, named: Names, refs: Iterable[PassageRef]) -> tuple[object, ...]:
+    """What listed passages are made from: each as _passage_key says; where their documents are
+    named, every passage as its name (one string for them all) and the entities they credit,
+    each once. A listing holds hundreds of passages: hashed one tuple of records each, they were
+    most of what keying a build's pages cost."""
+    if named is unnamed:
+        return tuple(_passage_key(pages, named, ref) for ref in refs)
+    names: list[str] = []
+    rest: list[object] = []        # passages whose document has no name
+    people: set[EntityId] = set()
+    docs, passages = pages.docs, pages.linked.passages
+    for ref in refs:
+        doc = docs.get(ref.doc)
+        name = named(doc) if doc is not None else None
+        if name is None:
+            names.append("")
+            rest.append(_passage_key(pages, named, ref))
+            continue
+        names.append(_passage_name(name, ref.id))
+        ann = passages[ref].annotation
+        if ann.speaker:
+            people.add(ann.speaker)
+        if ann.via:
+            people.add(ann.via)
+    return ("\n".join(names), tuple((e, pages.entities.get(e)) for e in sorted(people)), *rest)
+
+def _mentions(pages: Pages, named: Names, docs: Sequence[DocId], by_doc: Mapping[DocId, list[PassageRef]]) -> object:
+    """An entity page's mentions, by document: as _listed, or where a document is named, its
+    name alone (its mentions of the page's entity are what it holds: mentions credit no one)."""
+    if named is unnamed:
+        return _listed(pages, named, [r for d in docs for r in by_doc[d]])
+    keys: list[object] = []
+    for d in docs:
+        doc = pages.docs.get(d)
+        name = named(doc) if doc is not None else None
+        keys.append(name if name is not None else _listed(pages, named, by_doc[d]))
+    return _joined(keys)
+
+def _passage_name(doc_name: str, id_: str) -> str:
+    """A passage's name as one string (_span_name), its id written with its length: unambiguous
+    however the id reads, joined with others."""
+    return f"{doc_name} {len(id_)}:{id_}"
+
+def _joined(keys: list[object]) -> object:
+    """Keys as one string when every one is a name (a string), else as they are."""
+    return "\n".join(keys) if all(isinstance(k, str) for k in keys) else tuple(keys)   # type: ignore[arg-type]
 
 def _span_name(pages: Pages, named: Names, ref: PassageRef) -> tuple[str, str] | None:
     """A passage as its document's name and its id (Names), or None when its document has none."""
@@ -144,6 +196,6 @@ def _document_inputs(pages: Pages, names: Names, doc: AnchoredDoc) -> tuple[obje
     related = pages.linked.related.get(doc.meta.id, ())
     docs.update(r.doc for r in related)
     order = sorted(named)
-    return (doc, tuple(pages.entities.get(e) for e in order), pages.colours.on_page(pages.document_speakers(doc)),
+    return (doc, tuple(pages.entities.get(e) for e in order), pages.colours.named(pages.document_speakers(doc)),
             tuple(statements), related, tuple(pages.docs[d].meta if d in pages.docs else None for d in sorted(docs)))
 

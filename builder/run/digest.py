@@ -50,7 +50,8 @@ class _Pickler(pickle.Pickler):
         kind = type(obj)
         names = _FIELDS.get(kind)
         if names is None:
-            if not dataclasses.is_dataclass(kind):
+            if kind in _NOT_RECORDS or not dataclasses.is_dataclass(kind):
+                _NOT_RECORDS.add(kind)
                 return NotImplemented
             names = _FIELDS[kind] = attrgetter(*(f.name for f in dataclasses.fields(kind)))
         # A record as its class and its fields' values: dataclasses' own __getstate__ asks
@@ -59,6 +60,7 @@ class _Pickler(pickle.Pickler):
 
 
 _FIELDS: dict[type, Any] = {}
+_NOT_RECORDS: set[type] = set()
 
 
 def digest(value: object, named: Mapping[int, str] = {}) -> str:
