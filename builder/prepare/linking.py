@@ -22,12 +22,10 @@ from typing import AbstractSet, Callable, Iterable, Mapping, Sequence
 
 from builder.core.diagnostics import Diagnostic, error
 from builder.core.models import (
-    AnchoredDoc, AnnotationId, Corpus, DocId, Entity, EntityId, Linked, Passage, PassageRef, Related, Statement,
-    Summary, TimelineEntry,
+    AnchoredDoc, AnnotationId, Corpus, DocId, Entity, EntityId, Linked, PassageRef, Related, Span, Statement, TimelineEntry,
 )
 
 from builder.prepare.statements import Statements
-from builder.prepare.summary import summarize
 
 RELATED_LIMIT = 6
 
@@ -38,33 +36,35 @@ def link(corpus: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity]
     return Linker().link(corpus, docs, entities, incomplete)
 
 
-def check_targets(docs: Sequence[Summary], passages: Mapping[PassageRef, Passage],
+def check_targets(docs: Sequence[AnchoredDoc], passages: Mapping[PassageRef, Span],
                   incomplete: AbstractSet[DocId] = frozenset()) -> Iterable[Diagnostic]:
     ids_in: dict[DocId, list[str]] = defaultdict(list)
     for ref in passages:
         ids_in[ref.doc].append(ref.id)
     for doc in docs:
-        for p in doc.passages:
-            for field, target in (("to", p.to), ("same-as", p.same_as)):
+        for span in doc.spans:
+            ann = span.annotation
+            for field, target in (("to", ann.to), ("same-as", ann.same_as)):
                 if not target:
                     continue
                 if target.kind != "doc" or not target.fragment or target.id in incomplete:
                     continue
                 doc_id, frag = target.id, target.fragment
                 found = passages.get(PassageRef(DocId(doc_id), AnnotationId(frag)))
+                w = ann.where
                 if found is None:
                     there = sorted(i for i in ids_in.get(DocId(doc_id), []) if not i.startswith("m-"))
                     close = difflib.get_close_matches(frag, there, n=1)
-                    yield error(p.path, p.line, p.column, f"{field}: no annotation '{frag}' in document '{doc_id}'",
+                    yield error(w.path, w.line, w.column, f"{field}: no annotation '{frag}' in document '{doc_id}'",
                                 f"did you mean '{close[0]}'?" if close else
                                 (f"annotations in {doc_id}: {', '.join(there[:8])}" if there else
                                  f"give the annotation an id in annotations/{doc_id}.yaml and point to it"))
                 elif field == "same-as" and found.kind != "quote":
-                    yield error(p.path, p.line, p.column, f"same-as: '{target}' is a {found.kind}, not a quote",
+                    yield error(w.path, w.line, w.column, f"same-as: '{target}' is a {found.kind}, not a quote",
                                 "same-as links two reports of one statement")
 
 
-def related_documents(docs: Sequence[Summary], statements: Sequence[Statement], names: Mapping[EntityId, str]
+def related_documents(docs: Sequence[AnchoredDoc], statements: Sequence[Statement], names: Mapping[EntityId, str]
              ) -> dict[DocId, tuple[Related, ...]]:
     reasons: dict[DocId, dict[DocId, tuple[float, str]]] = defaultdict(dict)
 
@@ -76,8 +76,8 @@ def related_documents(docs: Sequence[Summary], statements: Sequence[Statement], 
             reasons[a][b] = (weight, why)
 
     for doc in docs:
-        for p in doc.passages:
-            target = p.to or p.same_as
+        for span in doc.spans:
+            target = span.annotation.to or span.annotation.same_as
             if target is not None and target.kind == "doc":
                 other = DocId(target.id)
                 add(doc.meta.id, other, 100.0, "linked from this document")
@@ -87,7 +87,8 @@ def related_documents(docs: Sequence[Summary], statements: Sequence[Statement], 
         for a in in_docs:
             for b in in_docs:
                 add(a, b, 80.0, "reports the same statement")
-    entity_sets = {d.meta.id: {p.entity for p in d.passages if p.kind == "mention" and p.entity} for d in docs}
+    entity_sets = {d.meta.id: {s.annotation.entity for s in d.spans if s.kind == "mention" and s.annotation.entity}
+                   for d in docs}
     df: dict[EntityId, int] = defaultdict(int)
     for ents in entity_sets.values():
         for e in ents:
@@ -124,12 +125,13 @@ def related_documents(docs: Sequence[Summary], statements: Sequence[Statement], 
     return out
 
 
-def timeline_entries(doc: Summary) -> list[TimelineEntry]:
+def timeline_entries(doc: AnchoredDoc) -> list[TimelineEntry]:
     """A document's entries on the timeline: its publication, and each date with an event."""
     entries = [TimelineEntry(doc.meta.published, doc.meta.title, doc.meta.id, None, "published")] if doc.meta.published else []
-    for p in doc.passages:
-        if p.kind == "date" and p.event and p.date:
-            entries.append(TimelineEntry(p.date, p.event, doc.meta.id, p.id, "event"))
+    for span in doc.spans:
+        ann = span.annotation
+        if ann.kind == "date" and ann.event and ann.date:
+            entries.append(TimelineEntry(ann.date, ann.event, doc.meta.id, span.id, "event"))
     return entries
 
 
@@ -141,12 +143,11 @@ def _in_order(entries: list[TimelineEntry], order: Mapping[DocId, int]) -> tuple
 
 @dataclass(frozen=True, eq=False)
 class DocFacts:
-    """What linking reads from one document, worked out once per version of it."""
+    """What linking reads from one document, worked out once per AnchoredDoc."""
 
-    source: object                                  # what they were made from (a Linker keeps them while it is the same object)
-    doc: Summary
-    passages: dict[AnnotationId, Passage]           # by annotation id: a str's hash is kept, a PassageRef's is a Python call
-    quotes: tuple[tuple[PassageRef, Passage], ...]
+    doc: AnchoredDoc
+    passages: dict[AnnotationId, Span]              # by annotation id: a str's hash is kept, a PassageRef's is a Python call
+    quotes: tuple[tuple[PassageRef, Span], ...]
     targets: frozenset[DocId]                       # documents its doc:…#id links point into
     related_inputs: tuple[object, ...]              # what related_documents reads from it
     timeline: tuple[TimelineEntry, ...]
@@ -156,20 +157,21 @@ class DocFacts:
     speakers: frozenset[EntityId]
 
     @staticmethod
-    def of(doc: Summary, source: object = None) -> "DocFacts":
+    def of(doc: AnchoredDoc) -> "DocFacts":
         """A document's facts, in one pass over its annotations."""
         doc_id = doc.meta.id
-        passages: dict[AnnotationId, Passage] = {}
-        quotes: list[tuple[PassageRef, Passage]] = []
+        passages: dict[AnnotationId, Span] = {}
+        quotes: list[tuple[PassageRef, Span]] = []
         links, targets, mentioned, speakers = [], set(), set(), set()
         mentions: dict[EntityId, list[PassageRef]] = {}
         quotes_by: dict[EntityId, list[PassageRef]] = {}
         kinds: Counter[str] = Counter()
-        for p in doc.passages:
-            passages.setdefault(p.id, p)
-            kind = p.kind
+        for span in doc.spans:
+            passages.setdefault(span.id, span)
+            ann = span.annotation
+            kind = ann.kind
             kinds[kind] += 1
-            to, same_as = p.to, p.same_as
+            to, same_as = ann.to, ann.same_as
             target = to or same_as
             if target is not None and target.kind == "doc":
                 links.append(target)
@@ -177,17 +179,16 @@ class DocFacts:
                 if t is not None and t.kind == "doc" and t.fragment:
                     targets.add(DocId(t.id))
             if kind == "quote":
-                ref = PassageRef(doc_id, p.id)
-                quotes.append((ref, p))
-                if p.speaker:
-                    quotes_by.setdefault(p.speaker, []).append(ref)
-                    speakers.add(p.speaker)
-            elif kind == "mention" and p.entity:
-                mentioned.add(p.entity)
-                mentions.setdefault(p.entity, []).append(PassageRef(doc_id, p.id))
+                ref = PassageRef(doc_id, span.id)
+                quotes.append((ref, span))
+                if ann.speaker:
+                    quotes_by.setdefault(ann.speaker, []).append(ref)
+                    speakers.add(ann.speaker)
+            elif kind == "mention" and ann.entity:
+                mentioned.add(ann.entity)
+                mentions.setdefault(ann.entity, []).append(PassageRef(doc_id, span.id))
         return DocFacts(
-            source=doc if source is None else source, doc=doc,
-            passages=passages, quotes=tuple(quotes), targets=frozenset(targets),
+            doc=doc, passages=passages, quotes=tuple(quotes), targets=frozenset(targets),
             related_inputs=(tuple(links), frozenset(mentioned)),
             timeline=_in_order(timeline_entries(doc), {doc_id: 0}),
             mentions={k: tuple(v) for k, v in mentions.items()},
@@ -225,18 +226,15 @@ class Linker:
         self._names: dict[EntityId, str] = {}             # what related_documents last named entities by
 
     def link(self, corpus_: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity],
-             incomplete: frozenset[DocId] = frozenset(), pairs_of: PairsOf | None = None,
-             summaries: Sequence[Summary] | None = None) -> tuple[Linked, tuple[Diagnostic, ...]]:
-        """`pairs_of`: see PairsOf (a first link's statements from an earlier build's pairs).
-        `summaries`: the documents' summaries, made already (else made here)."""
+             incomplete: frozenset[DocId] = frozenset(), pairs_of: PairsOf | None = None
+             ) -> tuple[Linked, tuple[Diagnostic, ...]]:
+        """`pairs_of`: see PairsOf (a first link's statements from an earlier build's pairs)."""
         order = tuple(d.meta.id for d in docs)
         old = self.facts
         facts = {}
-        for n, (d, doc_id) in enumerate(zip(docs, order)):
+        for d, doc_id in zip(docs, order):
             known = old.get(doc_id)
-            source = d if summaries is None else summaries[n]
-            facts[doc_id] = known if known is not None and known.source is source else \
-                DocFacts.of(summarize(d) if summaries is None else summaries[n], source)
+            facts[doc_id] = known if known is not None and known.doc is d else DocFacts.of(d)
         changed = {i for i in order if i not in old or old[i] is not facts[i]} | (set(old) - set(order))
         self.previous = {i: old[i] for i in changed if i in old}
         self.changed = frozenset(changed)
@@ -267,7 +265,7 @@ class Linker:
                 and names == self._names:
             related = prev.related
         else:
-            related = MappingProxyType(related_documents([facts[i].doc for i in order], statements, names))
+            related = MappingProxyType(related_documents(docs, statements, names))
         self._names = names
         timeline = prev.timeline if prev is not None and unchanged(lambda f: f.timeline) else \
             _in_order([e for i in order for e in facts[i].timeline], self._doc_index)
@@ -280,7 +278,7 @@ class Linker:
         else:
             quotes_by = MappingProxyType(_concat(facts[i].quotes_by for i in order))
         linked = Linked(
-            corpus=corpus_, docs=tuple(docs), summaries=tuple(facts[i].doc for i in order), entities=tuple(entities),
+            corpus=corpus_, docs=tuple(docs), entities=tuple(entities),
             passages=passages,
             statements=statements,
             statement_of=statement_of if isinstance(statement_of, MappingProxyType) else MappingProxyType(statement_of),
@@ -289,7 +287,7 @@ class Linker:
         self.linked = linked
         return linked, self._check_targets(passages, changed, incomplete)
 
-    def _first_statements(self, quotes: list[tuple[PassageRef, Passage]], pairs_of: PairsOf) -> None:
+    def _first_statements(self, quotes: list[tuple[PassageRef, Span]], pairs_of: PairsOf) -> None:
         """Every quote given to the statements at once: their pairs found by update(), or read
         back by `pairs_of` for quotes whose words are the same, in the same places."""
         counted = []
@@ -299,7 +297,7 @@ class Linker:
             counted.append(True)
             return self.statements.pairs()
 
-        pairs = pairs_of(tuple((r.doc, r.id, p.words, p.start, p.end) for r, p in quotes), compute)
+        pairs = pairs_of(tuple((r.doc, r.id, s.annotation.selector.text, s.start, s.end) for r, s in quotes), compute)
         if not counted:
             self.statements.restore(quotes, pairs)
 
@@ -308,7 +306,7 @@ class Linker:
         doc = self.facts[ref.doc]
         return self._doc_index[ref.doc], next(n for n, (r, _) in enumerate(doc.quotes) if r == ref)
 
-    def _check_targets(self, passages: Mapping[PassageRef, Passage], changed: set[DocId],
+    def _check_targets(self, passages: Mapping[PassageRef, Span], changed: set[DocId],
                        incomplete: frozenset[DocId]) -> tuple[Diagnostic, ...]:
         """check_targets(), per document, over the passages of the documents it points into."""
         found: list[Diagnostic] = []
@@ -321,7 +319,7 @@ class Linker:
             inputs = (f, *(self.facts.get(t) for t in sorted(f.targets)), f.targets & incomplete)
             if cached is None or len(cached[0]) != len(inputs) or any(a is not b and a != b for a, b in zip(cached[0], inputs)):
                 near = {PassageRef(t, a): span for t in f.targets if t in self.facts for a, span in self.facts[t].passages.items()}
-                cached = (inputs, tuple(check_targets([f.doc], near, incomplete)))
+                cached = (inputs, tuple(check_targets([f.doc], near, incomplete)))  # type: ignore[arg-type]
                 self.check[doc_id] = cached
             found.extend(cached[1])
         for gone in set(self.check) - set(self.order):
@@ -329,16 +327,16 @@ class Linker:
         return tuple(found)
 
 
-class Passages(Mapping[PassageRef, Passage]):
+class Passages(Mapping[PassageRef, Span]):
     """Every annotation by (document, id), as linking.link() maps them, in the same order,
     held document by document so that an edit replaces one document's share."""
 
-    def __init__(self, order: Sequence[DocId], by_doc: Mapping[DocId, Mapping[AnnotationId, Passage]]) -> None:
+    def __init__(self, order: Sequence[DocId], by_doc: Mapping[DocId, Mapping[AnnotationId, Span]]) -> None:
         self._order = tuple(order)
         self._by_doc = by_doc
         self._len = sum(len(by_doc[i]) for i in self._order)
 
-    def __getitem__(self, ref: PassageRef) -> Passage:
+    def __getitem__(self, ref: PassageRef) -> Span:
         part = self._by_doc.get(ref.doc)
         span = None if part is None else part.get(ref.id)
         if span is None:

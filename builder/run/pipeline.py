@@ -1,9 +1,9 @@
 """The pipeline: every step of a build, declared once, in order.
 
     read      settings, INDEX.md, entities.yaml, the sidecars' names     (builder.read)
-    prepare   per document: its file, its sidecar → clean → anchor, its share of the
-              search index counted (search.shards) and its summary made   (spread by the executor)
-    link      the corpus cross-referenced from the summaries; every check done, errors stop here
+    prepare   per document: its file, its sidecar → clean → anchor, and its
+              share of the search index counted (search.shards)          (spread by the executor)
+    link      the corpus cross-referenced; every check done, errors stop here
     look      the theme: templates compiled, static files read
     pages     each page from what it reads (html.pages)                   (spread by the executor)
     search    the search index's files, the shards merged                 (beside linking and the pages:
@@ -32,14 +32,13 @@ from typing import Any, Callable, Mapping, Sequence
 
 from builder.core import diagnostics, pieces
 from builder.core.diagnostics import Diagnostic
-from builder.core.models import AnchoredDoc, Corpus, DocId, DocMeta, Entity, EntityId, Linked, SitePath, Summary
+from builder.core.models import AnchoredDoc, Corpus, DocId, DocMeta, Entity, EntityId, Linked, SitePath
 from builder.export import tables, w3c
 from builder.html import pages as site_pages, reads, render, theme
 from builder.prepare import anchoring, linking
-from builder.prepare.summary import summarize
 from builder.read import annotations, index, settings as config
-from builder.read.files import CorpusFiles, Text, Unread
-from builder.run import collector, indexing, remember, transfer, unchanged
+from builder.read.files import CorpusFiles, Seen, Text, Unread
+from builder.run import collector, indexing, remember, transfer
 from builder.run.executor import Codec, Executor, default
 from builder.run.digest import plain
 from builder.run.memo import Fresh
@@ -62,8 +61,8 @@ RECORDS = Codec(transfer.encode_all, transfer.decode_all)   # how prepared docum
 
 
 # A document prepared (preparing.Prepared1: its raw document is anchored.doc.raw, not sent or
-# kept a second time), its search shard, and its summary (what linking reads of it).
-Indexed1 = tuple[AnchoredDoc | None, tuple[Diagnostic, ...], bool, search_shards.Packed | None, Summary | None]
+# kept a second time), and its search shard.
+Indexed1 = tuple[AnchoredDoc | None, tuple[Diagnostic, ...], bool, search_shards.Packed | None]
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,6 @@ class Prepared:
     diagnostics: tuple[Diagnostic, ...]
     incomplete: frozenset[DocId] = frozenset()   # documents whose file or sidecar could not be read
     shards: tuple[search_shards.Packed, ...] = ()   # each document's share of the search index (`for_search`)
-    summaries: tuple[Summary, ...] = ()            # each document's summary, as `docs`
 
 
 def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapping[str, str | None] = {},
@@ -106,13 +104,13 @@ def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapp
     jobs: list[tuple[DocMeta, Text | Unread, Text | Unread | None]] = [
         (meta, files.document(meta), files.sidecar(sidecars[meta.id]) if meta.id in sidecars else None)
         for meta in metas]
-    inputs = [(unchanged.by_name(files.seen, job), known, names, name_of) for job in jobs]
+    inputs = [(_by_name(files.seen, job), known, names, name_of) for job in jobs]
 
     def fill(i: int) -> object:
         meta, source, sidecar = jobs[i]
         if isinstance(source, Unread) or isinstance(sidecar, Unread):
             jobs[i] = (meta, *files.whole(meta, source, sidecar))
-            inputs[i] = (unchanged.by_name(files.seen, jobs[i]), known, names, name_of)
+            inputs[i] = (_by_name(files.seen, jobs[i]), known, names, name_of)
         return inputs[i]
 
     # One Analyzer (word → term) for the documents each process counts: a word is stemmed once there.
@@ -123,14 +121,22 @@ def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapp
                                         done=counting(progress, "preparing documents", len(todo))),
         lambda result: result[0].meta.id if result[0] is not None else None, fill)
     memo.forget_others("document", [m.id for m in metas])
-    anchored = tuple(a for a, _, _, _, _ in prepared if a is not None)
-    found_d = [d for _, ds, _, _, _ in prepared for d in ds]
-    incomplete = frozenset(meta.id for meta, (_, _, complete, _, _) in zip(metas, prepared) if not complete)
+    anchored = tuple(a for a, _, _, _ in prepared if a is not None)
+    found_d = [d for _, ds, _, _ in prepared for d in ds]
+    incomplete = frozenset(meta.id for meta, (_, _, complete, _) in zip(metas, prepared) if not complete)
     orphans = annotations.orphan_sidecars(sidecars, known.doc_ids)
-    return Prepared(settings, Corpus(title, intro, index.INDEX), anchored, entities,
+    return Prepared(settings, Corpus(title, intro, index.INDEX, tuple(a.doc.raw for a in anchored)), anchored, entities,
                     (*found_s, *found_i, *found_e, *orphans, *found_d), incomplete,
-                    tuple(s for a, _, _, s, _ in prepared if a is not None and s is not None),
-                    tuple(m for a, _, _, _, m in prepared if a is not None))
+                    tuple(s for a, _, _, s in prepared if a is not None and s is not None))
+
+
+def _by_name(seen: Seen | None, job: tuple[DocMeta, Text | Unread, Text | Unread | None]) -> tuple[object, ...]:
+    """What a cache key holds of a document's job: each file by the name of its text where
+    `seen` gives one (the same whether it was read or not), else as it is."""
+    if seen is None:
+        return job
+    meta, source, sidecar = job
+    return meta, seen.name_of(source) or source, None if sidecar is None else seen.name_of(sidecar) or sidecar
 
 
 def _prepare_job(job: tuple[DocMeta, Text, Text | None], known: Known, names: anchoring.Aliases,
@@ -138,7 +144,7 @@ def _prepare_job(job: tuple[DocMeta, Text, Text | None], known: Known, names: an
     """A document prepared, and (given the entities' names) its search shard counted."""
     anchored, found, complete = prepare_document(*job, known, names)
     counted = None if anchored is None or name_of is None else search_shards.pack(search_shards.shard(anchored, name_of, analyzer))
-    return anchored, found, complete, counted, None if anchored is None else summarize(anchored)
+    return anchored, found, complete, counted
 
 
 def link(prepared: Prepared, memo: Fresh, progress: Progress = silent) -> tuple[Linked, tuple[Diagnostic, ...]]:
@@ -149,8 +155,7 @@ def link(prepared: Prepared, memo: Fresh, progress: Progress = silent) -> tuple[
         # Kept between builds: at 10,000 documents finding them is 2.3 s of linking's 4.0.
         return memo.get("statement pairs", plain(quotes), compute, lasting=True)
 
-    linked, found = linker.link(prepared.corpus, prepared.docs, prepared.entities, prepared.incomplete, pairs_of,
-                                prepared.summaries)
+    linked, found = linker.link(prepared.corpus, prepared.docs, prepared.entities, prepared.incomplete, pairs_of)
     return linked, diagnostics.sort((*prepared.diagnostics, *found))
 
 
@@ -296,8 +301,8 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
 
     def failed(found: Sequence[Diagnostic], linked: Linked | None = None) -> BuildResult:
         index_job.cancel()
-        summaries = linked.summaries if linked is not None else prepared.summaries
-        return BuildResult(diagnostics.sort(found), {}, len(summaries), sum(len(s.passages) for s in summaries),
+        docs = linked.docs if linked is not None else prepared.docs
+        return BuildResult(diagnostics.sort(found), {}, len(docs), sum(len(d.spans) for d in docs),
                            time.perf_counter() - started)
 
     try:
@@ -350,7 +355,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
     else:
         out = dict(sorted({**out, **extra}.items()))
     from_cache = FromCache(memo.hits, remember.linked_pages(made)) if isinstance(memo, Remembered) else None
-    return BuildResult(found, out, len(linked.docs), sum(len(s.passages) for s in linked.summaries),
+    return BuildResult(found, out, len(linked.docs), sum(len(d.spans) for d in linked.docs),
                        time.perf_counter() - started, from_cache)
 
 

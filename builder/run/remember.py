@@ -23,9 +23,9 @@ from functools import partial
 from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 from builder.core import pieces
-from builder.core.models import AnchoredDoc, DocMeta, Entity
+from builder.core.models import DocMeta, Entity
 from builder.read.settings import Settings
-from builder.run import sealed, transfer
+from builder.run import transfer
 from builder.run.executor import Forked, InProcess
 from builder.run.digest import code, digest, plain
 from builder.run.memo import Fill, Fresh
@@ -171,11 +171,7 @@ def _load(data: bytes | None) -> tuple[Any, str] | None:
         head, payload = data[:129], data[129:]
         if head[128:] != b"\n" or hashlib.sha256(payload).hexdigest().encode() != head[:64]:
             return None
-        body, kept_sealed = pickle.loads(payload)   # noqa: S301 - listed in the signed manifest
-        value = transfer.decode(body)
-        if kept_sealed:
-            value = tuple(sealed.unseal(kept_sealed[i]) if i in kept_sealed else part for i, part in enumerate(value))
-        return value, head[64:128].decode()
+        return transfer.decode_all(pickle.loads(payload))[0], head[64:128].decode()   # noqa: S301 - listed in the signed manifest
     except Exception:  # noqa: BLE001 - a damaged entry is a miss, never an error
         return None
 
@@ -200,16 +196,10 @@ def _store_each(store: Store, keys: dict[Hashable, str], name_of: Callable[[Any]
 def _packed(value: object) -> bytes:
     """A result as the store keeps it (read back by _load): the digest of its bytes (checked
     when it is read), the digest of its value (its name: digest.plain, not the digest of these
-    bytes, which depend on which equal strings happen to be one object), then its bytes. A
-    prepared document among a tuple's parts is kept sealed (builder.run.sealed): read back,
-    it is decoded when something reads it."""
-    encoded = transfer.encode(value)
-    name = plain([encoded])
-    kept_sealed = {i: sealed.seal(part, encoded[i]) for i, part in enumerate(value) if type(part) is AnchoredDoc} \
-        if type(value) is tuple else {}
-    body = tuple(None if i in kept_sealed else part for i, part in enumerate(encoded)) if kept_sealed else encoded
-    payload = pickle.dumps((body, kept_sealed), protocol=5)
-    return (hashlib.sha256(payload).hexdigest() + name).encode() + b"\n" + payload
+    bytes, which depend on which equal strings happen to be one object), then its bytes."""
+    encoded = transfer.encode_all([value])
+    payload = pickle.dumps(encoded, protocol=5)
+    return (hashlib.sha256(payload).hexdigest() + plain(encoded)).encode() + b"\n" + payload
 
 
 # --- pages, exports and the search index, from the cache or kept there
@@ -252,7 +242,8 @@ class Kept:
         """With the names of what the prepared documents make: the linked corpus, and the search
         index, which reads nothing but the documents' shards (each named by what it holds)."""
         memo = self.memo
-        linked = memo.key("linked", prepared.settings, prepared.corpus, prepared.docs,
+        # The corpus's documents are the prepared documents' raw ones (pipeline.prepare): named by them.
+        linked = memo.key("linked", prepared.settings, replace(prepared.corpus, docs=()), prepared.docs,
                           prepared.entities, prepared.incomplete)
         return replace(self, linked=linked, search_key=memo.key("search", prepared.shards))
 
