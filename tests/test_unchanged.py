@@ -151,7 +151,7 @@ def test_the_time_a_file_is_trusted_after(monkeypatch: pytest.MonkeyPatch, tmp_p
     path = tmp_path / "a.txt"
     path.write_text("a", "utf-8")
     names = unchanged.FileNames.__new__(unchanged.FileNames)
-    names.since, names.now, names.earlier = time.time_ns() - unchanged.RACY, {}, {}
+    names.since, names.now, names.earlier, names._read = time.time_ns() - unchanged.RACY, {}, {}, {}
     text = corpus_files.Text(corpus_files.SourcePath("seeds/a.txt"), "a")
     names.read(str(path), path.stat(), text)
     assert names.now == {}                   # just written: not kept

@@ -119,10 +119,9 @@ def _listed(pages: Pages, named: Names, refs: Iterable[PassageRef]) -> tuple[obj
     names: list[str] = []
     rest: list[object] = []        # passages whose document has no name
     people: set[EntityId] = set()
-    docs, passages = pages.docs, pages.linked.passages
+    passages = pages.linked.passages
     for ref in refs:
-        doc = docs.get(ref.doc)
-        name = named(doc) if doc is not None else None
+        name = _doc_name(pages, named, ref.doc)
         if name is None:
             names.append("")
             rest.append(_passage_key(pages, named, ref))
@@ -142,8 +141,7 @@ def _mentions(pages: Pages, named: Names, docs: Sequence[DocId], by_doc: Mapping
         return _listed(pages, named, [r for d in docs for r in by_doc[d]])
     keys: list[object] = []
     for d in docs:
-        doc = pages.docs.get(d)
-        name = named(doc) if doc is not None else None
+        name = _doc_name(pages, named, d)
         keys.append(name if name is not None else _listed(pages, named, by_doc[d]))
     return _joined(keys)
 
@@ -158,9 +156,13 @@ def _joined(keys: list[object]) -> object:
 
 def _span_name(pages: Pages, named: Names, ref: PassageRef) -> tuple[str, str] | None:
     """A passage as its document's name and its id (Names), or None when its document has none."""
-    doc = pages.docs.get(ref.doc)
-    name = named(doc) if doc is not None else None
+    name = _doc_name(pages, named, ref.doc)
     return None if name is None else (name, ref.id)
+
+def _doc_name(pages: Pages, named: Names, doc_id: DocId) -> str | None:
+    """The name a prepared document is known by (Names), or None."""
+    doc = pages.docs.get(doc_id)
+    return named(doc) if doc is not None else None
 
 def _passage_key(pages: Pages, named: Names, ref: PassageRef) -> tuple[object, ...]:
     """What a passage in a listing is made from (see _passage): its span, document and

@@ -51,10 +51,6 @@ class Fresh:
     def forget_others(self, step: str, names: Iterable[Hashable]) -> None:
         pass
 
-    def name(self, value: object, as_: str) -> None:
-        """`value` is known by `as_` wherever a key holds it (a memo that keeps nothing between
-        builds names nothing)."""
-
     def finished(self) -> None:
         """A build that succeeded ends: what the memo knows for the next one, kept."""
 

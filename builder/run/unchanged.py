@@ -51,6 +51,7 @@ class FileNames:
         self.since = time.time_ns() - RACY     # a file modified after this is not kept
         self.earlier = _load(store.get(self.key))
         self.now: dict[str, tuple[Stat, str]] = {}       # what the next build may trust
+        self._read: dict[int, tuple[Text, str]] = {}    # each text just read and its name, until name_of asks
 
     def known(self, path: str, info: os.stat_result) -> str | None:
         kept = self.earlier.get(path)
@@ -60,13 +61,18 @@ class FileNames:
         return kept[1]
 
     def read(self, path: str, info: os.stat_result, text: Text) -> None:
+        name = text_name(text)
+        self._read[id(text)] = (text, name)    # hashed once: name_of takes it from here
         if stat.S_ISREG(info.st_mode) and info.st_mtime_ns < self.since:
-            self.now[path] = (_stat(info), text_name(text))
+            self.now[path] = (_stat(info), name)
 
     def name_of(self, text: Text | Unread) -> str | None:
         if isinstance(text, Unread):
             return text.name
-        return text_name(text) if text.text is not None and not text.found else None
+        if text.text is None or text.found:
+            return None
+        kept = self._read.pop(id(text), None)
+        return kept[1] if kept is not None and kept[0] is text else text_name(text)
 
     def keep(self) -> None:
         """At the end of a build that succeeded: what it found unchanged or read, for the next."""
