@@ -42,6 +42,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture
+def own_signing_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build cache signed with a key of this test's own (builder.run.store), not the user's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+
+
 @pytest.fixture(scope="session")
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example corpus (the project's own seeds/ and annotations/), built once."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Sequence
 
-from builder.core.models import AnchoredDoc, PassageRef, Span, Statement
+from builder.core.models import AnchoredDoc, Passage, PassageRef, Statement
+from builder.prepare.summary import summarize
 from builder.prepare.statements import MAX_SHINGLE_POSTINGS, normalise, same_as_ref, same_words, shingles, statement
 
 
@@ -26,9 +27,9 @@ class _UnionFind:
 
 
 def group_statements(
-    docs: Sequence[AnchoredDoc], passages: dict[PassageRef, Span]
+    docs: Sequence[AnchoredDoc], passages: dict[PassageRef, Passage]
 ) -> tuple[tuple[Statement, ...], dict[PassageRef, int]]:
-    quotes = [(PassageRef(d.meta.id, s.id), s) for d in docs for s in d.spans if s.kind == "quote"]
+    quotes = [(PassageRef(d.meta.id, p.id), p) for d in docs for p in summarize(d).passages if p.kind == "quote"]
     position = {ref: i for i, (ref, _) in enumerate(quotes)}
     uf = _UnionFind(len(quotes))
     for i, (_, span) in enumerate(quotes):
@@ -36,7 +37,7 @@ def group_statements(
         j = position.get(other) if other else None
         if j is not None:
             uf.union(i, j)
-    grams = [shingles(normalise(span.annotation.selector.text)) for _, span in quotes]
+    grams = [shingles(normalise(p.words)) for _, p in quotes]
     postings: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, g in enumerate(grams):
         for sh in g:

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from builder.commands.cli import main
 from builder.core import pieces
-from builder.core.models import AnchoredDoc, EntityId, SourcePath
+from builder.core.models import AnchoredDoc, EntityId, SourcePath, Summary
 from builder.export import tables, w3c
 from builder.html import timeline
 from builder.prepare import statements
@@ -35,9 +35,7 @@ from builder.search import files as search_files
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def own_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+pytestmark = pytest.mark.usefixtures("own_signing_key")
 
 
 def example(tmp_path: Path) -> Path:
@@ -198,7 +196,7 @@ def test_the_exports_are_made_again_for_the_edited_document_alone(tmp_path: Path
         made.extend(("w3c", doc.meta.id) for doc in docs)
         return w3c_lines(write, docs)
 
-    def dates(doc: AnchoredDoc, base_url: str) -> list[tables.Row]:
+    def dates(doc: Summary, base_url: str) -> list[tables.Row]:
         made.append(("dates", doc.meta.id))
         return date_rows(doc, base_url)
 
@@ -376,7 +374,7 @@ def test_a_damaged_result_is_made_again_not_read(tmp_path: Path) -> None:
             path.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))
             os.utime(path, ns=(st_.st_atime_ns, st_.st_mtime_ns))
             damaged += 1
-    assert damaged == 7   # the five documents, INDEX.md, linking's statement pairs
+    assert damaged == 8   # the five documents, INDEX.md, linking's statement pairs, the ledger
     build(root, site)
     same_as_uncached(root, site, tmp_path)
 

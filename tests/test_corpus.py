@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
+from types import SimpleNamespace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builder.core.models import SourcePath
-from builder.core.models import Corpus
 from builder.read import documents, files, index
 from builder.read.files import CorpusFiles
 from tests.factory import make_corpus
@@ -29,7 +29,7 @@ Text after the table is ignored.
 """
 
 
-def read_all(root: Path) -> tuple[Corpus, tuple]:
+def read_all(root: Path) -> tuple[SimpleNamespace, tuple]:
     """INDEX.md and every document it lists, read as the pipeline reads them."""
     files = CorpusFiles(root)
     title, intro, metas, found = index.read_index(files.text(index.INDEX))
@@ -39,7 +39,7 @@ def read_all(root: Path) -> tuple[Corpus, tuple]:
         problems.extend(more)
         if doc is not None:
             docs.append(doc)
-    return Corpus(title, intro, index.INDEX, tuple(docs)), tuple(problems)
+    return SimpleNamespace(title=title, intro_md=intro, index_path=index.INDEX, docs=tuple(docs)), tuple(problems)
 
 
 def test_index_title_intro_table_and_extra_columns() -> None:

@@ -11,6 +11,7 @@ from hypothesis import given, settings, strategies as st
 from builder.core.models import Annotation, AnnotationId, DocId, PassageRef, Selector, SourcePath, Span, Where
 from builder.run.pipeline import check
 from builder.prepare import statements
+from builder.prepare.summary import summarize
 from tests.factory import two_docs
 from tests import oracles
 from tests.oracles import group_statements
@@ -101,6 +102,7 @@ def test_related_documents_hold_memory_in_proportion_to_the_corpus(tmp_path: Pat
     import tracemalloc
 
     from builder.prepare import linking
+    from builder.prepare.summary import summarize
     from builder.read.files import CorpusFiles
     from builder.run import pipeline
     from builder.run.executor import InProcess
@@ -115,8 +117,9 @@ def test_related_documents_hold_memory_in_proportion_to_the_corpus(tmp_path: Pat
         prepared = pipeline.prepare(CorpusFiles(synth.write(tmp_path / str(n), n)), Fresh(), InProcess(), for_search=False)
         linked, _ = pipeline.link(prepared, Fresh())
         assert any(r.reason.startswith("also mentions") for rs in linked.related.values() for r in rs)
+        summaries = [summarize(d) for d in prepared.docs]
         tracemalloc.start()
-        assert linking.related_documents(prepared.docs, linked.statements, {e.id: e.name for e in prepared.entities}) \
+        assert linking.related_documents(summaries, linked.statements, {e.id: e.name for e in prepared.entities}) \
             == linked.related
         peaks[n] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
@@ -137,7 +140,8 @@ def _quotes_corpus(quotes: list[tuple[int, list[int], int]]) -> list[SimpleNames
         ann = Annotation("quote", Selector(" ".join(VOCABULARY[w] for w in words)), Where(SourcePath("a.yaml"), 1, 1),
                          speaker=f"p{speaker}")
         spans.append(Span(start, start + 50, AnnotationId(f"q{len(spans)}"), ann))
-    return [SimpleNamespace(meta=SimpleNamespace(id=DocId(f"d{d}")), spans=tuple(spans)) for d, spans in sorted(docs.items())]
+    return [SimpleNamespace(meta=SimpleNamespace(id=DocId(f"d{d}")), spans=tuple(spans), doc=SimpleNamespace(text="", paragraphs=()))
+            for d, spans in sorted(docs.items())]
 
 
 @pytest.mark.parametrize("word_bits", [statements.WORD_BITS, 2])
@@ -150,7 +154,7 @@ def test_statements_group_as_the_oracle_with_shingles_packed_narrow_or_wide(word
     old, statements.WORD_BITS = statements.WORD_BITS, word_bits
     try:
         docs = _quotes_corpus(quotes)
-        quoted = [(PassageRef(d.meta.id, s.id), s) for d in docs for s in d.spans]
+        quoted = [(PassageRef(d.meta.id, p.id), p) for d in docs for p in summarize(d).passages]
         grouping = statements.Statements()
         grouping.update([], quoted)
         order = {ref: (i, 0) for i, (ref, _) in enumerate(quoted)}
@@ -173,9 +177,9 @@ def test_statements_kept_up_to_date_group_as_the_oracle_across_the_stock_phrase_
     words, so shingles are shared often): the shingles that cross the limit either way, and
     the quotes that share them, group as a batch grouping of the quotes left."""
     docs = _quotes_corpus(quotes)
-    quoted = [(PassageRef(d.meta.id, s.id), s) for d in docs for s in d.spans]
+    quoted = [(PassageRef(d.meta.id, p.id), p) for d in docs for p in summarize(d).passages]
     gone = {quoted[i][0] for i in removed if i < len(quoted)}
-    left = [SimpleNamespace(meta=d.meta, spans=tuple(s for s in d.spans if PassageRef(d.meta.id, s.id) not in gone))
+    left = [SimpleNamespace(meta=d.meta, spans=tuple(s for s in d.spans if PassageRef(d.meta.id, s.id) not in gone), doc=d.doc)
             for d in docs]
     kept = [(r, s) for r, s in quoted if r not in gone]
     order = {ref: (i, 0) for i, (ref, _) in enumerate(kept)}
@@ -200,7 +204,7 @@ def test_statements_restored_from_their_pairs_group_and_update_as_the_oracle(quo
     that restored them then removes some and adds them back groups as a batch grouping does
     (the shingles are counted then). Stock phrase at three quotes, as above."""
     docs = _quotes_corpus(quotes)
-    quoted = [(PassageRef(d.meta.id, s.id), s) for d in docs for s in d.spans]
+    quoted = [(PassageRef(d.meta.id, p.id), p) for d in docs for p in summarize(d).passages]
     order = {ref: (i, 0) for i, (ref, _) in enumerate(quoted)}
     gone = sorted({quoted[i][0] for i in removed if i < len(quoted)}, key=lambda r: (r.doc, r.id))
     with pytest.MonkeyPatch.context() as patch:

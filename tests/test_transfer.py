@@ -49,7 +49,7 @@ def test_the_example_corpus_survives_the_trip() -> None:
     prepared = _prepared(ROOT)
     back = transfer.decode_all(pickle.loads(pickle.dumps(transfer.encode_all(prepared))))
     assert back == prepared
-    assert [type(a) for a, _, _, _ in back] == [type(a) for a, _, _, _ in prepared]
+    assert [type(a) for a, _, _, _, _ in back] == [type(a) for a, _, _, _, _ in prepared]
 
 
 def test_every_record_class_of_a_prepared_document_travels_as_a_tuple(tmp_path: Path) -> None:
@@ -65,5 +65,5 @@ def test_diagnostics_and_missing_documents_travel_too(tmp_path: Path) -> None:
     folder = two_docs(tmp_path, sidecar_a="quotes:\n  - text: nowhere to be found\n    speaker: zamir-kabulov\n")
     (folder / "seeds" / "b.txt").unlink()
     prepared = _prepared(folder)
-    assert any(ds for _, ds, _, _ in prepared)
+    assert any(ds for _, ds, _, _, _ in prepared)
     assert transfer.decode_all(pickle.loads(pickle.dumps(transfer.encode_all(prepared)))) == prepared

@@ -15,10 +15,7 @@ from builder.read import files as corpus_files
 from builder.run import digest, store, unchanged
 from tests.test_cache import aged, build, example, files, inodes, rebuilt, same_as_uncached
 
-
-@pytest.fixture(autouse=True)
-def own_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+pytestmark = pytest.mark.usefixtures("own_signing_key")
 
 
 @pytest.fixture

@@ -206,7 +206,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if diagnostics.has_errors(all_found):
         return EXIT_CORPUS
     if not args.quiet:
-        n = sum(len(d.spans) for d in linked.docs)
+        n = sum(len(s.passages) for s in linked.summaries)
         waiting = suggested.waiting(CorpusFiles(corpus_dir))
         drafts = f"; {plural(waiting, 'suggestion')} waiting (glossator suggest)" if waiting else ""
         out.write(f"ok: {plural(len(linked.docs), 'document')}, {plural(n, 'annotation')}, "

@@ -6,7 +6,7 @@ can only hand on new values, never change the ones it was given.
 
 from __future__ import annotations
 
-from typing import Literal, Mapping, NewType, Protocol, Sequence
+from typing import Literal, Mapping, NamedTuple, NewType, Protocol, Sequence
 
 from builder.core.edtf import Edtf
 from builder.core.records import record
@@ -79,10 +79,11 @@ class RawDoc:
 
 @record
 class Corpus:
+    """What INDEX.md says of the corpus as a whole (its documents are the prepared ones)."""
+
     title: str
     intro_md: str
     index_path: SourcePath
-    docs: tuple[RawDoc, ...]
 
 
 # --- annotations --------------------------------------------------------------
@@ -279,6 +280,41 @@ class AnchoredDoc:
         return self.doc.meta
 
 
+class Passage(NamedTuple):
+    """One annotation as linking, a page's key and a listing read it: where it is and what it
+    says of whom, without the annotation's note or selector (builder.prepare.summary). Plain
+    values but for the rare link and date: a summary is read back from the build cache ten
+    times faster than the spans it stands for."""
+
+    id: AnnotationId
+    kind: AnnotationKind
+    start: int
+    end: int
+    speaker: EntityId | None
+    via: EntityId | None
+    entity: EntityId | None
+    to: Target | None
+    same_as: Target | None
+    date: Edtf | None
+    event: str
+    words: str              # a quote's words as its sidecar gives them (its selector's text); "" else
+    path: SourcePath        # where the annotation is written (its Where, as plain values)
+    line: int
+    column: int
+
+
+@record
+class Summary:
+    """What linking, the pages' keys and listings read of a prepared document: its metadata,
+    its reading text (for the passages' context) and its annotations, in the order of its
+    spans (builder.prepare.summary)."""
+
+    meta: DocMeta
+    text: str
+    paragraphs: tuple[int, ...]     # where each paragraph starts in the text
+    passages: tuple[Passage, ...]
+
+
 # --- link ---------------------------------------------------------------------
 
 
@@ -327,8 +363,9 @@ class Linked:
 
     corpus: Corpus
     docs: tuple[AnchoredDoc, ...]
+    summaries: tuple[Summary, ...]                          # each document's, as `docs` (what keys and counts read)
     entities: tuple[Entity, ...]
-    passages: Mapping[PassageRef, Span]                     # every annotation, by (doc, id)
+    passages: Mapping[PassageRef, Passage]                  # every annotation, by (doc, id)
     statements: tuple[Statement, ...]
     statement_of: Mapping[PassageRef, int]                  # quote -> index into statements
     related: Mapping[DocId, tuple[Related, ...]]

@@ -23,7 +23,7 @@ from typing import Iterator, Mapping, Sequence
 from builder.core import urls
 from builder.core.edtf import Edtf
 from builder.core.pieces import Chunk, Pieces, batches, computed
-from builder.core.models import AnchoredDoc, DocId, Entity, EntityId, Linked, PassageRef, SitePath, Span
+from builder.core.models import DocId, Entity, EntityId, Linked, Passage, PassageRef, SitePath, Summary
 
 QUOTES_CSV = SitePath("data/quotes.csv")
 QUOTES_JSON = SitePath("data/quotes.json")
@@ -94,6 +94,7 @@ class QuoteRows:
         self.linked, self.base_url, self.chunk = linked, base_url, chunk
         self.entities = {e.id: e for e in linked.entities}
         self.docs = {d.meta.id: d for d in linked.docs}
+        self.summaries = {s.meta.id: s for s in linked.summaries}
         self.conflicted = {ref for st in linked.statements if st.conflict for ref in st.passages}
         self.speakers = register_order(linked, self.entities)
         self._rows: dict[EntityId, list[Row]] = {}     # made for one file, kept for the other
@@ -107,7 +108,7 @@ class QuoteRows:
             return made
         passages, entities = self.linked.passages, self.entities
         refs = self.linked.quotes_by[speaker]
-        vias = [passages[ref].annotation.via or "" for ref in refs]
+        vias = [passages[ref].via or "" for ref in refs]
         made = self._inputs[speaker] = (
             speaker, entities.get(speaker), self.base_url, "\n".join(f"{ref.doc}#{ref.id}" for ref in refs),
             tuple(self.docs[d] for d in dict.fromkeys(ref.doc for ref in refs)),
@@ -149,34 +150,34 @@ def speaker_rows(quotes: QuoteRows, speaker: EntityId) -> list[Row]:
     """The rows of one speaker's quotes, in corpus order."""
     entities, base_url = quotes.entities, quotes.base_url
     name = entities[speaker].name if speaker in entities else ""
-    dates: dict[DocId, tuple[list[int], list[list[Span]]]] = {}
+    dates: dict[DocId, tuple[list[int], list[list[Passage]]]] = {}
     rows = []
     for ref in quotes.linked.quotes_by[speaker]:
-        doc, span = quotes.docs[ref.doc], quotes.linked.passages[ref]
-        ann, meta = span.annotation, doc.meta
+        doc, span = quotes.summaries[ref.doc], quotes.linked.passages[ref]   # no document opened (builder.run.sealed)
+        meta = doc.meta
         if ref.doc not in dates:
             dates[ref.doc] = _dates_by_paragraph(doc)
-        said = statement_date(doc, span, dates[ref.doc])
-        via = entities.get(ann.via) if ann.via else None
+        said = statement_date(span, dates[ref.doc])
+        via = entities.get(span.via) if span.via else None
         rows.append((
-            ref.id, speaker, name, doc.doc.text[span.start:span.end], ref.doc, meta.title, meta.source or "",
+            ref.id, speaker, name, doc.text[span.start:span.end], ref.doc, meta.title, meta.source or "",
             meta.published.text if meta.published else "", said.text if said else "",
-            ann.via or "", via.name if via else "", "true" if ref in quotes.conflicted else "false",
+            span.via or "", via.name if via else "", "true" if ref in quotes.conflicted else "false",
             permalink(base_url, ref),
         ))
     return rows
 
 
-def _dates_by_paragraph(doc: AnchoredDoc) -> tuple[list[int], list[list[Span]]]:
-    starts = [p.start for p in doc.doc.paragraphs]
-    spans: list[list[Span]] = [[] for _ in starts]
-    for s in doc.spans:
-        if s.kind == "date" and s.annotation.date is not None and starts:
-            spans[max(0, bisect_right(starts, s.start) - 1)].append(s)
-    return starts, spans
+def _dates_by_paragraph(doc: Summary) -> tuple[list[int], list[list[Passage]]]:
+    starts = list(doc.paragraphs)
+    dates: list[list[Passage]] = [[] for _ in starts]
+    for p in doc.passages:
+        if p.kind == "date" and p.date is not None and starts:
+            dates[max(0, bisect_right(starts, p.start) - 1)].append(p)
+    return starts, dates
 
 
-def statement_date(doc: AnchoredDoc, quote: Span, by_paragraph: tuple[list[int], list[list[Span]]]) -> Edtf | None:
+def statement_date(quote: Passage, by_paragraph: tuple[list[int], list[list[Passage]]]) -> Edtf | None:
     """The date annotated for a quote: a date inside its words, else the last one before them in
     its paragraph ("Naeem said on Tuesday that …"); None where its paragraph dates nothing."""
     starts, spans = by_paragraph
@@ -186,7 +187,7 @@ def statement_date(doc: AnchoredDoc, quote: Span, by_paragraph: tuple[list[int],
     inside = [s for s in here if quote.start <= s.start and s.end <= quote.end]
     before = [s for s in here if s.end <= quote.start]
     chosen = inside[0] if inside else (before[-1] if before else None)
-    return chosen.annotation.date if chosen else None
+    return chosen.date if chosen else None
 
 
 def entity_rows(linked: Linked, base_url: str = "") -> list[Row]:
@@ -202,22 +203,22 @@ def entity_rows(linked: Linked, base_url: str = "") -> list[Row]:
 
 def _dates_csv(linked: Linked, base_url: str, chunk: Chunk) -> Iterator[bytes]:
     yield csv_text([DATE_COLUMNS])
-    for docs in batches(linked.docs):
+    for docs, summaries in zip(batches(linked.docs), batches(linked.summaries)):
         yield chunk("dates.csv rows", lambda: (docs, base_url),
-                    lambda: csv_text([row for doc in docs for row in document_date_rows(doc, base_url)]))
+                    lambda: csv_text([row for doc in summaries for row in document_date_rows(doc, base_url)]))
 
 
-def document_date_rows(doc: AnchoredDoc, base_url: str) -> list[Row]:
+def document_date_rows(doc: Summary, base_url: str) -> list[Row]:
     """One row per annotated date of a document (DATE_COLUMNS), in reading order."""
     rows = []
-    meta, text = doc.meta, doc.doc.text
-    for s in doc.spans:
-        d = s.annotation.date
-        if s.kind != "date" or d is None:
+    meta, text = doc.meta, doc.text
+    for p in doc.passages:
+        d = p.date
+        if p.kind != "date" or d is None:
             continue
-        rows.append((s.id, meta.id, meta.title, text[s.start:s.end], d.text,
-                     _iso(d, lower=True), _iso(d, lower=False), s.annotation.event or "",
-                     permalink(base_url, PassageRef(DocId(meta.id), s.id))))
+        rows.append((p.id, meta.id, meta.title, text[p.start:p.end], d.text,
+                     _iso(d, lower=True), _iso(d, lower=False), p.event or "",
+                     permalink(base_url, PassageRef(DocId(meta.id), p.id))))
     return rows
 
 

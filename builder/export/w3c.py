@@ -82,7 +82,7 @@ def pieces(linked: Linked, base_url: str = "", chunk: Chunk = computed) -> Itera
                  for docs in batches(linked.docs))
     items = chain((line for chunk_lines in documents for line in lines(chunk_lines)),
                   (write.statement(st).encode("utf-8") for st in linking))   # one a span, one a statement
-    total = sum(len(doc.spans) for doc in linked.docs) + len(linking)
+    total = sum(len(doc.passages) for doc in linked.summaries) + len(linking)
     return collection_pieces(linked.corpus.title or "Annotations", items, total, iris)
 
 

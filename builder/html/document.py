@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from html import escape
 from urllib.parse import quote
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from markupsafe import Markup as HTML   # markup that templates print as it is (spans.Markup is an annotation's element)
 
@@ -22,7 +22,7 @@ from builder.core import urls
 from builder.html import markdown, sourcediff as srcdiff
 from builder.core.edtf import Edtf
 from builder.html.spans import Markup, render_spans
-from builder.core.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, Mark, PassageRef, SitePath, Span, Target
+from builder.core.models import AnchoredDoc, AnnotationId, DocId, Entity, EntityId, Linked, Mark, PassageRef, SitePath, Span, Summary, Target
 
 RANK = {"quote": 0, "link": 1, "note": 2, "date": 3, "mention": 4}
 PIECES = {   # _reading.html's macros and the arguments each is called with
@@ -153,11 +153,10 @@ def span_markup(doc: AnchoredDoc, span: Span, ctx: Context, page: SitePath,
             st = ctx.linked.statements[st_index]
             if st.conflict:
                 classes += " conflict"
-                others = [p for p in st.passages if p != ref
-                          and ctx.linked.passages[p].annotation.speaker != ann.speaker]
+                others = [p for p in st.passages if p != ref and ctx.linked.passages[p].speaker != ann.speaker]
                 for other in others[:3]:
-                    o_span = ctx.linked.passages[other]
-                    o_name = ctx.entities[o_span.annotation.speaker].name if o_span.annotation.speaker in ctx.entities else "?"
+                    o_speaker = ctx.linked.passages[other].speaker
+                    o_name = ctx.entities[o_speaker].name if o_speaker in ctx.entities else "?"
                     href = urls.relative(urls.doc_page(other.doc), page, other.id)
                     trail += str(ctx.pieces.conflict_link(href, o_name, ctx.titles.get(other.doc, other.doc)))
             elif st.travelled:
@@ -346,10 +345,38 @@ def snippet(text: str, start: int, end: int, width: int = 90) -> tuple[str, str,
     return before, text[start:end], after
 
 
-def speakers_in(doc: AnchoredDoc) -> list[tuple[EntityId, int]]:
+def speakers_in(doc: Summary) -> list[tuple[EntityId, int]]:
+    """The speakers a document quotes, most quoted first, with their counts."""
     counts: dict[EntityId, int] = {}
-    for s in doc.spans:
-        ann = s.annotation
-        if ann.kind == "quote" and ann.speaker:
-            counts[ann.speaker] = counts.get(ann.speaker, 0) + 1
+    for p in doc.passages:
+        if p.kind == "quote" and p.speaker:
+            counts[p.speaker] = counts.get(p.speaker, 0) + 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+COUNTED = ("quote", "date", "mention", "link", "note")   # the kinds of annotation the documents list counts
+
+
+def row_of(doc: Summary) -> tuple[tuple[tuple[str, int], ...], tuple[EntityId, ...]]:
+    """What a document's row in the documents list shows besides its metadata: its
+    annotations counted by kind (COUNTED's first), and its speakers."""
+    kinds = dict.fromkeys(COUNTED, 0)
+    for p in doc.passages:
+        kinds[p.kind] += 1
+    return tuple(kinds.items()), tuple(sorted({p.speaker for p in doc.passages if p.kind == "quote" and p.speaker}))
+
+
+class SpanOf:
+    """A listed passage's span (`span` in a passage's context), found in its document only if a
+    template reads it: the default theme does not, and a listing then opens no document."""
+
+    __slots__ = ("_find",)
+
+    def __init__(self, find: Callable[[], Span]) -> None:
+        self._find = find
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the span's own fields
+        return getattr(self._find(), name)
+
+    def __str__(self) -> str:
+        return str(self._find())

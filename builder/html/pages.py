@@ -9,19 +9,19 @@ build never asks (tests/test_live.py holds the two to the same bytes, edit after
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, Callable, Iterable
 
 from markupsafe import Markup
 
 from builder.core import urls
-from builder.core.models import (AnchoredDoc, DocId, DocMeta, Entity, EntityId, Linked, PassageRef, SitePath,
-                                 TimelineEntry)
+from builder.core.models import (AnchoredDoc, AnnotationId, DocId, DocMeta, Entity, EntityId, Linked, PassageRef,
+                                 SitePath, Span, Summary, TimelineEntry)
 from builder.html import colours, document, pager, structured_data, timeline
 from builder.read.settings import Settings
 
 KIND_LABEL = {"person": "People", "organization": "Organisations", "place": "Places"}
-COUNTED = ("quote", "date", "mention", "link", "note")   # the kinds of annotation the documents list counts
+COUNTED = document.COUNTED
 LISTINGS = frozenset({"quotes.html", "timeline.html"})   # pages that list the whole corpus: the slowest to render
 # The quotes register lists every quote up to this many. Beyond, one page would not open in a
 # browser (54 MB at 10,000 synthetic documents): each speaker's line links to their entity
@@ -45,10 +45,12 @@ class Pages:
         self.entities: dict[EntityId, Entity] = {e.id: e for e in linked.entities}
         self.docs: dict[DocId, AnchoredDoc] = {d.meta.id: d for d in linked.docs}
         self.titles = {d.meta.id: d.meta.title for d in linked.docs}
+        self.summaries: dict[DocId, Summary] = {s.meta.id: s for s in linked.summaries}
         self.ctx = document.Context(linked, self.entities, self.titles, pieces)
         self.title = settings.title or linked.corpus.title or "Untitled corpus"
         self.colours = colours.colours(_speakers_by_document(linked), len(linked.quotes_by))
         self._facts: dict[DocId, tuple[DocMeta, str, str]] = {}
+        self._spans: dict[DocId, dict[AnnotationId, Span]] = {}
 
     def common(self, page: SitePath, kind: str) -> dict[str, Any]:
         root = urls.root_prefix(page)
@@ -79,16 +81,15 @@ class Pages:
         is shown once (57,373 shown for 57,271 passages at 2,000 documents), and kept they were
         the largest thing a build held after the documents (28 KB a document)."""
         meta, text, published_label = self._doc_facts(ref.doc)
-        span = self.linked.passages[ref]
-        before, words, after = document.snippet(text, span.start, span.end)
-        ann = span.annotation
-        speaker = self.entities.get(ann.speaker) if ann.speaker else None
+        p = self.linked.passages[ref]
+        before, words, after = document.snippet(text, p.start, p.end)
+        speaker = self.entities.get(p.speaker) if p.speaker else None
         return {
             "href": href, "doc": meta, "doc_title": meta.title,
-            "before": before, "text": words, "after": after, "span": span,
-            "speaker": speaker, "via": self.entities.get(ann.via) if ann.via else None,
+            "before": before, "text": words, "after": after, "span": document.SpanOf(partial(self.span, ref)),
+            "speaker": speaker, "via": self.entities.get(p.via) if p.via else None,
             # the same, looked up once here rather than at every use in a template
-            "is_quote": ann.kind == "quote", "speaker_id": speaker.id if speaker else "",
+            "is_quote": p.kind == "quote", "speaker_id": speaker.id if speaker else "",
             "speaker_name": speaker.name if speaker else "",
             "speaker_initials": document.initials(speaker.name) if speaker else "",
             "published_label": published_label,
@@ -98,18 +99,27 @@ class Pages:
         """(meta, reading text, publication label) of a document, for its passages."""
         facts = self._facts.get(doc_id)
         if facts is None:
-            doc = self.docs[doc_id]
-            facts = self._facts[doc_id] = (doc.meta, doc.doc.text, doc.meta.published.label if doc.meta.published else "")
+            doc = self.summaries[doc_id]    # not the document: a listing opens none (builder.run.sealed)
+            facts = self._facts[doc_id] = (doc.meta, doc.text, doc.meta.published.label if doc.meta.published else "")
         return facts
+
+    def span(self, ref: PassageRef) -> Span:
+        """A passage's span, from its document (linking holds the passage, not the span)."""
+        spans = self._spans.get(ref.doc)
+        if spans is None:
+            spans = self._spans[ref.doc] = {}
+            for s in self.docs[ref.doc].spans:
+                spans.setdefault(s.id, s)    # the first of an id, as linking keeps it
+        return spans[ref.id]
 
     # --- pages ---
 
     def index(self) -> tuple[SitePath, str, dict[str, Any]]:
         page = SitePath("index.html")
         counts = dict.fromkeys(COUNTED, 0)
-        for d in self.linked.docs:
-            for s in d.spans:
-                counts[s.annotation.kind] += 1
+        for d in self.linked.summaries:
+            for p in d.passages:
+                counts[p.kind] += 1
         return page, "index.html", {
             **self.common(page, "index"), **self._document_list(1, page), "intro": self.linked.corpus.intro_md,
             "counts": {"documents": len(self.linked.docs), "entities": len(self.linked.entities), **counts},
@@ -129,7 +139,7 @@ class Pages:
         """Page `number` of the documents list: its rows, the speakers to filter by, and (when
         the list has more than one page) where this page is in it."""
         first = (number - 1) * INDEX_ROWS
-        docs = pager.part(self.linked.docs, number, INDEX_ROWS)
+        docs = pager.part(self.linked.summaries, number, INDEX_ROWS)
         rows = []
         for d in docs:
             kinds, quoted = self.document_row(d)
@@ -145,22 +155,14 @@ class Pages:
         }
         return {"rows": rows, "speakers": [{"id": e.id, "name": e.name} for e in speakers], "listing": listing}
 
-    @staticmethod
-    def document_row(doc: AnchoredDoc) -> tuple[tuple[tuple[str, int], ...], tuple[EntityId, ...]]:
-        """What a document's row in the documents list shows besides its metadata: its
-        annotations counted by kind (COUNTED's first), and its speakers."""
-        kinds = dict.fromkeys(COUNTED, 0)
-        for s in doc.spans:
-            kinds[s.annotation.kind] += 1
-        return tuple(kinds.items()), tuple(sorted({s.annotation.speaker for s in doc.spans
-                                                    if s.annotation.kind == "quote" and s.annotation.speaker}))
+    document_row = staticmethod(document.row_of)
 
     def document(self, doc: AnchoredDoc) -> tuple[SitePath, str, dict[str, Any]]:
         page = urls.doc_page(doc.meta.id)
         notes = [{"id": s.id, "body": s.annotation.note, "text": document.quote_of(doc, s)}   # in the order they end
                  for s in sorted(doc.spans, key=lambda s: (s.end, -s.start))   # (print numbers them there)
                  if s.annotation.kind == "note" or (s.annotation.kind == "quote" and s.annotation.note)]
-        speakers = document.speakers_in(doc)
+        speakers = document.speakers_in(self.summaries[doc.meta.id])
         legend = [
             {"entity": ent, "count": n, "href": self.href(urls.entity_page(e), page),
              "id": e, "name": ent.name, "initials": document.initials(ent.name)}
@@ -343,7 +345,7 @@ class Pages:
     # --- who speaks on each page (their colours are chosen per page) ---
 
     def document_speakers(self, doc: AnchoredDoc) -> list[EntityId]:
-        return [e for e, _ in document.speakers_in(doc)]
+        return [e for e, _ in document.speakers_in(self.summaries[doc.meta.id])]
 
     def entity_speakers(self, entity: EntityId) -> list[EntityId]:
         return [entity] if entity in self.linked.quotes_by else []
@@ -354,9 +356,9 @@ class Pages:
     def timeline_speakers(self, entries: Iterable[TimelineEntry]) -> list[EntityId]:
         counts: dict[EntityId, int] = defaultdict(int)
         for e in entries:
-            span = self.linked.passages.get(PassageRef(e.doc, e.ref)) if e.ref else None
-            if span is not None and span.annotation.kind == "quote" and span.annotation.speaker:
-                counts[span.annotation.speaker] += 1
+            p = self.linked.passages.get(PassageRef(e.doc, e.ref)) if e.ref else None
+            if p is not None and p.kind == "quote" and p.speaker:
+                counts[p.speaker] += 1
         return sorted(counts, key=lambda e: (-counts[e], e))
 
     def all(self) -> Iterable[tuple[SitePath, str, dict[str, Any]]]:

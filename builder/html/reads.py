@@ -52,12 +52,12 @@ def inputs(pages: Pages, path: SitePath, named: Names = unnamed) -> tuple[object
                 _mentions(pages, named, pager.part(list(by_doc), n, rows), by_doc))
     if path == "index.html":
         return (*common, linked.corpus.intro_md, len(linked.entities), sum(1 for s in linked.statements if s.conflict),
-                tuple((d.meta, tuple((s.annotation.kind, s.annotation.speaker) for s in d.spans)) for d in linked.docs),
+                tuple((d.meta, tuple((p.kind, p.speaker) for p in d.passages)) for d in linked.summaries),
                 tuple(pages.entities.get(e) for e in sorted(linked.quotes_by)))
     if path.startswith("documents/"):
         # A row is its document's metadata, counts and speakers: the document's name stands for them.
         return (*common, len(linked.docs),
-                tuple(named(d) or (d.meta, *pages.document_row(d))
+                tuple(named(d) or (d.meta, *pages.document_row(pages.summaries[d.meta.id]))
                       for d in pager.part(linked.docs, int(path[10:-5]), html_pages.INDEX_ROWS)),
                 tuple(pages.entities.get(e) for e in sorted(linked.quotes_by)))
     if path == "entities.html":
@@ -127,11 +127,11 @@ def _listed(pages: Pages, named: Names, refs: Iterable[PassageRef]) -> tuple[obj
             rest.append(_passage_key(pages, named, ref))
             continue
         names.append(_passage_name(name, ref.id))
-        ann = passages[ref].annotation
-        if ann.speaker:
-            people.add(ann.speaker)
-        if ann.via:
-            people.add(ann.via)
+        p = passages[ref]
+        if p.speaker:
+            people.add(p.speaker)
+        if p.via:
+            people.add(p.via)
     return ("\n".join(names), tuple((e, pages.entities.get(e)) for e in sorted(people)), *rest)
 
 def _mentions(pages: Pages, named: Names, docs: Sequence[DocId], by_doc: Mapping[DocId, list[PassageRef]]) -> object:
@@ -167,33 +167,33 @@ def _doc_name(pages: Pages, named: Names, doc_id: DocId) -> str | None:
 def _passage_key(pages: Pages, named: Names, ref: PassageRef) -> tuple[object, ...]:
     """What a passage in a listing is made from (see _passage): its span, document and
     speakers, or the passage's name in the stead of the first two (Names)."""
-    span = pages.linked.passages[ref]
-    ann = span.annotation
-    people = (pages.entities.get(ann.speaker) if ann.speaker else None, pages.entities.get(ann.via) if ann.via else None)
+    p = pages.linked.passages[ref]
+    people = (pages.entities.get(p.speaker) if p.speaker else None, pages.entities.get(p.via) if p.via else None)
     name = _span_name(pages, named, ref)
     if name is not None:
         return (*name, *people)
     doc = pages.docs[ref.doc]
-    return (ref, span, doc.meta, doc.doc.text, *people)
+    return (ref, pages.span(ref), doc.meta, doc.doc.text, *people)
 
 def _document_inputs(pages: Pages, names: Names, doc: AnchoredDoc) -> tuple[object, ...]:
+    """A document's page: the document (its name, where it has one), and what the page shows of
+    the rest, found from its summary (no span read)."""
     named: set[EntityId] = set()
     docs: set[DocId] = set()
     statements = []
-    for span in doc.spans:
-        ann = span.annotation
-        for e in (ann.speaker, ann.via, ann.entity):
+    for row in pages.summaries[doc.meta.id].passages:
+        for e in (row.speaker, row.via, row.entity):
             if e:
                 named.add(e)
-        if ann.to is not None and ann.to.kind != "url":
-            (named if ann.to.kind == "entity" else docs).add(ann.to.id)   # type: ignore[arg-type]
-        if ann.kind == "quote":
-            i = pages.ctx.statement_of.get((doc.meta.id, span.id))
+        if row.to is not None and row.to.kind != "url":
+            (named if row.to.kind == "entity" else docs).add(row.to.id)   # type: ignore[arg-type]
+        if row.kind == "quote":
+            i = pages.ctx.statement_of.get((doc.meta.id, row.id))
             if i is not None:
                 st = pages.linked.statements[i]
                 others = tuple(pages.linked.passages[p] for p in st.passages)
                 statements.append((st, tuple(_span_name(pages, names, p) or o for p, o in zip(st.passages, others))))
-                named.update(o.annotation.speaker for o in others if o.annotation.speaker)
+                named.update(o.speaker for o in others if o.speaker)
                 docs.update(p.doc for p in st.passages)
     related = pages.linked.related.get(doc.meta.id, ())
     docs.update(r.doc for r in related)

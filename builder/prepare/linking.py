@@ -22,10 +22,12 @@ from typing import AbstractSet, Callable, Iterable, Mapping, Sequence
 
 from builder.core.diagnostics import Diagnostic, error
 from builder.core.models import (
-    AnchoredDoc, AnnotationId, Corpus, DocId, Entity, EntityId, Linked, PassageRef, Related, Span, Statement, TimelineEntry,
+    AnchoredDoc, AnnotationId, Corpus, DocId, Entity, EntityId, Linked, Passage, PassageRef, Related, Statement,
+    Summary, TimelineEntry,
 )
 
 from builder.prepare.statements import Statements
+from builder.prepare.summary import summarize
 
 RELATED_LIMIT = 6
 
@@ -36,35 +38,33 @@ def link(corpus: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity]
     return Linker().link(corpus, docs, entities, incomplete)
 
 
-def check_targets(docs: Sequence[AnchoredDoc], passages: Mapping[PassageRef, Span],
+def check_targets(docs: Sequence[Summary], passages: Mapping[PassageRef, Passage],
                   incomplete: AbstractSet[DocId] = frozenset()) -> Iterable[Diagnostic]:
     ids_in: dict[DocId, list[str]] = defaultdict(list)
     for ref in passages:
         ids_in[ref.doc].append(ref.id)
     for doc in docs:
-        for span in doc.spans:
-            ann = span.annotation
-            for field, target in (("to", ann.to), ("same-as", ann.same_as)):
+        for p in doc.passages:
+            for field, target in (("to", p.to), ("same-as", p.same_as)):
                 if not target:
                     continue
                 if target.kind != "doc" or not target.fragment or target.id in incomplete:
                     continue
                 doc_id, frag = target.id, target.fragment
                 found = passages.get(PassageRef(DocId(doc_id), AnnotationId(frag)))
-                w = ann.where
                 if found is None:
                     there = sorted(i for i in ids_in.get(DocId(doc_id), []) if not i.startswith("m-"))
                     close = difflib.get_close_matches(frag, there, n=1)
-                    yield error(w.path, w.line, w.column, f"{field}: no annotation '{frag}' in document '{doc_id}'",
+                    yield error(p.path, p.line, p.column, f"{field}: no annotation '{frag}' in document '{doc_id}'",
                                 f"did you mean '{close[0]}'?" if close else
                                 (f"annotations in {doc_id}: {', '.join(there[:8])}" if there else
                                  f"give the annotation an id in annotations/{doc_id}.yaml and point to it"))
                 elif field == "same-as" and found.kind != "quote":
-                    yield error(w.path, w.line, w.column, f"same-as: '{target}' is a {found.kind}, not a quote",
+                    yield error(p.path, p.line, p.column, f"same-as: '{target}' is a {found.kind}, not a quote",
                                 "same-as links two reports of one statement")
 
 
-def related_documents(docs: Sequence[AnchoredDoc], statements: Sequence[Statement], names: Mapping[EntityId, str]
+def related_documents(docs: Sequence[Summary], statements: Sequence[Statement], names: Mapping[EntityId, str]
              ) -> dict[DocId, tuple[Related, ...]]:
     reasons: dict[DocId, dict[DocId, tuple[float, str]]] = defaultdict(dict)
 
@@ -76,8 +76,8 @@ def related_documents(docs: Sequence[AnchoredDoc], statements: Sequence[Statemen
             reasons[a][b] = (weight, why)
 
     for doc in docs:
-        for span in doc.spans:
-            target = span.annotation.to or span.annotation.same_as
+        for p in doc.passages:
+            target = p.to or p.same_as
             if target is not None and target.kind == "doc":
                 other = DocId(target.id)
                 add(doc.meta.id, other, 100.0, "linked from this document")
@@ -87,8 +87,7 @@ def related_documents(docs: Sequence[AnchoredDoc], statements: Sequence[Statemen
         for a in in_docs:
             for b in in_docs:
                 add(a, b, 80.0, "reports the same statement")
-    entity_sets = {d.meta.id: {s.annotation.entity for s in d.spans if s.kind == "mention" and s.annotation.entity}
-                   for d in docs}
+    entity_sets = {d.meta.id: {p.entity for p in d.passages if p.kind == "mention" and p.entity} for d in docs}
     df: dict[EntityId, int] = defaultdict(int)
     for ents in entity_sets.values():
         for e in ents:
@@ -125,13 +124,12 @@ def related_documents(docs: Sequence[AnchoredDoc], statements: Sequence[Statemen
     return out
 
 
-def timeline_entries(doc: AnchoredDoc) -> list[TimelineEntry]:
+def timeline_entries(doc: Summary) -> list[TimelineEntry]:
     """A document's entries on the timeline: its publication, and each date with an event."""
     entries = [TimelineEntry(doc.meta.published, doc.meta.title, doc.meta.id, None, "published")] if doc.meta.published else []
-    for span in doc.spans:
-        ann = span.annotation
-        if ann.kind == "date" and ann.event and ann.date:
-            entries.append(TimelineEntry(ann.date, ann.event, doc.meta.id, span.id, "event"))
+    for p in doc.passages:
+        if p.kind == "date" and p.event and p.date:
+            entries.append(TimelineEntry(p.date, p.event, doc.meta.id, p.id, "event"))
     return entries
 
 
@@ -143,11 +141,12 @@ def _in_order(entries: list[TimelineEntry], order: Mapping[DocId, int]) -> tuple
 
 @dataclass(frozen=True, eq=False)
 class DocFacts:
-    """What linking reads from one document, worked out once per AnchoredDoc."""
+    """What linking reads from one document, worked out once per version of it."""
 
-    doc: AnchoredDoc
-    passages: dict[AnnotationId, Span]              # by annotation id: a str's hash is kept, a PassageRef's is a Python call
-    quotes: tuple[tuple[PassageRef, Span], ...]
+    source: object                                  # what they were made from (a Linker keeps them while it is the same object)
+    doc: Summary
+    passages: dict[AnnotationId, Passage]           # by annotation id: a str's hash is kept, a PassageRef's is a Python call
+    quotes: tuple[tuple[PassageRef, Passage], ...]
     targets: frozenset[DocId]                       # documents its doc:…#id links point into
     related_inputs: tuple[object, ...]              # what related_documents reads from it
     timeline: tuple[TimelineEntry, ...]
@@ -157,21 +156,20 @@ class DocFacts:
     speakers: frozenset[EntityId]
 
     @staticmethod
-    def of(doc: AnchoredDoc) -> "DocFacts":
+    def of(doc: Summary, source: object = None) -> "DocFacts":
         """A document's facts, in one pass over its annotations."""
         doc_id = doc.meta.id
-        passages: dict[AnnotationId, Span] = {}
-        quotes: list[tuple[PassageRef, Span]] = []
+        passages: dict[AnnotationId, Passage] = {}
+        quotes: list[tuple[PassageRef, Passage]] = []
         links, targets, mentioned, speakers = [], set(), set(), set()
         mentions: dict[EntityId, list[PassageRef]] = {}
         quotes_by: dict[EntityId, list[PassageRef]] = {}
         kinds: Counter[str] = Counter()
-        for span in doc.spans:
-            passages.setdefault(span.id, span)
-            ann = span.annotation
-            kind = ann.kind
+        for p in doc.passages:
+            passages.setdefault(p.id, p)
+            kind = p.kind
             kinds[kind] += 1
-            to, same_as = ann.to, ann.same_as
+            to, same_as = p.to, p.same_as
             target = to or same_as
             if target is not None and target.kind == "doc":
                 links.append(target)
@@ -179,16 +177,17 @@ class DocFacts:
                 if t is not None and t.kind == "doc" and t.fragment:
                     targets.add(DocId(t.id))
             if kind == "quote":
-                ref = PassageRef(doc_id, span.id)
-                quotes.append((ref, span))
-                if ann.speaker:
-                    quotes_by.setdefault(ann.speaker, []).append(ref)
-                    speakers.add(ann.speaker)
-            elif kind == "mention" and ann.entity:
-                mentioned.add(ann.entity)
-                mentions.setdefault(ann.entity, []).append(PassageRef(doc_id, span.id))
+                ref = PassageRef(doc_id, p.id)
+                quotes.append((ref, p))
+                if p.speaker:
+                    quotes_by.setdefault(p.speaker, []).append(ref)
+                    speakers.add(p.speaker)
+            elif kind == "mention" and p.entity:
+                mentioned.add(p.entity)
+                mentions.setdefault(p.entity, []).append(PassageRef(doc_id, p.id))
         return DocFacts(
-            doc=doc, passages=passages, quotes=tuple(quotes), targets=frozenset(targets),
+            source=doc if source is None else source, doc=doc,
+            passages=passages, quotes=tuple(quotes), targets=frozenset(targets),
             related_inputs=(tuple(links), frozenset(mentioned)),
             timeline=_in_order(timeline_entries(doc), {doc_id: 0}),
             mentions={k: tuple(v) for k, v in mentions.items()},
@@ -226,15 +225,18 @@ class Linker:
         self._names: dict[EntityId, str] = {}             # what related_documents last named entities by
 
     def link(self, corpus_: Corpus, docs: Sequence[AnchoredDoc], entities: Sequence[Entity],
-             incomplete: frozenset[DocId] = frozenset(), pairs_of: PairsOf | None = None
-             ) -> tuple[Linked, tuple[Diagnostic, ...]]:
-        """`pairs_of`: see PairsOf (a first link's statements from an earlier build's pairs)."""
+             incomplete: frozenset[DocId] = frozenset(), pairs_of: PairsOf | None = None,
+             summaries: Sequence[Summary] | None = None) -> tuple[Linked, tuple[Diagnostic, ...]]:
+        """`pairs_of`: see PairsOf (a first link's statements from an earlier build's pairs).
+        `summaries`: the documents' summaries, made already (else made here)."""
         order = tuple(d.meta.id for d in docs)
         old = self.facts
         facts = {}
-        for d, doc_id in zip(docs, order):
+        for n, (d, doc_id) in enumerate(zip(docs, order)):
             known = old.get(doc_id)
-            facts[doc_id] = known if known is not None and known.doc is d else DocFacts.of(d)
+            source = d if summaries is None else summaries[n]
+            facts[doc_id] = known if known is not None and known.source is source else \
+                DocFacts.of(summarize(d) if summaries is None else summaries[n], source)
         changed = {i for i in order if i not in old or old[i] is not facts[i]} | (set(old) - set(order))
         self.previous = {i: old[i] for i in changed if i in old}
         self.changed = frozenset(changed)
@@ -265,7 +267,7 @@ class Linker:
                 and names == self._names:
             related = prev.related
         else:
-            related = MappingProxyType(related_documents(docs, statements, names))
+            related = MappingProxyType(related_documents([facts[i].doc for i in order], statements, names))
         self._names = names
         timeline = prev.timeline if prev is not None and unchanged(lambda f: f.timeline) else \
             _in_order([e for i in order for e in facts[i].timeline], self._doc_index)
@@ -278,7 +280,7 @@ class Linker:
         else:
             quotes_by = MappingProxyType(_concat(facts[i].quotes_by for i in order))
         linked = Linked(
-            corpus=corpus_, docs=tuple(docs), entities=tuple(entities),
+            corpus=corpus_, docs=tuple(docs), summaries=tuple(facts[i].doc for i in order), entities=tuple(entities),
             passages=passages,
             statements=statements,
             statement_of=statement_of if isinstance(statement_of, MappingProxyType) else MappingProxyType(statement_of),
@@ -287,7 +289,7 @@ class Linker:
         self.linked = linked
         return linked, self._check_targets(passages, changed, incomplete)
 
-    def _first_statements(self, quotes: list[tuple[PassageRef, Span]], pairs_of: PairsOf) -> None:
+    def _first_statements(self, quotes: list[tuple[PassageRef, Passage]], pairs_of: PairsOf) -> None:
         """Every quote given to the statements at once: their pairs found by update(), or read
         back by `pairs_of` for quotes whose words are the same, in the same places."""
         counted = []
@@ -297,7 +299,7 @@ class Linker:
             counted.append(True)
             return self.statements.pairs()
 
-        pairs = pairs_of(tuple((r.doc, r.id, s.annotation.selector.text, s.start, s.end) for r, s in quotes), compute)
+        pairs = pairs_of(tuple((r.doc, r.id, p.words, p.start, p.end) for r, p in quotes), compute)
         if not counted:
             self.statements.restore(quotes, pairs)
 
@@ -306,7 +308,7 @@ class Linker:
         doc = self.facts[ref.doc]
         return self._doc_index[ref.doc], next(n for n, (r, _) in enumerate(doc.quotes) if r == ref)
 
-    def _check_targets(self, passages: Mapping[PassageRef, Span], changed: set[DocId],
+    def _check_targets(self, passages: Mapping[PassageRef, Passage], changed: set[DocId],
                        incomplete: frozenset[DocId]) -> tuple[Diagnostic, ...]:
         """check_targets(), per document, over the passages of the documents it points into."""
         found: list[Diagnostic] = []
@@ -319,7 +321,7 @@ class Linker:
             inputs = (f, *(self.facts.get(t) for t in sorted(f.targets)), f.targets & incomplete)
             if cached is None or len(cached[0]) != len(inputs) or any(a is not b and a != b for a, b in zip(cached[0], inputs)):
                 near = {PassageRef(t, a): span for t in f.targets if t in self.facts for a, span in self.facts[t].passages.items()}
-                cached = (inputs, tuple(check_targets([f.doc], near, incomplete)))  # type: ignore[arg-type]
+                cached = (inputs, tuple(check_targets([f.doc], near, incomplete)))
                 self.check[doc_id] = cached
             found.extend(cached[1])
         for gone in set(self.check) - set(self.order):
@@ -327,16 +329,16 @@ class Linker:
         return tuple(found)
 
 
-class Passages(Mapping[PassageRef, Span]):
+class Passages(Mapping[PassageRef, Passage]):
     """Every annotation by (document, id), as linking.link() maps them, in the same order,
     held document by document so that an edit replaces one document's share."""
 
-    def __init__(self, order: Sequence[DocId], by_doc: Mapping[DocId, Mapping[AnnotationId, Span]]) -> None:
+    def __init__(self, order: Sequence[DocId], by_doc: Mapping[DocId, Mapping[AnnotationId, Passage]]) -> None:
         self._order = tuple(order)
         self._by_doc = by_doc
         self._len = sum(len(by_doc[i]) for i in self._order)
 
-    def __getitem__(self, ref: PassageRef) -> Span:
+    def __getitem__(self, ref: PassageRef) -> Passage:
         part = self._by_doc.get(ref.doc)
         span = None if part is None else part.get(ref.id)
         if span is None:

@@ -15,7 +15,7 @@ from itertools import count, repeat
 from operator import lshift, or_
 from typing import Callable, Iterable, Sequence
 
-from builder.core.models import AnnotationId, DocId, PassageRef, Span, Statement
+from builder.core.models import AnnotationId, DocId, Passage, PassageRef, Statement
 
 SHINGLE = 3                 # words per shingle (Statements.packed counts on three)
 MIN_OVERLAP = 0.6           # shared shingles / shingles of the shorter quote
@@ -39,13 +39,13 @@ def shingles(words: Sequence[str]) -> frozenset[tuple[str, ...]]:
     return frozenset(zip(*(words[i:] for i in range(SHINGLE))))
 
 
-def same_as_ref(span: Span) -> PassageRef | None:
+def same_as_ref(span: Passage) -> PassageRef | None:
     """The quote a `same-as` names, if the quote has one."""
-    target = span.annotation.same_as
+    target = span.same_as
     return None if target is None else PassageRef(DocId(target.id), AnnotationId(target.fragment))
 
 
-def same_words(a: tuple[PassageRef, Span], b: tuple[PassageRef, Span], shared: int, grams_a: int, grams_b: int) -> bool:
+def same_words(a: tuple[PassageRef, Passage], b: tuple[PassageRef, Passage], shared: int, grams_a: int, grams_b: int) -> bool:
     """Do two quotes that share `shared` of their shingles report the same words?"""
     return enough_shared(shared, grams_a, grams_b) and not nested(a, b)
 
@@ -56,15 +56,15 @@ def enough_shared(shared: int, grams_a: int, grams_b: int) -> bool:
     return bool(smaller) and shared / smaller >= MIN_OVERLAP
 
 
-def nested(a: tuple[PassageRef, Span], b: tuple[PassageRef, Span]) -> bool:
+def nested(a: tuple[PassageRef, Passage], b: tuple[PassageRef, Passage]) -> bool:
     """Is one quote inside the other (a speaker quoting someone)? Then it is not a second report."""
     (ref_a, span_a), (ref_b, span_b) = a, b
     return ref_a.doc == ref_b.doc and span_a.start < span_b.end and span_b.start < span_a.end
 
 
-def statement(members: Sequence[tuple[PassageRef, Span]]) -> Statement:
+def statement(members: Sequence[tuple[PassageRef, Passage]]) -> Statement:
     """Quotes of one statement, in corpus order, with their speakers in order of appearance."""
-    speakers = tuple(dict.fromkeys(s.annotation.speaker for _, s in members if s.annotation.speaker))
+    speakers = tuple(dict.fromkeys(s.speaker for _, s in members if s.speaker))
     return Statement(tuple(r for r, _ in members), speakers)  # type: ignore[arg-type]
 
 
@@ -87,7 +87,7 @@ class Statements:
         self._next = 0
         self.words: defaultdict[str, int] = defaultdict(count(1).__next__)   # each word of a quote a number
         self.grams: dict[int, tuple[int, ...]] = {}   # each quote's shingles, packed
-        self.spans: dict[int, Span] = {}
+        self.spans: dict[int, Passage] = {}
         # a shingle's quotes: most shingles are in one quote only, held as that quote, not as a
         # set of one (a set is 216 bytes: ~15 KB a document in all, 1.5 GB at 100,000)
         self.postings: dict[int, int | set[int]] = {}
@@ -115,7 +115,7 @@ class Statements:
             out.byteswap()
         return out.tobytes()
 
-    def restore(self, quotes: Sequence[tuple[PassageRef, Span]], pairs: bytes) -> None:
+    def restore(self, quotes: Sequence[tuple[PassageRef, Passage]], pairs: bytes) -> None:
         """A fresh Statements as update(added=quotes) would leave it, from the `pairs()` it found
         for those quotes (in an earlier build: every quote's words the same, in the same place),
         without counting a shingle. The shingles are counted the first time update() is asked
@@ -143,11 +143,11 @@ class Statements:
         for q, span in self.spans.items():
             self._post(q, span, set())
 
-    def _post(self, q: int, span: Span, crossed: set[int]) -> None:
+    def _post(self, q: int, span: Passage, crossed: set[int]) -> None:
         """Quote q's shingles counted and posted; `crossed` gets each shingle this quote takes
         past the stock-phrase limit."""
         postings, get, limit = self.postings, self.postings.get, MAX_SHINGLE_POSTINGS
-        grams = self.grams[q] = self.packed(span.annotation.selector.text)
+        grams = self.grams[q] = self.packed(span.words)
         self.spans[q] = span
         for sh in grams:
             post = get(sh)
@@ -161,7 +161,7 @@ class Statements:
                     crossed.add(sh)
                 post.add(q)
 
-    def update(self, removed: Iterable[PassageRef], added: Iterable[tuple[PassageRef, Span]]) -> None:
+    def update(self, removed: Iterable[PassageRef], added: Iterable[tuple[PassageRef, Passage]]) -> None:
         if self._unposted:
             self._post_restored()
         limit = MAX_SHINGLE_POSTINGS

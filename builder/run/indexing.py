@@ -9,8 +9,9 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Iterable, Iterator, Sequence
 
+from builder.run import ledger
 from builder.run.jobs import Stream
-from builder.run.remember import Kept
+from builder.run.kept import Kept
 from builder.search import files as search
 from builder.search.shards import Packed
 from builder.site.staging import Staging
@@ -18,20 +19,46 @@ from builder.site.staging import Staging
 SHARDS_SENT = 256   # shards a message to the index's job
 
 
+# The job's answer when it was to link the index from the cache and the cache no longer had it
+# (removed by hand meanwhile): the build then makes the index itself (made_here).
+MISSING = "the search index was not in the cache after all"
+
+
 def feed(job: Stream[Any, Any], kept: Kept | None, shards: Sequence[Packed]) -> None:
-    """Send the job what it reads: the cache's name for the index (None without the cache),
-    then every document's shard, in document order."""
-    job.send([kept.search_key if kept is not None else None])
-    for k in range(0, len(shards), SHARDS_SENT):
-        job.send(shards[k:k + SHARDS_SENT])
+    """Send the job what it reads: the cache's name for the index (None without the cache) and
+    whether the cache holds it, then, unless it does, every document's shard, in document order
+    (a rebuild whose edit changed no shard reads none of them from the cache, builder.run.ledger)."""
+    linked = kept is not None and kept.search_kept()
+    job.send([(kept.search_key if kept is not None else None, linked)])
+    for k in range(0, 0 if linked else len(shards), SHARDS_SENT):
+        job.send(ledger.whole(shards[k:k + SHARDS_SENT]))
     job.close()
 
 
 def index_files(staging: Staging | None, kept: Kept | None, received: Iterator[Any]) -> Any:
     """The job: files() over what feed() sends. `kept`: the cache as it was when the job
     started, before the documents it names were prepared."""
-    key = next(received)
-    return files(received, staging, replace(kept, search_key=key) if kept is not None else None)
+    key, linked = next(received)
+    kept = replace(kept, search_key=key) if kept is not None else None
+    if linked and kept is not None:
+        try:
+            return kept.search(_not_sent)
+        except _NotSent:
+            return MISSING
+    return files(received, staging, kept)
+
+
+def made_here(shards: Sequence[Packed], staging: Staging | None, kept: Kept | None, found: Any) -> Any:  # noqa: ANN401
+    """What the job found (index_files), or when it found MISSING, the index made in this process."""
+    return files(ledger.whole(shards), staging, kept) if isinstance(found, str) and found == MISSING else found
+
+
+class _NotSent(Exception):
+    pass
+
+
+def _not_sent() -> Iterator[tuple[str, bytes]]:
+    raise _NotSent
 
 
 def files(shards: Iterable[Packed], staging: Staging | None, kept: Kept | None = None) -> Any:

@@ -102,7 +102,7 @@ class LiveSite:
             look = pipeline.look(self.dir, prepared.settings, self.memo, self.files)
             found = diagnostics.sort((*found, *look.problems))
             rechecked = tuple(str(step) for step in self.memo.computed)
-            counts = {"documents": len(linked.docs), "annotations": sum(len(d.spans) for d in linked.docs)}
+            counts = {"documents": len(linked.docs), "annotations": sum(len(s.passages) for s in linked.summaries)}
             self.diagnostics = found
             if diagnostics.has_errors(found):
                 return Update(False, found, pending=len(self.unchecked), rechecked=rechecked,
@@ -256,7 +256,7 @@ class LiveSite:
             if kept is None:
                 return None
             (meta, source, sidecar), known, names, _ = kept[0]      # type: ignore[misc]  (pipeline.prepare's inputs)
-            anchored = kept[1][0]      # pipeline.Indexed1: (anchored, problems, complete, shard)
+            anchored = kept[1][0]      # pipeline.Indexed1: (anchored, problems, complete, shard, summary)
             return None if anchored is None else preparing.Checked(meta, source, sidecar, known, names, anchored)
 
     def documents(self) -> tuple[DocMeta, ...]:

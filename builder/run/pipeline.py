@@ -1,9 +1,9 @@
 """The pipeline: every step of a build, declared once, in order.
 
     read      settings, INDEX.md, entities.yaml, the sidecars' names     (builder.read)
-    prepare   per document: its file, its sidecar → clean → anchor, and its
-              share of the search index counted (search.shards)          (spread by the executor)
-    link      the corpus cross-referenced; every check done, errors stop here
+    prepare   per document: its file, its sidecar → clean → anchor, its share of the
+              search index counted (search.shards) and its summary made   (spread by the executor)
+    link      the corpus cross-referenced from the summaries; every check done, errors stop here
     look      the theme: templates compiled, static files read
     pages     each page from what it reads (html.pages)                   (spread by the executor)
     search    the search index's files, the shards merged                 (beside linking and the pages:
@@ -32,18 +32,20 @@ from typing import Any, Callable, Mapping, Sequence
 
 from builder.core import diagnostics, pieces
 from builder.core.diagnostics import Diagnostic
-from builder.core.models import AnchoredDoc, Corpus, DocId, DocMeta, Entity, EntityId, Linked, SitePath
+from builder.core.models import AnchoredDoc, Corpus, DocId, DocMeta, Entity, EntityId, Linked, SitePath, Summary
 from builder.export import tables, w3c
 from builder.html import pages as site_pages, reads, render, theme
 from builder.prepare import anchoring, linking
+from builder.prepare.summary import summarize
 from builder.read import annotations, index, settings as config
-from builder.read.files import CorpusFiles, Seen, Text, Unread
-from builder.run import collector, indexing, remember, transfer
+from builder.read.files import CorpusFiles, Text, Unread
+from builder.run import collector, indexing, sealed, transfer, unchanged
 from builder.run.executor import Codec, Executor, default
 from builder.run.digest import plain
 from builder.run.memo import Fresh
 from builder.run.preparing import Known, prepare_document
 from builder.run.progress import Progress, counting, silent
+from builder.run.kept import Kept, Written, linked_pages, used as kept_entries
 from builder.run.remember import Remembered
 from builder.run.store import Store
 from builder.search import shards as search_shards
@@ -54,15 +56,16 @@ from builder.suggest.records import Drafted
 
 SETTINGS = config.FILE
 ENTITIES = annotations.ENTITIES
-RECORDS = Codec(transfer.encode_all, transfer.decode_all)   # how prepared documents cross processes
+RECORDS = Codec(transfer.encode_all, transfer.decode_all)
+SEALED = Codec(sealed.encode_all, sealed.decode_all)     # how prepared documents cross processes: sealed
 
 
 # --- read and prepare ------------------------------------------------------------------
 
 
 # A document prepared (preparing.Prepared1: its raw document is anchored.doc.raw, not sent or
-# kept a second time), and its search shard.
-Indexed1 = tuple[AnchoredDoc | None, tuple[Diagnostic, ...], bool, search_shards.Packed | None]
+# kept a second time), its search shard, and its summary (what linking reads of it).
+Indexed1 = tuple[AnchoredDoc | None, tuple[Diagnostic, ...], bool, search_shards.Packed | None, Summary | None]
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class Prepared:
     diagnostics: tuple[Diagnostic, ...]
     incomplete: frozenset[DocId] = frozenset()   # documents whose file or sidecar could not be read
     shards: tuple[search_shards.Packed, ...] = ()   # each document's share of the search index (`for_search`)
+    summaries: tuple[Summary, ...] = ()            # each document's summary, as `docs`
 
 
 def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapping[str, str | None] = {},
@@ -104,39 +108,31 @@ def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapp
     jobs: list[tuple[DocMeta, Text | Unread, Text | Unread | None]] = [
         (meta, files.document(meta), files.sidecar(sidecars[meta.id]) if meta.id in sidecars else None)
         for meta in metas]
-    inputs = [(_by_name(files.seen, job), known, names, name_of) for job in jobs]
+    inputs = [(unchanged.by_name(files.seen, job), known, names, name_of) for job in jobs]
 
     def fill(i: int) -> object:
         meta, source, sidecar = jobs[i]
         if isinstance(source, Unread) or isinstance(sidecar, Unread):
             jobs[i] = (meta, *files.whole(meta, source, sidecar))
-            inputs[i] = (_by_name(files.seen, jobs[i]), known, names, name_of)
+            inputs[i] = (unchanged.by_name(files.seen, jobs[i]), known, names, name_of)
         return inputs[i]
 
     # One Analyzer (word → term) for the documents each process counts: a word is stemmed once there.
     one = partial(_prepare_job, known=known, names=names, name_of=name_of, analyzer=Analyzer())
     prepared: list[Indexed1] = memo.map(
         "document", [m.id for m in metas], inputs,
-        lambda todo, keep: executor.map(one, [jobs[i] for i in todo], codec=RECORDS, keep=keep,
+        lambda todo, keep: executor.map(one, [jobs[i] for i in todo], codec=SEALED, keep=keep,
                                         done=counting(progress, "preparing documents", len(todo))),
         lambda result: result[0].meta.id if result[0] is not None else None, fill)
     memo.forget_others("document", [m.id for m in metas])
-    anchored = tuple(a for a, _, _, _ in prepared if a is not None)
-    found_d = [d for _, ds, _, _ in prepared for d in ds]
-    incomplete = frozenset(meta.id for meta, (_, _, complete, _) in zip(metas, prepared) if not complete)
+    anchored = tuple(a for a, _, _, _, _ in prepared if a is not None)
+    found_d = [d for _, ds, _, _, _ in prepared for d in ds]
+    incomplete = frozenset(meta.id for meta, (_, _, complete, _, _) in zip(metas, prepared) if not complete)
     orphans = annotations.orphan_sidecars(sidecars, known.doc_ids)
-    return Prepared(settings, Corpus(title, intro, index.INDEX, tuple(a.doc.raw for a in anchored)), anchored, entities,
+    return Prepared(settings, Corpus(title, intro, index.INDEX), anchored, entities,
                     (*found_s, *found_i, *found_e, *orphans, *found_d), incomplete,
-                    tuple(s for a, _, _, s in prepared if a is not None and s is not None))
-
-
-def _by_name(seen: Seen | None, job: tuple[DocMeta, Text | Unread, Text | Unread | None]) -> tuple[object, ...]:
-    """What a cache key holds of a document's job: each file by the name of its text where
-    `seen` gives one (the same whether it was read or not), else as it is."""
-    if seen is None:
-        return job
-    meta, source, sidecar = job
-    return meta, seen.name_of(source) or source, None if sidecar is None else seen.name_of(sidecar) or sidecar
+                    tuple(s for a, _, _, s, _ in prepared if a is not None and s is not None),
+                    tuple(m for a, _, _, _, m in prepared if a is not None))
 
 
 def _prepare_job(job: tuple[DocMeta, Text, Text | None], known: Known, names: anchoring.Aliases,
@@ -144,7 +140,7 @@ def _prepare_job(job: tuple[DocMeta, Text, Text | None], known: Known, names: an
     """A document prepared, and (given the entities' names) its search shard counted."""
     anchored, found, complete = prepare_document(*job, known, names)
     counted = None if anchored is None or name_of is None else search_shards.pack(search_shards.shard(anchored, name_of, analyzer))
-    return anchored, found, complete, counted
+    return anchored, found, complete, counted, None if anchored is None else summarize(anchored)
 
 
 def link(prepared: Prepared, memo: Fresh, progress: Progress = silent) -> tuple[Linked, tuple[Diagnostic, ...]]:
@@ -155,7 +151,8 @@ def link(prepared: Prepared, memo: Fresh, progress: Progress = silent) -> tuple[
         # Kept between builds: at 10,000 documents finding them is 2.3 s of linking's 4.0.
         return memo.get("statement pairs", plain(quotes), compute, lasting=True)
 
-    linked, found = linker.link(prepared.corpus, prepared.docs, prepared.entities, prepared.incomplete, pairs_of)
+    linked, found = linker.link(prepared.corpus, prepared.docs, prepared.entities, prepared.incomplete, pairs_of,
+                                prepared.summaries)
     return linked, diagnostics.sort((*prepared.diagnostics, *found))
 
 
@@ -296,13 +293,13 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
     # The search index reads only the documents' shards: it is made beside linking and the
     # pages, by a job started now, before this process holds the corpus (a process forked now
     # shares next to nothing of it), and sent the shards once they are counted.
-    early = remember.Kept.early(memo, staging, executor)
+    early = Kept.early(memo, staging, executor)
     index_job = executor.stream(partial(indexing.index_files, staging, early))
 
     def failed(found: Sequence[Diagnostic], linked: Linked | None = None) -> BuildResult:
         index_job.cancel()
-        docs = linked.docs if linked is not None else prepared.docs
-        return BuildResult(diagnostics.sort(found), {}, len(docs), sum(len(d.spans) for d in docs),
+        summaries = linked.summaries if linked is not None else prepared.summaries
+        return BuildResult(diagnostics.sort(found), {}, len(summaries), sum(len(s.passages) for s in summaries),
                            time.perf_counter() - started)
 
     try:
@@ -311,7 +308,8 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
             return failed(link(prepared, memo, progress)[1])
         kept = early.keyed(prepared) if early is not None else None
         indexing.feed(index_job, kept, prepared.shards)
-        prepared = replace(prepared, shards=())   # the index's job has them: not held through the pages
+        # the index's job has them: not held through the pages (a rebuild holds them shelved, builder.run.ledger)
+        shards, prepared = prepared.shards if kept is not None else (), replace(prepared, shards=())
         linked, found = link(prepared, memo, progress)
         the_look = look(corpus_dir, prepared.settings, memo, files)
         found = diagnostics.sort((*found, *the_look.problems))
@@ -340,10 +338,10 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         index_job.cancel()
         raise
     progress("finishing the search index")
-    index_files = index_job.result()
+    index_files = indexing.made_here(shards, staging, kept, index_job.result())
     memo.finished()
     if kept is not None:
-        kept.memo.store.used(remember.used([*made, *index_files]))
+        kept.memo.store.used(kept_entries([*made, *index_files]))
     if staging is not None:
         staging.written(path for path, _, _ in index_files)
         out: Mapping[SitePath, bytes] = staging.site(static)
@@ -354,8 +352,8 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         out = staging.site({**static, **extra})
     else:
         out = dict(sorted({**out, **extra}.items()))
-    from_cache = FromCache(memo.hits, remember.linked_pages(made)) if isinstance(memo, Remembered) else None
-    return BuildResult(found, out, len(linked.docs), sum(len(d.spans) for d in linked.docs),
+    from_cache = FromCache(memo.hits, linked_pages(made)) if isinstance(memo, Remembered) else None
+    return BuildResult(found, out, len(linked.docs), sum(len(s.passages) for s in linked.summaries),
                        time.perf_counter() - started, from_cache)
 
 
@@ -367,7 +365,7 @@ def _make(the_site: Site, linked: Linked, base_url: str, item: str,
     return [the_site.render(SitePath(item))]
 
 
-def _page_inputs(the_site: Site, kept: remember.Kept, path: SitePath) -> tuple[object, ...]:
+def _page_inputs(the_site: Site, kept: Kept, path: SitePath) -> tuple[object, ...]:
     """What names a page in the build cache: what it reads, each record the cache knows by a
     name written as that name (reads.Names), or for a page that reads the whole corpus, the
     digest of what linking read (cheaper to hash, and as exact)."""
@@ -384,7 +382,7 @@ def _keep_pages(staging: write.Staging, made: list[list[render.Rendered]]) -> li
     """In the process that made them: files written to the staging folder, only their names
     (and any problem) sent back. Sending 62 MB of pages back cost more than writing them here."""
     staging.write({path: data for part in made for path, data, _ in part if isinstance(data, (bytes, pieces.Pieces))})
-    return [[(path, data if isinstance(data, remember.Written) else None, problem) for path, data, problem in part]
+    return [[(path, data if isinstance(data, Written) else None, problem) for path, data, problem in part]
             for part in made]
 
 

@@ -140,6 +140,10 @@ class Store:
     def path(self, key: str) -> str:
         return f"{self._objects}/{key[:2]}/{key}"   # asked for each page of a build: not a Path made each time
 
+    def listed(self, key: str) -> bool:
+        """Does the manifest list a result under `key`? (Not whether it is still there: has().)"""
+        return key in self._trusted
+
     def has(self, key: str) -> bool:
         """Is there a trusted result under `key` (listed, and unchanged since)?"""
         entry = self._trusted.get(key)

@@ -23,6 +23,7 @@ CLASSES: tuple[type, ...] = (
     models.Edit, models.Paragraph, models.CleanDoc, models.Span, models.AnchoredDoc, models.Target,
     edtf.Point, edtf.Edtf, diagnostics.Diagnostic,
     shards.Packed,   # a document's search shard
+    models.Passage, models.Summary,   # a document's summary (a Passage is a NamedTuple: made by tuple.__new__)
 )
 _NAMES = frozenset(cls.__name__ for cls in CLASSES)
 
@@ -52,13 +53,20 @@ def _field_code(annotation: str, value: str, way: str) -> str:
 
 def _compile() -> tuple[dict[type, Any], list[Any]]:
     """One encoder and one decoder per class, written out field by field."""
-    scope: dict[str, Any] = {"encode": encode, "decode": decode, "new": object.__new__}
+    scope: dict[str, Any] = {"encode": encode, "decode": decode, "new": object.__new__, "tuple_new": tuple.__new__}
     lines = []
     for n, cls in enumerate(CLASSES):
-        fields = dataclasses.fields(cls)
         name = cls.__name__
-        enc = ", ".join(_field_code(str(f.type), f"v.{f.name}", "enc") for f in fields)
         scope[f"C_{name}"] = cls
+        if not dataclasses.is_dataclass(cls):     # a NamedTuple
+            types = cls.__annotations__
+            enc = ", ".join(_field_code(str(types[f]), f"v[{i}]", "enc") for i, f in enumerate(cls._fields))
+            dec = ", ".join(_field_code(str(types[f]), f"v[{i + 1}]", "dec") for i, f in enumerate(cls._fields))
+            lines.append(f"def enc_{name}(v): return [{n}, {enc}]")
+            lines.append(f"def dec_{name}(v): return tuple_new(C_{name}, ({dec},))")
+            continue
+        fields = dataclasses.fields(cls)
+        enc = ", ".join(_field_code(str(f.type), f"v.{f.name}", "enc") for f in fields)
         lines.append(f"def enc_{name}(v): return [{n}, {enc}]")
         # A record is made as its __init__ would make it, each field set through its slot's
         # descriptor: a frozen dataclass's __init__ goes through object.__setattr__ for each

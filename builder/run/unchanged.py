@@ -23,7 +23,8 @@ import os
 import stat
 import time
 
-from builder.read.files import Text, Unread
+from builder.core.models import DocMeta
+from builder.read.files import Seen, Text, Unread
 from builder.run.store import Store
 
 RACY = 3_000_000_000    # ns: file systems that keep times in steps of up to 2 s (FAT), and a margin
@@ -97,3 +98,12 @@ def _load(data: bytes | None) -> dict[str, tuple[Stat, str]]:
                 for path, (a, b, c, d, e, name) in listed.items()}
     except (ValueError, TypeError, AttributeError):
         return {}
+
+
+def by_name(seen: Seen | None, job: tuple[DocMeta, Text | Unread, Text | Unread | None]) -> tuple[object, ...]:
+    """What a cache key holds of a document's job: each file by the name of its text where
+    `seen` gives one (the same whether it was read or not), else as it is."""
+    if seen is None:
+        return job
+    meta, source, sidecar = job
+    return meta, seen.name_of(source) or source, None if sidecar is None else seen.name_of(sidecar) or sidecar

@@ -1,0 +1,191 @@
+"""The build cache as the pages, the exports and the search index use it (`Kept`).
+
+A page whose inputs' digest is in the store (builder.run.store) is linked into the new site
+instead of rendered; one that is not is rendered and kept there. The exports' parts are made
+in chunks, each read from the store when its inputs are the same; the search index's files
+are linked when the shards they were merged from are the same. The names the digests are
+taken with are the memo's (builder.run.remember.Remembered).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable, Sequence
+
+from builder.core import pieces
+from builder.run.executor import Forked, InProcess
+from builder.run.memo import Fresh
+from builder.run.remember import Remembered
+
+
+@dataclass(frozen=True)
+class Written:
+    """In place of a file's bytes: the file is in the staging folder already, and these are
+    the cache entries it came from (the parent lists them as used); `made`: this build made
+    it (and kept it, or found the same bytes kept already), rather than linking the result of
+    an earlier build without making it."""
+
+    keys: tuple[str, ...]
+    made: bool = False
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The cache as one build's pages, exports and search index use it, in whichever of the
+    build's processes makes them (forked workers share the memo's names)."""
+
+    memo: Remembered
+    root: str            # the staging folder
+    linked: str          # the digest of everything linking and the exports read
+    search_key: str
+    folders: set[str] = field(default_factory=set)   # of the staging folder, made (by this process)
+
+    @staticmethod
+    def early(memo: Fresh, staging: Any, executor: Any) -> Kept | None:  # noqa: ANN401
+        """None unless the memo is a cache and the site is staged on this machine (a Dask
+        worker has neither the names nor the folder). Made before the documents are prepared,
+        without the names of what they make: a process forked then has the cache, and is sent
+        those names later (keyed())."""
+        if not isinstance(memo, Remembered) or staging is None or not isinstance(executor, (InProcess, Forked)):
+            return None
+        staging.open()
+        return Kept(memo, str(staging.where()), "", "")
+
+    def keyed(self, prepared: Any) -> Kept:  # noqa: ANN401
+        """With the names of what the prepared documents make: the linked corpus, and the search
+        index, which reads nothing but the documents' shards (each named by what it holds)."""
+        memo = self.memo
+        linked = memo.key("linked", prepared.settings, prepared.corpus, prepared.docs,
+                          prepared.entities, prepared.incomplete)
+        return replace(self, linked=linked, search_key=memo.key("search", prepared.shards))
+
+    def _place(self, key: str, rel: str, just_put: bool = False) -> bool:
+        target = os.path.join(self.root, rel)
+        folder = os.path.dirname(target)
+        if folder not in self.folders:
+            os.makedirs(folder, exist_ok=True)
+            self.folders.add(folder)
+        return self.memo.store.link(key, target, just_put)
+
+    def _keep(self, key: str, rel: str, data: pieces.Content) -> None:
+        try:
+            self.memo.store.put(key, data)
+            placed = self._place(key, rel, just_put=True)
+        except OSError:
+            placed = False
+        if not placed:    # the cache cannot take it: write it where it goes (a new file, not one linked to the cache)
+            target = os.path.join(self.root, rel)
+            if os.path.lexists(target):
+                os.unlink(target)
+            with open(target, "wb") as f:
+                pieces.write(f, data)
+
+    def page(self, make: Callable[..., list[Any]], inputs: Callable[[Any], tuple[object, ...]],
+             parts: set[str], item: str) -> list[Any]:
+        """make(item) (a page, or a part of the exports), or its files from the cache. A part
+        is made from chunks (pieces.Chunk), each read from the cache when its inputs are the
+        same: an edit makes again the chunks it touched, not the whole file."""
+        if item in parts:
+            chunks = Chunks(self.memo)
+            return self._files(self.memo.key("export", item, self.linked),
+                               lambda: ((path, data) for path, data, _ in make(item, chunks)), chunks.used)
+        key = self.memo.key("page", item, inputs(item))
+        if self._place(key, item):
+            return [(item, Written((key,)), None)]
+        made = make(item)
+        (path, data, problem), = made
+        if problem is not None or data is None:
+            return made
+        self._keep(key, path, data)
+        return [(path, Written((key,), made=True), None)]
+
+    def _files(self, key: str, make: Callable[[], Iterable[tuple[str, pieces.Content]]],
+               uses: list[str] | None = None) -> list[Any]:
+        """Files made together (a part of the exports, the search index): linked from the cache
+        into the staging folder when all of them are there (their list is kept under `key`),
+        else made and kept, one at a time as make() hands them out: none is held once it is
+        written. A file made as bytes is kept under the digest of its bytes, so that one made
+        again the same (most of the search index's files after an edit) is linked to the copy
+        an earlier build kept, not written and removed again. `uses`: filled by make() with
+        the cache entries it read or kept (its chunks), listed with the files, so that a build
+        that links the files keeps those entries for the next one that makes them."""
+        found = self._listed(key)
+        if found is not None:
+            files, uses_found = found
+            if all(self._place(k, p) for p, k in files.items()):
+                return [(p, Written((k, key, *uses_found)), None) for p, k in files.items()]
+        files = {}
+        for p, data in make():
+            if isinstance(data, bytes):
+                k = files[p] = _content_key(data)
+                if self._place(k, p):
+                    continue
+            else:
+                k = files[p] = self.memo.key(key, p)
+            self._keep(k, p, data)
+        used = sorted(set(uses or ()))
+        self.memo.store.put(key, json.dumps({"files": files, "uses": used}).encode())
+        return [(p, Written((k, key, *used), made=True), None) for p, k in files.items()]
+
+    def _listed(self, key: str) -> tuple[dict[str, str], list[str]] | None:
+        """The files made together under `key` (by path, each's entry) and the entries they
+        used (see _files), as the cache lists them; None when it lists none."""
+        listed = self.memo.store.get(key)
+        try:
+            found = json.loads(listed) if listed is not None else None
+        except ValueError:
+            return None
+        if isinstance(found, dict) and isinstance(found.get("files"), dict) and isinstance(found.get("uses"), list):
+            return found["files"], found["uses"]
+        return None
+
+    def search_kept(self) -> bool:
+        """Does the cache hold every file of the search index (search() will link them)?"""
+        found = self._listed(self.search_key)
+        return found is not None and all(self.memo.store.has(k) for k in found[0].values())
+
+    def search(self, make: Callable[[], Iterable[tuple[str, bytes]]]) -> list[Any]:
+        """The search index's files (make() hands them out one at a time), from the cache or
+        kept there: (path, Written, None) each, as a page map's results."""
+        return self._files(self.search_key, make)
+
+
+class Chunks:
+    """A part of the exports' chunks (pieces.Chunk), from the cache or made and kept there, in
+    the process that makes the part; `used` lists the entries they came from."""
+
+    def __init__(self, memo: Remembered) -> None:
+        self.memo = memo
+        self.used: list[str] = []
+
+    def __call__(self, what: str, inputs: Callable[[], tuple[object, ...]], make: Callable[[], bytes]) -> bytes:
+        key = self.memo.key("chunk", what, inputs())
+        self.used.append(key)
+        data = self.memo.store.get(key)
+        if data is None:
+            data = make()
+            try:
+                self.memo.store.put(key, data)
+            except OSError:   # a cache that cannot take it: made again next time
+                self.used.pop()
+        return data
+
+
+def _content_key(data: bytes) -> str:
+    """The name of a file kept by its bytes (apart from every digest of inputs)."""
+    h = hashlib.sha256(b"file\0")
+    h.update(data)
+    return h.hexdigest()
+
+
+def used(made: Sequence[tuple[Any, Any, Any]]) -> list[str]:
+    """The cache entries the files of a page map came from."""
+    return [k for _, data, _ in made if isinstance(data, Written) for k in data.keys]
+
+
+def linked_pages(made: Sequence[tuple[Any, Any, Any]]) -> int:
+    """How many of a page map's pages (HTML) were linked from an earlier build's copy."""
+    return sum(1 for path, data, _ in made if path.endswith(".html") and isinstance(data, Written) and not data.made)

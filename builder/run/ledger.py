@@ -1,0 +1,110 @@
+"""A map's results as a rebuild reads them: one cache entry for them all (the ledger).
+
+A rebuild after one edit used to read back each of the 10,000 prepared documents' cache
+entries (a file each), unpickle and decode them, and hash each search shard and metadata
+again to name them: ~4 s of ~12 at 10,000 documents, for results it then mostly did not open.
+The ledger holds, for each result of a step's map, what a build reads of it without opening
+it: the result with its heavy parts left out (a prepared document but for its metadata, a
+search shard), and the names the memo gives it and its parts (builder.run.remember). Its
+rows are keyed by the digest of the result's inputs, so a row is used only for a result
+whose inputs are the same; it is one entry of the store, checked as any other (its digest,
+the signed manifest), written again when a row changed.
+
+A heavy part is read back from the result's own entry when something reads it (a page made
+again opens its document; the search index merged again reads the shards): a document as a
+`SealedDoc` whose bytes are loaded then, a shard as a `Shelved`. Should that entry be gone or
+damaged by then, the result is made again instead (`remake`): never read unchecked.
+"""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any, Callable, Sequence
+
+from builder.core.models import AnchoredDoc
+from builder.run import transfer
+from builder.run.sealed import SealedDoc
+from builder.search.shards import Packed
+
+Row = bytes   # one result's row, pickled: see row()
+
+
+class Shelved:
+    """A part of a kept result left in its cache entry (a document's search shard) until read."""
+
+    __slots__ = ("_load", "_value")
+
+    def __init__(self, load: Callable[[], Any]) -> None:
+        self._load: Callable[[], Any] | None = load
+        self._value: Any = None
+
+    def value(self) -> Any:  # noqa: ANN401 - the part it stands for
+        if self._load is not None:
+            self._value, self._load = self._load(), None
+        return self._value
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Sent to another process (the search index's) as the part itself."""
+        return _same, (self.value(),)
+
+
+def whole(values: Sequence[Any]) -> list[Any]:
+    """`values`, each Shelved one read."""
+    return [v.value() if type(v) is Shelved else v for v in values]
+
+
+def _same(value: Any) -> Any:  # noqa: ANN401
+    return value
+
+
+def _heavy(part: object) -> bool:
+    return type(part) in (AnchoredDoc, SealedDoc, Packed, Shelved)
+
+
+def row(value: object, made: str, by_value: Callable[[object], str | None]) -> Row:
+    """The row of a result named `made` (the digest of its value): its light parts encoded, for
+    each heavy part its place (and a document's metadata), and the names `by_value` gives its
+    parts and its documents' metadata (None: named after the result)."""
+    parts = value if type(value) is tuple else ()
+    body = tuple(None if _heavy(p) else transfer.encode(p) for p in parts) if parts else transfer.encode(value)
+    heavy = tuple((i, transfer.encode(p.meta) if type(p) in (AnchoredDoc, SealedDoc) else None)
+                  for i, p in enumerate(parts) if _heavy(p))
+    names = tuple(by_value(p) for p in parts)
+    metas = tuple((i, by_value(p.meta)) for i, p in enumerate(parts) if type(p) in (AnchoredDoc, SealedDoc))
+    return pickle.dumps((made, names, metas, heavy, pickle.dumps(body, protocol=5)), protocol=5)
+
+
+Names = tuple[str, tuple[str | None, ...], tuple[tuple[int, str | None], ...]]
+
+
+def names_of(data: Row) -> Names:
+    """A row's names (see value_of), without reading the rest of it."""
+    made, names, metas, _, _ = pickle.loads(data)  # noqa: S301 - an entry of the cache, checked (remember._load)
+    return made, names, metas
+
+
+def value_of(data: Row, part: Callable[[int], Any]) -> tuple[Any, Names]:
+    """A result from its row, and its names: its own (the digest of its value), its parts' and
+    its documents' metadata's; `part(i)` reads heavy part i when something asks for it."""
+    made, names, metas, heavy, body = pickle.loads(data)  # noqa: S301 - an entry of the cache, checked (remember._load)
+    value = transfer.decode(pickle.loads(body))  # noqa: S301
+    if heavy:
+        parts = list(value)
+        for i, meta in heavy:
+            load = _loader(part, i)
+            parts[i] = SealedDoc(transfer.decode(meta), load) if meta is not None else Shelved(load)
+        value = tuple(parts)
+    return value, (made, names, metas)
+
+
+def _loader(part: Callable[[int], Any], i: int) -> Callable[[], Any]:
+    return lambda: part(i)
+
+
+def pack(rows: dict[str, Row]) -> bytes:
+    return pickle.dumps(rows, protocol=5)
+
+
+def unpack(data: bytes) -> dict[str, Row]:
+    rows = pickle.loads(data)  # noqa: S301 - an entry of the cache, checked (remember._load)
+    return rows if isinstance(rows, dict) else {}

@@ -1,0 +1,91 @@
+"""The build cache keeps a prepared document sealed (builder.run.sealed): read back, it is the
+document it was, but decoded only when something reads more than its metadata. A rebuild that
+changed nothing opens none; linking, the pages' keys and the counts read summaries."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from builder.prepare.summary import summarize
+from builder.read.files import CorpusFiles
+from builder.run import pipeline, sealed, store, transfer
+from builder.run.digest import code
+from builder.run.executor import InProcess
+from builder.run.memo import Fresh
+from tests.test_cache import example, files, same_as_uncached
+
+pytestmark = pytest.mark.usefixtures("own_signing_key")
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The sealed documents this process opens."""
+    ids: list[str] = []
+    open_ = sealed.SealedDoc.opened
+
+    def counted(self: sealed.SealedDoc) -> object:
+        if self._doc is None:
+            ids.append(self.meta.id)
+        return open_(self)
+
+    monkeypatch.setattr(sealed.SealedDoc, "opened", counted)
+    return ids
+
+
+def built(root: Path, site: Path) -> pipeline.BuildResult:
+    cache, why = store.Store.open(root, code())
+    assert cache is not None, why
+    try:
+        result = pipeline.build_and_write(root, site, executor=InProcess(), cache=cache)
+    finally:
+        cache.close()
+    assert result.ok, result.diagnostics
+    return result
+
+
+def test_a_sealed_document_is_the_document_it_stands_for() -> None:
+    prepared = pipeline.prepare(CorpusFiles(Path(__file__).resolve().parents[1]), Fresh(), InProcess())
+    for doc in prepared.docs:
+        kept = sealed.unseal(sealed.seal(doc, transfer.encode(doc)))
+        assert kept.meta == doc.meta and kept._doc is None          # its metadata, nothing decoded
+        assert kept == doc and kept.spans == doc.spans and kept.doc == doc.doc and kept.sidecar == doc.sidecar
+        assert pickle.loads(pickle.dumps(kept)) == doc               # sent elsewhere as the document
+
+
+def test_a_rebuild_opens_no_document_nothing_reads(tmp_path: Path, opened: list[str]) -> None:
+    root, site = example(tmp_path), tmp_path / "site"
+    first = built(root, site)
+    assert opened == []                       # made by this build: never sealed
+    again = built(root, site)
+    assert again.from_cache is not None and again.from_cache.documents == first.documents
+    assert opened == []                       # linked, keyed and counted from the summaries
+    assert (again.documents, again.annotations) == (first.documents, first.annotations)
+    same_as_uncached(root, site, tmp_path)
+
+
+def test_an_edit_opens_only_the_documents_an_export_chunk_made_again_writes_whole(tmp_path: Path, opened: list[str]) -> None:
+    root, site = example(tmp_path), tmp_path / "site"
+    built(root, site)
+    before = files(site)
+    path = root / "annotations" / "rt-2021-naeem.yaml"
+    path.write_text(path.read_text("utf-8").replace("    via: al-mayadeen\n", ""), "utf-8")
+    result = built(root, site)
+    # The listings made again read summaries; annotations.jsonld writes each annotation whole
+    # (its selector, its note), and the edited document's chunk of it holds the other four.
+    others = sorted(d for d in (p.stem for p in (root / "annotations").glob("*.yaml")) if d not in ("entities", "rt-2021-naeem"))
+    assert result.documents == 5 and sorted(set(opened)) == others
+    assert files(site) != before
+    same_as_uncached(root, site, tmp_path)
+
+
+def test_a_summary_holds_every_annotation_in_the_order_of_the_spans() -> None:
+    prepared = pipeline.prepare(CorpusFiles(Path(__file__).resolve().parents[1]), Fresh(), InProcess())
+    for doc in prepared.docs:
+        summary = summarize(doc)
+        assert [(p.id, p.kind, p.start, p.end) for p in summary.passages] == \
+            [(s.id, s.kind, s.start, s.end) for s in doc.spans]
+        assert all(p.speaker == s.annotation.speaker and p.via == s.annotation.via and p.words ==
+                   (s.annotation.selector.text if s.kind == "quote" else "") for p, s in zip(summary.passages, doc.spans))
