@@ -187,9 +187,8 @@ class _Part:
         self.store, self.key, self.remake = store, key, remake
 
     def __call__(self, i: int) -> Any:  # noqa: ANN401
-        loaded = _load(self.store.get(self.key))
-        value = loaded[0] if loaded is not None else self.remake()
-        part = value[i]
+        loaded = _load_part(self.store.get(self.key), i)
+        part = loaded[0] if loaded is not None else self.remake()[i]
         return part.opened() if type(part) is sealed.SealedDoc else part
 
 
@@ -234,6 +233,19 @@ def _load(data: bytes | None) -> tuple[Any, str] | None:
         if kept_sealed:
             value = tuple(sealed.unseal(kept_sealed[i]) if i in kept_sealed else part for i, part in enumerate(value))
         return value, data[64:128].decode()   # type: ignore[index]
+    except Exception:  # noqa: BLE001 - a damaged entry is a miss, never an error
+        return None
+
+
+def _load_part(data: bytes | None, i: int) -> tuple[Any] | None:
+    """Part i of a kept tuple result (as _load reads it), the others left encoded: a rebuild
+    that merges the search index again reads every document's shard, and nothing else of it."""
+    payload = _checked(data)
+    if payload is None:
+        return None
+    try:
+        body, kept_sealed = pickle.loads(payload)   # noqa: S301 - listed in the signed manifest
+        return (sealed.unseal(kept_sealed[i]) if i in kept_sealed else transfer.decode(body[i]),)
     except Exception:  # noqa: BLE001 - a damaged entry is a miss, never an error
         return None
 
