@@ -33,18 +33,17 @@ class _Parent:
     conn: Any = None
 
 
-def counting_to_parent(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """In a child: fn over items, how many are made sent to the parent as it goes (Child.ticks),
-    every TICK seconds at most."""
-    made: list[R] = []
-    sent, last = 0, time.monotonic()
+def counting_to_parent(fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+    """In a child: fn over items, each result handed on as it is made, and how many are made
+    sent to the parent as it goes (Child.ticks), every TICK seconds at most."""
+    sent, made, last = 0, 0, time.monotonic()
     for x in items:
-        made.append(fn(x))
+        yield fn(x)
+        made += 1
         now = time.monotonic()
         if now - last >= TICK and _Parent.conn is not None:
-            _Parent.conn.send(len(made) - sent)
-            sent, last = len(made), now
-    return made
+            _Parent.conn.send(made - sent)
+            sent, last = made, now
 
 
 def _child(conn: Any, fn: Callable[[], Any]) -> None:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import sys
 import threading
 from collections import deque
@@ -43,7 +44,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import connection
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 from builder.run.child import LOST, TICK, Child, Fed, WorkerLost, counting_to_parent
 from builder.run.jobs import Deferred, Done, Gathered, Job, Stream
@@ -55,6 +56,7 @@ R = TypeVar("R")
 
 MIN_ITEMS = 64          # below this, forking costs more than it saves
 MIN_CHUNK = 8           # the fewest items a pool worker is handed at a time
+BATCH = 256             # the results a forked slice holds as records at once (Forked._slices)
 
 
 @dataclass(frozen=True)
@@ -173,9 +175,12 @@ class Forked:
         counted = done is not None
 
         def slice_of(a: int, b: int) -> Callable[[], Any]:
-            def run() -> Any:
-                made = counting_to_parent(fn, items[a:b]) if counted else [fn(x) for x in items[a:b]]
-                return codec.encode(keep(made) if keep is not None else made)
+            def run() -> list[bytes]:
+                # Kept, encoded and pickled BATCH results at a time: the child holds its slice as
+                # bytes, not as the records they stand for (at 100,000 documents, 6.2 GB of them).
+                made = counting_to_parent(fn, items[a:b]) if counted else map(fn, items[a:b])
+                return [pickle.dumps(codec.encode(keep(batch) if keep is not None else batch), protocol=5)
+                        for batch in _batched(made, BATCH)]
             return run
 
         children = [Child(slice_of(a, b)) for a, b in zip(cuts, cuts[1:])]
@@ -195,7 +200,10 @@ class Forked:
             if done is not None:
                 _gather(children, done)
             for child, a, b in zip(children, cuts, cuts[1:]):
-                out.extend(codec.decode(child.result()))
+                batches = child.result()
+                for i, batch in enumerate(batches):
+                    batches[i] = b""   # each batch freed once decoded
+                    out.extend(codec.decode(pickle.loads(batch)))   # noqa: S301 - from our own forked child
                 if done is not None and b - a > child.counted:
                     done(b - a - child.counted)
         except BaseException:
@@ -279,6 +287,17 @@ def _running(jobs: list[Deferred[Any]]) -> threading.Thread | None:
     thread = threading.Thread(target=lambda: [job.run() for job in jobs], name="deferred jobs", daemon=True)
     thread.start()
     return thread
+
+
+def _batched(made: Iterable[T], n: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for x in made:
+        batch.append(x)
+        if len(batch) == n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _chunks(items: Sequence[Any], heavy: Callable[[Any], bool] | None, workers: int) -> list[list[int]]:
