@@ -19,6 +19,7 @@ damaged by then, the result is made again instead (`remake`): never read uncheck
 from __future__ import annotations
 
 import pickle
+from functools import partial
 from typing import Any, Callable, Sequence
 
 from builder.core.models import AnchoredDoc
@@ -61,12 +62,13 @@ def _heavy(part: object) -> bool:
     return type(part) in (AnchoredDoc, SealedDoc, Packed, Shelved)
 
 
-def row(value: object, made: str, by_value: Callable[[object], str | None]) -> Row:
-    """The row of a result named `made` (the digest of its value): its light parts encoded, for
-    each heavy part its place (and a document's metadata), and the names `by_value` gives its
-    parts and its documents' metadata (None: named after the result)."""
+def row(value: object, encoded: Any, made: str, by_value: Callable[[object], str | None]) -> Row:  # noqa: ANN401
+    """The row of a result named `made` (the digest of its value; `encoded`: transfer.encode(value),
+    made already for its own entry): its light parts encoded, for each heavy part its place (and
+    a document's metadata), and the names `by_value` gives its parts and its documents' metadata
+    (None: named after the result)."""
     parts = value if type(value) is tuple else ()
-    body = tuple(None if _heavy(p) else transfer.encode(p) for p in parts) if parts else transfer.encode(value)
+    body = tuple(None if _heavy(p) else e for p, e in zip(parts, encoded)) if parts else encoded
     heavy = tuple((i, transfer.encode(p.meta) if type(p) in (AnchoredDoc, SealedDoc) else None)
                   for i, p in enumerate(parts) if _heavy(p))
     names = tuple(by_value(p) for p in parts)
@@ -91,14 +93,10 @@ def value_of(data: Row, part: Callable[[int], Any]) -> tuple[Any, Names]:
     if heavy:
         parts = list(value)
         for i, meta in heavy:
-            load = _loader(part, i)
+            load = partial(part, i)
             parts[i] = SealedDoc(transfer.decode(meta), load) if meta is not None else Shelved(load)
         value = tuple(parts)
     return value, (made, names, metas)
-
-
-def _loader(part: Callable[[int], Any], i: int) -> Callable[[], Any]:
-    return lambda: part(i)
 
 
 def pack(rows: dict[str, Row]) -> bytes:

@@ -95,7 +95,7 @@ class Remembered(Fresh):
             value = compute()
             if lasting:
                 try:
-                    self.store.put(key, _packed(value))
+                    self.store.put(key, _packed(value, transfer.encode(value)))
                     self.store.used([key])
                 except OSError:   # a cache that cannot take it: computed again next time
                     pass
@@ -128,7 +128,7 @@ class Remembered(Fresh):
             if loaded is None:
                 todo.append(i)
             else:
-                out[i], rows[i] = loaded[0], ledger_rows.row(loaded[0], loaded[1], _names_by_value)
+                out[i], rows[i] = loaded[0], ledger_rows.row(loaded[0], transfer.encode(loaded[0]), loaded[1], _names_by_value)
         self.hits += len(keys) - len(todo)
         self.misses += len(todo)
         for i in todo if fill is not None else ():
@@ -275,19 +275,19 @@ def _store_each(store: Store, keys: dict[Hashable, str], name_of: Callable[[Any]
         if key is None:
             out.append((value, None))
             continue
-        data = _packed(value)
+        encoded = transfer.encode(value)   # once, for its entry and its row
+        data = _packed(value, encoded)
         store.put(key, data)
-        out.append((value, ledger_rows.row(value, data[64:128].decode(), _names_by_value)))
+        out.append((value, ledger_rows.row(value, encoded, data[64:128].decode(), _names_by_value)))
     return out
 
 
-def _packed(value: object) -> bytes:
+def _packed(value: object, encoded: Any) -> bytes:  # noqa: ANN401 - transfer's encoding
     """A result as the store keeps it (read back by _load): the digest of its bytes (checked
     when it is read), the digest of its value (its name: digest.plain, not the digest of these
     bytes, which depend on which equal strings happen to be one object), then its bytes. A
     prepared document among a tuple's parts is kept sealed (builder.run.sealed): read back,
-    it is decoded when something reads it."""
-    encoded = transfer.encode(value)
+    it is decoded when something reads it. `encoded`: transfer.encode(value)."""
     name = plain([encoded])
     kept_sealed = {i: sealed.seal(part, encoded[i]) for i, part in enumerate(value) if type(part) is AnchoredDoc} \
         if type(value) is tuple else {}

@@ -95,7 +95,7 @@ def _sealing(value: Any) -> Any:  # noqa: ANN401 - any result of a map
     if kind is tuple:
         return tuple([_sealing(v) for v in value])
     if kind is AnchoredDoc:
-        return _InTransit(transfer.encode(value.meta), pickle.dumps(transfer.encode(value), protocol=5))
+        return _InTransit(*seal(value, transfer.encode(value)))
     return transfer.encode(value)
 
 
@@ -104,7 +104,7 @@ def _unsealing(value: Any) -> Any:  # noqa: ANN401
     if kind is tuple:
         return tuple([_unsealing(v) for v in value])
     if kind is _InTransit:
-        return SealedDoc(transfer.decode(value.meta), value.data)
+        return unseal((value.meta, value.data))
     return transfer.decode(value)
 
 
