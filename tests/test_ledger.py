@@ -60,7 +60,7 @@ def test_a_row_gives_back_the_result_it_was_made_from() -> None:
             read.append(i)
             return value[i]
 
-        row = ledger.row(value, transfer.encode(value), "made", lambda p: "by value" if p is shard else None)
+        row = ledger.row(value, transfer.encode(value), "made", lambda p, _: "by value" if p is shard else None)
         back, names = ledger.value_of(row, part)
         assert names == ("made", (None, None, None, "by value", None), ((0, None),)) == ledger.names_of(row)
         assert type(back[0]) is SealedDoc and type(back[3]) is ledger.Shelved

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from builder.core import pieces
 from builder.run.executor import Forked, InProcess
@@ -41,7 +41,9 @@ class Kept:
     root: str            # the staging folder
     linked: str          # the digest of everything linking and the exports read
     search_key: str
+    linking: str = ""    # the digest of what linking reads: the documents' summaries, not the documents
     folders: set[str] = field(default_factory=set)   # of the staging folder, made (by this process)
+    pages: KnownPages | None = None   # the pages' keys in an earlier build whose linking read the same
 
     @staticmethod
     def early(memo: Fresh, staging: Any, executor: Any) -> Kept | None:  # noqa: ANN401
@@ -60,7 +62,15 @@ class Kept:
         memo = self.memo
         linked = memo.key("linked", prepared.settings, prepared.corpus, prepared.docs,
                           prepared.entities, prepared.incomplete)
-        return replace(self, linked=linked, search_key=memo.key("search", prepared.shards))
+        linking = memo.key("linking", prepared.settings, prepared.corpus, prepared.summaries,
+                           prepared.entities, prepared.incomplete)
+        return replace(self, linked=linked, search_key=memo.key("search", prepared.shards), linking=linking)
+
+    def paged(self, look: object, documents: Mapping[str, str | None]) -> Kept:
+        """With the keys the pages had in the last build whose linking read the same and whose
+        theme was the same (KnownPages); `documents`: each document page's document's name."""
+        key = self.memo.key("page keys", look, self.linking)
+        return replace(self, pages=KnownPages.read(self.memo.store, key, documents))
 
     def _place(self, key: str, rel: str, just_put: bool = False) -> bool:
         target = os.path.join(self.root, rel)
@@ -92,6 +102,9 @@ class Kept:
             chunks = Chunks(self.memo)
             return self._files(self.memo.key("export", item, self.linked),
                                lambda: ((path, data) for path, data, _ in make(item, chunks)), chunks.used)
+        known = self.pages.key(item) if self.pages is not None else None
+        if known is not None and self._place(known, item):
+            return [(item, Written((known,)), None)]
         key = self.memo.key("page", item, inputs(item))
         if self._place(key, item):
             return [(item, Written((key,)), None)]
@@ -151,6 +164,52 @@ class Kept:
         """The search index's files (make() hands them out one at a time), from the cache or
         kept there: (path, Written, None) each, as a page map's results."""
         return self._files(self.search_key, make)
+
+
+@dataclass(frozen=True)
+class KnownPages:
+    """The key each page had in an earlier build, kept under the digest of the theme and of what
+    linking read then (`entry`): while both are the same, so are the linked corpus and every page
+    made from it alone (any page but a document's, which reads its document too, and the listings,
+    which read summaries only: html.pages). Such a page is linked from the cache under the key it
+    had, without working out its inputs; a document's page as well when its document's name (the
+    digest of what prepared it) is the one the page was made with. A key whose entry is gone is
+    no harm: the page is keyed from its inputs as any other."""
+
+    entry: str                               # where they are kept
+    known: Mapping[str, tuple[str, str]]     # page → (its document's name, or "" for no document; its key)
+    documents: Mapping[str, str | None]      # document page → its document's name now (None: it has none)
+
+    @staticmethod
+    def read(store: Any, key: str, documents: Mapping[str, str | None]) -> KnownPages:  # noqa: ANN401
+        data = store.get(key)
+        try:
+            found = json.loads(data) if data is not None else {}
+        except ValueError:
+            found = {}
+        known = {p: (v[0], v[1]) for p, v in found.items() if isinstance(v, list) and len(v) == 2
+                 and all(isinstance(x, str) for x in v)} if isinstance(found, dict) else {}
+        return KnownPages(key, known, documents)
+
+    def key(self, page: str) -> str | None:
+        """The key `page` had, if it is still its key."""
+        known = self.known.get(page)
+        return known[1] if known is not None and known[0] == self.documents.get(page, "") else None
+
+    def keep(self, store: Any, made: Sequence[tuple[Any, Any, Any]]) -> list[str]:  # noqa: ANN401
+        """The keys of this build's pages kept for the next (written when they differ from what
+        was read): the entries to list as used."""
+        pages = {}
+        for path, data, _ in made:
+            name = self.documents.get(path, "")
+            if path.endswith(".html") and isinstance(data, Written) and name is not None:
+                pages[path] = (name, data.keys[0])
+        if pages != self.known:
+            try:
+                store.put(self.entry, json.dumps({p: list(v) for p, v in sorted(pages.items())}).encode())
+            except OSError:   # a cache that cannot take it: pages keyed from their inputs next time
+                return []
+        return [self.entry]
 
 
 class Chunks:

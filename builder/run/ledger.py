@@ -62,17 +62,17 @@ def _heavy(part: object) -> bool:
     return type(part) in (AnchoredDoc, SealedDoc, Packed, Shelved)
 
 
-def row(value: object, encoded: Any, made: str, by_value: Callable[[object], str | None]) -> Row:  # noqa: ANN401
+def row(value: object, encoded: Any, made: str, by_value: Callable[[object, Any], str | None]) -> Row:  # noqa: ANN401
     """The row of a result named `made` (the digest of its value; `encoded`: transfer.encode(value),
     made already for its own entry): its light parts encoded, for each heavy part its place (and
-    a document's metadata), and the names `by_value` gives its parts and its documents' metadata
-    (None: named after the result)."""
+    a document's metadata), and the names `by_value(part, part encoded)` gives its parts and its
+    documents' metadata (None: named after the result)."""
     parts = value if type(value) is tuple else ()
     body = tuple(None if _heavy(p) else e for p, e in zip(parts, encoded)) if parts else encoded
-    heavy = tuple((i, transfer.encode(p.meta) if type(p) in (AnchoredDoc, SealedDoc) else None)
-                  for i, p in enumerate(parts) if _heavy(p))
-    names = tuple(by_value(p) for p in parts)
-    metas = tuple((i, by_value(p.meta)) for i, p in enumerate(parts) if type(p) in (AnchoredDoc, SealedDoc))
+    metas_encoded = {i: transfer.encode(p.meta) for i, p in enumerate(parts) if type(p) in (AnchoredDoc, SealedDoc)}
+    heavy = tuple((i, metas_encoded.get(i)) for i, p in enumerate(parts) if _heavy(p))
+    names = tuple(by_value(p, e) for p, e in zip(parts, encoded))
+    metas = tuple((i, by_value(parts[i].meta, e)) for i, e in metas_encoded.items())
     return pickle.dumps((made, names, metas, heavy, pickle.dumps(body, protocol=5)), protocol=5)
 
 

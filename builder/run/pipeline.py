@@ -30,7 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from builder.core import diagnostics, pieces
+from builder.core import diagnostics, pieces, urls
 from builder.core.diagnostics import Diagnostic
 from builder.core.models import AnchoredDoc, Corpus, DocId, DocMeta, Entity, EntityId, Linked, SitePath, Summary
 from builder.export import tables, w3c
@@ -321,6 +321,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         # (heavy, so handed out first). A child of their own copied the corpus's memory it read.
         make = partial(_make, the_site, linked, prepared.settings.base_url)
         if kept is not None:    # pages and exports from the cache, or made and kept there
+            kept = kept.paged(the_look, {urls.doc_page(d.meta.id): kept.memo.name_of(d) for d in linked.docs})
             make = partial(kept.page, make, partial(_page_inputs, the_site, kept), set(EXPORT_PARTS))
         items = [*the_site.makers, *EXPORT_PARTS]
         made = [one for part in executor.map(make, items, heavy=_heavy,
@@ -342,6 +343,8 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
     memo.finished()
     if kept is not None:
         kept.memo.store.used(kept_entries([*made, *index_files]))
+        if kept.pages is not None:
+            kept.memo.store.used(kept.pages.keep(kept.memo.store, made))
     if staging is not None:
         staging.written(path for path, _, _ in index_files)
         out: Mapping[SitePath, bytes] = staging.site(static)

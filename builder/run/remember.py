@@ -20,7 +20,7 @@ import pickle
 from functools import partial
 from typing import Any, Callable, Hashable, Sequence, TypeVar
 
-from builder.core.models import AnchoredDoc, DocMeta, Entity
+from builder.core.models import AnchoredDoc, DocMeta, Entity, Summary
 from builder.read.settings import Settings
 from builder.run import ledger as ledger_rows, sealed, transfer
 from builder.run.digest import code, digest, plain
@@ -32,8 +32,9 @@ from builder.search.shards import Packed
 T = TypeVar("T")
 # Records named by what they hold, not by the result they are part of or the file they were read
 # from: settings, an entity, a row of INDEX.md; a document's search shard, which the search index
-# alone reads (an edit that leaves a shard as it was, a note or a date, leaves the index as it was).
-BY_VALUE = (Settings, Entity, DocMeta, Packed)
+# alone reads (an edit that leaves a shard as it was, a note or a date, leaves the index as it was);
+# a document's summary, which linking alone reads (a note edited leaves what linking made as it was).
+BY_VALUE = (Settings, Entity, DocMeta, Packed, Summary)
 
 
 class Remembered(Fresh):
@@ -192,8 +193,11 @@ class _Part:
         return part.opened() if type(part) is sealed.SealedDoc else part
 
 
-def _names_by_value(part: object) -> str | None:
-    return _by_value(part) if type(part) in BY_VALUE else None
+def _names_by_value(part: object, encoded: Any) -> str | None:  # noqa: ANN401 - transfer's encoding of `part`
+    """A part's name if it is named by its value (_by_value, from its encoding made already)."""
+    if type(part) not in BY_VALUE:
+        return None
+    return plain(encoded) if type(part) in transfer.CLASSES else digest(part)
 
 
 def _ledger(data: bytes | None) -> dict[str, ledger_rows.Row]:
