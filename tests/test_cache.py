@@ -228,6 +228,23 @@ def test_the_exports_are_made_again_for_the_edited_document_alone(tmp_path: Path
     same_as_uncached(root, site, tmp_path)
 
 
+def test_a_note_edited_makes_its_document_page_and_the_w3c_export_again_and_nothing_else(tmp_path: Path) -> None:
+    """A note is not what linking reads (a document's summary): the linked corpus is the one
+    the last build made, so every page but the document's own is linked from the cache under
+    the key it had (KnownPages), without its inputs worked out, and so are the data files; the
+    W3C export, which holds the note, is made again."""
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    before = {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*") if p.is_file()}
+    edit(root / "annotations" / "anadolu-2024-medvedev.yaml", "no date or occasion", "no occasion given")
+    build(root, site)
+    after = {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*") if p.is_file()}
+    again = {p for p in after if p.endswith((".html", ".csv", ".json", ".jsonld")) and before.get(p) != after[p]}
+    assert again == {"docs/anadolu-2024-medvedev.html", "annotations.jsonld"}
+    assert b"no occasion given" in (site / "annotations.jsonld").read_bytes()
+    same_as_uncached(root, site, tmp_path)
+
+
 def test_index_md_is_parsed_again_only_when_it_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """INDEX.md's table (10,000 rows take ~0.9 s to parse) is read back from the cache while
     the file is the same; edited, it is parsed again, and the pages that show the row follow."""

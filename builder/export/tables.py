@@ -93,7 +93,6 @@ class QuoteRows:
     def __init__(self, linked: Linked, base_url: str, chunk: Chunk) -> None:
         self.linked, self.base_url, self.chunk = linked, base_url, chunk
         self.entities = {e.id: e for e in linked.entities}
-        self.docs = {d.meta.id: d for d in linked.docs}
         self.summaries = {s.meta.id: s for s in linked.summaries}
         self.conflicted = {ref for st in linked.statements if st.conflict for ref in st.passages}
         self.speakers = register_order(linked, self.entities)
@@ -111,7 +110,7 @@ class QuoteRows:
         vias = [passages[ref].via or "" for ref in refs]
         made = self._inputs[speaker] = (
             speaker, entities.get(speaker), self.base_url, "\n".join(f"{ref.doc}#{ref.id}" for ref in refs),
-            tuple(self.docs[d] for d in dict.fromkeys(ref.doc for ref in refs)),
+            tuple(self.summaries[d] for d in dict.fromkeys(ref.doc for ref in refs)),
             "\n".join(vias), tuple(entities.get(v) for v in sorted(set(vias)) if v),
             "".join("1" if ref in self.conflicted else "0" for ref in refs))
         return made
@@ -203,8 +202,8 @@ def entity_rows(linked: Linked, base_url: str = "") -> list[Row]:
 
 def _dates_csv(linked: Linked, base_url: str, chunk: Chunk) -> Iterator[bytes]:
     yield csv_text([DATE_COLUMNS])
-    for docs, summaries in zip(batches(linked.docs), batches(linked.summaries)):
-        yield chunk("dates.csv rows", lambda: (docs, base_url),
+    for summaries in batches(linked.summaries):
+        yield chunk("dates.csv rows", lambda: (summaries, base_url),
                     lambda: csv_text([row for doc in summaries for row in document_date_rows(doc, base_url)]))
 
 

@@ -94,13 +94,13 @@ class Kept:
                 pieces.write(f, data)
 
     def page(self, make: Callable[..., list[Any]], inputs: Callable[[Any], tuple[object, ...]],
-             parts: set[str], item: str) -> list[Any]:
+             parts: Mapping[str, bool], item: str) -> list[Any]:
         """make(item) (a page, or a part of the exports), or its files from the cache. A part
         is made from chunks (pieces.Chunk), each read from the cache when its inputs are the
         same: an edit makes again the chunks it touched, not the whole file."""
-        if item in parts:
+        if item in parts:   # named by what linking read, for a part that opens no document (parts[item] False)
             chunks = Chunks(self.memo)
-            return self._files(self.memo.key("export", item, self.linked),
+            return self._files(self.memo.key("export", item, self.linked if parts[item] else self.linking),
                                lambda: ((path, data) for path, data, _ in make(item, chunks)), chunks.used)
         known = self.pages.key(item) if self.pages is not None else None
         if known is not None and self._place(known, item):

@@ -230,6 +230,11 @@ EXPORT_PARTS: dict[str, Callable[[Linked, str, pieces.Chunk], dict[SitePath, pie
     "export:tables": tables.tables,
 }
 
+# Whether a part of the exports reads the documents (the W3C export: notes, selectors), or only
+# what linking made of their summaries (the data files): the build cache names it accordingly.
+READ_DOCUMENTS = {"export:w3c": True, "export:tables": False}
+assert READ_DOCUMENTS.keys() == EXPORT_PARTS.keys()
+
 
 def exports(linked: Linked, settings: config.Settings) -> dict[SitePath, bytes]:
     """The corpus as data for other tools, made from the linked corpus and the settings alone."""
@@ -322,7 +327,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         make = partial(_make, the_site, linked, prepared.settings.base_url)
         if kept is not None:    # pages and exports from the cache, or made and kept there
             kept = kept.paged(the_look, {urls.doc_page(d.meta.id): kept.memo.name_of(d) for d in linked.docs})
-            make = partial(kept.page, make, partial(_page_inputs, the_site, kept), set(EXPORT_PARTS))
+            make = partial(kept.page, make, partial(_page_inputs, the_site, kept), READ_DOCUMENTS)
         items = [*the_site.makers, *EXPORT_PARTS]
         made = [one for part in executor.map(make, items, heavy=_heavy,
                                              keep=partial(_keep_pages, staging) if staging is not None else None,
