@@ -249,6 +249,13 @@ def suggested(name: str) -> bool:
     return name.endswith((".suggested.yaml", ".suggested.yml"))
 
 
+def _stem(name: str) -> str:
+    """PurePosixPath(name).stem, without making one: the name up to its last dot, unless that
+    dot starts the name (".yaml" is its own stem)."""
+    dot = name.rfind(".")
+    return name[:dot] if dot > 0 else name
+
+
 def document_rel(meta: DocMeta) -> SourcePath:
     return SourcePath(f"seeds/{PurePosixPath(meta.file.replace(chr(92), '/'))}")
 
@@ -340,9 +347,14 @@ class CorpusFiles:
         where both x.yaml and x.yml exist, x.yaml (the one way sidecars are found)."""
         if self._sidecars is None or not self.keep:
             folder = self.dir / "annotations"
-            files = sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml")) if folder.is_dir() else []
-            self._sidecars = {DocId(f.stem): SourcePath(f"annotations/{f.name}")
-                              for f in files if f.stem != "entities" and f.is_file() and not suggested(f.name)}
+            try:   # one listing: its entries say which are files (links followed) without a stat each
+                with os.scandir(folder) as entries:
+                    names = [e.name for e in entries if e.name.endswith((".yml", ".yaml")) and e.is_file()]
+            except (NotADirectoryError, FileNotFoundError):
+                names = []
+            names = sorted(n for n in names if n.endswith(".yml")) + sorted(n for n in names if n.endswith(".yaml"))
+            self._sidecars = {DocId(stem): SourcePath(f"annotations/{n}") for n in names
+                              if (stem := _stem(n)) != "entities" and not suggested(n)}
         return self._sidecars
 
     def suggested(self) -> list[SourcePath]:
