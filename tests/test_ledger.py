@@ -113,6 +113,19 @@ def test_a_damaged_ledger_is_no_ledger(tmp_path: Path) -> None:
     assert len(entries(root)["ledger"]) == 1                                    # and a sound ledger again
 
 
+def test_a_file_of_the_index_removed_from_the_cache_is_made_again(tmp_path: Path) -> None:
+    """The manifest still lists it (whether the index is kept is asked of the manifest alone):
+    the job that links the index finds it gone, and the build makes the index."""
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    index_js = (site / "search" / "index.js").stat().st_ino
+    kept = [p for p in (root / ".glossator-cache" / "objects").rglob("*") if p.is_file() and p.stat().st_ino == index_js]
+    assert len(kept) == 1, "the site's file is a hard link to the cache's copy"
+    kept[0].unlink()
+    build(root, site)
+    same_as_uncached(root, site, tmp_path)
+
+
 def test_an_index_the_cache_no_longer_holds_is_made_by_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The job told to link the index from the cache, and the cache without it: the build makes it."""
     root, site = example(tmp_path), tmp_path / "site"

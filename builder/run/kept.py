@@ -156,9 +156,11 @@ class Kept:
         return None
 
     def search_kept(self) -> bool:
-        """Does the cache hold every file of the search index (search() will link them)?"""
+        """Does the cache list every file of the search index (search() will link them)? Asked
+        of the manifest, not of each file (12,000 stats at 10,000 documents): a file gone since
+        is found by the job that links them, and the index made then (indexing.MISSING)."""
         found = self._listed(self.search_key)
-        return found is not None and all(self.memo.store.has(k) for k in found[0].values())
+        return found is not None and all(self.memo.store.listed(k) for k in found[0].values())
 
     def search(self, make: Callable[[], Iterable[tuple[str, bytes]]]) -> list[Any]:
         """The search index's files (make() hands them out one at a time), from the cache or
