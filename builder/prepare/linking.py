@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import heapq
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from types import MappingProxyType
 from dataclasses import dataclass
 from typing import AbstractSet, Callable, Iterable, Mapping, Sequence
@@ -23,7 +23,7 @@ from typing import AbstractSet, Callable, Iterable, Mapping, Sequence
 from builder.core.diagnostics import Diagnostic, error
 from builder.core.models import (
     AnchoredDoc, AnnotationId, Corpus, DocId, Entity, EntityId, Linked, Passage, PassageRef, Related, Statement,
-    Summary, TimelineEntry,
+    Summary, Target, TimelineEntry,
 )
 
 from builder.prepare.statements import Statements
@@ -124,15 +124,6 @@ def related_documents(docs: Sequence[Summary], statements: Sequence[Statement], 
     return out
 
 
-def timeline_entries(doc: Summary) -> list[TimelineEntry]:
-    """A document's entries on the timeline: its publication, and each date with an event."""
-    entries = [TimelineEntry(doc.meta.published, doc.meta.title, doc.meta.id, None, "published")] if doc.meta.published else []
-    for p in doc.passages:
-        if p.kind == "date" and p.event and p.date:
-            entries.append(TimelineEntry(p.date, p.event, doc.meta.id, p.id, "event"))
-    return entries
-
-
 def _in_order(entries: list[TimelineEntry], order: Mapping[DocId, int]) -> tuple[TimelineEntry, ...]:
     """Timeline entries by date, then as their documents come in the corpus, publications first."""
     entries.sort(key=lambda e: (e.date.lower, e.date.upper, order[e.doc], e.kind != "published", e.ref or ""))
@@ -152,48 +143,50 @@ class DocFacts:
     timeline: tuple[TimelineEntry, ...]
     mentions: Mapping[EntityId, tuple[PassageRef, ...]]
     quotes_by: Mapping[EntityId, tuple[PassageRef, ...]]
-    kinds: Mapping[str, int]
-    speakers: frozenset[EntityId]
 
     @staticmethod
     def of(doc: Summary, source: object = None) -> "DocFacts":
-        """A document's facts, in one pass over its annotations."""
+        """A document's facts, in one pass over its annotations (each unpacked once: a passage's
+        fields read by name are a Python call each, and a rebuild reads 360,000 at 10,000 documents)."""
         doc_id = doc.meta.id
         passages: dict[AnnotationId, Passage] = {}
         quotes: list[tuple[PassageRef, Passage]] = []
-        links, targets, mentioned, speakers = [], set(), set(), set()
+        links: list[Target] = []
+        targets: set[DocId] = set()
+        mentioned: set[EntityId] = set()
         mentions: dict[EntityId, list[PassageRef]] = {}
         quotes_by: dict[EntityId, list[PassageRef]] = {}
-        kinds: Counter[str] = Counter()
+        meta = doc.meta
+        dated = [TimelineEntry(meta.published, meta.title, doc_id, None, "published")] if meta.published else []
         for p in doc.passages:
-            passages.setdefault(p.id, p)
-            kind = p.kind
-            kinds[kind] += 1
-            to, same_as = p.to, p.same_as
-            target = to or same_as
-            if target is not None and target.kind == "doc":
-                links.append(target)
-            for t in (to, same_as):
-                if t is not None and t.kind == "doc" and t.fragment:
-                    targets.add(DocId(t.id))
+            id_, kind, _, _, speaker, _, entity, to, same_as, date, event, _, _, _, _ = p
+            if id_ not in passages:
+                passages[id_] = p
+            if to is not None or same_as is not None:
+                target = to if to is not None else same_as
+                if target.kind == "doc":
+                    links.append(target)
+                for t in (to, same_as):
+                    if t is not None and t.kind == "doc" and t.fragment:
+                        targets.add(DocId(t.id))
             if kind == "quote":
-                ref = PassageRef(doc_id, p.id)
+                ref = PassageRef(doc_id, id_)
                 quotes.append((ref, p))
-                if p.speaker:
-                    quotes_by.setdefault(p.speaker, []).append(ref)
-                    speakers.add(p.speaker)
-            elif kind == "mention" and p.entity:
-                mentioned.add(p.entity)
-                mentions.setdefault(p.entity, []).append(PassageRef(doc_id, p.id))
+                if speaker:
+                    quotes_by.setdefault(speaker, []).append(ref)
+            elif kind == "mention":
+                if entity:
+                    mentioned.add(entity)
+                    mentions.setdefault(entity, []).append(PassageRef(doc_id, id_))
+            elif kind == "date" and event and date:
+                dated.append(TimelineEntry(date, event, doc_id, id_, "event"))
         return DocFacts(
             source=doc if source is None else source, doc=doc,
             passages=passages, quotes=tuple(quotes), targets=frozenset(targets),
             related_inputs=(tuple(links), frozenset(mentioned)),
-            timeline=_in_order(timeline_entries(doc), {doc_id: 0}),
+            timeline=_in_order(dated, {doc_id: 0}),
             mentions={k: tuple(v) for k, v in mentions.items()},
             quotes_by={k: tuple(v) for k, v in quotes_by.items()},
-            kinds=kinds,
-            speakers=frozenset(speakers),
         )
 
 
