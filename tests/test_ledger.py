@@ -103,6 +103,38 @@ def test_a_document_entry_damaged_or_gone_under_its_row_is_made_again(tmp_path: 
     same_as_uncached(root, site, tmp_path)
 
 
+def test_the_index_job_reads_the_shards_from_the_cache_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A speaker edited changes a shard: the index is merged again from every document's shard,
+    and those still in their entries are sent to the index's job as where they are kept
+    (ledger.InEntry), read there, not by the main process before linking."""
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    shelved: list[object] = []
+    value = ledger.Shelved.value
+    monkeypatch.setattr(ledger.Shelved, "value", lambda self: shelved.append(self) or value(self))
+    sent: list[list[object]] = []
+    by_place = ledger.by_place
+    monkeypatch.setattr(ledger, "by_place", lambda values: sent.append(by_place(values)) or sent[-1])
+    path = root / "annotations" / "anadolu-2024-medvedev.yaml"
+    path.write_text(path.read_text("utf-8").replace("speaker: dmitry-medvedev", "speaker: vladimir-putin", 1), "utf-8")
+    build(root, site)
+    assert shelved == []
+    assert sum(type(s) is ledger.InEntry for part in sent for s in part) == 4   # the four documents not edited
+    same_as_uncached(root, site, tmp_path)
+
+
+@pytest.mark.parametrize("how", ["damaged", "removed"])
+def test_a_shard_the_index_job_cannot_read_leaves_the_index_to_the_build(tmp_path: Path, how: str) -> None:
+    root, site = example(tmp_path), tmp_path / "site"
+    build(root, site)
+    for path in entries(root)["document"]:
+        damage(path) if how == "damaged" else path.unlink()
+    path = root / "annotations" / "anadolu-2024-medvedev.yaml"
+    path.write_text(path.read_text("utf-8").replace("speaker: dmitry-medvedev", "speaker: vladimir-putin", 1), "utf-8")
+    build(root, site)
+    same_as_uncached(root, site, tmp_path)
+
+
 def test_a_damaged_ledger_is_no_ledger(tmp_path: Path) -> None:
     root, site = example(tmp_path), tmp_path / "site"
     build(root, site)

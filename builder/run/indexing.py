@@ -12,6 +12,7 @@ from typing import Any, Iterable, Iterator, Sequence
 from builder.run import ledger
 from builder.run.jobs import Stream
 from builder.run.kept import Kept
+from builder.run.remember import read_part
 from builder.search import files as search
 from builder.search.shards import Packed
 from builder.site.staging import Staging
@@ -30,8 +31,11 @@ def feed(job: Stream[Any, Any], kept: Kept | None, shards: Sequence[Packed]) -> 
     (a rebuild whose edit changed no shard reads none of them from the cache, builder.run.ledger)."""
     linked = kept is not None and kept.search_kept()
     job.send([(kept.search_key if kept is not None else None, linked)])
+    # A shard still in its cache entry is sent as where it is: the job, which reads the same
+    # cache, reads it there, beside linking (without the cache, every shard is at hand).
+    sendable = ledger.by_place if kept is not None else ledger.whole
     for k in range(0, 0 if linked else len(shards), SHARDS_SENT):
-        job.send(ledger.whole(shards[k:k + SHARDS_SENT]))
+        job.send(sendable(shards[k:k + SHARDS_SENT]))
     job.close()
 
 
@@ -40,12 +44,24 @@ def index_files(staging: Staging | None, kept: Kept | None, received: Iterator[A
     started, before the documents it names were prepared."""
     key, linked = next(received)
     kept = replace(kept, search_key=key) if kept is not None else None
-    if linked and kept is not None:
-        try:
+    try:
+        if linked and kept is not None:
             return kept.search(_not_sent)
-        except _NotSent:
-            return MISSING
-    return files(received, staging, kept)
+        return files(_read(received, kept), staging, kept)
+    except _NotSent:
+        return MISSING
+
+
+def _read(received: Iterator[Any], kept: Kept | None) -> Iterator[Any]:
+    """The shards sent, each sent as where it is kept (ledger.InEntry) read from the cache;
+    one gone or damaged there ends the job (MISSING: the build makes the index itself)."""
+    for shard in received:
+        if type(shard) is ledger.InEntry:
+            assert kept is not None
+            shard = read_part(kept.memo.store, shard)
+            if shard is None:
+                raise _NotSent
+        yield shard
 
 
 def made_here(shards: Sequence[Packed], staging: Staging | None, kept: Kept | None, found: Any) -> Any:  # noqa: ANN401

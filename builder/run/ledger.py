@@ -33,11 +33,12 @@ Row = bytes   # one result's row, pickled: see row()
 class Shelved:
     """A part of a kept result left in its cache entry (a document's search shard) until read."""
 
-    __slots__ = ("_load", "_value")
+    __slots__ = ("_load", "_value", "at")
 
-    def __init__(self, load: Callable[[], Any]) -> None:
+    def __init__(self, load: Callable[[], Any], at: InEntry | None = None) -> None:
         self._load: Callable[[], Any] | None = load
         self._value: Any = None
+        self.at = at        # where it is kept, for a process that reads the same cache (by_place)
 
     def value(self) -> Any:  # noqa: ANN401 - the part it stands for
         if self._load is not None:
@@ -56,6 +57,27 @@ def whole(values: Sequence[Any]) -> list[Any]:
 
 def _same(value: Any) -> Any:  # noqa: ANN401
     return value
+
+
+class InEntry:
+    """Where a shelved part is kept: its result's cache entry and its place in the result.
+    Sent to a process that reads the same cache (the search index's job, which reads the
+    shards itself, beside linking, instead of the main process reading 10,000 entries first)."""
+
+    __slots__ = ("key", "i")
+
+    def __init__(self, key: str, i: int) -> None:
+        self.key, self.i = key, i
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return InEntry, (self.key, self.i)
+
+
+def by_place(values: Sequence[Any]) -> list[Any]:
+    """`values`, each Shelved one not read yet as where it is kept (InEntry), the others as
+    they are (a Shelved one read already, as what it holds)."""
+    return [(v.at if v._load is not None and v.at is not None else v.value()) if type(v) is Shelved else v
+            for v in values]
 
 
 def _heavy(part: object) -> bool:
@@ -85,16 +107,18 @@ def names_of(data: Row) -> Names:
     return made, names, metas
 
 
-def value_of(data: Row, part: Callable[[int], Any]) -> tuple[Any, Names]:
+def value_of(data: Row, part: Callable[[int], Any], entry: str | None = None) -> tuple[Any, Names]:
     """A result from its row, and its names: its own (the digest of its value), its parts' and
-    its documents' metadata's; `part(i)` reads heavy part i when something asks for it."""
+    its documents' metadata's; `part(i)` reads heavy part i when something asks for it (from
+    the cache's `entry`, where it is kept)."""
     made, names, metas, heavy, body = pickle.loads(data)  # noqa: S301 - an entry of the cache, checked (remember._load)
     value = transfer.decode(pickle.loads(body))  # noqa: S301
     if heavy:
         parts = list(value)
         for i, meta in heavy:
             load = partial(part, i)
-            parts[i] = SealedDoc(transfer.decode(meta), load) if meta is not None else Shelved(load)
+            parts[i] = SealedDoc(transfer.decode(meta), load) if meta is not None else \
+                Shelved(load, InEntry(entry, i) if entry is not None else None)
         value = tuple(parts)
     return value, (made, names, metas)
 

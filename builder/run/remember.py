@@ -156,7 +156,7 @@ class Remembered(Fresh):
         return out
 
     def _from_row(self, part: _Part, row: ledger_rows.Row) -> Any:  # noqa: ANN401
-        value, names = ledger_rows.value_of(row, part)
+        value, names = ledger_rows.value_of(row, part, part.key)
         self._name_row(value, *names)
         return value
 
@@ -252,6 +252,13 @@ def _load_part(data: bytes | None, i: int) -> tuple[Any] | None:
         return (sealed.unseal(kept_sealed[i]) if i in kept_sealed else transfer.decode(body[i]),)
     except Exception:  # noqa: BLE001 - a damaged entry is a miss, never an error
         return None
+
+
+def read_part(store: Store, at: ledger_rows.InEntry) -> Any | None:  # noqa: ANN401
+    """The part of a kept result `at` says (a shard the search index's job reads itself), or
+    None when its entry is gone or damaged (the job then leaves the index to the build)."""
+    loaded = _load_part(store.get(at.key), at.i)
+    return None if loaded is None else loaded[0]
 
 
 def _checked(data: bytes | None) -> memoryview | None:
