@@ -17,6 +17,7 @@ from builder import __version__
 from builder.commands import bundle as bundling, init as scaffold, suggest as suggesting
 from builder.commands.progress import Reporter
 from builder.core import diagnostics
+from builder.core.models import annotation_count
 from builder.read import settings as config, suggested
 from builder.read.files import CorpusFiles
 from builder.run import dask_executor as cluster, digest, executor as parallel, pipeline, store
@@ -206,7 +207,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if diagnostics.has_errors(all_found):
         return EXIT_CORPUS
     if not args.quiet:
-        n = sum(len(s.passages) for s in linked.summaries)
+        n = annotation_count(linked.summaries)
         waiting = suggested.waiting(CorpusFiles(corpus_dir))
         drafts = f"; {plural(waiting, 'suggestion')} waiting (glossator suggest)" if waiting else ""
         out.write(f"ok: {plural(len(linked.docs), 'document')}, {plural(n, 'annotation')}, "

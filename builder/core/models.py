@@ -6,7 +6,7 @@ can only hand on new values, never change the ones it was given.
 
 from __future__ import annotations
 
-from typing import Literal, Mapping, NamedTuple, NewType, Protocol, Sequence
+from typing import Iterable, Literal, Mapping, NamedTuple, NewType, Protocol, Sequence
 
 from builder.core.edtf import Edtf
 from builder.core.records import record
@@ -313,6 +313,12 @@ class Summary:
     text: str
     paragraphs: tuple[int, ...]     # where each paragraph starts in the text
     passages: tuple[Passage, ...]
+
+
+def annotation_count(summaries: Iterable[Summary]) -> int:
+    """How many annotations the documents hold (what a build's summary line, the live
+    server's update and the W3C collection's total count)."""
+    return sum(len(s.passages) for s in summaries)
 
 
 # --- link ---------------------------------------------------------------------

@@ -33,7 +33,7 @@ from typing import Any, Iterator, Sequence
 
 from builder.core import urls
 from builder.core.pieces import Chunk, batches, computed, lines
-from builder.core.models import AnchoredDoc, Annotation, Entity, EntityId, Linked, PassageRef, SitePath, Statement, Target
+from builder.core.models import AnchoredDoc, Annotation, annotation_count, Entity, EntityId, Linked, PassageRef, SitePath, Statement, Target
 from builder.html import markdown
 
 PATH = SitePath("annotations.jsonld")
@@ -82,7 +82,7 @@ def pieces(linked: Linked, base_url: str = "", chunk: Chunk = computed) -> Itera
                  for docs in batches(linked.docs))
     items = chain((line for chunk_lines in documents for line in lines(chunk_lines)),
                   (write.statement(st).encode("utf-8") for st in linking))   # one a span, one a statement
-    total = sum(len(doc.passages) for doc in linked.summaries) + len(linking)
+    total = annotation_count(linked.summaries) + len(linking)
     return collection_pieces(linked.corpus.title or "Annotations", items, total, iris)
 
 

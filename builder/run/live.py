@@ -20,7 +20,7 @@ from typing import Callable, Collection, Iterable, Mapping
 
 from builder.core import diagnostics
 from builder.core.diagnostics import Diagnostic
-from builder.core.models import DocMeta, Entity, SitePath
+from builder.core.models import DocMeta, Entity, SitePath, annotation_count
 from builder.html import theme
 from builder.read.files import CorpusFiles
 from builder.run import collector, pipeline, preparing
@@ -102,7 +102,7 @@ class LiveSite:
             look = pipeline.look(self.dir, prepared.settings, self.memo, self.files)
             found = diagnostics.sort((*found, *look.problems))
             rechecked = tuple(str(step) for step in self.memo.computed)
-            counts = {"documents": len(linked.docs), "annotations": sum(len(s.passages) for s in linked.summaries)}
+            counts = {"documents": len(linked.docs), "annotations": annotation_count(linked.summaries)}
             self.diagnostics = found
             if diagnostics.has_errors(found):
                 return Update(False, found, pending=len(self.unchecked), rechecked=rechecked,

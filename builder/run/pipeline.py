@@ -32,7 +32,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from builder.core import diagnostics, pieces, urls
 from builder.core.diagnostics import Diagnostic
-from builder.core.models import AnchoredDoc, Corpus, DocId, DocMeta, Entity, EntityId, Linked, SitePath, Summary
+from builder.core.models import AnchoredDoc, annotation_count, Corpus, DocId, DocMeta, Entity, EntityId, Linked, SitePath, Summary
 from builder.export import tables, w3c
 from builder.html import pages as site_pages, reads, render, theme
 from builder.prepare import anchoring, linking
@@ -304,7 +304,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
     def failed(found: Sequence[Diagnostic], linked: Linked | None = None) -> BuildResult:
         index_job.cancel()
         summaries = linked.summaries if linked is not None else prepared.summaries
-        return BuildResult(diagnostics.sort(found), {}, len(summaries), sum(len(s.passages) for s in summaries),
+        return BuildResult(diagnostics.sort(found), {}, len(summaries), annotation_count(summaries),
                            time.perf_counter() - started)
 
     try:
@@ -361,7 +361,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
     else:
         out = dict(sorted({**out, **extra}.items()))
     from_cache = FromCache(memo.hits, linked_pages(made)) if isinstance(memo, Remembered) else None
-    return BuildResult(found, out, len(linked.docs), sum(len(s.passages) for s in linked.summaries),
+    return BuildResult(found, out, len(linked.docs), annotation_count(linked.summaries),
                        time.perf_counter() - started, from_cache)
 
 
