@@ -195,9 +195,7 @@ class _Part:
 
 def _names_by_value(part: object, encoded: Any) -> str | None:  # noqa: ANN401 - transfer's encoding of `part`
     """A part's name if it is named by its value (_by_value, from its encoding made already)."""
-    if type(part) not in BY_VALUE:
-        return None
-    return plain(encoded) if type(part) in transfer.CLASSES else digest(part)
+    return _by_value(part, encoded) if type(part) in BY_VALUE else None
 
 
 def _ledger(data: bytes | None) -> dict[str, ledger_rows.Row]:
@@ -210,11 +208,14 @@ def _ledger(data: bytes | None) -> dict[str, ledger_rows.Row]:
         return {}
 
 
-def _by_value(record: object) -> str:
+def _by_value(record: object, encoded: Any = None) -> str:  # noqa: ANN401 - transfer's encoding
     """The name of a record named by what it holds (BY_VALUE): digest.plain of the record as
     builder.run.transfer writes it, for a record it writes (a document's metadata: four times
-    faster than digest(), which a build asked twice for each row of INDEX.md), else digest()."""
-    return plain(transfer.encode(record)) if type(record) in transfer.CLASSES else digest(record)
+    faster than digest(), which a build asked twice for each row of INDEX.md), else digest().
+    `encoded`: transfer.encode(record), when it is made already."""
+    if type(record) not in transfer.CLASSES:
+        return digest(record)
+    return plain(transfer.encode(record) if encoded is None else encoded)
 
 
 def _nameable(value: object) -> bool:
