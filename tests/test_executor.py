@@ -32,8 +32,12 @@ def test_a_map_with_a_codec_cuts_slices_and_decodes_the_childs() -> None:
     sent: list[int] = []
     codec = Codec(lambda r: [-v for v in r], lambda r: sent.append(len(r)) or [-v for v in r])
     assert Forked(2).map(lambda x: x * x, items, codec=codec) == [x * x for x in items]
-    assert sent == [len(items) - round(len(items) * Forked.PARENT_SHARE)], "the child's slice crosses by the codec"
+    mine = round(len(items) * Forked.PARENT_SHARE)
+    # this process's slice held as the child's arrives, BATCH at a time, then the child's slice
+    assert sent == [mine, len(items) - mine], "each slice goes through the codec"
+    sent.clear()
     assert InProcess().map(lambda x: x * x, items, codec=codec) == [x * x for x in items]
+    assert sent == [1] * len(items), "each result held as the codec decodes it, as it is made"
 
 
 @linux_only

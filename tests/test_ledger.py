@@ -51,7 +51,7 @@ def damage(path: Path) -> None:
 def test_a_row_gives_back_the_result_it_was_made_from() -> None:
     prepared = pipeline.prepare(CorpusFiles(ROOT), Fresh(), InProcess(), for_search=False)
     name_of = {e.id: e.name for e in prepared.entities}
-    for doc in prepared.docs:
+    for doc in (d.opened() for d in prepared.docs):   # a prepared document, not the sealed one a build holds
         shard = shards.pack(shards.shard(doc, name_of, Analyzer()))
         value = (doc, (), True, shard, summarize(doc))
         read: list[int] = []

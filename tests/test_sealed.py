@@ -4,14 +4,19 @@ changed nothing opens none; linking, the pages' keys and the counts read summari
 
 from __future__ import annotations
 
+import os
 import pickle
+import sys
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
 from builder.prepare.summary import summarize
 from builder.read.files import CorpusFiles
 from builder.run import pipeline, sealed, store, transfer
+from builder.run.child import Child
 from builder.run.digest import code
 from builder.run.executor import InProcess
 from builder.run.memo import Fresh
@@ -27,7 +32,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     open_ = sealed.SealedDoc.opened
 
     def counted(self: sealed.SealedDoc) -> object:
-        if self._doc is None:
+        if self._doc is None and (self._held is None or self._held() is None):   # decoded now
             ids.append(self.meta.id)
         return open_(self)
 
@@ -55,10 +60,35 @@ def test_a_sealed_document_is_the_document_it_stands_for() -> None:
         assert pickle.loads(pickle.dumps(kept)) == doc               # sent elsewhere as the document
 
 
+def test_a_shelved_document_is_read_from_disk_and_held_only_while_it_is_read(tmp_path: Path) -> None:
+    prepared = pipeline.prepare(CorpusFiles(Path(__file__).resolve().parents[1]), Fresh(), InProcess())
+    docs = [d.opened() for d in prepared.docs]
+    with sealed.Shelf(str(tmp_path)) as shelf:
+        reads: list[str] = []
+
+        def counted(read: Callable[[], object], doc_id: str) -> object:
+            reads.append(doc_id)
+            return read()
+
+        kept = [sealed.SealedDoc(d.meta, partial(counted, shelf.put(sealed.seal(d, transfer.encode(d))[1]), d.meta.id))
+                for d in docs]
+        assert os.listdir(tmp_path) == []                      # a file with no name: nothing left behind
+        for doc, one in zip(docs, kept):
+            held = one.opened()
+            assert held == doc and one.opened() is held and one.spans is held.spans
+            assert reads.count(doc.meta.id) == 1               # read once while it is held...
+            del held
+            assert one.opened() == doc and reads.count(doc.meta.id) == 2   # ...and again once let go
+        if sys.platform.startswith("linux"):   # read in a process forked after the documents were put
+            assert Child(lambda: [one == doc for one, doc in zip(kept, docs)]).result() == [True] * len(docs)
+
+
 def test_a_rebuild_opens_no_document_nothing_reads(tmp_path: Path, opened: list[str]) -> None:
     root, site = example(tmp_path), tmp_path / "site"
     first = built(root, site)
-    assert opened == []                       # made by this build: never sealed
+    # made by this build, held sealed as well (on the build's shelf): each opened for its page
+    assert sorted(set(opened)) == sorted(p.stem for p in (root / "annotations").glob("*.yaml") if p.stem != "entities")
+    opened.clear()
     again = built(root, site)
     assert again.from_cache is not None and again.from_cache.documents == first.documents
     assert opened == []                       # linked, keyed and counted from the summaries
@@ -70,13 +100,15 @@ def test_an_edit_opens_only_the_documents_an_export_chunk_made_again_writes_whol
     root, site = example(tmp_path), tmp_path / "site"
     built(root, site)
     before = files(site)
+    opened.clear()
     path = root / "annotations" / "rt-2021-naeem.yaml"
     path.write_text(path.read_text("utf-8").replace("    via: al-mayadeen\n", ""), "utf-8")
     result = built(root, site)
     # The listings made again read summaries; annotations.jsonld writes each annotation whole
-    # (its selector, its note), and the edited document's chunk of it holds the other four.
-    others = sorted(d for d in (p.stem for p in (root / "annotations").glob("*.yaml")) if d not in ("entities", "rt-2021-naeem"))
-    assert result.documents == 5 and sorted(set(opened)) == others
+    # (its selector, its note), and the edited document's chunk of it holds the other four;
+    # the edited document (prepared again, held sealed) is opened for its page and that chunk.
+    docs = sorted(d for d in (p.stem for p in (root / "annotations").glob("*.yaml")) if d != "entities")
+    assert result.documents == 5 and sorted(set(opened)) == docs
     assert files(site) != before
     same_as_uncached(root, site, tmp_path)
 

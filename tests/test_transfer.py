@@ -17,12 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class Recording(InProcess):
-    """Runs here, and keeps what each map made: the values a forked executor sends back."""
+    """Runs here, and keeps what each map made: the values a forked executor sends back (as
+    they are made, before any codec: which transfer.encode_all must carry)."""
 
     def __init__(self) -> None:
         self.made: list[list] = []
 
     def map(self, fn, items, **options):  # noqa: ANN001, ANN003, ANN201 - the executor's map
+        options.pop("codec", None)
         results = super().map(fn, items, **options)
         self.made.append(results)
         return results

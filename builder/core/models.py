@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Iterable, Literal, Mapping, NamedTuple, NewType, Protocol, Sequence
 
 from builder.core.edtf import Edtf
-from builder.core.records import record
+from builder.core.records import record, weak_record
 
 DocId = NewType("DocId", str)          # a document's slug: names docs/<id>.html
 EntityId = NewType("EntityId", str)    # an entity's slug: names entities/<id>.html
@@ -269,7 +269,9 @@ class Span:
         return self.annotation.kind
 
 
-@record
+# A SealedDoc (builder.run.sealed) that can read its document again holds the one it opened
+# weakly: while what reads it (a page being made) holds it, and no longer.
+@weak_record
 class AnchoredDoc:
     doc: CleanDoc
     spans: tuple[Span, ...]             # sorted by (start, -end)
@@ -278,6 +280,12 @@ class AnchoredDoc:
     @property
     def meta(self) -> DocMeta:
         return self.doc.meta
+
+    def opened(self) -> AnchoredDoc:
+        """The document with all of it at hand: itself. A SealedDoc (builder.run.sealed), which
+        stands for one, decodes it here; what reads more than one field of a document holds
+        what this returns while it reads, and lets go of it after."""
+        return self
 
 
 class Passage(NamedTuple):

@@ -24,6 +24,11 @@ def record(cls: type[T]) -> type[T]:
     return dataclasses.dataclass(frozen=True, slots=True)(cls)
 
 
+def weak_record(cls: type[T]) -> type[T]:
+    """A record that may be held weakly (weakref.ref): a slot more for the reference."""
+    return dataclasses.dataclass(frozen=True, slots=True, weakref_slot=True)(cls)
+
+
 def read_only(items: dict[Any, Any]) -> Mapping[Any, Any]:
     return MappingProxyType(items)
 

@@ -88,7 +88,7 @@ def pieces(linked: Linked, base_url: str = "", chunk: Chunk = computed) -> Itera
 
 def documents_lines(write: Writer, docs: Sequence[AnchoredDoc]) -> bytes:
     """The documents' annotations, one JSON text a line, as UTF-8 (a JSON text holds no line break)."""
-    return b"\n".join([a.encode("utf-8") for doc in docs for a in write.annotations(doc)])
+    return b"\n".join([a.encode("utf-8") for doc in docs for a in write.annotations(doc.opened())])
 
 
 def collection(label: str, items: Sequence[bytes], iris: Iris) -> bytes:

@@ -158,6 +158,7 @@ class Pages:
     document_row = staticmethod(document.row_of)
 
     def document(self, doc: AnchoredDoc) -> tuple[SitePath, str, dict[str, Any]]:
+        doc = doc.opened()   # held while its page is made (one held back from the cache is decoded here)
         page = urls.doc_page(doc.meta.id)
         notes = [{"id": s.id, "body": s.annotation.note, "text": document.quote_of(doc, s)}   # in the order they end
                  for s in sorted(doc.spans, key=lambda s: (s.end, -s.start))   # (print numbers them there)

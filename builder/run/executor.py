@@ -7,7 +7,8 @@ and the same bytes whichever executor ran them:
 - `map(fn, items)`: fn over many items (documents, pages). Options say what the executor may
   do with them: `heavy` marks the items that cost far more than the rest (handed out first);
   `codec` gives a cheaper way for results to cross processes than pickle (records travel as
-  plain tuples, builder.run.transfer); `keep` is called on each batch of results, and what it
+  plain tuples, builder.run.transfer), and the form every result is held in, whichever process
+  made it (a prepared document sealed, builder.run.sealed); `keep` is called on each batch of results, and what it
   returns is the map's result instead: called where the results were made when that process
   can write where they go (a forked renderer's pages written to the staging folder by the
   process that rendered them, only their names sent back), here when it cannot (Dask);
@@ -87,6 +88,8 @@ class InProcess:
     def map(self, fn: Callable[[T], R], items: Sequence[T], *, heavy: Callable[[T], bool] | None = None,
             codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None,
             done: Callable[[int], None] | None = None) -> list[Any]:
+        if codec is not None:   # each result held as it would be had another process made it
+            keep = _held(codec, keep)
         if done is None:
             if keep is None:
                 return [fn(x) for x in items]
@@ -137,7 +140,7 @@ class Forked:
             codec: Codec | None = None, keep: Callable[[list[R]], list[Any]] | None = None,
             done: Callable[[int], None] | None = None) -> list[Any]:
         if self.workers <= 1 or len(items) < MIN_ITEMS or not self.room.fits(self.workers - 1):
-            return InProcess().map(fn, items, keep=keep, done=done)
+            return InProcess().map(fn, items, codec=codec, keep=keep, done=done)
         memory.give_back()   # before the workers fork
         if codec is not None:
             return self._slices(fn, items, codec, keep, done)
@@ -187,16 +190,13 @@ class Forked:
         for child in children:   # a job submitted while they work leaves room for their copies
             self.room.forked(child.pid)
         try:
-            if done is None:
-                mine = [fn(x) for x in items[:first]]
-            else:   # this slice counted item by item, the children's as they send their counts
-                mine = []
-                for x in items[:first]:
-                    mine.append(fn(x))
-                    done(1 + sum(child.ticks() for child in children))
+            made = (fn(x) for x in items[:first])
+            if done is not None:   # this slice counted item by item, the children's as they send their counts
+                made = _counted(made, lambda: done(1 + sum(child.ticks() for child in children)))
             # This slice's results kept (a first build with a cache writes them there) while the
-            # children may still be keeping theirs, not after waiting for them.
-            out = keep(mine) if keep is not None else mine
+            # children may still be keeping theirs, not after waiting for them; held as theirs
+            # are, BATCH at a time.
+            out = [r for batch in _batched(made, BATCH) for r in _held(codec, keep)(batch)]
             if done is not None:
                 _gather(children, done)
             for child, a, b in zip(children, cuts, cuts[1:]):
@@ -277,6 +277,19 @@ class Forked:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
         return out
+
+
+def _held(codec: Codec, keep: Callable[[list[R]], list[Any]] | None) -> Callable[[list[R]], list[Any]]:
+    """`keep`, then the codec there and back: the results a process made for itself held in the
+    form another process's reach it (a prepared document sealed: builder.run.sealed), so that a
+    map's results are held alike whichever process made them."""
+    return lambda made: codec.decode(codec.encode(keep(made) if keep is not None else made))
+
+
+def _counted(made: Iterable[T], count: Callable[[], None]) -> Iterator[T]:
+    for x in made:
+        yield x
+        count()
 
 
 def _running(jobs: list[Deferred[Any]]) -> threading.Thread | None:

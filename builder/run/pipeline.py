@@ -84,9 +84,10 @@ class Prepared:
 
 
 def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapping[str, str | None] = {},
-            progress: Progress = silent, for_search: bool = True) -> Prepared:
+            progress: Progress = silent, for_search: bool = True, shelf: sealed.Shelf | None = None) -> Prepared:
     """Everything read, each document prepared; `for_search`: each document's search shard
-    counted too, by the process that prepared it."""
+    counted too, by the process that prepared it. Each prepared document is held sealed, its
+    bytes on `shelf` when there is one (builder.run.sealed)."""
     progress("reading corpus")
     source = files.text(SETTINGS, config.MAX_BYTES, optional=True)
     settings, found_s = memo.get("settings", (source, tuple(overrides.items())),
@@ -119,9 +120,10 @@ def prepare(files: CorpusFiles, memo: Fresh, executor: Executor, overrides: Mapp
 
     # One Analyzer (word → term) for the documents each process counts: a word is stemmed once there.
     one = partial(_prepare_job, known=known, names=names, name_of=name_of, analyzer=Analyzer())
+    codec = SEALED if shelf is None else Codec(sealed.encode_all, partial(sealed.decode_all, shelf=shelf))
     prepared: list[Indexed1] = memo.map(
         "document", [m.id for m in metas], inputs,
-        lambda todo, keep: executor.map(one, [jobs[i] for i in todo], codec=SEALED, keep=keep,
+        lambda todo, keep: executor.map(one, [jobs[i] for i in todo], codec=codec, keep=keep,
                                         done=counting(progress, "preparing documents", len(todo))),
         lambda result: result[0].meta.id if result[0] is not None else None, fill)
     memo.forget_others("document", [m.id for m in metas])
@@ -286,15 +288,20 @@ def build(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: 
     # the cycle collector would rescan them again and again for nothing (~8% of the time).
     with collector.paused():
         memo = Remembered(cache) if cache is not None else Fresh()
-        return _build(corpus_dir, overrides, progress, staging, executor or default(), memo)
+        if staging is None:
+            return _build(corpus_dir, overrides, progress, staging, executor or default(), memo)
+        staging.open()   # before the index job starts: it writes its files there itself
+        # A site written to disk: the prepared documents' bytes wait there too (beside the new
+        # site's files, in a file with no name), not in memory.
+        with sealed.Shelf(str(staging.where())) as shelf:
+            return _build(corpus_dir, overrides, progress, staging, executor or default(), memo, shelf)
 
 
 def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Progress,
-           staging: write.Staging | None, executor: Executor, memo: Fresh) -> BuildResult:
+           staging: write.Staging | None, executor: Executor, memo: Fresh,
+           shelf: sealed.Shelf | None = None) -> BuildResult:
     started = time.perf_counter()
     files = CorpusFiles(corpus_dir, seen=memo.seen)
-    if staging is not None:
-        staging.open()   # before the index job starts: it writes its files there itself
     # The search index reads only the documents' shards: it is made beside linking and the
     # pages, by a job started now, before this process holds the corpus (a process forked now
     # shares next to nothing of it), and sent the shards once they are counted.
@@ -308,7 +315,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
                            time.perf_counter() - started)
 
     try:
-        prepared = prepare(files, memo, executor, overrides, progress)
+        prepared = prepare(files, memo, executor, overrides, progress, shelf=shelf)
         if diagnostics.has_errors(prepared.diagnostics):
             return failed(link(prepared, memo, progress)[1])
         kept = early.keyed(prepared) if early is not None else None

@@ -9,11 +9,23 @@ metadata and the bytes of its encoding (builder.run.transfer), and `SealedDoc` s
 AnchoredDoc: its metadata at once, the rest decoded on first use, then held. A rebuild reads
 a prepared document's metadata from the cache's ledger (builder.run.ledger), and its bytes
 only if something opens it: then `SealedDoc` is given how to get the document, not its bytes.
+
+A build holds every document it prepares so (the executor holds a map's results alike,
+whichever process made them), and a build that writes its site keeps their bytes on disk, on
+a `Shelf`: at 100,000 documents its main process held ~2 GB of documents, as records or bytes.
+What reads a document (its page, its chunk of annotations.jsonld) holds what `opened()` gives
+while it reads, and the document is let go after: a worker that makes every document's page
+holds one at a time.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
+import tempfile
+import threading
+import weakref
+from functools import partial
 from typing import Any, Callable
 
 from builder.core.models import AnchoredDoc, CleanDoc, DocMeta, SourcePath, Span
@@ -21,22 +33,35 @@ from builder.run import transfer
 
 
 class SealedDoc:
-    """An AnchoredDoc as the cache keeps it (see above): the same fields, and equal to it."""
+    """An AnchoredDoc as the cache keeps it (see above): the same fields, and equal to it.
 
-    __slots__ = ("meta", "_data", "_doc")
+    Given its bytes, it decodes them once and holds the document from then on (its bytes were
+    all there was of it). Given how to read it (from the cache, or a Shelf), it holds the
+    document it opened only weakly: while something reads it (a page being made, which holds
+    what opened() returns), and no longer. A worker that makes every document's page then holds
+    one document at a time, not every one it made a page of."""
+
+    __slots__ = ("meta", "_data", "_doc", "_held")
 
     def __init__(self, meta: DocMeta, data: bytes | Callable[[], AnchoredDoc]) -> None:
         self.meta = meta
         self._data: bytes | Callable[[], AnchoredDoc] | None = data
         self._doc: AnchoredDoc | None = None
+        self._held: weakref.ref[AnchoredDoc] | None = None
 
     def opened(self) -> AnchoredDoc:
-        if self._doc is None:
-            data = self._data
-            assert data is not None
-            self._doc = transfer.decode(pickle.loads(data)) if isinstance(data, bytes) else data()  # noqa: S301 - the cache's own, checked (remember._load)
+        doc = self._doc if self._held is None else self._held()
+        if doc is not None:
+            return doc
+        data = self._data
+        assert data is not None
+        if isinstance(data, bytes):
+            doc = self._doc = transfer.decode(pickle.loads(data))  # noqa: S301 - the cache's own, checked (remember._load)
             self._data = None
-        return self._doc
+            return doc
+        doc = data()
+        self._held = weakref.ref(doc)
+        return doc
 
     @property
     def doc(self) -> CleanDoc:
@@ -99,12 +124,12 @@ def _sealing(value: Any) -> Any:  # noqa: ANN401 - any result of a map
     return transfer.encode(value)
 
 
-def _unsealing(value: Any) -> Any:  # noqa: ANN401
+def _unsealing(value: Any, shelf: Shelf | None) -> Any:  # noqa: ANN401
     kind = type(value)
     if kind is tuple:
-        return tuple([_unsealing(v) for v in value])
+        return tuple([_unsealing(v, shelf) for v in value])
     if kind is _InTransit:
-        return unseal((value.meta, value.data))
+        return SealedDoc(transfer.decode(value.meta), shelf.put(value.data) if shelf is not None else value.data)
     return transfer.decode(value)
 
 
@@ -114,5 +139,43 @@ def encode_all(values: list[Any]) -> list[Any]:
     return [_sealing(v) for v in values]
 
 
-def decode_all(values: list[Any]) -> list[Any]:
-    return [_unsealing(v) for v in values]
+def decode_all(values: list[Any], shelf: Shelf | None = None) -> list[Any]:
+    """Each value as it was; a prepared document as a SealedDoc, its bytes on `shelf` if given."""
+    return [_unsealing(v, shelf) for v in values]
+
+
+class Shelf:
+    """Sealed documents' bytes kept on disk instead of in memory: a file with no name (gone when
+    it is closed, or when the process that made it ends however it ends), in `folder`. A
+    document is read back by its place in the file, in this process or in any forked after it
+    was put (os.pread, which moves no shared file position). At 100,000 documents their bytes
+    are ~1.8 GB that the build's main process held."""
+
+    def __init__(self, folder: str) -> None:
+        self._file = tempfile.TemporaryFile(dir=folder)
+        self._end = 0
+        self._lock = threading.Lock()
+
+    def put(self, data: bytes) -> Callable[[], AnchoredDoc]:
+        """Keep `data` (a sealed document's bytes); returns how to open the document again."""
+        with self._lock:
+            at, self._end = self._end, self._end + len(data)
+        fd, view = self._file.fileno(), memoryview(data)
+        while view:
+            view = view[os.pwrite(fd, view, at + len(data) - len(view)):]
+        return partial(_shelved, fd, at, len(data))
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Shelf:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _shelved(fd: int, at: int, size: int) -> AnchoredDoc:
+    data = os.pread(fd, size, at)
+    assert len(data) == size, "a shelved document cut short"
+    return transfer.decode(pickle.loads(data))  # noqa: S301 - written by this build (Shelf.put)
