@@ -46,6 +46,13 @@ def counting_to_parent(fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
             sent, last = made, now
 
 
+def to_parent(part: bytes) -> None:
+    """In a child: a part of its result, sent now, as it is made (the parent takes it from
+    Child.parts() while the child goes on): neither holds the child's whole result at once."""
+    assert _Parent.conn is not None, "to_parent() is for a forked child"
+    _Parent.conn.send(part)
+
+
 def _child(conn: Any, fn: Callable[[], Any]) -> None:
     _Parent.conn = conn
     try:
@@ -71,6 +78,7 @@ class Child(Generic[R]):
         self._value: Any = None
         self._done = False
         self._message: Any = None     # the child's result, read early by ticks()
+        self._parts: list[bytes] = []   # parts of its result it sent (to_parent), not yet taken
         self._ended = False           # ...or the end of its pipe
         self.counted = 0              # the items it said it made (ticks)
 
@@ -88,7 +96,8 @@ class Child(Generic[R]):
         return self._message is not None or self._ended or self._child is None
 
     def ticks(self) -> int:
-        """The items a counting child (a map's slice) made since last asked; never waits."""
+        """The items a counting child (a map's slice) made since last asked, and the parts of
+        its result it sent, kept for parts(); never waits for the child."""
         n = 0
         while not self.heard and self._conn.poll():
             try:
@@ -96,12 +105,20 @@ class Child(Generic[R]):
             except (EOFError, OSError):
                 self._ended = True   # result() says so
                 break
-            if isinstance(message, int) and not isinstance(message, bool):
+            if isinstance(message, bytes):
+                self._parts.append(message)
+            elif isinstance(message, int) and not isinstance(message, bool):
                 n += message
             else:
                 self._message = message
         self.counted += n
         return n
+
+    def parts(self) -> list[bytes]:
+        """The parts of its result the child has sent (to_parent) and ticks() or result() read,
+        in the order sent, each given once."""
+        parts, self._parts = self._parts, []
+        return parts
 
     def cancel(self) -> None:
         """Stop the child, if it is still working: its result is not wanted any more."""
@@ -117,7 +134,9 @@ class Child(Generic[R]):
                 raise WorkerLost("the job was cancelled")
             try:
                 message = self._message
-                while message is None or isinstance(message, int):   # counts no one asked for
+                while message is None or isinstance(message, (int, bytes)):   # counts no one asked for, parts
+                    if isinstance(message, bytes):
+                        self._parts.append(message)
                     message = self._conn.recv()
                 ok, payload = message
             except (EOFError, OSError) as exc:

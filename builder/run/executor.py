@@ -47,7 +47,7 @@ from multiprocessing import connection
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
 
-from builder.run.child import LOST, TICK, Child, Fed, WorkerLost, counting_to_parent
+from builder.run.child import LOST, TICK, Child, Fed, WorkerLost, counting_to_parent, to_parent
 from builder.run.jobs import Deferred, Done, Gathered, Job, Stream
 from builder.run import memory
 from builder.run.memory import Room
@@ -177,33 +177,44 @@ class Forked:
 
         counted = done is not None
 
-        def slice_of(a: int, b: int) -> Callable[[], Any]:
-            def run() -> list[bytes]:
-                # Kept, encoded and pickled BATCH results at a time: the child holds its slice as
-                # bytes, not as the records they stand for (at 100,000 documents, 6.2 GB of them).
+        def slice_of(a: int, b: int) -> Callable[[], None]:
+            def run() -> None:
+                # Kept, encoded and pickled BATCH results at a time, each batch sent as it is made:
+                # the child holds BATCH records at most, and no bytes (at 100,000 documents it
+                # held 6.2 GB as records, then 4.2 GB as bytes, until its slice was done).
                 made = counting_to_parent(fn, items[a:b]) if counted else map(fn, items[a:b])
-                return [pickle.dumps(codec.encode(keep(batch) if keep is not None else batch), protocol=5)
-                        for batch in _batched(made, BATCH)]
+                for batch in _batched(made, BATCH):
+                    to_parent(pickle.dumps(codec.encode(keep(batch) if keep is not None else batch), protocol=5))
             return run
 
         children = [Child(slice_of(a, b)) for a, b in zip(cuts, cuts[1:])]
         for child in children:   # a job submitted while they work leaves room for their copies
             self.room.forked(child.pid)
+        theirs: list[list[Any]] = [[] for _ in children]
+
+        def heard() -> int:
+            """The children's batches that came, decoded as they come (into what this process
+            holds of them: a document's metadata, its bytes shelved); how many items they made."""
+            n = 0
+            for child, got in zip(children, theirs):
+                n += child.ticks()
+                for part in child.parts():
+                    got.extend(codec.decode(pickle.loads(part)))   # noqa: S301 - from our own forked child
+            return n
+
         try:
-            made = (fn(x) for x in items[:first])
-            if done is not None:   # this slice counted item by item, the children's as they send their counts
-                made = _counted(made, lambda: done(1 + sum(child.ticks() for child in children)))
+            # this slice counted item by item, the children's as they send their counts
+            made = _counted((fn(x) for x in items[:first]), done, heard)
             # This slice's results kept (a first build with a cache writes them there) while the
             # children may still be keeping theirs, not after waiting for them; held as theirs
             # are, BATCH at a time.
             out = [r for batch in _batched(made, BATCH) for r in _held(codec, keep)(batch)]
-            if done is not None:
-                _gather(children, done)
-            for child, a, b in zip(children, cuts, cuts[1:]):
-                batches = child.result()
-                for i, batch in enumerate(batches):
-                    batches[i] = b""   # each batch freed once decoded
-                    out.extend(codec.decode(pickle.loads(batch)))   # noqa: S301 - from our own forked child
+            _gather(children, done, heard)
+            for child, got, a, b in zip(children, theirs, cuts, cuts[1:]):
+                child.result()
+                heard()
+                out.extend(got)
+                got.clear()
                 if done is not None and b - a > child.counted:
                     done(b - a - child.counted)
         except BaseException:
@@ -286,10 +297,14 @@ def _held(codec: Codec, keep: Callable[[list[R]], list[Any]] | None) -> Callable
     return lambda made: codec.decode(codec.encode(keep(made) if keep is not None else made))
 
 
-def _counted(made: Iterable[T], count: Callable[[], None]) -> Iterator[T]:
+def _counted(made: Iterable[T], done: Callable[[int], None] | None, heard: Callable[[], int]) -> Iterator[T]:
+    """`made`, and after each item what heard() hears from other processes; done() told of
+    the item and of the items they say they made."""
     for x in made:
         yield x
-        count()
+        n = heard()
+        if done is not None:
+            done(1 + n)
 
 
 def _running(jobs: list[Deferred[Any]]) -> threading.Thread | None:
@@ -328,13 +343,14 @@ def _chunks(items: Sequence[Any], heavy: Callable[[Any], bool] | None, workers: 
     return tasks
 
 
-def _gather(children: Sequence[Child[Any]], done: Callable[[int], None]) -> None:
-    """The children's counts as they come, until each has sent its result (or ended)."""
+def _gather(children: Sequence[Child[Any]], done: Callable[[int], None] | None, heard: Callable[[], int]) -> None:
+    """What the children send as it comes (heard(): their counts, the parts of their results),
+    until each has sent its result (or ended)."""
     waiting = [child for child in children if not child.heard]
     while waiting:
         connection.wait([child.connection for child in waiting])
-        n = sum(child.ticks() for child in waiting)
-        if n:
+        n = heard()
+        if n and done is not None:
             done(n)
         waiting = [child for child in waiting if not child.heard]
 
