@@ -15,6 +15,7 @@ import pytest
 
 from builder.commands import cli
 from builder.commands.progress import Reporter
+from builder.export import parts as exporting
 from builder.run import pipeline
 from builder.run.executor import MIN_ITEMS, Codec, Forked, InProcess, WorkerLost, default
 
@@ -277,7 +278,7 @@ def test_a_build_reports_its_documents_and_pages_up_to_their_totals_and_changes_
     lines = err.getvalue().splitlines()
     assert not ESCAPE.search(err.getvalue())
     pages = int(re.search(r"(\d+) pages", out.getvalue()).group(1))
-    items = pages + len(pipeline.EXPORT_PARTS)
+    items = pages + len(exporting.PARTS)
     assert lines[0] == "reading corpus" and lines[-1] == "writing"
     assert "preparing documents: 200/200 (100%)" in lines
     assert f"rendering pages and exports: {items}/{items} (100%)" in lines

@@ -20,9 +20,11 @@ from typing import Callable, Collection, Iterable, Mapping
 
 from builder.core import diagnostics
 from builder.core.diagnostics import Diagnostic
-from builder.core.models import DocMeta, Entity, SitePath, annotation_count
+from builder.core.models import DocMeta, Entity, Linked, SitePath, annotation_count
+from builder.export import parts as exporting
 from builder.html import theme
 from builder.read.files import CorpusFiles
+from builder.read.settings import Settings
 from builder.run import collector, pipeline, preparing
 from builder.run.executor import Executor, InProcess, WorkerLost, default
 from builder.run.memo import Memo
@@ -76,7 +78,7 @@ class LiveSite:
         self._search_want: tuple[Packed, ...] | None = None
         self._published: tuple[object, dict[SitePath, bytes]] | None = None
         self._exported: tuple[object, dict[SitePath, bytes]] | None = None   # made when first asked for
-        self._export_of: tuple[object, object] | None = None     # the last good (linked corpus, settings)
+        self._export_of: tuple[Linked, Settings] | None = None     # the last good (linked corpus, settings)
         self._search_thread: threading.Thread | None = None
         self._search_job = None
         self._last_build = 0.0
@@ -292,7 +294,7 @@ class LiveSite:
                 if self._search_stale() and self.search_done is None:
                     self._index_here()
                 return self.search.get(page)
-            if page in pipeline.EXPORTS:
+            if page in exporting.PATHS:
                 return self._exports()[page]
             return self._publishing().get(page)
 
@@ -300,7 +302,8 @@ class LiveSite:
         """annotations.jsonld and the data files, made from the last good corpus when first asked for."""
         assert self._export_of is not None
         if self._exported is None or self._exported[0] is not self._export_of:
-            self._exported = (self._export_of, pipeline.exports(*self._export_of))   # type: ignore[arg-type]
+            linked, settings = self._export_of
+            self._exported = (self._export_of, exporting.made(linked, settings.base_url))
         return self._exported[1]
 
     def _publishing(self) -> dict[SitePath, bytes]:

@@ -33,7 +33,7 @@ from typing import Any, Callable, Mapping, Sequence
 from builder.core import diagnostics, pieces, urls
 from builder.core.diagnostics import Diagnostic
 from builder.core.models import AnchoredDoc, annotation_count, Corpus, DocId, DocMeta, Entity, EntityId, Linked, SitePath, Summary
-from builder.export import tables, w3c
+from builder.export import parts as exporting
 from builder.html import pages as site_pages, reads, render, theme
 from builder.prepare import anchoring, linking
 from builder.prepare.summary import summarize
@@ -222,26 +222,7 @@ def site(linked: Linked, settings: config.Settings, the_look: render.Look) -> Si
                 {**the_look.static, **render.generated_static()})
 
 
-EXPORTS = (w3c.PATH, *tables.PATHS)   # every site has them, whatever its corpus
 RENDERING = "rendering pages and exports"   # the stage that counts the pages and the exports' parts
-# The exports in parts a worker makes in one go: annotations.jsonld, then the data files (whose
-# quote rows two of them share). Named as no page is, since pages and parts share one map.
-# Each is given the linked corpus, the base URL and how to get a chunk of a file (pieces.Chunk).
-EXPORT_PARTS: dict[str, Callable[[Linked, str, pieces.Chunk], dict[SitePath, pieces.Content]]] = {
-    "export:w3c": lambda linked, base_url, chunk: {w3c.PATH: pieces.Pieces(partial(w3c.pieces, linked, base_url, chunk))},
-    "export:tables": tables.tables,
-}
-
-# Whether a part of the exports reads the documents (the W3C export: notes, selectors), or only
-# what linking made of their summaries (the data files): the build cache names it accordingly.
-READ_DOCUMENTS = {"export:w3c": True, "export:tables": False}
-assert READ_DOCUMENTS.keys() == EXPORT_PARTS.keys()
-
-
-def exports(linked: Linked, settings: config.Settings) -> dict[SitePath, bytes]:
-    """The corpus as data for other tools, made from the linked corpus and the settings alone."""
-    return {path: pieces.joined(data) for part in EXPORT_PARTS.values()
-            for path, data in part(linked, settings.base_url, pieces.computed).items()}
 
 
 def publishing(files: Mapping[SitePath, bytes], settings: config.Settings) -> dict[SitePath, bytes]:
@@ -334,8 +315,8 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         make = partial(_make, the_site, linked, prepared.settings.base_url)
         if kept is not None:    # pages and exports from the cache, or made and kept there
             kept = kept.paged(the_look, {urls.doc_page(d.meta.id): kept.memo.name_of(d) for d in linked.docs})
-            make = partial(kept.page, make, partial(_page_inputs, the_site, kept), READ_DOCUMENTS)
-        items = [*the_site.makers, *EXPORT_PARTS]
+            make = partial(kept.page, make, partial(_page_inputs, the_site, kept), exporting.READS_DOCUMENTS)
+        items = [*the_site.makers, *exporting.PARTS]
         made = [one for part in executor.map(make, items, heavy=_heavy,
                                              keep=partial(_keep_pages, staging) if staging is not None else None,
                                              done=counting(progress, RENDERING, len(items)))
@@ -375,8 +356,8 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
 def _make(the_site: Site, linked: Linked, base_url: str, item: str,
           chunk: pieces.Chunk = pieces.computed) -> list[render.Rendered]:
     """A page (a list of one), or the files of a part of the exports."""
-    if item in EXPORT_PARTS:
-        return [(path, data, None) for path, data in EXPORT_PARTS[item](linked, base_url, chunk).items()]
+    if item in exporting.PARTS:
+        return [(path, data, None) for path, data in exporting.PARTS[item](linked, base_url, chunk).items()]
     return [the_site.render(SitePath(item))]
 
 
@@ -390,7 +371,7 @@ def _page_inputs(the_site: Site, kept: Kept, path: SitePath) -> tuple[object, ..
 
 
 def _heavy(item: str) -> bool:
-    return item in site_pages.LISTINGS or item in EXPORT_PARTS
+    return item in site_pages.LISTINGS or item in exporting.PARTS
 
 
 def _keep_pages(staging: write.Staging, made: list[list[render.Rendered]]) -> list[list[render.Rendered]]:
