@@ -81,6 +81,8 @@ def test_a_shelved_document_is_read_from_disk_and_held_only_while_it_is_read(tmp
             assert one.opened() == doc and reads.count(doc.meta.id) == 2   # ...and again once let go
         if sys.platform.startswith("linux"):   # read in a process forked after the documents were put
             assert Child(lambda: [one == doc for one, doc in zip(kept, docs)]).result() == [True] * len(docs)
+    with pytest.raises(ValueError, match="after the build that shelved it ended"):
+        kept[0].opened()                                       # the shelf closed: not read from whatever file took its number
 
 
 def test_a_rebuild_opens_no_document_nothing_reads(tmp_path: Path, opened: list[str]) -> None:

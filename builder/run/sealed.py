@@ -163,7 +163,14 @@ class Shelf:
         fd, view = self._file.fileno(), memoryview(data)
         while view:
             view = view[os.pwrite(fd, view, at + len(data) - len(view)):]
-        return partial(_shelved, fd, at, len(data))
+        return partial(self._opened, at, len(data))
+
+    def _opened(self, at: int, size: int) -> AnchoredDoc:
+        if self._file.closed:   # its file's number may name another file by now: never read it
+            raise ValueError("a shelved document opened after the build that shelved it ended")
+        data = os.pread(self._file.fileno(), size, at)
+        assert len(data) == size, "a shelved document cut short"
+        return transfer.decode(pickle.loads(data))  # noqa: S301 - written by this build (put)
 
     def close(self) -> None:
         self._file.close()
@@ -174,8 +181,3 @@ class Shelf:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-def _shelved(fd: int, at: int, size: int) -> AnchoredDoc:
-    data = os.pread(fd, size, at)
-    assert len(data) == size, "a shelved document cut short"
-    return transfer.decode(pickle.loads(data))  # noqa: S301 - written by this build (Shelf.put)
