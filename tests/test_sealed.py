@@ -123,3 +123,13 @@ def test_a_summary_holds_every_annotation_in_the_order_of_the_spans() -> None:
             [(s.id, s.kind, s.start, s.end) for s in doc.spans]
         assert all(p.speaker == s.annotation.speaker and p.via == s.annotation.via and p.words ==
                    (s.annotation.selector.text if s.kind == "quote" else "") for p, s in zip(summary.passages, doc.spans))
+
+
+def test_where_no_shelf_can_be_made_the_documents_stay_in_memory_and_the_site_is_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = example(tmp_path)
+    shelved = pipeline.build_and_write(root, tmp_path / "shelved", executor=InProcess())
+    monkeypatch.setattr(sealed, "SHELVES", False)          # a platform without os.pread (Windows)
+    monkeypatch.setattr(sealed, "Shelf", None)             # and none is made
+    held = pipeline.build_and_write(root, tmp_path / "held", executor=InProcess())
+    assert shelved.ok and held.ok and files(tmp_path / "shelved") == files(tmp_path / "held")

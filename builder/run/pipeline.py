@@ -269,9 +269,10 @@ def build(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: 
     # the cycle collector would rescan them again and again for nothing (~8% of the time).
     with collector.paused():
         memo = Remembered(cache) if cache is not None else Fresh()
-        if staging is None:
+        if staging is not None:
+            staging.open()   # before the index job starts: it writes its files there itself
+        if staging is None or not sealed.SHELVES:
             return _build(corpus_dir, overrides, progress, staging, executor or default(), memo)
-        staging.open()   # before the index job starts: it writes its files there itself
         # A site written to disk: the prepared documents' bytes wait there too (beside the new
         # site's files, in a file with no name), not in memory.
         with sealed.Shelf(str(staging.where())) as shelf:

@@ -144,6 +144,9 @@ def decode_all(values: list[Any], shelf: Shelf | None = None) -> list[Any]:
     return [_unsealing(v, shelf) for v in values]
 
 
+SHELVES = hasattr(os, "pread") and hasattr(os, "pwrite")   # a Shelf can be made here (not on Windows)
+
+
 class Shelf:
     """Sealed documents' bytes kept on disk instead of in memory: a file with no name (gone when
     it is closed, or when the process that made it ends however it ends), in `folder`. A
