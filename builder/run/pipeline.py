@@ -25,6 +25,7 @@ the stages that count are the documents prepared, then the pages rendered with t
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -271,11 +272,9 @@ def build(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: 
         memo = Remembered(cache) if cache is not None else Fresh()
         if staging is not None:
             staging.open()   # before the index job starts: it writes its files there itself
-        if staging is None or not sealed.SHELVES:
-            return _build(corpus_dir, overrides, progress, staging, executor or default(), memo)
         # A site written to disk: the prepared documents' bytes wait there too (beside the new
         # site's files, in a file with no name), not in memory.
-        with sealed.Shelf(str(staging.where())) as shelf:
+        with sealed.Shelf(str(staging.where())) if staging is not None and sealed.SHELVES else nullcontext() as shelf:
             return _build(corpus_dir, overrides, progress, staging, executor or default(), memo, shelf)
 
 

@@ -56,7 +56,7 @@ class SealedDoc:
         data = self._data
         assert data is not None
         if isinstance(data, bytes):
-            doc = self._doc = transfer.decode(pickle.loads(data))  # noqa: S301 - the cache's own, checked (remember._load)
+            doc = self._doc = _decoded(data)
             self._data = None
             return doc
         doc = data()
@@ -98,9 +98,15 @@ def seal(doc: AnchoredDoc, encoded: Any) -> tuple[Any, bytes]:  # noqa: ANN401 -
     return transfer.encode(doc.meta), pickle.dumps(encoded, protocol=5)
 
 
-def unseal(sealed: tuple[Any, bytes]) -> SealedDoc:
+def unseal(sealed: tuple[Any, bytes | Callable[[], AnchoredDoc]]) -> SealedDoc:
+    """A sealed document's metadata decoded; the rest left as its bytes, or how to read it."""
     meta, data = sealed
     return SealedDoc(transfer.decode(meta), data)
+
+
+def _decoded(data: bytes) -> AnchoredDoc:
+    """A sealed document's bytes (seal()) as the document."""
+    return transfer.decode(pickle.loads(data))  # noqa: S301 - this build's own, or the cache's, checked (remember._load)
 
 
 class _InTransit:
@@ -129,7 +135,7 @@ def _unsealing(value: Any, shelf: Shelf | None) -> Any:  # noqa: ANN401
     if kind is tuple:
         return tuple([_unsealing(v, shelf) for v in value])
     if kind is _InTransit:
-        return SealedDoc(transfer.decode(value.meta), shelf.put(value.data) if shelf is not None else value.data)
+        return unseal((value.meta, shelf.put(value.data) if shelf is not None else value.data))
     return transfer.decode(value)
 
 
@@ -173,7 +179,7 @@ class Shelf:
             raise ValueError("a shelved document opened after the build that shelved it ended")
         data = os.pread(self._file.fileno(), size, at)
         assert len(data) == size, "a shelved document cut short"
-        return transfer.decode(pickle.loads(data))  # noqa: S301 - written by this build (put)
+        return _decoded(data)
 
     def close(self) -> None:
         self._file.close()
