@@ -6,7 +6,7 @@ can only hand on new values, never change the ones it was given.
 
 from __future__ import annotations
 
-from typing import Iterable, Literal, Mapping, NamedTuple, NewType, Protocol, Sequence
+from typing import Iterable, Iterator, Literal, Mapping, NamedTuple, NewType, Protocol, Sequence
 
 from builder.core.edtf import Edtf
 from builder.core.records import record, weak_record
@@ -290,9 +290,7 @@ class AnchoredDoc:
 
 class Passage(NamedTuple):
     """One annotation as linking, a page's key and a listing read it: where it is and what it
-    says of whom, without the annotation's note or selector (builder.prepare.summary). Plain
-    values but for the rare link and date: a summary is read back from the build cache ten
-    times faster than the spans it stands for."""
+    says of whom, without its note or selector (builder.prepare.summary), made as it is read."""
 
     id: AnnotationId
     kind: AnnotationKind
@@ -311,6 +309,19 @@ class Passage(NamedTuple):
     column: int
 
 
+class PassageRows(Protocol):
+    """A document's passages, in order, as its summary holds them (builder.core.passages)."""
+
+    def __iter__(self) -> Iterator[Passage]: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, i: int) -> Passage: ...
+    def ids(self) -> list[AnnotationId]: ...
+    def by_id(self, id_: str) -> Passage | None: ...        # the first with this id
+    def of_kind(self, kind: str) -> list[Passage]: ...
+    def counts(self) -> dict[str, int]: ...                 # by kind, of the kinds present
+    def targeting(self) -> list[Passage]: ...               # those with a link, same-as or date
+
+
 @record
 class Summary:
     """What linking, the pages' keys and listings read of a prepared document: its metadata,
@@ -320,7 +331,7 @@ class Summary:
     meta: DocMeta
     text: str
     paragraphs: tuple[int, ...]     # where each paragraph starts in the text
-    passages: tuple[Passage, ...]
+    passages: PassageRows
 
 
 def annotation_count(summaries: Iterable[Summary]) -> int:

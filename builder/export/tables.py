@@ -170,8 +170,8 @@ def speaker_rows(quotes: QuoteRows, speaker: EntityId) -> list[Row]:
 def _dates_by_paragraph(doc: Summary) -> tuple[list[int], list[list[Passage]]]:
     starts = list(doc.paragraphs)
     dates: list[list[Passage]] = [[] for _ in starts]
-    for p in doc.passages:
-        if p.kind == "date" and p.date is not None and starts:
+    for p in doc.passages.of_kind("date"):
+        if p.date is not None and starts:
             dates[max(0, bisect_right(starts, p.start) - 1)].append(p)
     return starts, dates
 
@@ -211,9 +211,9 @@ def document_date_rows(doc: Summary, base_url: str) -> list[Row]:
     """One row per annotated date of a document (DATE_COLUMNS), in reading order."""
     rows = []
     meta, text = doc.meta, doc.text
-    for p in doc.passages:
+    for p in doc.passages.of_kind("date"):
         d = p.date
-        if p.kind != "date" or d is None:
+        if d is None:
             continue
         rows.append((p.id, meta.id, meta.title, text[p.start:p.end], d.text,
                      _iso(d, lower=True), _iso(d, lower=False), p.event or "",

@@ -118,8 +118,8 @@ class Pages:
         page = SitePath("index.html")
         counts = dict.fromkeys(COUNTED, 0)
         for d in self.linked.summaries:
-            for p in d.passages:
-                counts[p.kind] += 1
+            for kind, n in d.passages.counts().items():
+                counts[kind] += n
         return page, "index.html", {
             **self.common(page, "index"), **self._document_list(1, page), "intro": self.linked.corpus.intro_md,
             "counts": {"documents": len(self.linked.docs), "entities": len(self.linked.entities), **counts},

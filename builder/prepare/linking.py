@@ -26,6 +26,7 @@ from builder.core.models import (
     Summary, Target, TimelineEntry,
 )
 
+from builder.core.passages import PassageTable
 from builder.prepare.statements import Statements
 from builder.prepare.summary import summarize
 
@@ -44,7 +45,7 @@ def check_targets(docs: Sequence[Summary], passages: Mapping[PassageRef, Passage
     for ref in passages:
         ids_in[ref.doc].append(ref.id)
     for doc in docs:
-        for p in doc.passages:
+        for p in doc.passages.targeting():
             for field, target in (("to", p.to), ("same-as", p.same_as)):
                 if not target:
                     continue
@@ -76,7 +77,7 @@ def related_documents(docs: Sequence[Summary], statements: Sequence[Statement], 
             reasons[a][b] = (weight, why)
 
     for doc in docs:
-        for p in doc.passages:
+        for p in doc.passages.targeting():
             target = p.to or p.same_as
             if target is not None and target.kind == "doc":
                 other = DocId(target.id)
@@ -87,7 +88,7 @@ def related_documents(docs: Sequence[Summary], statements: Sequence[Statement], 
         for a in in_docs:
             for b in in_docs:
                 add(a, b, 80.0, "reports the same statement")
-    entity_sets = {d.meta.id: {p.entity for p in d.passages if p.kind == "mention" and p.entity} for d in docs}
+    entity_sets = {d.meta.id: {p.entity for p in d.passages.of_kind("mention") if p.entity} for d in docs}
     df: dict[EntityId, int] = defaultdict(int)
     for ents in entity_sets.values():
         for e in ents:
@@ -136,7 +137,7 @@ class DocFacts:
 
     source: object                                  # what they were made from (a Linker keeps them while it is the same object)
     doc: Summary
-    passages: dict[AnnotationId, Passage]           # by annotation id: a str's hash is kept, a PassageRef's is a Python call
+    passages: PassageTable                          # its summary's: found by annotation id (by_id)
     quotes: tuple[tuple[PassageRef, Passage], ...]
     targets: frozenset[DocId]                       # documents its doc:…#id links point into
     related_inputs: tuple[object, ...]              # what related_documents reads from it
@@ -149,7 +150,6 @@ class DocFacts:
         """A document's facts, in one pass over its annotations (each unpacked once: a passage's
         fields read by name are a Python call each, and a rebuild reads 360,000 at 10,000 documents)."""
         doc_id = doc.meta.id
-        passages: dict[AnnotationId, Passage] = {}
         quotes: list[tuple[PassageRef, Passage]] = []
         links: list[Target] = []
         targets: set[DocId] = set()
@@ -160,8 +160,6 @@ class DocFacts:
         dated = [TimelineEntry(meta.published, meta.title, doc_id, None, "published")] if meta.published else []
         for p in doc.passages:
             id_, kind, _, _, speaker, _, entity, to, same_as, date, event, _, _, _, _ = p
-            if id_ not in passages:
-                passages[id_] = p
             if to is not None or same_as is not None:
                 target = to if to is not None else same_as
                 if target.kind == "doc":
@@ -182,7 +180,7 @@ class DocFacts:
                 dated.append(TimelineEntry(date, event, doc_id, id_, "event"))
         return DocFacts(
             source=doc if source is None else source, doc=doc,
-            passages=passages, quotes=tuple(quotes), targets=frozenset(targets),
+            passages=doc.passages, quotes=tuple(quotes), targets=frozenset(targets),
             related_inputs=(tuple(links), frozenset(mentioned)),
             timeline=_in_order(dated, {doc_id: 0}),
             mentions={k: tuple(v) for k, v in mentions.items()},
@@ -313,7 +311,8 @@ class Linker:
                 continue
             inputs = (f, *(self.facts.get(t) for t in sorted(f.targets)), f.targets & incomplete)
             if cached is None or len(cached[0]) != len(inputs) or any(a is not b and a != b for a, b in zip(cached[0], inputs)):
-                near = {PassageRef(t, a): span for t in f.targets if t in self.facts for a, span in self.facts[t].passages.items()}
+                there = sorted(t for t in f.targets if t in self.facts)
+                near = Passages(there, {t: self.facts[t].passages for t in there})
                 cached = (inputs, tuple(check_targets([f.doc], near, incomplete)))
                 self.check[doc_id] = cached
             found.extend(cached[1])
@@ -323,35 +322,38 @@ class Linker:
 
 
 class Passages(Mapping[PassageRef, Passage]):
-    """Every annotation by (document, id), as linking.link() maps them, in the same order,
-    held document by document so that an edit replaces one document's share."""
+    """Every annotation by (document, id), as linking.link() maps them, in the same order (the
+    first of an id), held document by document (each its summary's PassageTable) so that an
+    edit replaces one document's share."""
 
-    def __init__(self, order: Sequence[DocId], by_doc: Mapping[DocId, Mapping[AnnotationId, Passage]]) -> None:
+    def __init__(self, order: Sequence[DocId], by_doc: Mapping[DocId, PassageTable]) -> None:
         self._order = tuple(order)
         self._by_doc = by_doc
-        self._len = sum(len(by_doc[i]) for i in self._order)
+        self._len: int | None = None
 
     def __getitem__(self, ref: PassageRef) -> Passage:
         part = self._by_doc.get(ref.doc)
-        span = None if part is None else part.get(ref.id)
+        span = None if part is None else part.by_id(ref.id)
         if span is None:
             raise KeyError(ref)
         return span
 
     def get(self, ref: PassageRef, default: object = None):  # noqa: ANN201 - Mapping.get, without the exception
         part = self._by_doc.get(ref.doc)
-        return default if part is None else part.get(ref.id, default)
+        span = None if part is None else part.by_id(ref.id)
+        return default if span is None else span
 
     def __contains__(self, ref: object) -> bool:
-        part = self._by_doc.get(getattr(ref, "doc", None))  # type: ignore[arg-type]
-        return part is not None and isinstance(ref, PassageRef) and ref.id in part
+        return isinstance(ref, PassageRef) and self.get(ref) is not None
 
     def __iter__(self):  # noqa: ANN204
         for i in self._order:
-            for a in self._by_doc[i]:
+            for a in dict.fromkeys(self._by_doc[i].ids()):
                 yield PassageRef(i, a)
 
     def __len__(self) -> int:
+        if self._len is None:
+            self._len = sum(len(set(self._by_doc[i].ids())) for i in self._order)
         return self._len
 
 
