@@ -39,6 +39,10 @@ def test_a_table_reads_back_the_passages_it_was_made_of(passages: list[Passage])
     with pytest.raises(IndexError):
         table[len(passages)]
     assert table.ids() == [p.id for p in passages]
+    for kind in KINDS:      # what reads one kind (a document's dates, its quotes) is given only it
+        assert table.of_kind(kind) == [p for p in passages if p.kind == kind]
+    assert table.counts() == {k: n for k in KINDS if (n := sum(p.kind == k for p in passages))}
+    assert table.targeting() == [p for p in passages if p.to is not None or p.same_as is not None]
     first: dict[str, Passage] = {}
     for p in passages:
         first.setdefault(p.id, p)

@@ -319,7 +319,7 @@ class PassageRows(Protocol):
     def by_id(self, id_: str) -> Passage | None: ...        # the first with this id
     def of_kind(self, kind: str) -> list[Passage]: ...
     def counts(self) -> dict[str, int]: ...                 # by kind, of the kinds present
-    def targeting(self) -> list[Passage]: ...               # those with a link, same-as or date
+    def targeting(self) -> list[Passage]: ...               # those with a link or same-as target
 
 
 @record

@@ -95,11 +95,12 @@ class PassageTable(Sequence[Passage]):
         return {kind: n for kind in KINDS if (n := self._kinds.count(_CODE[kind]))}
 
     def targeting(self) -> list[Passage]:
-        """The passages with a link or same-as target, or a date (held aside: few have one)."""
-        if self._rare is None:
+        """The passages with a link or same-as target (held aside with the dates: few have one)."""
+        linked = [i for i, (to, same_as, _) in (self._rare or {}).items() if to is not None or same_as is not None]
+        if not linked:
             return []
         ids = self.ids()
-        return [self._row(i, ids[i]) for i in self._rare]
+        return [self._row(i, ids[i]) for i in linked]
 
     def _row(self, i: int, id_: str) -> Passage:
         numbers, names, codes, m, k = self._numbers, self._names, self._codes, _NUMBERS * i, _NAMED * i
