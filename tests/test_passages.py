@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from builder.core.edtf import parse as edtf
 from builder.core.models import AnnotationId, EntityId, Passage, SourcePath, Target
-from builder.core.passages import KINDS, PassageTable
+from builder.core.passages import KINDS, NAME_FIELDS, PassageTable
 from builder.run import transfer
 
 _slug = st.from_regex(r"[a-z0-9][a-z0-9-]{0,12}", fullmatch=True)
@@ -41,6 +41,9 @@ def test_a_table_reads_back_the_passages_it_was_made_of(passages: list[Passage])
     assert table.ids() == [p.id for p in passages]
     for kind in KINDS:      # what reads one kind (a document's dates, its quotes) is given only it
         assert table.of_kind(kind) == [p for p in passages if p.kind == kind]
+        for field in NAME_FIELDS:
+            assert table.names_of(field, kind) == [getattr(p, field) for p in passages if p.kind == kind]
+    assert table.names_of("speaker") == [p.speaker for p in passages]
     assert table.counts() == {k: n for k in KINDS if (n := sum(p.kind == k for p in passages))}
     assert table.targeting() == [p for p in passages if p.to is not None or p.same_as is not None]
     first: dict[str, Passage] = {}

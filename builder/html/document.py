@@ -348,9 +348,9 @@ def snippet(text: str, start: int, end: int, width: int = 90) -> tuple[str, str,
 def speakers_in(doc: Summary) -> list[tuple[EntityId, int]]:
     """The speakers a document quotes, most quoted first, with their counts."""
     counts: dict[EntityId, int] = {}
-    for p in doc.passages.of_kind("quote"):
-        if p.speaker:
-            counts[p.speaker] = counts.get(p.speaker, 0) + 1
+    for speaker in doc.passages.names_of("speaker", "quote"):
+        if speaker:
+            counts[speaker] = counts.get(speaker, 0) + 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
@@ -361,7 +361,7 @@ def row_of(doc: Summary) -> tuple[tuple[tuple[str, int], ...], tuple[EntityId, .
     """What a document's row in the documents list shows besides its metadata: its
     annotations counted by kind (COUNTED's first), and its speakers."""
     kinds = {**dict.fromkeys(COUNTED, 0), **doc.passages.counts()}
-    return tuple(kinds.items()), tuple(sorted({p.speaker for p in doc.passages.of_kind("quote") if p.speaker}))
+    return tuple(kinds.items()), tuple(sorted({s for s in doc.passages.names_of("speaker", "quote") if s}))
 
 
 class SpanOf:
