@@ -41,6 +41,7 @@ def test_a_table_reads_back_the_passages_it_was_made_of(passages: list[Passage])
     assert table.ids() == [p.id for p in passages]
     for kind in KINDS:      # what reads one kind (a document's dates, its quotes) is given only it
         assert table.of_kind(kind) == [p for p in passages if p.kind == kind]
+        assert table.ids(kind) == [p.id for p in passages if p.kind == kind]
         for field in NAME_FIELDS:
             assert table.names_of(field, kind) == [getattr(p, field) for p in passages if p.kind == kind]
     assert table.names_of("speaker") == [p.speaker for p in passages]

@@ -68,8 +68,10 @@ class PassageTable(Sequence[Passage]):
 
     # --- reading
 
-    def ids(self) -> list[AnnotationId]:
-        return self._ids[1:-1].split("\n") if len(self._ids) > 1 else []   # type: ignore[return-value]
+    def ids(self, kind: str | None = None) -> list[AnnotationId]:
+        """The passages' ids, in order: every one, or one kind's."""
+        ids: list[AnnotationId] = self._ids[1:-1].split("\n") if len(self._ids) > 1 else []   # type: ignore[assignment]
+        return ids if kind is None else list(compress(ids, map(_CODE[kind].__eq__, self._kinds)))
 
     def by_id(self, id_: str) -> Passage | None:
         """The first passage with this id, or None."""
