@@ -72,7 +72,7 @@ class PassageTable(Sequence[Passage]):
     def ids(self, kind: str | None = None) -> list[AnnotationId]:
         """The passages' ids, in order: every one, or one kind's."""
         ids: list[AnnotationId] = self._ids[1:-1].split("\n") if len(self._ids) > 1 else []   # type: ignore[assignment]
-        return ids if kind is None else list(compress(ids, map(_CODE[kind].__eq__, self._kinds)))
+        return ids if kind is None else list(compress(ids, self._where(kind)))
 
     def by_id(self, id_: str) -> Passage | None:
         """The first passage with this id, or None."""
@@ -84,15 +84,7 @@ class PassageTable(Sequence[Passage]):
     def of_kind(self, kind: str) -> list[Passage]:
         """The passages of one kind, in order: only they are made (a listing of a document's dates
         or quotes reads a few of its ~36)."""
-        code, kinds, found = _CODE[kind], self._kinds, []
-        at = kinds.find(code)
-        if at < 0:
-            return found
-        ids = self.ids()
-        while at >= 0:
-            found.append(self._row(at, ids[at]))
-            at = kinds.find(code, at + 1)
-        return found
+        return self._rows(list(compress(range(len(self._kinds)), self._where(kind))))
 
     def counts(self) -> dict[str, int]:
         """How many passages there are of each kind present, in KINDS' order."""
@@ -102,15 +94,22 @@ class PassageTable(Sequence[Passage]):
         """One column of names (NAME_FIELDS: a speaker, a via, ...), of every passage or of one
         kind's, read in C without making a passage (a document's speakers, for its row)."""
         column = map(self._names.__getitem__, self._codes[NAME_FIELDS.index(field)::_NAMED])
-        return list(column if kind is None else compress(column, map(_CODE[kind].__eq__, self._kinds)))
+        return list(column if kind is None else compress(column, self._where(kind)))
 
     def targeting(self) -> list[Passage]:
         """The passages with a link or same-as target (held aside with the dates: few have one)."""
-        linked = [i for i, (to, same_as, _) in (self._rare or {}).items() if to is not None or same_as is not None]
-        if not linked:
+        return self._rows([i for i, (to, same_as, _) in (self._rare or {}).items() if to is not None or same_as is not None])
+
+    def _where(self, kind: str) -> Iterator[bool]:
+        """For each passage, whether it is of this kind (a mask for itertools.compress)."""
+        return map(_CODE[kind].__eq__, self._kinds)
+
+    def _rows(self, at: list[int]) -> list[Passage]:
+        """The passages at these places, made; the ids split only if there is one to make."""
+        if not at:
             return []
         ids = self.ids()
-        return [self._row(i, ids[i]) for i in linked]
+        return [self._row(i, ids[i]) for i in at]
 
     def _row(self, i: int, id_: str) -> Passage:
         numbers, names, codes, m, k = self._numbers, self._names, self._codes, _NUMBERS * i, _NAMED * i

@@ -23,10 +23,9 @@ from typing import AbstractSet, Callable, Iterable, Mapping, Sequence
 from builder.core.diagnostics import Diagnostic, error
 from builder.core.models import (
     AnchoredDoc, AnnotationId, Corpus, DocId, Entity, EntityId, Linked, Passage, PassageRef, Related, Statement,
-    Summary, Target, TimelineEntry,
+    PassageRows, Summary, Target, TimelineEntry,
 )
 
-from builder.core.passages import PassageTable
 from builder.prepare.statements import Statements
 from builder.prepare.summary import summarize
 
@@ -137,7 +136,7 @@ class DocFacts:
 
     source: object                                  # what they were made from (a Linker keeps them while it is the same object)
     doc: Summary
-    passages: PassageTable                          # its summary's: found by annotation id (by_id)
+    passages: PassageRows                           # its summary's: found by annotation id (by_id)
     quotes: tuple[tuple[PassageRef, Passage], ...]
     targets: frozenset[DocId]                       # documents its doc:…#id links point into
     related_inputs: tuple[object, ...]              # what related_documents reads from it
@@ -317,17 +316,16 @@ class Linker:
 
 class Passages(Mapping[PassageRef, Passage]):
     """Every annotation by (document, id), as linking.link() maps them, in the same order (the
-    first of an id), held document by document (each its summary's PassageTable) so that an
+    first of an id), held document by document (each its summary's passages) so that an
     edit replaces one document's share."""
 
-    def __init__(self, order: Sequence[DocId], by_doc: Mapping[DocId, PassageTable]) -> None:
+    def __init__(self, order: Sequence[DocId], by_doc: Mapping[DocId, PassageRows]) -> None:
         self._order = tuple(order)
         self._by_doc = by_doc
         self._len: int | None = None
 
     def __getitem__(self, ref: PassageRef) -> Passage:
-        part = self._by_doc.get(ref.doc)
-        span = None if part is None else part.by_id(ref.id)
+        span = self.get(ref)
         if span is None:
             raise KeyError(ref)
         return span
