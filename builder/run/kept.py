@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from builder.core import pieces
+from builder.run import reach
 from builder.run.executor import Forked, InProcess
 from builder.run.memo import Fresh
 from builder.run.remember import Remembered
@@ -42,6 +43,7 @@ class Kept:
     linked: str          # the digest of everything linking and the exports read
     search_key: str
     linking: str = ""    # the digest of what linking reads: the documents' summaries, not the documents
+    base: str = ""       # the digest of what every page reads (builder.run.reach)
     folders: set[str] = field(default_factory=set)   # of the staging folder, made (by this process)
     pages: KnownPages | None = None   # the pages' keys in an earlier build whose linking read the same
 
@@ -64,13 +66,16 @@ class Kept:
                           prepared.entities, prepared.incomplete)
         linking = memo.key("linking", prepared.settings, prepared.corpus, prepared.summaries,
                            prepared.entities, prepared.incomplete)
-        return replace(self, linked=linked, search_key=memo.key("search", prepared.shards), linking=linking)
+        # what every page reads (builder.run.reach): the settings, the corpus, the entities, the documents' order
+        base = memo.key("page base", prepared.settings, prepared.corpus, prepared.entities,
+                        tuple(d.meta.id for d in prepared.docs), prepared.incomplete)
+        return replace(self, linked=linked, search_key=memo.key("search", prepared.shards), linking=linking, base=base)
 
-    def paged(self, look: object, documents: Mapping[str, str | None]) -> Kept:
-        """With the keys the pages had in the last build whose linking read the same and whose
-        theme was the same (KnownPages); `documents`: each document page's document's name."""
-        key = self.memo.key("page keys", look, self.linking)
-        return replace(self, pages=KnownPages.read(self.memo.store, key, documents))
+    def paged(self, look: object, documents: Mapping[str, str | None], pages: Any) -> Kept:  # noqa: ANN401
+        """With the keys the pages had in the last build with the same theme and base (KnownPages);
+        `documents`: each document page's document's name; `pages`: this build's (html.pages.Pages)."""
+        key = self.memo.key("page keys", look, self.base)
+        return replace(self, pages=KnownPages.read(self.memo.store, key, documents, self.linking, pages))
 
     def _place(self, key: str, rel: str, just_put: bool = False) -> bool:
         target = os.path.join(self.root, rel)
@@ -170,45 +175,65 @@ class Kept:
 
 @dataclass(frozen=True)
 class KnownPages:
-    """The key each page had in an earlier build, kept under the digest of the theme and of what
-    linking read then (`entry`): while both are the same, so are the linked corpus and every page
-    made from it alone (any page but a document's, which reads its document too, and the listings,
-    which read summaries only: html.pages). Such a page is linked from the cache under the key it
-    had, without working out its inputs; a document's page as well when its document's name (the
-    digest of what prepared it) is the one the page was made with. A key whose entry is gone is
-    no harm: the page is keyed from its inputs as any other."""
+    """The key each page had in the last build with this theme and base (Kept.paged), kept with
+    what linking read then and the facts builder.run.reach compares. While linking reads the
+    same, so is the linked corpus and every page made from it alone: any page but a document's,
+    which reads its document too, keeps its key. When linking read something new, the pages the
+    edit does not reach (reach.Reach) keep theirs. A page that keeps its key is linked from the
+    cache under it, without its inputs worked out; a document's page only while its document's
+    name (the digest of what prepared it) is the one the page was made with. A key whose entry
+    is gone is no harm: the page is keyed from its inputs as any other."""
 
     entry: str                               # where they are kept
     known: Mapping[str, tuple[str, str]]     # page → (its document's name, or "" for no document; its key)
     documents: Mapping[str, str | None]      # document page → its document's name now (None: it has none)
+    linking: str = ""                        # the digest of what linking read, this build
+    facts: reach.Facts | None = None         # reach's facts of this build's linked corpus
+    keeping: reach.Reach | bool = False      # which pages keep their key (True: all, linking read the same)
 
     @staticmethod
-    def read(store: Any, key: str, documents: Mapping[str, str | None]) -> KnownPages:  # noqa: ANN401
+    def read(store: Any, key: str, documents: Mapping[str, str | None], linking: str = "",  # noqa: ANN401
+             pages: Any = None) -> KnownPages:  # noqa: ANN401 - html.pages.Pages
         data = store.get(key)
         try:
             found = json.loads(data) if data is not None else {}
         except ValueError:
             found = {}
-        known = {p: (v[0], v[1]) for p, v in found.items() if isinstance(v, list) and len(v) == 2
-                 and all(isinstance(x, str) for x in v)} if isinstance(found, dict) else {}
-        return KnownPages(key, known, documents)
+        found = found if isinstance(found, dict) else {}
+        listed = found.get("pages")
+        known = {p: (v[0], v[1]) for p, v in listed.items() if isinstance(v, list) and len(v) == 2
+                 and all(isinstance(x, str) for x in v)} if isinstance(listed, dict) else {}
+        old = found.get("facts")
+        if found.get("linking") == linking and isinstance(old, dict):
+            return KnownPages(key, known, documents, linking, old, True)
+        if pages is None:
+            return KnownPages(key, known, documents, linking)
+        facts = reach.facts_of(pages)
+        keeping = reach.reach(old, facts, reach.changed_documents(documents, known), pages) \
+            if isinstance(old, dict) else None
+        return KnownPages(key, known, documents, linking, facts, keeping or False)
 
     def key(self, page: str) -> str | None:
         """The key `page` had, if it is still its key."""
         known = self.known.get(page)
-        return known[1] if known is not None and known[0] == self.documents.get(page, "") else None
+        if known is None or known[0] != self.documents.get(page, ""):
+            return None
+        return known[1] if self.keeping is True or (self.keeping and self.keeping.keeps(page)) else None
 
     def keep(self, store: Any, made: Sequence[tuple[Any, Any, Any]]) -> list[str]:  # noqa: ANN401
-        """The keys of this build's pages kept for the next (written when they differ from what
-        was read): the entries to list as used."""
+        """The keys of this build's pages kept for the next, with what linking read and its facts
+        (written when they differ from what was read): the entries to list as used."""
         pages = {}
         for path, data, _ in made:
             name = self.documents.get(path, "")
             if path.endswith(".html") and isinstance(data, Written) and name is not None:
                 pages[path] = (name, data.keys[0])
-        if pages != self.known:
+        if self.facts is None:
+            return []
+        if pages != self.known or self.keeping is not True:
             try:
-                store.put(self.entry, json.dumps({p: list(v) for p, v in sorted(pages.items())}).encode())
+                store.put(self.entry, json.dumps({"linking": self.linking, "facts": self.facts,
+                                                  "pages": {p: list(v) for p, v in sorted(pages.items())}}).encode())
             except OSError:   # a cache that cannot take it: pages keyed from their inputs next time
                 return []
         return [self.entry]

@@ -314,7 +314,8 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         # (heavy, so handed out first). A child of their own copied the corpus's memory it read.
         make = partial(_make, the_site, linked, prepared.settings.base_url)
         if kept is not None:    # pages and exports from the cache, or made and kept there
-            kept = kept.paged(the_look, {urls.doc_page(d.meta.id): kept.memo.name_of(d) for d in linked.docs})
+            kept = kept.paged(the_look, {urls.doc_page(d.meta.id): kept.memo.name_of(d) for d in linked.docs},
+                              the_site.pages)
             make = partial(kept.page, make, partial(_page_inputs, the_site, kept), exporting.READS_DOCUMENTS)
         items = [*the_site.makers, *exporting.PARTS]
         made = [one for part in executor.map(make, items, heavy=_heavy,
