@@ -329,6 +329,7 @@ def test_statement_pairs_are_found_again_only_when_a_quotes_words_or_place_chang
     """Linking's statement pairs (which quotes share enough words: at 10,000 documents 2.3 s of
     linking's 4.0) are kept in the cache under the words and places of every quote: a note edited
     or a quote credited to another speaker reads them back; a quote's words edited finds them again."""
+    monkeypatch.setenv("GLOSSATOR_WORKERS", "1")   # found in this process, where the calls are counted
     counted: list[int] = []
     update = statements.Statements.update
 

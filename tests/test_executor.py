@@ -495,8 +495,9 @@ def test_a_stream_child_that_stops_reading_is_not_made_to_read_the_rest(tmp_path
 
 @linux_only
 def test_a_build_starts_its_search_index_before_preparing_the_documents(tmp_path: Path) -> None:
-    """The index's process is forked before the corpus is read into this one, so that it
-    comes to copy none of it; the site is the one an in-process build makes."""
+    """The index's process, and the one that finds linking's statement pairs
+    (builder.run.pairing), are forked before the corpus is read into this one, so that they
+    come to copy none of it; the site is the one an in-process build makes."""
     from builder.run import pipeline
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -520,7 +521,7 @@ def test_a_build_starts_its_search_index_before_preparing_the_documents(tmp_path
     watched = Watched()
     forked = pipeline.build_and_write(corpus, tmp_path / "forked", executor=watched)
     here = pipeline.build(corpus, executor=InProcess())
-    assert watched.order[:2] == ["stream", "map"], watched.order
+    assert watched.order[:3] == ["stream", "stream", "map"], watched.order
     assert forked.ok and dict(forked.site) == dict(here.site)
 
 

@@ -212,6 +212,8 @@ def test_statements_restored_from_their_pairs_group_and_update_as_the_oracle(quo
         patch.setattr(oracles, "MAX_SHINGLE_POSTINGS", 2)
         counted = statements.Statements()
         counted.update([], quoted)
+        # what a build finds in a process of its own, from the quotes' values alone
+        assert statements.pairs_of(tuple((r.doc, r.id, p.words, p.start, p.end) for r, p in quoted)) == counted.pairs()
         restored = statements.Statements()
         restored.restore(quoted, counted.pairs())
         assert restored.group(order.__getitem__) == counted.group(order.__getitem__) \
@@ -227,3 +229,30 @@ def test_statements_restored_from_their_pairs_group_and_update_as_the_oracle(quo
 
 def _paired(grouping: statements.Statements) -> set[frozenset[PassageRef]]:
     return {frozenset((grouping.ref[a], grouping.ref[b])) for a, bs in grouping.edges.items() for b in bs}
+
+
+def test_a_build_finds_the_statement_pairs_outside_the_process_that_holds_the_corpus(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shingles the pairs are found from (~6 KB a document) never come into a build's main
+    process: its executor finds the pairs in a job (statements.pairs_of, forked), and linking
+    groups the quotes from them (restore). The site is the one a build in one process makes."""
+    import os
+
+    from builder.run import pipeline
+    from builder.run.executor import Forked, InProcess
+    from tests.conftest import ROOT, copy_corpus
+
+    counted: list[int] = []
+    update = statements.Statements.update
+
+    def counting(self: statements.Statements, removed: object, added: object) -> None:
+        counted.append(os.getpid())
+        update(self, removed, added)   # type: ignore[arg-type]
+
+    monkeypatch.setattr(statements.Statements, "update", counting)
+    root = copy_corpus(ROOT, tmp_path / "corpus")
+    forked = pipeline.build(root, executor=Forked(2))
+    assert forked.ok and counted == []          # counted in the job's process, not here
+    here = pipeline.build(root, executor=InProcess())
+    assert here.ok and counted == [os.getpid()]
+    assert forked.site == here.site and b"conflict" in here.site["quotes.html"]

@@ -13,7 +13,7 @@ from array import array
 from collections import Counter, defaultdict
 from itertools import count, repeat
 from operator import lshift, or_
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from builder.core.models import AnnotationId, DocId, Passage, PassageRef, Statement
 
@@ -66,6 +66,24 @@ def statement(members: Sequence[tuple[PassageRef, Passage]]) -> Statement:
     """Quotes of one statement, in corpus order, with their speakers in order of appearance."""
     speakers = tuple(dict.fromkeys(s.speaker for _, s in members if s.speaker))
     return Statement(tuple(r for r, _ in members), speakers)  # type: ignore[arg-type]
+
+
+class _Said(NamedTuple):
+    """What the pairs read of a quote besides its reference (pairs_of)."""
+
+    words: str
+    start: int
+    end: int
+
+
+def pairs_of(quotes: Sequence[tuple[str, str, str, int, int]]) -> bytes:
+    """The pairs (Statements.pairs) of every quote of a corpus, given as (document, id, words,
+    start, end) in corpus order, as linking asks them of a first link (linking.PairsOf): from
+    those values alone, so that they can be found in a process of their own, whose heap (the
+    shingles and their postings, ~6 KB a document) goes when it ends (builder.run.pipeline)."""
+    found = Statements()
+    found.update((), [(PassageRef(DocId(d), AnnotationId(i)), _Said(w, s, e)) for d, i, w, s, e in quotes])  # type: ignore[misc]
+    return found.pairs()
 
 
 class Statements:

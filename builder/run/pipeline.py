@@ -40,8 +40,9 @@ from builder.prepare import anchoring, linking
 from builder.prepare.summary import summarize
 from builder.read import annotations, index, settings as config
 from builder.read.files import CorpusFiles, Text, Unread
-from builder.run import collector, indexing, sealed, transfer, unchanged
+from builder.run import collector, indexing, pairing, sealed, transfer, unchanged
 from builder.run.executor import Codec, Executor, default
+from builder.run.jobs import Stream
 from builder.run.digest import plain
 from builder.run.memo import Fresh
 from builder.run.preparing import Known, prepare_document
@@ -146,26 +147,42 @@ def _prepare_job(job: tuple[DocMeta, Text, Text | None], known: Known, names: an
     return anchored, found, complete, counted, None if anchored is None else summarize(anchored)
 
 
-def link(prepared: Prepared, memo: Fresh, progress: Progress = silent) -> tuple[Linked, tuple[Diagnostic, ...]]:
+def link(prepared: Prepared, memo: Fresh, progress: Progress = silent,
+         pairs: Stream[bytes, bytes] | None = None) -> tuple[Linked, tuple[Diagnostic, ...]]:
+    """The corpus linked. With `pairs` (a build: a job started before the documents were
+    prepared, builder.run.pairing), the statements' pairs are found there unless the cache holds them:
+    the shingles they are found from (~6 KB a document) never come into this process, which
+    holds the corpus. Without (a live server), by the linker, which keeps the shingles for the
+    next edit."""
     progress("linking")
     linker = memo.keep("linker", linking.Linker)
 
     def pairs_of(quotes: tuple[tuple[str, str, str, int, int], ...], compute: Callable[[], bytes]) -> bytes:
         # Kept between builds: at 10,000 documents finding them is 2.3 s of linking's 4.0.
-        return memo.get("statement pairs", plain(quotes), compute, lasting=True)
+        return memo.get("statement pairs", plain(quotes), compute if pairs is None else partial(pairing.found, pairs, quotes),
+                        lasting=True)
 
-    linked, found = linker.link(prepared.corpus, prepared.docs, prepared.entities, prepared.incomplete, pairs_of,
-                                prepared.summaries)
+    try:
+        linked, found = linker.link(prepared.corpus, prepared.docs, prepared.entities, prepared.incomplete, pairs_of,
+                                    prepared.summaries)
+    finally:
+        if pairs is not None:
+            pairs.cancel()   # (not asked: the cache held them, or no quote changed)
     return linked, diagnostics.sort((*prepared.diagnostics, *found))
 
 
 def check(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: Progress = silent,
           executor: Executor | None = None) -> tuple[Linked, tuple[Diagnostic, ...]]:
     """Every step that can find a problem (`glossator check`); returns (linked corpus, diagnostics)."""
-    memo = Fresh()
+    memo, executor = Fresh(), executor or default()
     with collector.paused():
-        prepared = prepare(CorpusFiles(corpus_dir), memo, executor or default(), overrides, progress, for_search=False)
-        return link(prepared, memo, progress)
+        pairs = pairing.job(executor)
+        try:
+            prepared = prepare(CorpusFiles(corpus_dir), memo, executor, overrides, progress, for_search=False)
+        except BaseException:
+            pairs.cancel()
+            raise
+        return link(prepared, memo, progress, pairs)
 
 
 def suggest(corpus_dir: Path, only: frozenset[DocId] | None = None, blind: bool = False,
@@ -288,6 +305,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
     # shares next to nothing of it), and sent the shards once they are counted.
     early = Kept.early(memo, staging, executor)
     index_job = executor.stream(partial(indexing.index_files, staging, early))
+    pairs = pairing.job(executor)   # linking's statement pairs, found where the corpus is not
 
     def failed(found: Sequence[Diagnostic], linked: Linked | None = None) -> BuildResult:
         index_job.cancel()
@@ -298,12 +316,12 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
     try:
         prepared = prepare(files, memo, executor, overrides, progress, shelf=shelf)
         if diagnostics.has_errors(prepared.diagnostics):
-            return failed(link(prepared, memo, progress)[1])
+            return failed(link(prepared, memo, progress, pairs)[1])
         kept = early.keyed(prepared) if early is not None else None
         indexing.feed(index_job, kept, prepared.shards)
         # the index's job has them: not held through the pages (a rebuild holds them shelved, builder.run.ledger)
         shards, prepared = prepared.shards if kept is not None else (), replace(prepared, shards=())
-        linked, found = link(prepared, memo, progress)
+        linked, found = link(prepared, memo, progress, pairs)
         the_look = look(corpus_dir, prepared.settings, memo, files)
         found = diagnostics.sort((*found, *the_look.problems))
         if diagnostics.has_errors(found):
@@ -331,6 +349,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
             staging.written(path for path, _, _ in made)
     except BaseException:
         index_job.cancel()
+        pairs.cancel()
         raise
     progress("finishing the search index")
     index_files = indexing.made_here(shards, staging, kept, index_job.result())
