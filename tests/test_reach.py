@@ -190,6 +190,9 @@ def test_facts_that_cannot_be_read_keep_no_key(corpus: Path) -> None:
     pages = site_of(corpus).pages
     new = reach.facts_of(pages)
     assert reach.reach({"docs": []}, new, frozenset(), pages) is None
+    damaged = {**new, "docs": {d: 5 for d in new["docs"]}}   # an entry edited by hand: no reach, no failure
+    assert reach.reach(damaged, new, frozenset(["doc-00001"]), pages) is None
+    assert reach.reach({**new, "statements": [[1]]}, new, frozenset(), pages) is None
     assert reach.reach({**new, "palette": [["#000000"], ["#ffffff"]]}, new, frozenset(), pages) is None
     longer = [[*colours, "#123456"] for colours in new["palette"]]   # a speaker more: the colours before stay
     assert reach.reach({**new, "palette": longer}, new, frozenset(), pages) is not None

@@ -89,13 +89,18 @@ class Reach:
 def reach(old: Facts, new: Facts, changed: frozenset[DocId], pages: Pages) -> Reach | None:
     """What an edit reaches, from the facts of the last build and of this one; `changed`: the
     documents whose names changed (or have none). None: the facts cannot be compared (every page
-    keyed from its inputs)."""
+    keyed from its inputs), as when the last build's are not facts as facts_of() writes them (a
+    cache entry damaged by hand is no reason to fail)."""
     try:
-        old_docs, old_related, old_prefer = dict(old["docs"]), dict(old["related"]), dict(old["prefer"])
-        old_statements = {_statement(s) for s in old["statements"]}
-        old_palette, old_periods = old["palette"], old["periods"]
-    except (KeyError, TypeError, ValueError):
+        return _reach(old, new, changed, pages)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return None
+
+
+def _reach(old: Facts, new: Facts, changed: frozenset[DocId], pages: Pages) -> Reach | None:
+    old_docs, old_related, old_prefer = dict(old["docs"]), dict(old["related"]), dict(old["prefer"])
+    old_statements = {_statement(s) for s in old["statements"]}
+    old_palette, old_periods = old["palette"], old["periods"]
     new_docs = new["docs"]
     # The palette grows with the corpus's speakers, each colour chosen after those before it: a
     # page whose speakers keep their preferred colours keeps its slots, coloured as before.
