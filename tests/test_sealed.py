@@ -7,11 +7,13 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+import tempfile
 from functools import partial
 from pathlib import Path
 from typing import Callable
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from builder.prepare.summary import summarize
 from builder.read.files import CorpusFiles
@@ -20,6 +22,8 @@ from builder.run.child import Child
 from builder.run.digest import code
 from builder.run.executor import InProcess
 from builder.run.memo import Fresh
+from builder.search import shards
+from builder.search.words import Analyzer
 from tests.test_cache import example, files, same_as_uncached
 
 pytestmark = pytest.mark.usefixtures("own_signing_key")
@@ -133,3 +137,48 @@ def test_where_no_shelf_can_be_made_the_documents_stay_in_memory_and_the_site_is
     monkeypatch.setattr(sealed, "Shelf", None)             # and none is made
     held = pipeline.build_and_write(root, tmp_path / "held", executor=InProcess())
     assert shelved.ok and held.ok and files(tmp_path / "shelved") == files(tmp_path / "held")
+
+
+def test_a_shelved_summary_reads_its_text_from_disk_as_the_str_it_stands_for(tmp_path: Path) -> None:
+    prepared = pipeline.prepare(CorpusFiles(Path(__file__).resolve().parents[1]), Fresh(), InProcess())
+    docs = [d.opened() for d in prepared.docs]
+    name_of = {e.id: e.name for e in prepared.entities}
+    made = [(None, shards.pack(shards.shard(d, name_of, Analyzer())), summarize(d)) for d in docs]
+    assert all(shard.text is summary.text for _, shard, summary in made)   # one string, as a worker sends them
+    with sealed.Shelf(str(tmp_path)) as shelf:
+        kept = sealed.decode_all(sealed.encode_all(made), shelf=shelf)
+        for (_, shard, summary), (_, one_shard, one) in zip(made, kept):
+            text = one.text
+            assert type(text) is sealed.ShelvedText and not isinstance(text, str)   # not held in memory
+            assert one_shard.text is text                                             # shelved once for both
+            assert one == summary and hash(one) == hash(summary) and one_shard == shard   # equal to what they stand for
+            assert str(text) == summary.text and len(text) == len(summary.text)
+            assert text[3:40] == summary.text[3:40] and text[-1] == summary.text[-1]
+            for sent in pickle.loads(pickle.dumps((one, one_shard))):                 # sent elsewhere with the text itself
+                assert type(sent.text) is str and sent.text == summary.text
+        before = os.lseek(shelf._file.fileno(), 0, os.SEEK_CUR)
+        assert [str(one.text) for _, _, one in kept] == [s.text for _, _, s in made]   # read from the file...
+        assert os.lseek(shelf._file.fileno(), 0, os.SEEK_CUR) == before               # ...by place: no shared position moved
+        if sys.platform.startswith("linux"):   # read in a process forked after the texts were put
+            assert Child(lambda: [str(one.text) for _, _, one in kept]).result() == [s.text for _, _, s in made]
+    held = sealed.decode_all(sealed.encode_all(made))
+    assert all(type(one.text) is str and one == s for (_, _, one), (_, _, s) in zip(held, made))   # no shelf: in memory
+    with pytest.raises(ValueError, match="after the build that shelved it ended"):
+        str(kept[0][2].text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(codec="utf-8"), max_size=60) | st.text(st.characters(max_codepoint=255), max_size=60),
+       st.integers(-70, 70), st.integers(-70, 70), st.sampled_from([None, 1, 2, -1]))
+def test_a_shelved_text_reads_every_slice_as_its_str_does(text: str, a: int, b: int, step: int | None) -> None:
+    with tempfile.TemporaryDirectory() as folder, sealed.Shelf(folder) as shelf:
+        shelf.text("before it")                     # not the first in the file: its place counts
+        kept = shelf.text(text)
+        shelf.text("after it")
+        assert len(kept) == len(text) and str(kept) == text and kept == text
+        assert kept[a:b:step] == text[a:b:step] and kept[a:] == text[a:] and kept[:b] == text[:b]
+        if -len(text) <= a < len(text):
+            assert kept[a] == text[a]
+        else:
+            with pytest.raises(IndexError):
+                kept[a]

@@ -330,7 +330,7 @@ class Summary:
     spans (builder.prepare.summary)."""
 
     meta: DocMeta
-    text: str
+    text: str       # a build that writes its site keeps it on disk: a stand-in read as a str (builder.run.sealed)
     paragraphs: tuple[int, ...]     # where each paragraph starts in the text
     passages: PassageRows
 

@@ -82,7 +82,7 @@ class Pages:
         the largest thing a build held after the documents (28 KB a document)."""
         meta, text, published_label = self._doc_facts(ref.doc)
         p = self.linked.passages[ref]
-        before, words, after = document.snippet(text, p.start, p.end)
+        before, words, after = document.snippet(text, p.start, p.end)   # (slices: builder.run.sealed)
         speaker = self.entities.get(p.speaker) if p.speaker else None
         return {
             "href": href, "doc": meta, "doc_title": meta.title,

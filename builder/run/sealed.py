@@ -13,6 +13,10 @@ only if something opens it: then `SealedDoc` is given how to get the document, n
 A build holds every document it prepares so (the executor holds a map's results alike,
 whichever process made them), and a build that writes its site keeps their bytes on disk, on
 a `Shelf`: at 100,000 documents its main process held ~2 GB of documents, as records or bytes.
+There too goes each document's reading text (`ShelvedText`), which its summary and its search
+shard hold and which only the listings, the data files and the search index's job read, in the
+processes that make them: ~6 KB a document, that the main process held from the moment the
+document came until the pages ended, and that every process making pages copied as it read.
 What reads a document (its page, its chunk of annotations.jsonld) holds what `opened()` gives
 while it reads, and the document is let go after: a worker that makes every document's page
 holds one at a time.
@@ -20,16 +24,19 @@ holds one at a time.
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 import os
 import pickle
 import tempfile
 import threading
 import weakref
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, SupportsIndex
 
-from builder.core.models import AnchoredDoc, CleanDoc, DocMeta, SourcePath, Span
+from builder.core.models import AnchoredDoc, CleanDoc, DocMeta, SourcePath, Span, Summary
 from builder.run import transfer
+from builder.search.shards import Packed
 
 
 class SealedDoc:
@@ -88,8 +95,73 @@ class SealedDoc:
         return _same, (self.opened(),)
 
 
-def _same(doc: AnchoredDoc) -> AnchoredDoc:
-    return doc
+def _same(value: Any) -> Any:  # noqa: ANN401 - what a stand-in stands for
+    return value
+
+
+class ShelvedText:
+    """A document's reading text kept on a Shelf, read as the str it stands for: sliced (only
+    the characters asked for are read: a listing shows a few words of a document of 50 MB),
+    measured, str() (all of it); equal to it and hashed as it; sent elsewhere (a Dask worker,
+    the search index's job) as it. A read costs ~2 us; a build at 2,000 documents makes
+    ~80,000 (its passages in the listings and data files, a snippet three slices). Holding
+    the last 16 texts read saved a fifth of them, ~0.2 % of the build: not held."""
+
+    __slots__ = ("_shelf", "_at", "_length", "_width")
+
+    def __init__(self, shelf: Shelf, at: int, length: int, width: int) -> None:
+        self._shelf, self._at, self._length, self._width = shelf, at, length, width
+
+    def _chars(self, start: int, stop: int) -> str:
+        return self._shelf._chars(self._at, self._width, start, stop)
+
+    def __str__(self) -> str:
+        return self._chars(0, self._length)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, at: SupportsIndex | slice) -> str:
+        if isinstance(at, slice):
+            start, stop, step = at.indices(self._length)
+            return self._chars(start, max(start, stop)) if step == 1 else str(self)[at]
+        i = operator.index(at)
+        i = i + self._length if i < 0 else i
+        if not 0 <= i < self._length:
+            raise IndexError("string index out of range")
+        return self._chars(i, i + 1)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (str, ShelvedText)):
+            return len(self) == len(other) and str(self) == str(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __repr__(self) -> str:
+        return f"ShelvedText({self[:40]!r}…)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _same, (str(self),)
+
+
+# A text is kept in the narrowest encoding that gives each of its characters the same width
+# (its characters' place in the file is then their place in the text, times the width).
+_WIDTHS = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}
+
+
+def _fixed_width(text: str) -> tuple[int, bytes]:
+    if text.isascii():
+        return 1, text.encode("ascii")
+    for width in (1, 2):
+        try:
+            data = text.encode(_WIDTHS[width], "surrogatepass")
+        except UnicodeEncodeError:
+            continue
+        if len(data) == width * len(text):   # (UTF-16 writes a character past U+FFFF as two)
+            return width, data
+    return 4, text.encode(_WIDTHS[4], "surrogatepass")
 
 
 def seal(doc: AnchoredDoc, encoded: Any) -> tuple[Any, bytes]:  # noqa: ANN401 - transfer's encoding
@@ -133,10 +205,33 @@ def _sealing(value: Any) -> Any:  # noqa: ANN401 - any result of a map
 def _unsealing(value: Any, shelf: Shelf | None) -> Any:  # noqa: ANN401
     kind = type(value)
     if kind is tuple:
-        return tuple([_unsealing(v, shelf) for v in value])
+        parts = tuple([_unsealing(v, shelf) for v in value])
+        return parts if shelf is None else _texts_shelved(parts, shelf)
     if kind is _InTransit:
         return unseal((value.meta, shelf.put(value.data) if shelf is not None else value.data))
     return transfer.decode(value)
+
+
+# What holds a document's reading text: its summary, and its search shard (the same string, as
+# the process that made them sends it, until the shard is sent on to the search index's job).
+HOLDING_TEXT = (Summary, Packed)
+
+
+def _texts_shelved(parts: tuple[Any, ...], shelf: Shelf) -> tuple[Any, ...]:
+    """`parts` (a prepared document's), each reading text among them kept on `shelf`, once."""
+    if not any(type(p) in HOLDING_TEXT and type(p.text) is str for p in parts):
+        return parts
+    shelved: dict[int, ShelvedText] = {}   # by id(): the strings are alive, held by `parts`
+
+    def moved(part: Any) -> Any:  # noqa: ANN401
+        if type(part) not in HOLDING_TEXT or type(part.text) is not str:
+            return part
+        text = shelved.get(id(part.text))
+        if text is None:
+            text = shelved[id(part.text)] = shelf.text(part.text)
+        return dataclasses.replace(part, text=text)
+
+    return tuple([moved(p) for p in parts])
 
 
 def encode_all(values: list[Any]) -> list[Any]:
@@ -146,19 +241,24 @@ def encode_all(values: list[Any]) -> list[Any]:
 
 
 def decode_all(values: list[Any], shelf: Shelf | None = None) -> list[Any]:
-    """Each value as it was; a prepared document as a SealedDoc, its bytes on `shelf` if given."""
-    return [_unsealing(v, shelf) for v in values]
+    """Each value as it was; a prepared document as a SealedDoc, its bytes on `shelf` if given,
+    and there its reading text too (its summary's and its search shard's)."""
+    decoded = [_unsealing(v, shelf) for v in values]
+    if shelf is None:
+        return decoded
+    return [_texts_shelved((v,), shelf)[0] if type(v) in HOLDING_TEXT else v for v in decoded]
 
 
 SHELVES = hasattr(os, "pread") and hasattr(os, "pwrite")   # a Shelf can be made here (not on Windows)
 
 
 class Shelf:
-    """Sealed documents' bytes kept on disk instead of in memory: a file with no name (gone when
-    it is closed, or when the process that made it ends however it ends), in `folder`. A
-    document is read back by its place in the file, in this process or in any forked after it
-    was put (os.pread, which moves no shared file position). At 100,000 documents their bytes
-    are ~1.8 GB that the build's main process held."""
+    """Sealed documents' bytes and summaries' reading texts kept on disk instead of in memory:
+    a file with no name (gone when it is closed, or when the process that made it ends however
+    it ends), in `folder`. Each is read back by its place in the file, in this process or in
+    any forked after it was put (os.pread, which moves no shared file position). At 100,000
+    documents the documents' bytes are ~1.8 GB and the texts ~0.6 GB that the build's main
+    process held."""
 
     def __init__(self, folder: str) -> None:
         self._file = tempfile.TemporaryFile(dir=folder)
@@ -167,19 +267,34 @@ class Shelf:
 
     def put(self, data: bytes) -> Callable[[], AnchoredDoc]:
         """Keep `data` (a sealed document's bytes); returns how to open the document again."""
+        return partial(self._opened, *self._put(data))
+
+    def text(self, text: str) -> ShelvedText:
+        """Keep `text` (a document's reading text); returns what reads it as that str."""
+        width, data = _fixed_width(text)
+        return ShelvedText(self, self._put(data)[0], len(text), width)
+
+    def _put(self, data: bytes) -> tuple[int, int]:
         with self._lock:
             at, self._end = self._end, self._end + len(data)
         fd, view = self._file.fileno(), memoryview(data)
         while view:
             view = view[os.pwrite(fd, view, at + len(data) - len(view)):]
-        return partial(self._opened, at, len(data))
+        return at, len(data)
 
-    def _opened(self, at: int, size: int) -> AnchoredDoc:
+    def _read(self, at: int, size: int) -> bytes:
         if self._file.closed:   # its file's number may name another file by now: never read it
             raise ValueError("a shelved document opened after the build that shelved it ended")
         data = os.pread(self._file.fileno(), size, at)
         assert len(data) == size, "a shelved document cut short"
-        return _decoded(data)
+        return data
+
+    def _opened(self, at: int, size: int) -> AnchoredDoc:
+        return _decoded(self._read(at, size))
+
+    def _chars(self, at: int, width: int, start: int, stop: int) -> str:
+        """Characters start to stop of the text kept at `at`, `width` bytes each."""
+        return self._read(at + start * width, (stop - start) * width).decode(_WIDTHS[width], "surrogatepass")
 
     def close(self) -> None:
         self._file.close()

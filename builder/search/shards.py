@@ -68,7 +68,7 @@ class Shard:
 @record
 class Packed:
     """A Shard as the build holds it between the documents' preparing and the index's merging:
-    its text (the document's reading text, the same string the prepared document holds) and
+    its text (the document's reading text, the same string its summary holds) and
     the rest as one bytes: three objects, not the forty of its cards, so it is held in fewer
     bytes and is cheap to send. A build sends the shards through a pipe to the process that
     merges the index (builder.run.indexing); a live server's index process is forked from the
@@ -81,7 +81,8 @@ class Packed:
 
     def unpack(self) -> Shard:
         card, quotes, n_items, boosts, vectors, terms, counts = pickle.loads(self.data)  # noqa: S301 - made by pack()
-        return Shard(DocCard(*card), self.text, tuple(QuoteCard(*q) for q in quotes), n_items, boosts,
+        # str(): a build that writes its site holds the text on disk until here (builder.run.sealed)
+        return Shard(DocCard(*card), str(self.text), tuple(QuoteCard(*q) for q in quotes), n_items, boosts,
                      Counts(vectors, terms, counts))
 
 
