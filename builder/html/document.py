@@ -329,20 +329,22 @@ def source_view_html(doc: AnchoredDoc, pieces: Pieces) -> str:
 
 
 def snippet(text: str, start: int, end: int, width: int = 90) -> tuple[str, str, str]:
-    """(before, passage, after) around a passage, cut at word boundaries, for listings."""
+    """(before, passage, after) around a passage, cut at word boundaries, for listings.
+    `text` is read once, the passage and its surroundings (a build holds it on disk: builder.run.sealed)."""
     a = start - width if start > width else 0
     b = min(len(text), end + width)
-    before = text[a:start]
+    window = text[a:b]
+    before = window[:start - a]
     if "\n\n" in before:   # most passages have no paragraph break this close: no list to make
         before = before.split("\n\n")[-1]
-    after = text[end:b]
+    after = window[end - a:]
     if "\n\n" in after:
         after = after[:after.index("\n\n")]
     if a > 0 and before and not before[0].isspace() and (space := before.find(" ")) >= 0:
         before = "…" + before[space + 1:]
     if b < len(text) and after and (space := after.rfind(" ")) >= 0:
         after = after[:space] + "…"
-    return before, text[start:end], after
+    return before, window[start - a:end - a], after
 
 
 def speakers_in(doc: Summary) -> list[tuple[EntityId, int]]:

@@ -104,7 +104,7 @@ class ShelvedText:
     the characters asked for are read: a listing shows a few words of a document of 50 MB),
     measured, str() (all of it); equal to it and hashed as it; sent elsewhere (a Dask worker,
     the search index's job) as it. A read costs ~2 us; a build at 2,000 documents makes
-    ~80,000 (its passages in the listings and data files, a snippet three slices). Holding
+    ~80,000 (its passages in the listings and data files, a slice each). Holding
     the last 16 texts read saved a fifth of them, ~0.2 % of the build: not held."""
 
     __slots__ = ("_shelf", "_at", "_length", "_width")
@@ -122,9 +122,9 @@ class ShelvedText:
         return self._length
 
     def __getitem__(self, at: SupportsIndex | slice) -> str:
-        if isinstance(at, slice):
+        if type(at) is slice:
             start, stop, step = at.indices(self._length)
-            return self._chars(start, max(start, stop)) if step == 1 else str(self)[at]
+            return self._shelf._chars(self._at, self._width, start, max(start, stop)) if step == 1 else str(self)[at]
         i = operator.index(at)
         i = i + self._length if i < 0 else i
         if not 0 <= i < self._length:
