@@ -40,7 +40,7 @@ from builder.prepare import anchoring, linking
 from builder.prepare.summary import summarize
 from builder.read import annotations, index, settings as config
 from builder.read.files import CorpusFiles, Text, Unread
-from builder.run import collector, indexing, pairing, sealed, transfer, unchanged
+from builder.run import collector, indexing, memory, pairing, sealed, transfer, unchanged
 from builder.run.executor import Codec, Executor, default
 from builder.run.jobs import Stream
 from builder.run.digest import plain
@@ -321,6 +321,7 @@ def _build(corpus_dir: Path, overrides: Mapping[str, str | None], progress: Prog
         indexing.feed(index_job, kept, prepared.shards)
         # the index's job has them: not held through the pages (a rebuild holds them shelved, builder.run.ledger)
         shards, prepared = prepared.shards if kept is not None else (), replace(prepared, shards=())
+        memory.give_back()   # what they and the documents took while they came: returned before linking, the peak
         linked, found = link(prepared, memo, progress, pairs)
         the_look = look(corpus_dir, prepared.settings, memo, files)
         found = diagnostics.sort((*found, *the_look.problems))
