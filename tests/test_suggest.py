@@ -1,5 +1,5 @@
 """builder.suggest: attribution patterns, date forms and bad input, one table each, each case
-drafted through the pipeline's own read → clean → anchor steps (pipeline.suggest)."""
+drafted through the pipeline's own read → clean → anchor steps (builder.run.drafting.suggest)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from builder.core import edtf
-from builder.run import pipeline
+from builder.run import drafting
 from builder.run.executor import InProcess
 from builder.suggest.dateline import dateline
 from builder.suggest.dates import find_dates
@@ -33,7 +33,7 @@ def drafted(tmp_path: Path, text: str, published: str = "2024-05-28", entities: 
     (tmp_path / "annotations" / "entities.yaml").write_text(entities, "utf-8")
     if sidecar is not None:
         (tmp_path / "annotations" / "d.yaml").write_text(sidecar, "utf-8")
-    prepared, found = pipeline.suggest(tmp_path, executor=InProcess())
+    prepared, found = drafting.suggest(tmp_path, executor=InProcess())
     assert not [d for d in prepared.diagnostics if d.severity == "error"], prepared.diagnostics
     return found[0]
 

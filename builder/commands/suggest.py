@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from builder.core import diagnostics
-from builder.run import pipeline
+from builder.run import drafting
 from builder.site import suggested as writing
 from builder.suggest import output, score as scoring
 from builder.read import suggested
@@ -60,7 +60,7 @@ def _confidence(value: str) -> float:
 
 def run(args: argparse.Namespace, corpus_dir: Path, progress, out: TextIO, err: TextIO) -> int:   # noqa: ANN001
     only = frozenset(args.doc) if args.doc else None
-    prepared, drafted = pipeline.suggest(corpus_dir, only, blind=args.score, progress=progress)
+    prepared, drafted = drafting.suggest(corpus_dir, only, blind=args.score, progress=progress)
     found = diagnostics.sort((*prepared.diagnostics, *(d for one in drafted for d in one.diagnostics)))
     known = [d.meta.id for d in prepared.docs]
     unknown = sorted(only - set(known)) if only else []

@@ -53,8 +53,6 @@ from builder.run.store import Store
 from builder.search import shards as search_shards
 from builder.search.words import Analyzer
 from builder.site import publish, staging as write
-from builder.suggest import draft as suggesting
-from builder.suggest.records import Drafted
 
 SETTINGS = config.FILE
 ENTITIES = annotations.ENTITIES
@@ -183,23 +181,6 @@ def check(corpus_dir: Path, overrides: Mapping[str, str | None] = {}, progress: 
             pairs.cancel()
             raise
         return link(prepared, memo, progress, pairs)
-
-
-def suggest(corpus_dir: Path, only: frozenset[DocId] | None = None, blind: bool = False,
-            progress: Progress = silent, executor: Executor | None = None
-            ) -> tuple[Prepared, tuple[Drafted, ...]]:
-    """`glossator suggest`: every document read, cleaned and anchored as a build does, then its
-    annotations drafted (builder.suggest); `only` names the documents to draft, `blind`
-    drafts as if their sidecars' annotations were absent (for --score)."""
-    memo, executor = Fresh(), executor or default()
-    with collector.paused():
-        prepared = prepare(CorpusFiles(corpus_dir), memo, executor, {}, progress, for_search=False)
-        docs = [d for d in prepared.docs if only is None or d.meta.id in only]
-        names = memo.get("names", prepared.entities, lambda: anchoring.aliases(prepared.entities))
-        progress(f"drafting suggestions for {len(docs)} document{'s' * (len(docs) != 1)}")
-        one = partial(suggesting.draft, entities=prepared.entities, aliases=names, blind=blind)
-        drafted = memo.get("suggest", (tuple(docs), blind), lambda: tuple(executor.map(one, docs)))
-    return prepared, drafted
 
 
 # --- pages -----------------------------------------------------------------------------
