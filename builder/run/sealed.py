@@ -124,7 +124,7 @@ class ShelvedText:
     def __getitem__(self, at: SupportsIndex | slice) -> str:
         if type(at) is slice:
             start, stop, step = at.indices(self._length)
-            return self._shelf._chars(self._at, self._width, start, max(start, stop)) if step == 1 else str(self)[at]
+            return self._chars(start, max(start, stop)) if step == 1 else str(self)[at]
         i = operator.index(at)
         i = i + self._length if i < 0 else i
         if not 0 <= i < self._length:
@@ -202,36 +202,26 @@ def _sealing(value: Any) -> Any:  # noqa: ANN401 - any result of a map
     return transfer.encode(value)
 
 
-def _unsealing(value: Any, shelf: Shelf | None) -> Any:  # noqa: ANN401
-    kind = type(value)
-    if kind is tuple:
-        parts = tuple([_unsealing(v, shelf) for v in value])
-        return parts if shelf is None else _texts_shelved(parts, shelf)
-    if kind is _InTransit:
-        return unseal((value.meta, shelf.put(value.data) if shelf is not None else value.data))
-    return transfer.decode(value)
-
-
 # What holds a document's reading text: its summary, and its search shard (the same string, as
 # the process that made them sends it, until the shard is sent on to the search index's job).
 HOLDING_TEXT = (Summary, Packed)
 
 
-def _texts_shelved(parts: tuple[Any, ...], shelf: Shelf) -> tuple[Any, ...]:
-    """`parts` (a prepared document's), each reading text among them kept on `shelf`, once."""
-    if not any(type(p) in HOLDING_TEXT and type(p.text) is str for p in parts):
-        return parts
-    shelved: dict[int, ShelvedText] = {}   # by id(): the strings are alive, held by `parts`
-
-    def moved(part: Any) -> Any:  # noqa: ANN401
-        if type(part) not in HOLDING_TEXT or type(part.text) is not str:
-            return part
-        text = shelved.get(id(part.text))
-        if text is None:
-            text = shelved[id(part.text)] = shelf.text(part.text)
-        return dataclasses.replace(part, text=text)
-
-    return tuple([moved(p) for p in parts])
+def _unsealing(value: Any, shelf: Shelf | None, shelved: dict[int, ShelvedText]) -> Any:  # noqa: ANN401
+    """`value` decoded; with `shelf`, a reading text it holds kept there, once for every record
+    holding that string (`shelved`: by the id of the string, alive in the encoded values)."""
+    kind = type(value)
+    if kind is tuple:
+        return tuple([_unsealing(v, shelf, shelved) for v in value])
+    if kind is _InTransit:
+        return unseal((value.meta, shelf.put(value.data) if shelf is not None else value.data))
+    decoded = transfer.decode(value)
+    if shelf is None or type(decoded) not in HOLDING_TEXT:
+        return decoded
+    text = shelved.get(id(decoded.text))
+    if text is None:
+        text = shelved[id(decoded.text)] = shelf.text(decoded.text)
+    return dataclasses.replace(decoded, text=text)
 
 
 def encode_all(values: list[Any]) -> list[Any]:
@@ -243,10 +233,8 @@ def encode_all(values: list[Any]) -> list[Any]:
 def decode_all(values: list[Any], shelf: Shelf | None = None) -> list[Any]:
     """Each value as it was; a prepared document as a SealedDoc, its bytes on `shelf` if given,
     and there its reading text too (its summary's and its search shard's)."""
-    decoded = [_unsealing(v, shelf) for v in values]
-    if shelf is None:
-        return decoded
-    return [_texts_shelved((v,), shelf)[0] if type(v) in HOLDING_TEXT else v for v in decoded]
+    shelved: dict[int, ShelvedText] = {}
+    return [_unsealing(v, shelf, shelved) for v in values]
 
 
 SHELVES = hasattr(os, "pread") and hasattr(os, "pwrite")   # a Shelf can be made here (not on Windows)
