@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from builder.core import urls
-from builder.core.models import SitePath
+from builder.core.models import DocId, EntityId, SitePath
 
 
 @pytest.mark.parametrize("target, page, fragment, expected", [
@@ -45,3 +45,20 @@ def test_relative_is_the_general_walk_up_and_down(target: list[str], page: list[
     expected = urls._relative(t, p[:p.rfind("/") + 1])
     assert urls.relative(t, p, fragment) == (f"{expected}#{fragment}" if fragment else expected)
     assert posixpath.normpath(posixpath.join(posixpath.dirname(p), urls.relative(t, p))) == t
+
+
+_NAME = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)
+
+
+@given(_NAME, st.integers(1, 40))
+def test_subject_reads_back_what_each_page_is_of(name: str, number: int) -> None:
+    assert urls.subject(urls.doc_page(DocId(name))) == ("docs", name, "")
+    assert urls.subject(urls.entity_page(EntityId(name), number)) == ("entities", name, "" if number == 1 else str(number))
+    assert urls.subject(urls.timeline_page(name)) == ("timeline", name, "")
+    assert urls.subject(urls.documents_page(number)) == ("", "", "")
+
+
+@pytest.mark.parametrize("page", ["index.html", "entities.html", "timeline.html", "quotes.html", "search.html",
+                                  "search/index.js", "data/quotes.csv"])
+def test_subject_of_any_other_page_is_none(page: str) -> None:
+    assert urls.subject(page) == ("", "", "")

@@ -31,6 +31,18 @@ def timeline_page(period: str) -> SitePath:
     return SitePath(f"timeline/{period}.html")
 
 
+def subject(page: str) -> tuple[str, str, str]:
+    """What a document's, an entity's or a timeline period's page is of, read back from its path
+    (the inverse of doc_page, entity_page and timeline_page): its section ("docs", "entities",
+    "timeline"), the id or period, and an entity page's number as its path writes it ("" for the
+    first). ("", "", "") for any other page."""
+    section, slash, rest = page.partition("/")
+    if not slash or section not in ("docs", "entities", "timeline"):
+        return "", "", ""
+    name, _, number = rest[:-5].partition("/") if section == "entities" else (rest[:-5], "", "")
+    return section, name, number
+
+
 def documents_page(number: int) -> SitePath:
     """A page of a documents list too long for one, from the second (the first is the home page)."""
     return SitePath("index.html") if number == 1 else SitePath(f"documents/{number}.html")

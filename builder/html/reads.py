@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Mapping, Sequence
 
+from builder.core import urls
 from builder.core.models import AnchoredDoc, DocId, EntityId, PassageRef, SitePath, TimelineEntry
 from builder.html import pager, pages as html_pages, timeline
 from builder.html.pages import Pages
@@ -35,10 +36,10 @@ def inputs(pages: Pages, path: SitePath, named: Names = unnamed) -> tuple[object
     same (the same objects, or equal ones), the page is the same. `named`: see Names."""
     common = (pages.settings, pages.title)
     linked = pages.linked
-    if path.startswith("docs/"):
-        return (*common, *_document_inputs(pages, named, pages.docs[DocId(path[5:-5])]))
-    if path.startswith("entities/"):
-        name, _, number = path[9:-5].partition("/")   # entities/<id>.html, or its page entities/<id>/<n>.html
+    section, name, number = urls.subject(path)
+    if section == "docs":
+        return (*common, *_document_inputs(pages, named, pages.docs[DocId(name)]))
+    if section == "entities":   # entities/<id>.html, or its page entities/<id>/<n>.html
         entity = EntityId(name)
         n, rows = int(number or 1), html_pages.ENTITY_ROWS
         quotes, by_doc = pages.entity_lists(entity)
@@ -69,8 +70,8 @@ def inputs(pages: Pages, path: SitePath, named: Names = unnamed) -> tuple[object
         if periods is not None:
             return (*common, len(linked.timeline), tuple((key, label, len(entries)) for key, (label, entries) in periods.items()))
         return (*common, *_timeline_inputs(pages, named, linked.timeline))
-    if path.startswith("timeline/"):
-        periods, key = pages.timeline_periods or {}, path[9:-5]
+    if section == "timeline":
+        periods, key = pages.timeline_periods or {}, name
         near = timeline.neighbours(periods, key)
         return (*common, near, tuple(periods[k][0] if k else None for k in near),
                 periods[key][0], *_timeline_inputs(pages, named, periods[key][1]))

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
+from builder.core import urls
 from builder.core.models import DocId, EntityId
 from builder.html import document
 from builder.html.pages import Pages
@@ -77,12 +78,13 @@ class Reach:
     periods: Optional[frozenset[str]]   # None: every period
 
     def keeps(self, page: str) -> bool:
-        if page.startswith("docs/"):
-            return page[5:-5] not in self.docs
-        if page.startswith("entities/"):
-            return page[9:-5].partition("/")[0] not in self.entities
-        if page.startswith("timeline/"):
-            return self.periods is not None and page[9:-5] not in self.periods
+        section, name, _ = urls.subject(page)
+        if section == "docs":
+            return name not in self.docs
+        if section == "entities":
+            return name not in self.entities
+        if section == "timeline":
+            return self.periods is not None and name not in self.periods
         return False
 
 
@@ -147,5 +149,5 @@ def changed_documents(documents: Mapping[str, str | None], known: Mapping[str, t
     for page, name in documents.items():
         had = known.get(page)
         if name is None or had is None or had[0] != name:
-            out.add(DocId(page[5:-5]))
+            out.add(DocId(urls.subject(page)[1]))
     return frozenset(out)
